@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CltConfig(AppConfig):
+    name = "clt"
+    verbose_name = _("Community land trust")

@@ -1,0 +1,1 @@
+"""Membership, the board, meetings and elections (arrives with the governance issue)."""

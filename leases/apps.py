@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LeasesConfig(AppConfig):
+    name = "leases"
+    verbose_name = _("Ground leases")

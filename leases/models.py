@@ -1,0 +1,1 @@
+"""Ground leases, households, fees and resale (arrives with the ground-lease issue)."""

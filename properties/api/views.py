@@ -1,0 +1,221 @@
+"""API views of the parcel registry: thin, scoped by ``visible_to``, writing through services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clt.api.renderers import GeoJSONRenderer
+from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedReadOnlyViewSet, change_reason_from
+from clt.permissions import IsCltStaff
+from properties import exchange, mapdata, services
+from properties.api import serializers as s
+from properties.filters import ParcelFilterSet, UnitFilterSet
+from properties.models import Parcel, ParcelFunding, ParcelOverlap, ParcelStatus, Unit
+
+__all__ = ["FundingViewSet", "ParcelOverlapViewSet", "ParcelViewSet", "UnitViewSet"]
+
+REASON_HEADER = OpenApiParameter(
+    "X-Change-Reason", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Why this record is deleted."
+)
+
+
+@extend_schema_view(destroy=extend_schema(parameters=[REASON_HEADER]))
+class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
+    """Parcels the trust holds or held. Staff write; others see what their role allows."""
+
+    queryset = Parcel.objects.prefetch_related("units", "funding", "parent_edges", "child_edges")
+    serializer_class = s.ParcelSerializer
+    filterset_class = ParcelFilterSet
+    ordering_fields = ["apn", "address", "area_m2", "acquisition_date", "status", "last_updated"]
+    ordering = ["apn"]
+
+    def perform_destroy(self, instance: Parcel) -> None:
+        services.parcel_delete(
+            parcel=instance, actor=self.request.user, reason=change_reason_from(self.request, "Deleted through the API")
+        )
+
+    @extend_schema(
+        summary="Map features for a viewport",
+        description=(
+            "A GeoJSON FeatureCollection of the parcels in `bbox` (west,south,east,north). Below zoom level "
+            "`MAP_POLYGON_MIN_ZOOM` the features are centroids (Points), from it on polygons, so a town-wide view "
+            "stays small. `shape=point|polygon` overrides the choice."
+        ),
+        parameters=[
+            OpenApiParameter("zoom", OpenApiTypes.INT, description="The map's zoom level."),
+            OpenApiParameter("shape", OpenApiTypes.STR, enum=["point", "polygon"]),
+        ],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="geojson",
+        pagination_class=None,
+        renderer_classes=[GeoJSONRenderer, JSONRenderer],
+    )
+    def geojson(self, request: Request) -> HttpResponse:
+        queryset = self.filter_queryset(self.get_queryset())
+        if "status" not in request.query_params:
+            # Retired parcels (split or merged away) live on in lineage, not on the map.
+            queryset = queryset.exclude(status=ParcelStatus.RETIRED)
+        shape = request.query_params.get("shape")
+        if shape not in (None, "", "point", "polygon"):
+            raise ValidationError({"shape": [_("shape must be 'point' or 'polygon'.")]})
+        if not shape:
+            try:
+                zoom = int(request.query_params.get("zoom", "0"))
+            except ValueError as exc:
+                raise ValidationError({"zoom": [_("zoom must be a whole number.")]}) from exc
+            shape = "polygon" if zoom >= settings.CLT["MAP_POLYGON_MIN_ZOOM"] else "point"
+        if not request.query_params.get("bbox") and shape == "polygon":
+            raise ValidationError({"bbox": [_("Polygons are served for a viewport only: give bbox.")]})
+        return HttpResponse(mapdata.feature_collection(queryset, shape=shape), content_type="application/geo+json")
+
+    @extend_schema(
+        summary="Export parcels",
+        description="Every parcel matching the filters, as GeoJSON or CSV with a WKT column. Re-imports unchanged.",
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="GeoJSON or CSV file")},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"export/(?P<file_format>geojson|csv)",
+        permission_classes=[IsCltStaff],
+        pagination_class=None,
+    )
+    def export(self, request: Request, file_format: str) -> StreamingHttpResponse:
+        return export_response(self.filter_queryset(self.get_queryset()), file_format)
+
+    @extend_schema(
+        request=s.SplitSerializer,
+        responses={201: s.ParcelSerializer(many=True)},
+        summary="Split a parcel into parts",
+    )
+    @action(detail=True, methods=["post"])
+    def split(self, request: Request, pk: str | None = None) -> Response:
+        parcel = self.get_object()
+        data = s.SplitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        children = services.parcel_split(
+            parcel=parcel,
+            parts=[dict(part) for part in data.validated_data["parts"]],
+            effective_date=data.validated_data["effective_date"],
+            actor=request.user,
+            reason=data.validated_data["change_reason"],
+        )
+        fresh = self.get_queryset().filter(pk__in=[c.pk for c in children])
+        return Response(s.ParcelSerializer(fresh, many=True, context={"request": request}).data, status=201)
+
+    @extend_schema(request=s.MergeSerializer, responses={201: s.ParcelSerializer}, summary="Merge parcels into one")
+    @action(detail=False, methods=["post"])
+    def merge(self, request: Request) -> Response:
+        data = s.MergeSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        merged = services.parcel_merge(
+            parcels=data.validated_data["parcels"],
+            apn=data.validated_data["apn"],
+            address=data.validated_data["address"],
+            effective_date=data.validated_data["effective_date"],
+            actor=request.user,
+            reason=data.validated_data["change_reason"],
+        )
+        fresh = self.get_queryset().get(pk=merged.pk)
+        return Response(s.ParcelSerializer(fresh, context={"request": request}).data, status=201)
+
+    @extend_schema(request=s.AcceptSerializer, responses={200: s.ParcelSerializer}, summary="Accept an area mismatch")
+    @action(detail=True, methods=["post"], url_path="accept-area")
+    def accept_area(self, request: Request, pk: str | None = None) -> Response:
+        parcel = self.get_object()
+        data = s.AcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.parcel_accept_area_mismatch(parcel=parcel, actor=request.user, reason=data.validated_data["reason"])
+        return Response(s.ParcelSerializer(self.get_queryset().get(pk=parcel.pk), context={"request": request}).data)
+
+
+def export_response(queryset, file_format: str) -> StreamingHttpResponse:
+    """A streamed export file: GeoJSON or CSV, same columns either way."""
+    rows = (
+        queryset.prefetch_related(None)
+        .order_by("apn")
+        .values(
+            "apn",
+            "address",
+            "status",
+            "acquisition_date",
+            "acquisition_price",
+            "area_m2",
+            "area_acres",
+            "official_area_m2",
+            "notes",
+            "geometry",
+        )
+    )
+    if file_format == "csv":
+        response = StreamingHttpResponse(exchange.write_csv(rows.iterator(chunk_size=500)), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="parcels.csv"'
+    else:
+        response = StreamingHttpResponse(
+            exchange.write_geojson(rows.iterator(chunk_size=500)), content_type="application/geo+json"
+        )
+        response["Content-Disposition"] = 'attachment; filename="parcels.geojson"'
+    return response
+
+
+@extend_schema_view(destroy=extend_schema(parameters=[REASON_HEADER]))
+class UnitViewSet(HistoryMixin, RestrictedModelViewSet):
+    """Homes: the improvements homeowners own on the trust's land."""
+
+    queryset = Unit.objects.select_related("parcel")
+    serializer_class = s.UnitSerializer
+    filterset_class = UnitFilterSet
+    ordering_fields = ["address", "unit_number", "bedrooms", "year_built", "parcel__apn"]
+
+    def perform_destroy(self, instance: Unit) -> None:
+        services.unit_delete(
+            unit=instance, actor=self.request.user, reason=change_reason_from(self.request, "Deleted through the API")
+        )
+
+
+@extend_schema_view(destroy=extend_schema(parameters=[REASON_HEADER]))
+class FundingViewSet(HistoryMixin, RestrictedModelViewSet):
+    """Funding sources of parcels: subsidy layers, grants, loans."""
+
+    queryset = ParcelFunding.objects.select_related("parcel")
+    serializer_class = s.FundingSerializer
+    filterset_fields = ["parcel", "kind"]
+    ordering_fields = ["date", "amount", "source"]
+
+    def perform_destroy(self, instance: ParcelFunding) -> None:
+        services.funding_delete(
+            funding=instance,
+            actor=self.request.user,
+            reason=change_reason_from(self.request, "Deleted through the API"),
+        )
+
+
+class ParcelOverlapViewSet(RestrictedReadOnlyViewSet):
+    """Overlaps between parcels, found by the registry, to review and accept with a reason."""
+
+    queryset = ParcelOverlap.objects.select_related("parcel", "other", "accepted_by")
+    serializer_class = s.ParcelOverlapSerializer
+    filterset_fields = {"accepted_at": ["isnull"], "parcel": ["exact"], "other": ["exact"]}
+    ordering_fields = ["area_m2", "detected_at"]
+
+    @extend_schema(request=s.AcceptSerializer, responses={200: s.ParcelOverlapSerializer}, summary="Accept an overlap")
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        overlap = self.get_object()
+        data = s.AcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.overlap_accept(overlap=overlap, actor=request.user, reason=data.validated_data["reason"])
+        return Response(s.ParcelOverlapSerializer(overlap).data)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PropertiesConfig(AppConfig):
+    name = "properties"
+    verbose_name = _("Parcels and homes")
+
+    def ready(self) -> None:
+        from clt.dashboard import register
+        from properties.selectors import dashboard_panel
+
+        register(dashboard_panel)

@@ -1,0 +1,243 @@
+"""Reading and writing parcel files: GeoJSON FeatureCollections and CSV with a WKT column.
+
+Every export is a valid import (Cadasta #1652): the same column names, full-precision
+coordinates, Polygon and MultiPolygon (holes included) kept as they are. Reading maps the
+source's attribute names to ours, so a county file with ``PARCEL_ID_`` and ``SITUS_ADDR``
+imports without editing it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from properties import geometry
+
+__all__ = [
+    "AREA_UNITS",
+    "CSV_COLUMNS",
+    "DEFAULT_FIELD_MAP",
+    "ReadResult",
+    "parse_field_map",
+    "read_csv",
+    "read_geojson",
+    "write_csv",
+    "write_geojson",
+]
+
+# Our import field → the source attribute it comes from. ``official_area`` is read in
+# ``area_unit`` and stored in m².
+DEFAULT_FIELD_MAP: dict[str, str] = {
+    "apn": "apn",
+    "address": "address",
+    "status": "status",
+    "acquisition_date": "acquisition_date",
+    "acquisition_price": "acquisition_price",
+    "official_area": "official_area_m2",
+    "notes": "notes",
+}
+IMPORTABLE = frozenset(DEFAULT_FIELD_MAP)
+AREA_UNITS: dict[str, Decimal] = {
+    "m2": Decimal(1),
+    "ha": Decimal(10_000),
+    "acres": Decimal("4046.8564224"),
+    "ft2": Decimal("0.09290304"),
+    # US survey foot = 1200/3937 m; its square to 12 significant digits is far finer than any record.
+    "us-ft2": (Decimal(1200) / Decimal(3937)) ** 2,
+}
+CSV_COLUMNS = (
+    "apn",
+    "address",
+    "status",
+    "acquisition_date",
+    "acquisition_price",
+    "area_m2",
+    "area_acres",
+    "official_area_m2",
+    "notes",
+    "wkt",
+)
+WKT_COLUMNS = ("wkt", "WKT", "geometry", "the_geom", "geom")
+
+
+@dataclass
+class ReadRecord:
+    """One feature or row: its position, an identifier for messages, mapped fields, raw geometry."""
+
+    index: int
+    ident: str
+    apn: str
+    geometry: Any
+    fields: dict[str, Any]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class ReadResult:
+    records: list[ReadRecord]
+    source_crs: str | None = None
+
+
+def parse_field_map(pairs: Iterable[str]) -> dict[str, str]:
+    """``["apn=PARCEL_ID_", "address=SITUS_ADDR"]`` → the default map with those replaced."""
+    mapping = dict(DEFAULT_FIELD_MAP)
+    for pair in pairs:
+        ours, sep, theirs = pair.partition("=")
+        ours, theirs = ours.strip(), theirs.strip()
+        if not sep or not ours or not theirs:
+            raise ValueError(f"--map takes FIELD=ATTRIBUTE, got {pair!r}")
+        if ours not in IMPORTABLE:
+            raise ValueError(f"--map: unknown field {ours!r}; known fields: {', '.join(sorted(IMPORTABLE))}")
+        mapping[ours] = theirs
+    return mapping
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _map_fields(attributes: Mapping[str, Any], field_map: Mapping[str, str], area_unit: str) -> tuple[dict, list]:
+    fields: dict[str, Any] = {}
+    problems: list[str] = []
+    for ours, theirs in field_map.items():
+        if ours == "apn" or theirs not in attributes or _blank(attributes[theirs]):
+            continue
+        value = attributes[theirs]
+        if ours == "official_area":
+            try:
+                area = Decimal(str(value)) * AREA_UNITS[area_unit]
+            except (InvalidOperation, ValueError):
+                problems.append(f"official area: {value!r} is not a number")
+                continue
+            fields["official_area_m2"] = area.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        elif ours == "status":
+            fields["status"] = str(value).strip().lower()
+        else:
+            fields[ours] = value.strip() if isinstance(value, str) else value
+    return fields, problems
+
+
+def _apn(attributes: Mapping[str, Any], field_map: Mapping[str, str]) -> str:
+    value = attributes.get(field_map["apn"])
+    return "" if value is None else str(value).strip()
+
+
+def read_geojson(
+    data: bytes | str, *, field_map: Mapping[str, str] = DEFAULT_FIELD_MAP, area_unit: str = "m2"
+) -> ReadResult:
+    """Read a FeatureCollection. Raises ``ValueError`` when the file itself is not one."""
+    try:
+        collection = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from exc
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise ValueError("a GeoJSON import must be a FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise ValueError("the FeatureCollection has no features list")
+    records = []
+    for index, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            records.append(ReadRecord(index, f"#{index}", "", None, {}, ("not a GeoJSON Feature",)))
+            continue
+        attributes = feature.get("properties") or {}
+        apn = _apn(attributes, field_map)
+        ident = str(feature.get("id") if feature.get("id") is not None else apn or f"#{index}")
+        fields, problems = _map_fields(attributes, field_map, area_unit)
+        records.append(ReadRecord(index, ident, apn, feature.get("geometry"), fields, tuple(problems)))
+    try:
+        crs = geometry.crs_of_feature_collection(collection)
+    except Exception as exc:  # pyproj raises its own CRSError for unknown names
+        raise ValueError(f"the file's crs member is not a coordinate system pyproj knows: {exc}") from exc
+    return ReadResult(records=records, source_crs=crs)
+
+
+def read_csv(
+    data: bytes | str,
+    *,
+    field_map: Mapping[str, str] = DEFAULT_FIELD_MAP,
+    area_unit: str = "m2",
+    wkt_column: str | None = None,
+) -> ReadResult:
+    """Read CSV rows with a WKT geometry column (``wkt`` by default)."""
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    reader = csv.DictReader(io.StringIO(text))
+    columns = reader.fieldnames or []
+    column = wkt_column or next((c for c in WKT_COLUMNS if c in columns), None)
+    if column is None or column not in columns:
+        raise ValueError(f"no WKT geometry column (looked for {wkt_column or ', '.join(WKT_COLUMNS)})")
+    records = []
+    for index, row in enumerate(reader, start=1):
+        apn = _apn(row, field_map)
+        ident = f"row {index + 1}"  # the header is row 1, as a spreadsheet numbers it
+        fields, problems = _map_fields(row, field_map, area_unit)
+        geom: Any = None
+        wkt = (row.get(column) or "").strip()
+        if not wkt:
+            problems.append("the geometry is empty")
+        else:
+            try:
+                geom = geometry.wkt_to_geojson(wkt)
+            except geometry.GeometryError as exc:
+                problems.extend(p.message for p in exc.problems)
+        records.append(ReadRecord(index, ident, apn, geom, fields, tuple(problems)))
+    return ReadResult(records=records)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def parcel_properties(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes we export for one parcel, JSON-safe (decimals as strings, dates ISO)."""
+    return {
+        "apn": row["apn"],
+        "address": row["address"],
+        "status": row["status"],
+        "acquisition_date": row["acquisition_date"].isoformat() if row["acquisition_date"] else None,
+        "acquisition_price": _text(row["acquisition_price"]) or None,
+        "area_m2": _text(row["area_m2"]),
+        "area_acres": _text(row["area_acres"]),
+        "official_area_m2": _text(row["official_area_m2"]) or None,
+        "notes": row["notes"],
+    }
+
+
+def write_geojson(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """Stream a FeatureCollection, one feature at a time (an export of thousands stays flat in memory)."""
+    yield '{"type": "FeatureCollection", "features": ['
+    first = True
+    for row in rows:
+        feature = {
+            "type": "Feature",
+            "id": row["apn"],
+            "properties": parcel_properties(row),
+            "geometry": row["geometry"],
+        }
+        yield ("" if first else ",") + "\n" + json.dumps(feature, ensure_ascii=False)
+        first = False
+    yield "\n]}\n"
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """Stream CSV rows with a full-precision WKT column."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        props = parcel_properties(row)
+        writer.writerow([_text(props[c]) for c in CSV_COLUMNS[:-1]] + [geometry.to_wkt(row["geometry"])])
+        yield buffer.getvalue()

@@ -1,0 +1,44 @@
+"""Reads of the registry that several pages share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q, Sum
+from django.http import HttpRequest
+
+from clt import roles
+from clt.dashboard import Panel
+from properties.models import Parcel, ParcelOverlap, ParcelStatus, Unit
+
+
+def registry_summary() -> dict[str, Any]:
+    """Counts for the staff dashboard, in two queries."""
+    parcels = Parcel.objects.exclude(status=ParcelStatus.RETIRED).aggregate(
+        total=Count("pk"),
+        held=Count("pk", filter=Q(status=ParcelStatus.HELD)),
+        acquired=Count("pk", filter=Q(status=ParcelStatus.ACQUIRED)),
+        disposed=Count("pk", filter=Q(status=ParcelStatus.DISPOSED)),
+        area_mismatch=Count("pk", filter=Q(area_mismatch=True)),
+        acres=Sum("area_acres", filter=~Q(status=ParcelStatus.DISPOSED)),
+    )
+    parcels["homes"] = Unit.objects.count()
+    parcels["open_overlaps"] = ParcelOverlap.objects.filter(accepted_at__isnull=True).count()
+    return parcels
+
+
+def registry_extent(queryset=None) -> tuple[float, float, float, float] | None:
+    """West, south, east, north of the parcels (for the map's first view), or None when there are none."""
+    queryset = Parcel.objects.exclude(status=ParcelStatus.RETIRED) if queryset is None else queryset
+    extent = queryset.aggregate(
+        w=Min("bbox_min_lon"), s=Min("bbox_min_lat"), e=Max("bbox_max_lon"), n=Max("bbox_max_lat")
+    )
+    if extent["w"] is None:
+        return None
+    return extent["w"], extent["s"], extent["e"], extent["n"]
+
+
+def dashboard_panel(request: HttpRequest) -> Panel | None:
+    if not roles.is_staff_member(request.user):
+        return None
+    return Panel(template="properties/_dashboard_panel.html", context={"summary": registry_summary()}, order=10)

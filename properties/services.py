@@ -1,0 +1,698 @@
+"""Every change to the parcel registry goes through here.
+
+Each service takes the acting user and a reason as keyword arguments, runs in one transaction,
+validates with the pure geometry module and ``full_clean()``, and stamps simple-history with
+who and why. Views, serializers, commands and the admin call these; none repeats their rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from clt.history import stamp
+from properties import geometry, messages
+from properties.exchange import ReadRecord as ImportRecord
+from properties.models import (
+    LineageEvent,
+    LineageKind,
+    Parcel,
+    ParcelFunding,
+    ParcelLineage,
+    ParcelOverlap,
+    ParcelStatus,
+    Unit,
+)
+
+__all__ = [
+    "ImportFailed",
+    "ImportRecord",
+    "ImportReport",
+    "funding_create",
+    "funding_delete",
+    "funding_update",
+    "overlap_accept",
+    "parcel_accept_area_mismatch",
+    "parcel_create",
+    "parcel_delete",
+    "parcel_merge",
+    "parcel_split",
+    "parcel_update",
+    "parcels_import",
+    "unit_create",
+    "unit_delete",
+    "unit_update",
+]
+
+TWO_PLACES = Decimal("0.01")
+FOUR_PLACES = Decimal("0.0001")
+# Geodesic areas are floats from pyproj; stored areas are rounded half-up to the cent of a m²
+# (and 1/10,000 of an acre), which is finer than any survey.
+PARCEL_FIELDS = ("address", "status", "acquisition_date", "acquisition_price", "official_area_m2", "notes")
+OVERLAP_MIN_AREA_M2 = 1.0  # digitising noise along shared boundaries is smaller than this
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"change_reason": [messages.REASON_REQUIRED]})
+    return reason
+
+
+def _area_tolerance() -> Decimal:
+    return Decimal(str(settings.CLT["AREA_MISMATCH_TOLERANCE"]))
+
+
+def _split_tolerance() -> float:
+    return float(settings.CLT["SPLIT_COVERAGE_TOLERANCE"])
+
+
+def validated_geometry(raw: Any, *, source_crs: str | None = None, field_name: str = "geometry") -> BaseGeometry:
+    """Parse and validate GeoJSON, or raise ``ValidationError`` with every problem on ``field_name``."""
+    try:
+        return geometry.parse_parcel_geometry(raw, source_crs=source_crs)
+    except geometry.GeometryError as exc:
+        raise ValidationError({field_name: [messages.problem_message(p) for p in exc.problems]}) from exc
+
+
+def _apply_shape(parcel: Parcel, geom: BaseGeometry) -> None:
+    measured = geometry.measure(geom)
+    parcel.geometry = measured.geojson
+    parcel.area_m2 = Decimal(repr(measured.area_m2)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    parcel.area_acres = Decimal(repr(measured.area_acres)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    parcel.centroid_lon, parcel.centroid_lat = measured.centroid
+    parcel.bbox_min_lon, parcel.bbox_min_lat, parcel.bbox_max_lon, parcel.bbox_max_lat = measured.bbox
+
+
+def _area_mismatch(area_m2: Decimal, official_m2: Decimal | None) -> bool:
+    if official_m2 is None:
+        return False
+    if official_m2 == 0:
+        return area_m2 > 0
+    return abs(area_m2 - official_m2) / official_m2 > _area_tolerance()
+
+
+def _candidates_near(bbox: tuple[float, float, float, float], *, exclude: Iterable[int] = ()) -> list[Parcel]:
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return list(
+        Parcel.objects.exclude(status=ParcelStatus.RETIRED)
+        .exclude(pk__in=list(exclude))
+        .filter(
+            bbox_min_lon__lte=max_lon,
+            bbox_max_lon__gte=min_lon,
+            bbox_min_lat__lte=max_lat,
+            bbox_max_lat__gte=min_lat,
+        )
+        .only("pk", "apn", "geometry")
+    )
+
+
+def _overlaps_with_registry(geom: BaseGeometry, *, exclude: Iterable[int] = ()) -> list[tuple[Parcel, float]]:
+    candidates = _candidates_near(geom.bounds, exclude=exclude)
+    found = geometry.find_overlaps(
+        [geom], against=[shape(p.geometry) for p in candidates], min_area_m2=OVERLAP_MIN_AREA_M2
+    )
+    return [(candidates[o.second], o.area_m2) for o in found]
+
+
+def _record_overlap(a: Parcel, b: Parcel, area_m2: float, *, actor: Any = None, reason: str = "") -> ParcelOverlap:
+    first, second = (a, b) if a.pk < b.pk else (b, a)
+    accepted = {"accepted_at": timezone.now(), "accepted_by": actor, "accepted_reason": reason} if reason else {}
+    overlap, _created = ParcelOverlap.objects.update_or_create(
+        parcel=first,
+        other=second,
+        defaults={"area_m2": Decimal(repr(area_m2)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP), **accepted},
+    )
+    return overlap
+
+
+def _check_overlaps(
+    parcel: Parcel, geom: BaseGeometry, *, overlap_reason: str | None, exclude: Iterable[int] = ()
+) -> list[tuple[Parcel, float]]:
+    """Overlaps with the registry; refused unless staff gave a reason for accepting them."""
+    found = _overlaps_with_registry(geom, exclude=[*exclude, *([parcel.pk] if parcel.pk else [])])
+    if found and not (overlap_reason or "").strip():
+        raise ValidationError(
+            {
+                "geometry": [
+                    messages.OVERLAP_NEEDS_REASON % {"apn": other.apn, "area": f"{area:,.2f}"} for other, area in found
+                ]
+            }
+        )
+    return found
+
+
+def _save(instance: Any, *, actor: Any, reason: str) -> Any:
+    instance.full_clean()
+    stamp(instance, actor=actor, reason=reason)
+    instance.save()
+    return instance
+
+
+# ---------------------------------------------------------------------------------------------
+# Parcels
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def parcel_create(
+    *,
+    actor: Any,
+    reason: str,
+    apn: str,
+    geometry: Any,
+    overlap_reason: str | None = None,
+    **fields: Any,
+) -> Parcel:
+    """Record a parcel the trust holds; its geometry is validated, measured and checked for overlaps."""
+    reason = _require_reason(reason)
+    geom = validated_geometry(geometry)
+    parcel = Parcel(apn=(apn or "").strip(), **{k: v for k, v in fields.items() if k in PARCEL_FIELDS})
+    _apply_shape(parcel, geom)
+    parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2)
+    found = _check_overlaps(parcel, geom, overlap_reason=overlap_reason)
+    _save(parcel, actor=actor, reason=reason)
+    for other, area in found:
+        _record_overlap(parcel, other, area, actor=actor, reason=overlap_reason or "")
+    return parcel
+
+
+@transaction.atomic
+def parcel_update(
+    *,
+    parcel: Parcel,
+    actor: Any,
+    reason: str,
+    geometry: Any = None,
+    overlap_reason: str | None = None,
+    **fields: Any,
+) -> Parcel:
+    """Change a parcel's attributes or geometry, keeping history; re-checks overlaps when the shape moves."""
+    reason = _require_reason(reason)
+    parcel = Parcel.objects.select_for_update().get(pk=parcel.pk)
+    if parcel.is_retired:
+        raise ValidationError(messages.RETIRED_PARCEL % {"apn": parcel.apn})
+    for name, value in fields.items():
+        if name in (*PARCEL_FIELDS, "apn"):
+            setattr(parcel, name, value.strip() if name == "apn" else value)
+    found: list[tuple[Parcel, float]] = []
+    geometry_changed = geometry is not None and geometry != parcel.geometry
+    if geometry_changed:
+        geom = validated_geometry(geometry)
+        _apply_shape(parcel, geom)
+        found = _check_overlaps(parcel, geom, overlap_reason=overlap_reason)
+    parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2) and not parcel.area_mismatch_note
+    _save(parcel, actor=actor, reason=reason)
+    if geometry_changed:
+        ParcelOverlap.objects.filter(Q(parcel=parcel) | Q(other=parcel)).delete()
+        for other, area in found:
+            _record_overlap(parcel, other, area, actor=actor, reason=overlap_reason or "")
+    return parcel
+
+
+@transaction.atomic
+def parcel_delete(*, parcel: Parcel, actor: Any, reason: str) -> None:
+    """Delete a parcel recorded by mistake. Parcels with homes or lineage are kept for the record."""
+    reason = _require_reason(reason)
+    if parcel.units.exists():
+        raise ValidationError(messages.PARCEL_HAS_UNITS % {"apn": parcel.apn})
+    if parcel.child_edges.exists() or parcel.parent_edges.exists():
+        raise ValidationError(messages.PARCEL_HAS_LINEAGE % {"apn": parcel.apn})
+    for funding in parcel.funding.all():
+        stamp(funding, actor=actor, reason=reason)
+        funding.delete()
+    stamp(parcel, actor=actor, reason=reason)
+    parcel.delete()
+
+
+@transaction.atomic
+def parcel_accept_area_mismatch(*, parcel: Parcel, actor: Any, reason: str) -> Parcel:
+    """Staff reviewed the disagreement between official and geodesic area and accept it."""
+    reason = _require_reason(reason)
+    parcel.area_mismatch = False
+    parcel.area_mismatch_note = reason
+    return _save(parcel, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def overlap_accept(*, overlap: ParcelOverlap, actor: Any, reason: str) -> ParcelOverlap:
+    """Staff accept an overlap (a shared easement, a survey difference) with a reason."""
+    reason = _require_reason(reason)
+    overlap.accepted_at = timezone.now()
+    overlap.accepted_by = actor
+    overlap.accepted_reason = reason
+    overlap.save()
+    return overlap
+
+
+@dataclass(frozen=True)
+class SplitPart:
+    apn: str
+    geometry: Any
+    address: str = ""
+
+
+@transaction.atomic
+def parcel_split(
+    *,
+    parcel: Parcel,
+    parts: Sequence[SplitPart | dict[str, Any]],
+    effective_date: date,
+    actor: Any,
+    reason: str,
+) -> list[Parcel]:
+    """Split a parcel into parts that cover it without overlapping; the original is retired, lineage kept."""
+    reason = _require_reason(reason)
+    parcel = Parcel.objects.select_for_update().get(pk=parcel.pk)
+    if parcel.is_retired:
+        raise ValidationError(messages.RETIRED_PARCEL % {"apn": parcel.apn})
+    parts = [p if isinstance(p, SplitPart) else SplitPart(**p) for p in parts]
+    errors: dict[str, list[str]] = {}
+    geoms: list[BaseGeometry] = []
+    for index, part in enumerate(parts):
+        try:
+            geoms.append(validated_geometry(part.geometry, field_name=f"parts[{index}].geometry"))
+        except ValidationError as exc:
+            for key, value in exc.message_dict.items():
+                errors.setdefault(key, []).extend(value)
+    if errors:
+        raise ValidationError(errors)
+    problems = geometry.check_split(shape(parcel.geometry), geoms, tolerance=_split_tolerance())
+    if problems:
+        raise ValidationError({"parts": [messages.problem_message(p) for p in problems]})
+    event = LineageEvent.objects.create(
+        kind=LineageKind.SPLIT, effective_date=effective_date, reason=reason, recorded_by=_user_or_none(actor)
+    )
+    children = []
+    for part, geom in zip(parts, geoms, strict=True):
+        child = Parcel(
+            apn=part.apn.strip(),
+            address=part.address or parcel.address,
+            status=parcel.status,
+            acquisition_date=parcel.acquisition_date,
+            notes="",
+        )
+        _apply_shape(child, geom)
+        _save(child, actor=actor, reason=reason)
+        ParcelLineage.objects.create(event=event, parent=parcel, child=child)
+        children.append(child)
+    parcel.status = ParcelStatus.RETIRED
+    _save(parcel, actor=actor, reason=reason)
+    return children
+
+
+@transaction.atomic
+def parcel_merge(
+    *,
+    parcels: Sequence[Parcel],
+    apn: str,
+    effective_date: date,
+    actor: Any,
+    reason: str,
+    address: str = "",
+) -> Parcel:
+    """Merge parcels into one whose shape is their union; the originals are retired, lineage kept."""
+    reason = _require_reason(reason)
+    ids = [p.pk for p in parcels]
+    if len(ids) < 2:
+        raise ValidationError({"parcels": [messages.MERGE_TOO_FEW]})
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"parcels": [messages.MERGE_DUPLICATES]})
+    locked = list(Parcel.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    retired = [p.apn for p in locked if p.is_retired]
+    if retired:
+        raise ValidationError({"parcels": [messages.RETIRED_PARCEL % {"apn": a} for a in retired]})
+    merged_geom = geometry.merge_geometries([shape(p.geometry) for p in locked])
+    first = locked[0]
+    merged = Parcel(
+        apn=(apn or "").strip(),
+        address=address or first.address,
+        status=first.status,
+        acquisition_date=min((p.acquisition_date for p in locked if p.acquisition_date), default=None),
+    )
+    _apply_shape(merged, merged_geom)
+    _save(merged, actor=actor, reason=reason)
+    event = LineageEvent.objects.create(
+        kind=LineageKind.MERGE, effective_date=effective_date, reason=reason, recorded_by=_user_or_none(actor)
+    )
+    for parent in locked:
+        ParcelLineage.objects.create(event=event, parent=parent, child=merged)
+        parent.status = ParcelStatus.RETIRED
+        _save(parent, actor=actor, reason=reason)
+    return merged
+
+
+def _user_or_none(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Homes and funding
+# ---------------------------------------------------------------------------------------------
+
+UNIT_FIELDS = (
+    "parcel",
+    "kind",
+    "address",
+    "unit_number",
+    "bedrooms",
+    "bathrooms",
+    "floor_area_sqft",
+    "year_built",
+    "notes",
+)
+FUNDING_FIELDS = ("parcel", "source", "kind", "amount", "date", "restrictions")
+
+
+@transaction.atomic
+def unit_create(*, actor: Any, reason: str, **fields: Any) -> Unit:
+    """Record a home on a parcel."""
+    reason = _require_reason(reason)
+    return _save(Unit(**{k: v for k, v in fields.items() if k in UNIT_FIELDS}), actor=actor, reason=reason)
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, actor: Any, reason: str, **fields: Any) -> Unit:
+    reason = _require_reason(reason)
+    for name, value in fields.items():
+        if name in UNIT_FIELDS:
+            setattr(unit, name, value)
+    return _save(unit, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def unit_delete(*, unit: Unit, actor: Any, reason: str) -> None:
+    reason = _require_reason(reason)
+    stamp(unit, actor=actor, reason=reason)
+    unit.delete()
+
+
+@transaction.atomic
+def funding_create(*, actor: Any, reason: str, **fields: Any) -> ParcelFunding:
+    """Record one source of a parcel's money (a subsidy layer, a grant)."""
+    reason = _require_reason(reason)
+    return _save(ParcelFunding(**{k: v for k, v in fields.items() if k in FUNDING_FIELDS}), actor=actor, reason=reason)
+
+
+@transaction.atomic
+def funding_update(*, funding: ParcelFunding, actor: Any, reason: str, **fields: Any) -> ParcelFunding:
+    reason = _require_reason(reason)
+    for name, value in fields.items():
+        if name in FUNDING_FIELDS:
+            setattr(funding, name, value)
+    return _save(funding, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def funding_delete(*, funding: ParcelFunding, actor: Any, reason: str) -> None:
+    reason = _require_reason(reason)
+    stamp(funding, actor=actor, reason=reason)
+    funding.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportError_:
+    index: int
+    ident: str
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"feature {self.index} ({self.ident}): " + "; ".join(self.reasons)
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    overlaps: list[tuple[str, str, float]] = field(default_factory=list)
+    area_mismatches: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+class ImportFailed(Exception):
+    """The file had bad features; nothing was written. ``errors`` lists every one."""
+
+    def __init__(self, errors: Sequence[ImportError_]):
+        self.errors = list(errors)
+        super().__init__(f"{len(self.errors)} bad feature(s); nothing was imported")
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+class _Rollback(Exception):
+    pass
+
+
+def parcels_import(
+    records: Sequence[ImportRecord],
+    *,
+    actor: Any,
+    reason: str,
+    source_crs: str | None = None,
+    dry_run: bool = False,
+    accept_overlaps: str = "",
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    """Import parcels all-or-nothing: every bad feature is reported and then nothing is written.
+
+    A parcel number already in the registry is updated (with history), not duplicated. Overlaps
+    (within the file and with the registry) are recorded as warnings for staff to review, or
+    accepted at once with ``accept_overlaps`` as the reason. Official areas that disagree with
+    the geodesic area beyond the tolerance set the parcel's area-mismatch flag.
+    """
+    reason = _require_reason(reason)
+    total = len(records)
+    errors: list[ImportError_] = []
+    seen: dict[str, int] = {}
+    shapes: list[BaseGeometry | None] = []
+    raw = [r.geometry for r in records]
+    for position, record in enumerate(records):
+        reasons: list[str] = list(record.problems)
+        apn = (record.apn or "").strip()
+        if not apn:
+            reasons.append(str(messages.MISSING_APN))
+        elif apn in seen:
+            reasons.append(str(messages.DUPLICATE_APN % {"apn": apn, "index": seen[apn]}))
+        else:
+            seen[apn] = record.index
+        geom = None
+        if raw[position] is not None:
+            try:
+                geom = geometry.parse_parcel_geometry(raw[position], source_crs=source_crs)
+            except geometry.GeometryError as exc:
+                reasons.extend(messages.problem_message(p) for p in exc.problems)
+        elif not record.problems:
+            reasons.append(messages.problem_message(geometry.Problem("empty", "The geometry is empty.")))
+        reasons.extend(_field_problems(record.fields))
+        if reasons:
+            errors.append(ImportError_(index=record.index, ident=record.ident, reasons=tuple(reasons)))
+        shapes.append(geom)
+        if position % 500 == 0 or position == total - 1:
+            progress("validate", position + 1, total)
+    if errors:
+        raise ImportFailed(errors)
+
+    report = ImportReport(dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            _write_import(
+                records, shapes, report, actor=actor, reason=reason, accept_overlaps=accept_overlaps, progress=progress
+            )
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return report
+
+
+def _field_problems(fields: dict[str, Any]) -> list[str]:
+    problems = []
+    candidate = Parcel(
+        apn="x",
+        geometry={},
+        area_m2=0,
+        area_acres=0,
+        centroid_lon=0,
+        centroid_lat=0,
+        bbox_min_lon=0,
+        bbox_min_lat=0,
+        bbox_max_lon=0,
+        bbox_max_lat=0,
+    )
+    for name, value in fields.items():
+        if name not in PARCEL_FIELDS:
+            continue
+        model_field = Parcel._meta.get_field(name)
+        try:
+            cleaned = model_field.clean(value, candidate)
+        except ValidationError as exc:
+            problems.extend(f"{model_field.verbose_name}: {m}" for m in exc.messages)
+            continue
+        fields[name] = cleaned
+    return problems
+
+
+def _write_import(
+    records: Sequence[ImportRecord],
+    shapes: Sequence[BaseGeometry | None],
+    report: ImportReport,
+    *,
+    actor: Any,
+    reason: str,
+    accept_overlaps: str,
+    progress: Progress,
+) -> None:
+    total = len(records)
+    existing = {p.apn: p for p in Parcel.objects.filter(apn__in=[r.apn.strip() for r in records])}
+    retired = [apn for apn, p in existing.items() if p.is_retired]
+    if retired:
+        raise ImportFailed(
+            [
+                ImportError_(index=r.index, ident=r.ident, reasons=(str(messages.RETIRED_PARCEL % {"apn": r.apn}),))
+                for r in records
+                if r.apn.strip() in retired
+            ]
+        )
+    to_create: list[Parcel] = []
+    to_update: list[Parcel] = []
+    by_position: list[Parcel] = []
+    update_fields: set[str] = set()
+    for position, (record, geom) in enumerate(zip(records, shapes, strict=True)):
+        apn = record.apn.strip()
+        parcel = existing.get(apn)
+        is_new = parcel is None
+        if is_new:
+            parcel = Parcel(apn=apn)
+        before = None if is_new else _comparable(parcel)
+        for name, value in record.fields.items():
+            if name in PARCEL_FIELDS:
+                setattr(parcel, name, value)
+                update_fields.add(name)
+        _apply_shape(parcel, geom)
+        parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2) and not (
+            not is_new and parcel.area_mismatch_note
+        )
+        if parcel.area_mismatch:
+            report.area_mismatches.append((apn, parcel.area_m2, parcel.official_area_m2))
+        if is_new:
+            to_create.append(parcel)
+        elif _comparable(parcel) != before:
+            to_update.append(parcel)
+        else:
+            report.unchanged += 1
+        by_position.append(parcel)
+        if position % 500 == 0 or position == total - 1:
+            progress("prepare", position + 1, total)
+    history_user = _user_or_none(actor)
+    if to_create:
+        bulk_create_with_history(
+            to_create, Parcel, batch_size=500, default_user=history_user, default_change_reason=reason
+        )
+        report.created = len(to_create)
+    if to_update:
+        bulk_update_with_history(
+            to_update,
+            Parcel,
+            fields=sorted(update_fields | set(_SHAPE_FIELDS) | {"area_mismatch"}),
+            batch_size=500,
+            default_user=history_user,
+            default_change_reason=reason,
+        )
+        report.updated = len(to_update)
+    progress("write", total, total)
+    _import_overlaps(by_position, shapes, report, actor=history_user, accept_overlaps=accept_overlaps)
+    progress("overlaps", total, total)
+
+
+_SHAPE_FIELDS = (
+    "geometry",
+    "area_m2",
+    "area_acres",
+    "centroid_lon",
+    "centroid_lat",
+    "bbox_min_lon",
+    "bbox_min_lat",
+    "bbox_max_lon",
+    "bbox_max_lat",
+)
+
+
+def _comparable(parcel: Parcel) -> tuple:
+    return tuple(getattr(parcel, name) for name in (*PARCEL_FIELDS, *_SHAPE_FIELDS, "area_mismatch"))
+
+
+def _import_overlaps(
+    parcels: Sequence[Parcel],
+    shapes: Sequence[BaseGeometry],
+    report: ImportReport,
+    *,
+    actor: Any,
+    accept_overlaps: str,
+) -> None:
+    if not parcels:
+        return
+    if not all(p.pk for p in parcels):
+        # Some backends do not return primary keys from bulk inserts; read them back by APN.
+        ids = dict(Parcel.objects.filter(apn__in=[p.apn for p in parcels]).values_list("apn", "pk"))
+        for p in parcels:
+            p.pk = ids[p.apn]
+    imported_ids = [p.pk for p in parcels]
+    pairs: list[tuple[Parcel, Parcel, float]] = [
+        (parcels[o.first], parcels[o.second], o.area_m2)
+        for o in geometry.find_overlaps(shapes, min_area_m2=OVERLAP_MIN_AREA_M2)
+    ]
+    min_lon = min(p.bbox_min_lon for p in parcels)
+    min_lat = min(p.bbox_min_lat for p in parcels)
+    max_lon = max(p.bbox_max_lon for p in parcels)
+    max_lat = max(p.bbox_max_lat for p in parcels)
+    others = _candidates_near((min_lon, min_lat, max_lon, max_lat), exclude=imported_ids)
+    if others:
+        found = geometry.find_overlaps(
+            shapes, against=[shape(o.geometry) for o in others], min_area_m2=OVERLAP_MIN_AREA_M2
+        )
+        pairs.extend((parcels[o.first], others[o.second], o.area_m2) for o in found)
+    # A re-import replaces what it knew of its own parcels' overlaps.
+    ParcelOverlap.objects.filter(Q(parcel_id__in=imported_ids) | Q(other_id__in=imported_ids)).delete()
+    now = timezone.now()
+    rows = []
+    for a, b, area in pairs:
+        first, second = (a, b) if a.pk < b.pk else (b, a)
+        rows.append(
+            ParcelOverlap(
+                parcel_id=first.pk,
+                other_id=second.pk,
+                area_m2=Decimal(repr(area)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP),
+                accepted_at=now if accept_overlaps else None,
+                accepted_by=actor if accept_overlaps else None,
+                accepted_reason=accept_overlaps,
+            )
+        )
+        report.overlaps.append((first.apn, second.apn, area))
+    ParcelOverlap.objects.bulk_create(rows, batch_size=500)

@@ -1,0 +1,290 @@
+"""Registry pages: the parcel list, the map, a parcel's page, and the forms that change them.
+
+Views are thin: they read through ``visible_to`` (a parcel the user may not see is a 404) and
+write through ``properties.services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clt.decorators import staff_required
+from clt.history import history_entries
+from properties import services
+from properties.api.views import export_response
+from properties.filters import ParcelFilterSet
+from properties.forms import AcceptForm, FundingForm, ParcelForm, UnitForm
+from properties.models import Parcel, ParcelLineage, ParcelOverlap, ParcelStatus, Unit
+from properties.selectors import registry_extent
+
+PAGE_SIZE = 50
+
+
+def add_service_errors(form: Any, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form: on its field when the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages_:
+                form.add_error(target if field != NON_FIELD_ERRORS else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@staff_required
+def parcel_list(request: HttpRequest) -> HttpResponse:
+    """Every parcel, filterable, 50 a page, with export links that keep the filters."""
+    queryset = Parcel.objects.visible_to(request.user).annotate(home_count=Count("units"))
+    filterset = ParcelFilterSet(request.GET, queryset=queryset)
+    page = Paginator(filterset.qs.order_by("apn"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "properties/parcel_list.html",
+        {"filterset": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+@staff_required
+def parcel_map(request: HttpRequest) -> HttpResponse:
+    """All parcels on a map; the browser asks for the viewport only."""
+    extent = registry_extent(Parcel.objects.visible_to(request.user).exclude(status=ParcelStatus.RETIRED))
+    config = {
+        "url": reverse("parcel-geojson"),
+        "detailUrl": reverse("properties:parcel_detail", args=[0]),
+        "polygonMinZoom": settings.CLT["MAP_POLYGON_MIN_ZOOM"],
+        "tiles": settings.MAP["TILES_URL"],
+        "attribution": settings.MAP["TILES_ATTRIBUTION"],
+        "center": list(settings.MAP["DEFAULT_CENTER"]),
+        "zoom": settings.MAP["DEFAULT_ZOOM"],
+        "bounds": [[extent[1], extent[0]], [extent[3], extent[2]]] if extent else None,
+        "statusLabels": {value: str(label) for value, label in ParcelStatus.choices},
+        "text": {
+            "count": _("%(n)s parcels in view"),
+            "listed": _("the first %(n)s are listed below"),
+            "zoomIn": _("Zoom in to see boundaries."),
+            "failed": _("The parcels could not be loaded."),
+            "open": _("Open parcel"),
+        },
+    }
+    return render(request, "properties/parcel_map.html", {"map_config": config})
+
+
+def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One parcel: its shape on a small map, homes, funding, lineage, overlaps and history."""
+    parcel = get_object_or_404(
+        Parcel.objects.visible_to(request.user).prefetch_related(
+            Prefetch("units", queryset=Unit.objects.order_by("address", "unit_number")),
+            "funding",
+            Prefetch("parent_edges", queryset=ParcelLineage.objects.select_related("parent", "event")),
+            Prefetch("child_edges", queryset=ParcelLineage.objects.select_related("child", "event")),
+        ),
+        pk=pk,
+    )
+    overlaps = ParcelOverlap.objects.filter(Q(parcel=parcel) | Q(other=parcel)).select_related(
+        "parcel", "other", "accepted_by"
+    )
+    history = history_entries(parcel.history.select_related("history_user").all(), excluded=_DERIVED_FIELDS)
+    return render(
+        request,
+        "properties/parcel_detail.html",
+        {
+            "parcel": parcel,
+            "overlaps": overlaps,
+            "history": history,
+            "map_config": {
+                "geometry": parcel.geometry,
+                "tiles": settings.MAP["TILES_URL"],
+                "attribution": settings.MAP["TILES_ATTRIBUTION"],
+            },
+            "accept_form": AcceptForm(),
+        },
+    )
+
+
+# The geometry's measures change with it; history shows the geometry change once, not nine times.
+_DERIVED_FIELDS = (
+    "area_acres",
+    "centroid_lon",
+    "centroid_lat",
+    "bbox_min_lon",
+    "bbox_min_lat",
+    "bbox_max_lon",
+    "bbox_max_lat",
+)
+
+
+def _service_form(
+    request: HttpRequest,
+    form: Any,
+    save: Any,
+    *,
+    template: str,
+    context: dict[str, Any],
+    success: str,
+) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(target.get_absolute_url())
+    return render(request, template, {"form": form, **context})
+
+
+def _fields(cleaned: dict[str, Any], exclude: tuple[str, ...] = ("change_reason", "overlap_reason")) -> dict[str, Any]:
+    return {k: v for k, v in cleaned.items() if k not in exclude}
+
+
+@staff_required
+def parcel_create(request: HttpRequest) -> HttpResponse:
+    form = ParcelForm(request.POST or None)
+
+    def save(cleaned: dict[str, Any]) -> Parcel:
+        return services.parcel_create(
+            actor=request.user,
+            reason=cleaned["change_reason"],
+            overlap_reason=cleaned.get("overlap_reason"),
+            **_fields(cleaned),
+        )
+
+    return _service_form(
+        request,
+        form,
+        save,
+        template="properties/parcel_form.html",
+        context={"title": _("New parcel")},
+        success=_("Parcel recorded."),
+    )
+
+
+@staff_required
+def parcel_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    parcel = get_object_or_404(Parcel.objects.visible_to(request.user), pk=pk)
+    form = ParcelForm(request.POST or None, instance=parcel)
+
+    def save(cleaned: dict[str, Any]) -> Parcel:
+        return services.parcel_update(
+            parcel=parcel,
+            actor=request.user,
+            reason=cleaned["change_reason"],
+            overlap_reason=cleaned.get("overlap_reason"),
+            **_fields(cleaned),
+        )
+
+    return _service_form(
+        request,
+        form,
+        save,
+        template="properties/parcel_form.html",
+        context={"title": _("Edit parcel %(apn)s") % {"apn": parcel.apn}, "parcel": parcel},
+        success=_("Parcel updated."),
+    )
+
+
+@staff_required
+def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    parcel = get_object_or_404(Parcel.objects.visible_to(request.user), pk=pk)
+    form = UnitForm(request.POST or None, initial={"address": parcel.address})
+
+    def save(cleaned: dict[str, Any]) -> Unit:
+        return services.unit_create(
+            actor=request.user, reason=cleaned["change_reason"], parcel=parcel, **_fields(cleaned)
+        )
+
+    return _service_form(
+        request,
+        form,
+        save,
+        template="properties/unit_form.html",
+        context={"title": _("New home on parcel %(apn)s") % {"apn": parcel.apn}, "parcel": parcel},
+        success=_("Home recorded."),
+    )
+
+
+@staff_required
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(Unit.objects.visible_to(request.user).select_related("parcel"), pk=pk)
+    form = UnitForm(request.POST or None, instance=unit)
+
+    def save(cleaned: dict[str, Any]) -> Unit:
+        return services.unit_update(unit=unit, actor=request.user, reason=cleaned["change_reason"], **_fields(cleaned))
+
+    return _service_form(
+        request,
+        form,
+        save,
+        template="properties/unit_form.html",
+        context={"title": _("Edit home %(home)s") % {"home": unit}, "parcel": unit.parcel},
+        success=_("Home updated."),
+    )
+
+
+@staff_required
+def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
+    parcel = get_object_or_404(Parcel.objects.visible_to(request.user), pk=pk)
+    form = FundingForm(request.POST or None)
+
+    def save(cleaned: dict[str, Any]) -> Parcel:
+        services.funding_create(actor=request.user, reason=cleaned["change_reason"], parcel=parcel, **_fields(cleaned))
+        return parcel
+
+    return _service_form(
+        request,
+        form,
+        save,
+        template="properties/funding_form.html",
+        context={"title": _("New funding source for parcel %(apn)s") % {"apn": parcel.apn}, "parcel": parcel},
+        success=_("Funding source recorded."),
+    )
+
+
+@staff_required
+@require_POST
+def parcel_accept_area(request: HttpRequest, pk: int) -> HttpResponse:
+    parcel = get_object_or_404(Parcel.objects.visible_to(request.user), pk=pk)
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        services.parcel_accept_area_mismatch(parcel=parcel, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Area difference accepted."))
+    else:
+        messages.error(request, _("Give a reason for accepting the area difference."))
+    return redirect(parcel.get_absolute_url())
+
+
+@staff_required
+@require_POST
+def overlap_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    overlap = get_object_or_404(ParcelOverlap.objects.visible_to(request.user), pk=pk)
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        services.overlap_accept(overlap=overlap, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Overlap accepted."))
+    else:
+        messages.error(request, _("Give a reason for accepting the overlap."))
+    back = request.POST.get("next")
+    return redirect(back if back and back.startswith("/parcels/") else overlap.parcel.get_absolute_url())
+
+
+@staff_required
+def parcel_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The list's export buttons: the same files as the API, with the list's filters."""
+    if file_format not in ("geojson", "csv"):
+        raise Http404
+    filterset = ParcelFilterSet(request.GET, queryset=Parcel.objects.visible_to(request.user))
+    return export_response(filterset.qs, file_format)

@@ -1,0 +1,70 @@
+"""Shared fixtures: one user per role and API clients logged in as each."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from clt import roles
+from clt.models import Person
+
+ROLES = ("anonymous", "member", "homeowner", "staff")
+
+
+def make_user(username: str, *, groups: tuple[str, ...] = (), person: bool = False) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, email=f"{username}@example.org")
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    if person:
+        Person.objects.create(given_name=username.title(), user=user)
+    return user
+
+
+@pytest.fixture
+def staff_user(db) -> User:
+    return make_user("staffer", groups=(roles.STAFF_GROUP,))
+
+
+@pytest.fixture
+def member_user(db) -> User:
+    return make_user("memb", groups=(roles.MEMBER_GROUP,))
+
+
+@pytest.fixture
+def board_user(db) -> User:
+    return make_user("boardie", groups=(roles.MEMBER_GROUP, roles.BOARD_GROUP))
+
+
+@pytest.fixture
+def homeowner_user(db) -> User:
+    return make_user("owner", person=True)
+
+
+@pytest.fixture
+def users(staff_user, member_user, homeowner_user, board_user) -> dict[str, User | None]:
+    return {
+        "anonymous": None,
+        "member": member_user,
+        "homeowner": homeowner_user,
+        "board": board_user,
+        "staff": staff_user,
+    }
+
+
+@pytest.fixture
+def api_for(users):
+    """``api_for("staff")`` → an APIClient authenticated as that role (anonymous: not at all)."""
+
+    def make(role: str) -> APIClient:
+        client = APIClient()
+        if users[role] is not None:
+            client.force_authenticate(users[role])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def staff_api(api_for) -> APIClient:
+    return api_for("staff")
