@@ -7,7 +7,17 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    # Django's command runner swallows settings errors (so that `help` works) and would then run
+    # `check` or `migrate` without our settings; a misconfigured environment must stop here instead.
+    try:
+        settings.INSTALLED_APPS  # noqa: B018
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"Configuration error: {exc}\n")
+        sys.exit(2)
 
     execute_from_command_line(sys.argv)
 

@@ -22,3 +22,4 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 ALLOWED_HOSTS = ["*"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STATIC_ROOT = None  # whitenoise serves from the finders in tests; nothing is collected

@@ -33,12 +33,12 @@ def make_parcel(apn: str, *, x: float = 0, y: float = 0, size: float = 20, actor
     return services.parcel_create(actor=actor, reason="test", apn=apn, geometry=square(x, y, size), **fields)
 
 
-def make_grid(count: int, *, actor: Any = None, size: float = 20, prefix: str = "T") -> list[Parcel]:
+def make_grid(count: int, *, actor: Any = None, size: float = 20, prefix: str = "T", x0: float = 0) -> list[Parcel]:
     """``count`` parcels on a grid with 5 m gaps (no overlaps)."""
     per_row = max(1, int(math.sqrt(count)))
     return [
         make_parcel(
-            f"{prefix}{i:05d}", x=(i % per_row) * (size + 5), y=(i // per_row) * (size + 5), size=size, actor=actor
+            f"{prefix}{i:05d}", x=x0 + (i % per_row) * (size + 5), y=(i // per_row) * (size + 5), size=size, actor=actor
         )
         for i in range(count)
     ]

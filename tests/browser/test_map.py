@@ -1,0 +1,61 @@
+"""Staff log in, open the map, see the parcels, open one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import make_user
+from tests.factories import make_grid
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("pw-" + username)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base_url + "/")
+
+
+def test_staff_open_the_map_see_parcels_and_open_one(page, live_server):
+    staff = make_user("mapper", groups=("staff",))
+    make_grid(12, actor=staff, prefix="MAP-")
+    log_in(page, live_server.url, "mapper")
+    page.get_by_role("link", name="Map", exact=True).click()
+    status = page.locator("#map-status")
+    status.filter(has_text="12 parcels in view").wait_for()
+    # The map drew them (Leaflet's canvas renderer holds the shapes) and the list names them.
+    assert page.locator("#parcel-map canvas").count() >= 1
+    links = page.locator("#map-list a")
+    assert links.count() == 12
+    first = links.filter(has_text="MAP-00003")
+    first.click()
+    page.wait_for_url(f"{live_server.url}/parcels/*/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Parcel MAP-00003"
+    assert page.locator("#parcel-map .leaflet-interactive").count() == 1  # the boundary on the small map
+
+
+def test_pages_fit_a_phone_and_start_with_a_skip_link(browser, live_server):
+    staff = make_user("phone", groups=("staff",))
+    make_grid(4, actor=staff, prefix="PH-")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    context.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(status=204, body=""))
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "phone")
+        for path in ("/", "/parcels/", "/parcels/map/"):
+            page.goto(live_server.url + path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is wider than the phone by {overflow}px"
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent.trim()")
+        assert focused == "Skip to main content"
+    finally:
+        context.close()
+
+
+def test_anonymous_visitors_only_reach_the_login_page(page, live_server):
+    page.goto(live_server.url + "/parcels/map/")
+    assert page.url.startswith(live_server.url + "/login/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Log in"
