@@ -75,3 +75,61 @@ class FundingForm(forms.ModelForm):
 
 class AcceptForm(forms.Form):
     reason = forms.CharField(label=_("Reason for accepting"), max_length=1000)
+
+
+class SplitForm(forms.Form):
+    """The parts of a split, as GIS software exports them: a FeatureCollection, one feature per part."""
+
+    parts = GeoJSONField(
+        label=_("Parts (GeoJSON FeatureCollection)"),
+        help_text=_(
+            "One feature per new parcel, each with an 'apn' property (and optionally 'address'), "
+            "in longitude, latitude. Together they must cover this parcel without overlapping."
+        ),
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "mono"}),
+    )
+    effective_date = forms.DateField(label=_("Effective date"), widget=forms.DateInput(attrs={"type": "date"}))
+    change_reason = forms.CharField(label=_("Reason"), max_length=1000, help_text=REASON_HELP)
+
+    def clean_parts(self):
+        collection = self.cleaned_data["parts"]
+        features = collection.get("features") if isinstance(collection, dict) else None
+        if collection is None or collection.get("type") != "FeatureCollection" or not isinstance(features, list):
+            raise forms.ValidationError(_("Paste a GeoJSON FeatureCollection with one feature per part."))
+        parts = []
+        for index, feature in enumerate(features, start=1):
+            properties = (feature or {}).get("properties") or {}
+            if not str(properties.get("apn") or "").strip():
+                raise forms.ValidationError(_("Part %(n)s has no 'apn' property."), params={"n": index})
+            parts.append(
+                {
+                    "apn": str(properties["apn"]).strip(),
+                    "address": str(properties.get("address") or ""),
+                    "geometry": feature.get("geometry"),
+                }
+            )
+        return parts
+
+
+class MergeForm(forms.Form):
+    parcels = forms.CharField(
+        label=_("Parcel numbers to merge"),
+        help_text=_("Two or more parcel numbers (APNs), separated by commas."),
+        max_length=2000,
+    )
+    apn = forms.CharField(label=_("Parcel number of the merged parcel"), max_length=64)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    effective_date = forms.DateField(label=_("Effective date"), widget=forms.DateInput(attrs={"type": "date"}))
+    change_reason = forms.CharField(label=_("Reason"), max_length=1000, help_text=REASON_HELP)
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset
+
+    def clean_parcels(self):
+        apns = [a.strip() for a in self.cleaned_data["parcels"].split(",") if a.strip()]
+        found = {p.apn: p for p in self.queryset.filter(apn__in=apns)}
+        missing = [a for a in apns if a not in found]
+        if missing:
+            raise forms.ValidationError(_("No parcel with number %(apns)s."), params={"apns": ", ".join(missing)})
+        return [found[a] for a in apns]

@@ -24,7 +24,7 @@ from clt.history import history_entries
 from properties import services
 from properties.api.views import export_response
 from properties.filters import ParcelFilterSet
-from properties.forms import AcceptForm, FundingForm, ParcelForm, UnitForm
+from properties.forms import AcceptForm, FundingForm, MergeForm, ParcelForm, SplitForm, UnitForm
 from properties.models import Parcel, ParcelLineage, ParcelOverlap, ParcelStatus, Unit
 from properties.selectors import registry_extent
 
@@ -251,6 +251,62 @@ def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
         template="properties/funding_form.html",
         context={"title": _("New funding source for parcel %(apn)s") % {"apn": parcel.apn}, "parcel": parcel},
         success=_("Funding source recorded."),
+    )
+
+
+@staff_required
+def parcel_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """Split a parcel into parts drawn in a GIS; the original is retired and lineage kept."""
+    parcel = get_object_or_404(Parcel.objects.visible_to(request.user), pk=pk)
+    form = SplitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            children = services.parcel_split(
+                parcel=parcel,
+                parts=form.cleaned_data["parts"],
+                effective_date=form.cleaned_data["effective_date"],
+                actor=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Parcel %(apn)s split into %(parts)s.")
+                % {"apn": parcel.apn, "parts": ", ".join(c.apn for c in children)},
+            )
+            return redirect(parcel.get_absolute_url())
+    return render(
+        request,
+        "properties/parcel_form.html",
+        {"form": form, "parcel": parcel, "title": _("Split parcel %(apn)s") % {"apn": parcel.apn}},
+    )
+
+
+@staff_required
+def parcel_merge(request: HttpRequest) -> HttpResponse:
+    """Merge neighbouring parcels into one; the originals are retired and lineage kept."""
+    initial = {"parcels": request.GET.get("apn", "")}
+    form = MergeForm(request.POST or None, initial=initial, queryset=Parcel.objects.visible_to(request.user))
+
+    def save(cleaned: dict[str, Any]) -> Parcel:
+        return services.parcel_merge(
+            parcels=cleaned["parcels"],
+            apn=cleaned["apn"],
+            address=cleaned["address"],
+            effective_date=cleaned["effective_date"],
+            actor=request.user,
+            reason=cleaned["change_reason"],
+        )
+
+    return _service_form(
+        request,
+        form,
+        save,
+        template="properties/parcel_form.html",
+        context={"title": _("Merge parcels")},
+        success=_("Parcels merged."),
     )
 
 

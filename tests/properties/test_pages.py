@@ -173,3 +173,55 @@ def test_accept_overlap_from_the_page(client, staff_user, parcel):
     overlap.refresh_from_db()
     assert overlap.accepted_reason == "Survey of 2019 differs" and overlap.accepted_by == staff_user
     assert "accepted by staffer: Survey of 2019 differs" in client.get(f"/parcels/{parcel.pk}/").content.decode()
+
+
+def test_split_and_merge_pages(client, staff_user):
+    import json
+
+    from tests.factories import rect_ring
+
+    original = make_parcel("S-0", x=0, y=0, size=40, actor=staff_user)
+    login(client, staff_user)
+    assert client.get(f"/parcels/{original.pk}/split/").status_code == 200
+    parts = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"apn": "S-1"},
+                "geometry": {"type": "Polygon", "coordinates": [rect_ring(0, 0, 20, 40)]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"apn": "S-2", "address": "2 Split St"},
+                "geometry": {"type": "Polygon", "coordinates": [rect_ring(15, 0, 25, 40)]},
+            },
+        ],
+    }
+    refused = client.post(
+        f"/parcels/{original.pk}/split/",
+        {"parts": json.dumps(parts), "effective_date": "2025-02-01", "change_reason": "Plat 7"},
+    )
+    assert "Parts 1 and 2 overlap by" in refused.content.decode()
+    parts["features"][1]["geometry"] = {"type": "Polygon", "coordinates": [rect_ring(20, 0, 20, 40)]}
+    done = client.post(
+        f"/parcels/{original.pk}/split/",
+        {"parts": json.dumps(parts), "effective_date": "2025-02-01", "change_reason": "Plat 7"},
+    )
+    assert done.status_code == 302
+    assert Parcel.objects.get(apn="S-2").address == "2 Split St"
+    detail = client.get(f"/parcels/{original.pk}/").content.decode()
+    assert "Became" in detail and "S-1" in detail and "Plat 7" in detail
+
+    merged = client.post(
+        "/parcels/merge/",
+        {"parcels": "S-1, S-2", "apn": "S-12", "effective_date": "2025-06-01", "change_reason": "Recombined"},
+    )
+    assert merged.status_code == 302
+    unknown = client.post(
+        "/parcels/merge/",
+        {"parcels": "S-12, NOPE", "apn": "S-99", "effective_date": "2025-06-01", "change_reason": "x"},
+    )
+    assert "No parcel with number NOPE" in unknown.content.decode()
+    page = client.get(f"/parcels/{Parcel.objects.get(apn='S-12').pk}/").content.decode()
+    assert "Came from" in page and "S-1" in page and "S-2" in page
