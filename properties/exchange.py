@@ -149,6 +149,8 @@ def read_geojson(
         apn = _apn(attributes, field_map)
         ident = str(feature.get("id") if feature.get("id") is not None else apn or f"#{index}")
         fields, problems = _map_fields(attributes, field_map, area_unit)
+        if feature.get("geometry") is None:
+            problems.insert(0, "the feature has no geometry")
         records.append(ReadRecord(index, ident, apn, feature.get("geometry"), fields, tuple(problems)))
     try:
         crs = geometry.crs_of_feature_collection(collection)

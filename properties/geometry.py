@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
+from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -272,7 +273,10 @@ def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
 def to_wkt(obj: dict[str, Any] | BaseGeometry) -> str:
     """Full-precision WKT: an export must re-import to the same coordinates."""
     geom = obj if isinstance(obj, BaseGeometry) else _build(obj)
-    return shapely.to_wkt(geom, rounding_precision=-1, trim=True)
+    # Trimmed, GEOS writes the shortest form that reads back exactly, but with at most this many
+    # decimals. -1 means 16, which loses digits below 1 (a parcel near Greenwich or the equator);
+    # 17 significant digits of any value written positionally (|x| >= 1e-4) fit in 20.
+    return shapely.to_wkt(geom, rounding_precision=20, trim=True)
 
 
 def wkt_to_geojson(text: str) -> dict[str, Any]:
@@ -316,7 +320,10 @@ def normalise_crs(value: str | int) -> str:
     text = str(value).strip()
     if text.isdigit():
         text = f"EPSG:{text}"
-    crs = CRS.from_user_input(text)
+    try:
+        crs = CRS.from_user_input(text)
+    except CRSError as exc:  # a RuntimeError, not the ValueError promised above
+        raise ValueError(str(exc)) from exc
     authority = crs.to_authority()
     return f"{authority[0]}:{authority[1]}" if authority else crs.to_string()
 
@@ -368,7 +375,9 @@ def geodesic_area_m2(geom: BaseGeometry) -> float:
     """Area on the WGS84 ellipsoid in square metres (holes subtracted)."""
     if geom.is_empty:
         return 0.0
-    area, _perimeter = GEOD.geometry_area_perimeter(geom)
+    # pyproj sums signed ring areas, so a hole wound like its shell would be added, not
+    # subtracted, and a clockwise member of a MultiPolygon would cancel a counter-clockwise one.
+    area, _perimeter = GEOD.geometry_area_perimeter(orient(geom))
     return abs(area)
 
 

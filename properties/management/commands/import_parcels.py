@@ -58,6 +58,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         fmt = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "geojson")
         try:
+            # Apart from reading the file: normalise_crs raises ValueError for an unknown code, which
+            # the file's handler below would report as a fault of the file, not of --crs.
+            option_crs = geometry.normalise_crs(options["crs"]) if options["crs"] else None
+        except Exception as exc:  # ValueError, or pyproj's CRSError (a RuntimeError)
+            raise CommandError(f"--crs {options['crs']}: {exc}") from exc
+        try:
             field_map = exchange.parse_field_map(options["map"])
             data = path.read_bytes()
             if fmt == "csv":
@@ -66,11 +72,9 @@ class Command(BaseCommand):
                 )
             else:
                 result = exchange.read_geojson(data, field_map=field_map, area_unit=options["area_unit"])
-            source_crs = geometry.normalise_crs(options["crs"]) if options["crs"] else result.source_crs
+            source_crs = option_crs or result.source_crs
         except ValueError as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        except Exception as exc:  # pyproj's CRSError for an unknown --crs
-            raise CommandError(f"--crs {options['crs']}: {exc}") from exc
         if source_crs in (None, geometry.WGS84):
             source_crs = None
 
