@@ -56,12 +56,26 @@ class BBoxFilter(django_filters.Filter):
         )
 
 
+YES_NO_ANY = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
+def current_unless_asked(queryset: QuerySet, params) -> QuerySet:
+    """Parcels retired by a split or merge live on in lineage; lists, maps and exports show them
+    only when the status filter asks for them (an export of retired boundaries would overlap
+    their successors on re-import)."""
+    if params.get("status"):
+        return queryset
+    return queryset.exclude(status=ParcelStatus.RETIRED)
+
+
 class ParcelFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Parcel number or address"))
     status = django_filters.MultipleChoiceFilter(choices=ParcelStatus.choices, label=_("Status"))
     bbox = BBoxFilter(label=_("Bounding box (west,south,east,north)"))
-    area_mismatch = django_filters.BooleanFilter(label=_("Area mismatch"))
-    has_open_overlaps = django_filters.BooleanFilter(method="filter_open_overlaps", label=_("Has unreviewed overlaps"))
+    area_mismatch = django_filters.BooleanFilter(label=_("Area mismatch"), widget=forms.Select(choices=YES_NO_ANY))
+    has_open_overlaps = django_filters.BooleanFilter(
+        method="filter_open_overlaps", label=_("Has unreviewed overlaps"), widget=forms.Select(choices=YES_NO_ANY)
+    )
     acquired_after = django_filters.DateFilter(
         field_name="acquisition_date", lookup_expr="gte", label=_("Acquired on or after")
     )

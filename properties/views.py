@@ -23,7 +23,7 @@ from clt.decorators import staff_required
 from clt.history import history_entries
 from properties import services
 from properties.api.views import export_response
-from properties.filters import ParcelFilterSet
+from properties.filters import ParcelFilterSet, current_unless_asked
 from properties.forms import AcceptForm, FundingForm, MergeForm, ParcelForm, SplitForm, UnitForm
 from properties.models import Parcel, ParcelLineage, ParcelOverlap, ParcelStatus, Unit
 from properties.selectors import registry_extent
@@ -47,7 +47,7 @@ def add_service_errors(form: Any, error: ValidationError) -> None:
 def parcel_list(request: HttpRequest) -> HttpResponse:
     """Every parcel, filterable, 50 a page, with export links that keep the filters."""
     queryset = Parcel.objects.visible_to(request.user).annotate(home_count=Count("units"))
-    filterset = ParcelFilterSet(request.GET, queryset=queryset)
+    filterset = ParcelFilterSet(request.GET, queryset=current_unless_asked(queryset, request.GET))
     page = Paginator(filterset.qs.order_by("apn"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -342,5 +342,5 @@ def parcel_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """The list's export buttons: the same files as the API, with the list's filters."""
     if file_format not in ("geojson", "csv"):
         raise Http404
-    filterset = ParcelFilterSet(request.GET, queryset=Parcel.objects.visible_to(request.user))
-    return export_response(filterset.qs, file_format)
+    queryset = current_unless_asked(Parcel.objects.visible_to(request.user), request.GET)
+    return export_response(ParcelFilterSet(request.GET, queryset=queryset).qs, file_format)

@@ -18,8 +18,8 @@ from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedRea
 from clt.permissions import IsCltStaff
 from properties import exchange, mapdata, services
 from properties.api import serializers as s
-from properties.filters import ParcelFilterSet, UnitFilterSet
-from properties.models import Parcel, ParcelFunding, ParcelOverlap, ParcelStatus, Unit
+from properties.filters import ParcelFilterSet, UnitFilterSet, current_unless_asked
+from properties.models import Parcel, ParcelFunding, ParcelOverlap, Unit
 
 __all__ = ["FundingViewSet", "ParcelOverlapViewSet", "ParcelViewSet", "UnitViewSet"]
 
@@ -64,10 +64,7 @@ class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
         renderer_classes=[GeoJSONRenderer, JSONRenderer],
     )
     def geojson(self, request: Request) -> HttpResponse:
-        queryset = self.filter_queryset(self.get_queryset())
-        if "status" not in request.query_params:
-            # Retired parcels (split or merged away) live on in lineage, not on the map.
-            queryset = queryset.exclude(status=ParcelStatus.RETIRED)
+        queryset = current_unless_asked(self.filter_queryset(self.get_queryset()), request.query_params)
         shape = request.query_params.get("shape")
         if shape not in (None, "", "point", "polygon"):
             raise ValidationError({"shape": [_("shape must be 'point' or 'polygon'.")]})
@@ -83,7 +80,10 @@ class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
 
     @extend_schema(
         summary="Export parcels",
-        description="Every parcel matching the filters, as GeoJSON or CSV with a WKT column. Re-imports unchanged.",
+        description=(
+            "Every parcel matching the filters, as GeoJSON or CSV with a WKT column; re-imports unchanged. "
+            "Parcels retired by a split or merge are left out unless the status filter names them."
+        ),
         responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="GeoJSON or CSV file")},
     )
     @action(
@@ -94,7 +94,9 @@ class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
         pagination_class=None,
     )
     def export(self, request: Request, file_format: str) -> StreamingHttpResponse:
-        return export_response(self.filter_queryset(self.get_queryset()), file_format)
+        return export_response(
+            current_unless_asked(self.filter_queryset(self.get_queryset()), request.query_params), file_format
+        )
 
     @extend_schema(
         request=s.SplitSerializer,

@@ -225,3 +225,29 @@ def test_split_and_merge_pages(client, staff_user):
     assert "No parcel with number NOPE" in unknown.content.decode()
     page = client.get(f"/parcels/{Parcel.objects.get(apn='S-12').pk}/").content.decode()
     assert "Came from" in page and "S-1" in page and "S-2" in page
+
+
+def test_retired_parcels_leave_lists_maps_and_exports_unless_asked_for(client, staff_user, staff_api):
+    from tests.factories import rect_ring
+
+    original = make_parcel("R-0", x=0, y=0, size=40, actor=staff_user)
+    services.parcel_split(
+        parcel=original,
+        parts=[
+            {"apn": "R-1", "geometry": {"type": "Polygon", "coordinates": [rect_ring(0, 0, 20, 40)]}},
+            {"apn": "R-2", "geometry": {"type": "Polygon", "coordinates": [rect_ring(20, 0, 20, 40)]}},
+        ],
+        effective_date="2025-01-01",
+        actor=staff_user,
+        reason="plat",
+    )
+    login(client, staff_user)
+    listed = client.get("/parcels/").content.decode()
+    assert "R-1" in listed and ">R-0<" not in listed
+    assert ">R-0<" in client.get("/parcels/", {"status": "retired"}).content.decode()
+    exported = b"".join(client.get("/parcels/export/geojson/").streaming_content).decode()
+    assert '"R-1"' in exported and '"R-0"' not in exported
+    features = staff_api.get("/api/v1/parcels/geojson/", {"bbox": "-74,44,-73,45", "zoom": 12}).json()["features"]
+    assert sorted(f["properties"]["apn"] for f in features) == ["R-1", "R-2"]
+    # The API list is the registry itself, retired parcels included, each with its lineage.
+    assert staff_api.get("/api/v1/parcels/").json()["count"] == 3
