@@ -376,50 +376,58 @@ UNIT_FIELDS = (
 FUNDING_FIELDS = ("parcel", "source", "kind", "amount", "date", "restrictions")
 
 
+def _create(model: type, allowed: tuple[str, ...], *, actor: Any, reason: str, fields: dict[str, Any]) -> Any:
+    reason = _require_reason(reason)
+    return _save(model(**{k: v for k, v in fields.items() if k in allowed}), actor=actor, reason=reason)
+
+
+def _update(instance: Any, allowed: tuple[str, ...], *, actor: Any, reason: str, fields: dict[str, Any]) -> Any:
+    reason = _require_reason(reason)
+    for name, value in fields.items():
+        if name in allowed:
+            setattr(instance, name, value)
+    return _save(instance, actor=actor, reason=reason)
+
+
+def _delete(instance: Any, *, actor: Any, reason: str) -> None:
+    stamp(instance, actor=actor, reason=_require_reason(reason))
+    instance.delete()
+
+
 @transaction.atomic
 def unit_create(*, actor: Any, reason: str, **fields: Any) -> Unit:
     """Record a home on a parcel."""
-    reason = _require_reason(reason)
-    return _save(Unit(**{k: v for k, v in fields.items() if k in UNIT_FIELDS}), actor=actor, reason=reason)
+    return _create(Unit, UNIT_FIELDS, actor=actor, reason=reason, fields=fields)
 
 
 @transaction.atomic
 def unit_update(*, unit: Unit, actor: Any, reason: str, **fields: Any) -> Unit:
-    reason = _require_reason(reason)
-    for name, value in fields.items():
-        if name in UNIT_FIELDS:
-            setattr(unit, name, value)
-    return _save(unit, actor=actor, reason=reason)
+    """Change a home's description (kind, rooms, area), keeping history."""
+    return _update(unit, UNIT_FIELDS, actor=actor, reason=reason, fields=fields)
 
 
 @transaction.atomic
 def unit_delete(*, unit: Unit, actor: Any, reason: str) -> None:
-    reason = _require_reason(reason)
-    stamp(unit, actor=actor, reason=reason)
-    unit.delete()
+    """Delete a home recorded by mistake (history keeps it)."""
+    _delete(unit, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def funding_create(*, actor: Any, reason: str, **fields: Any) -> ParcelFunding:
     """Record one source of a parcel's money (a subsidy layer, a grant)."""
-    reason = _require_reason(reason)
-    return _save(ParcelFunding(**{k: v for k, v in fields.items() if k in FUNDING_FIELDS}), actor=actor, reason=reason)
+    return _create(ParcelFunding, FUNDING_FIELDS, actor=actor, reason=reason, fields=fields)
 
 
 @transaction.atomic
 def funding_update(*, funding: ParcelFunding, actor: Any, reason: str, **fields: Any) -> ParcelFunding:
-    reason = _require_reason(reason)
-    for name, value in fields.items():
-        if name in FUNDING_FIELDS:
-            setattr(funding, name, value)
-    return _save(funding, actor=actor, reason=reason)
+    """Correct a funding record, keeping history."""
+    return _update(funding, FUNDING_FIELDS, actor=actor, reason=reason, fields=fields)
 
 
 @transaction.atomic
 def funding_delete(*, funding: ParcelFunding, actor: Any, reason: str) -> None:
-    reason = _require_reason(reason)
-    stamp(funding, actor=actor, reason=reason)
-    funding.delete()
+    """Delete a funding record entered by mistake (history keeps it)."""
+    _delete(funding, actor=actor, reason=reason)
 
 
 # ---------------------------------------------------------------------------------------------

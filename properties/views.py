@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,7 +47,10 @@ def add_service_errors(form: Any, error: ValidationError) -> None:
 @staff_required
 def parcel_list(request: HttpRequest) -> HttpResponse:
     """Every parcel, filterable, 50 a page, with export links that keep the filters."""
-    queryset = Parcel.objects.visible_to(request.user).annotate(home_count=Count("units"))
+    # A correlated count, not Count("units"): a GROUP BY would aggregate every parcel before the
+    # page picks 50 (17-29 ms at 10,000 parcels, against about 2 ms this way; bench/parcels.py).
+    homes = Unit.objects.filter(parcel=OuterRef("pk")).order_by().values("parcel").annotate(n=Count("pk")).values("n")
+    queryset = Parcel.objects.visible_to(request.user).annotate(home_count=Coalesce(Subquery(homes), 0))
     filterset = ParcelFilterSet(request.GET, queryset=current_unless_asked(queryset, request.GET))
     page = Paginator(filterset.qs.order_by("apn"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -167,7 +171,7 @@ def parcel_create(request: HttpRequest) -> HttpResponse:
         request,
         form,
         save,
-        template="properties/parcel_form.html",
+        template="properties/form_page.html",
         context={"title": _("New parcel")},
         success=_("Parcel recorded."),
     )
@@ -191,7 +195,7 @@ def parcel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save,
-        template="properties/parcel_form.html",
+        template="properties/form_page.html",
         context={"title": _("Edit parcel %(apn)s") % {"apn": parcel.apn}, "parcel": parcel},
         success=_("Parcel updated."),
     )
@@ -211,7 +215,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save,
-        template="properties/unit_form.html",
+        template="properties/form_page.html",
         context={"title": _("New home on parcel %(apn)s") % {"apn": parcel.apn}, "parcel": parcel},
         success=_("Home recorded."),
     )
@@ -229,7 +233,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save,
-        template="properties/unit_form.html",
+        template="properties/form_page.html",
         context={"title": _("Edit home %(home)s") % {"home": unit}, "parcel": unit.parcel},
         success=_("Home updated."),
     )
@@ -248,7 +252,7 @@ def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         save,
-        template="properties/funding_form.html",
+        template="properties/form_page.html",
         context={"title": _("New funding source for parcel %(apn)s") % {"apn": parcel.apn}, "parcel": parcel},
         success=_("Funding source recorded."),
     )
@@ -279,7 +283,7 @@ def parcel_split(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(parcel.get_absolute_url())
     return render(
         request,
-        "properties/parcel_form.html",
+        "properties/form_page.html",
         {"form": form, "parcel": parcel, "title": _("Split parcel %(apn)s") % {"apn": parcel.apn}},
     )
 
@@ -304,7 +308,7 @@ def parcel_merge(request: HttpRequest) -> HttpResponse:
         request,
         form,
         save,
-        template="properties/parcel_form.html",
+        template="properties/form_page.html",
         context={"title": _("Merge parcels")},
         success=_("Parcels merged."),
     )
