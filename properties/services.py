@@ -154,6 +154,11 @@ def _check_overlaps(
     return found
 
 
+def _refuse_manual_retirement(fields: dict[str, Any], current: str | None = None) -> None:
+    if fields.get("status") == ParcelStatus.RETIRED and current != ParcelStatus.RETIRED:
+        raise ValidationError({"status": [messages.RETIRED_ONLY_BY_LINEAGE]})
+
+
 def _save(instance: Any, *, actor: Any, reason: str) -> Any:
     instance.full_clean()
     stamp(instance, actor=actor, reason=reason)
@@ -178,6 +183,7 @@ def parcel_create(
 ) -> Parcel:
     """Record a parcel the trust holds; its geometry is validated, measured and checked for overlaps."""
     reason = _require_reason(reason)
+    _refuse_manual_retirement(fields)
     geom = validated_geometry(geometry)
     parcel = Parcel(apn=(apn or "").strip(), **{k: v for k, v in fields.items() if k in PARCEL_FIELDS})
     _apply_shape(parcel, geom)
@@ -204,6 +210,7 @@ def parcel_update(
     parcel = Parcel.objects.select_for_update().get(pk=parcel.pk)
     if parcel.is_retired:
         raise ValidationError(messages.RETIRED_PARCEL % {"apn": parcel.apn})
+    _refuse_manual_retirement(fields)
     for name, value in fields.items():
         if name in (*PARCEL_FIELDS, "apn"):
             setattr(parcel, name, value.strip() if name == "apn" else value)
@@ -564,6 +571,8 @@ def _field_problems(fields: dict[str, Any]) -> list[str]:
             problems.extend(f"{model_field.verbose_name}: {m}" for m in exc.messages)
             continue
         fields[name] = cleaned
+    if fields.get("status") == ParcelStatus.RETIRED:
+        problems.append(str(messages.RETIRED_ONLY_BY_LINEAGE))
     return problems
 
 

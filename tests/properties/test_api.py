@@ -415,3 +415,15 @@ def test_schema_and_docs_are_served(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+def test_retirement_only_through_split_or_merge(staff_api, parcel):
+    response = staff_api.patch(f"/api/v1/parcels/{parcel.pk}/", {"status": "retired"}, format="json")
+    assert response.status_code == 400
+    assert "split or a merge" in response.json()["status"][0]
+    created = staff_api.post(
+        "/api/v1/parcels/", {"apn": "R", "geometry": square(300, 0), "status": "retired"}, format="json"
+    )
+    assert created.status_code == 400 and "status" in created.json()
+    parcel.refresh_from_db()
+    assert parcel.status == ParcelStatus.HELD

@@ -304,6 +304,11 @@ BAD_FEATURES = {
         "the feature has no geometry; official area: 'abc' is not a number",
     ),
     "bad-status": (feature("S-2", square(30, 0), status="sold"), "S-2", "status: Value 'sold' is not a valid choice."),
+    "retired-status": (
+        feature("S-3", square(30, 0), status="retired"),
+        "S-3",
+        "A parcel is retired only by a split or a merge, which keep its lineage.",
+    ),
     "non-numeric-official-area": (
         feature("A-2", square(30, 0), official_area_m2="about 400"),
         "A-2",
