@@ -39,13 +39,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
-# A development key is only acceptable while DEBUG is on; a production host must set its own.
-_DEV_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY") or ""
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, 'Settings').")
-    SECRET_KEY = _DEV_SECRET_KEY
+# Without SECRET_KEY a development key is used so that management commands (migrate,
+# makemigrations) work on a fresh checkout; serving with it while DEBUG is off is refused
+# (clt/wsgi.py, clt/asgi.py) and `check --deploy` reports it as an error (clt/checks.py).
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -36,9 +36,31 @@ def test_check_deploy_reports_no_warnings_with_a_real_secret():
 
 
 def test_missing_secret_key_is_refused_when_debug_is_off():
-    result = run_manage("check", DEBUG="0", DATABASE_URL="sqlite:////tmp/clt-deploy-check.sqlite3")
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    db = "sqlite:////tmp/clt-deploy-check.sqlite3"
+    # Management commands still run (a fresh checkout can migrate)…
+    assert run_manage("makemigrations", "--check", "--dry-run", DEBUG="0", DATABASE_URL=db).returncode == 0
+    # …but the deploy check fails, and no WSGI or ASGI process starts with the development key.
+    deploy = run_manage("check", "--deploy", DEBUG="0", DATABASE_URL=db)
+    assert deploy.returncode != 0
+    assert "clt.E001" in deploy.stderr and "SECRET_KEY must be set when DEBUG is off" in deploy.stderr
+    for entry in ("clt.wsgi", "clt.asgi"):
+        env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+        served = subprocess.run(
+            [sys.executable, "-c", f"import {entry}"],
+            cwd=ROOT,
+            env={**env, "DEBUG": "0", "DATABASE_URL": db},
+            capture_output=True,
+            text=True,
+        )
+        assert served.returncode != 0 and "SECRET_KEY must be set when DEBUG is off" in served.stderr
+        with_key = subprocess.run(
+            [sys.executable, "-c", f"import {entry}"],
+            cwd=ROOT,
+            env={**env, "DEBUG": "0", "DATABASE_URL": db, "SECRET_KEY": "k" * 20 + "-production-secret-x9"},
+            capture_output=True,
+            text=True,
+        )
+        assert with_key.returncode == 0, with_key.stderr
 
 
 def test_ambiguous_debug_value_is_refused():
