@@ -251,3 +251,14 @@ def test_retired_parcels_leave_lists_maps_and_exports_unless_asked_for(client, s
     assert sorted(f["properties"]["apn"] for f in features) == ["R-1", "R-2"]
     # The API list is the registry itself, retired parcels included, each with its lineage.
     assert staff_api.get("/api/v1/parcels/").json()["count"] == 3
+
+
+def test_form_errors_and_help_are_tied_to_their_inputs(client, staff_user):
+    login(client, staff_user)
+    page = client.post("/parcels/new/", {"apn": "", "status": "held", "geometry": "{", "change_reason": "x"})
+    html = page.content.decode()
+    # Screen readers announce the help and the error with the input they belong to.
+    assert 'aria-describedby="id_geometry_helptext id_geometry_error"' in html
+    assert 'id="id_geometry_helptext"' in html and 'id="id_geometry_error"' in html
+    assert 'aria-invalid="true"' in html
+    assert "This is not valid JSON" in html
