@@ -12,14 +12,3 @@ class LoginForm(AuthenticationForm):
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
-
-
-class ReasonForm(forms.Form):
-    """Every change in the registry keeps its reason."""
-
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=1000,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        help_text=_("Kept in the record's history with your name."),
-    )

@@ -50,6 +50,19 @@ AREA_UNITS: dict[str, Decimal] = {
     # US survey foot = 1200/3937 m; its square to 12 significant digits is far finer than any record.
     "us-ft2": (Decimal(1200) / Decimal(3937)) ** 2,
 }
+# The parcel columns an export reads from the database (the geometry becomes WKT in CSV).
+EXPORT_FIELDS = (
+    "apn",
+    "address",
+    "status",
+    "acquisition_date",
+    "acquisition_price",
+    "area_m2",
+    "area_acres",
+    "official_area_m2",
+    "notes",
+    "geometry",
+)
 CSV_COLUMNS = (
     "apn",
     "address",

@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -49,8 +50,6 @@ GEOD = Geod(ellps="WGS84")
 # An international acre is 4,046.8564224 m² exactly (1 ac = 43,560 ft², 1 ft = 0.3048 m).
 SQUARE_METRES_PER_ACRE = 4046.8564224
 ACRES_PER_SQUARE_METRE = 1 / SQUARE_METRES_PER_ACRE
-# A US survey foot is 1200/3937 m; county state-plane files measure in it.
-US_SURVEY_FOOT_M = 1200 / 3937
 PARCEL_TYPES = ("Polygon", "MultiPolygon")
 
 
@@ -393,7 +392,7 @@ def measure(geom: BaseGeometry) -> ParcelShape:
     )
 
 
-def relative_difference(measured: float, official: float) -> float | None:
+def relative_difference(measured: Real, official: Real) -> Real | None:
     """|measured − official| / official, or None when there is no official figure to compare."""
     if not official:
         return None

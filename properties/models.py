@@ -96,6 +96,19 @@ class Parcel(TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
+    # Written together from the geometry by properties.services, never edited one by one.
+    SHAPE_FIELDS = (
+        "geometry",
+        "area_m2",
+        "area_acres",
+        "centroid_lon",
+        "centroid_lat",
+        "bbox_min_lon",
+        "bbox_min_lat",
+        "bbox_max_lon",
+        "bbox_max_lat",
+    )
+
     history = HistoricalRecords()
     objects = RestrictedManager()
     # Homeowners will see the parcel under their home once leases exist (issue: ground leases).

@@ -99,9 +99,10 @@ def _apply_shape(parcel: Parcel, geom: BaseGeometry) -> None:
 def _area_mismatch(area_m2: Decimal, official_m2: Decimal | None) -> bool:
     if official_m2 is None:
         return False
-    if official_m2 == 0:
+    difference = geometry.relative_difference(area_m2, official_m2)
+    if difference is None:  # an official area of zero disagrees with any real polygon
         return area_m2 > 0
-    return abs(area_m2 - official_m2) / official_m2 > _area_tolerance()
+    return difference > _area_tolerance()
 
 
 def _candidates_near(bbox: tuple[float, float, float, float], *, exclude: Iterable[int] = ()) -> list[Parcel]:
@@ -637,7 +638,7 @@ def _write_import(
         bulk_update_with_history(
             to_update,
             Parcel,
-            fields=sorted(update_fields | set(_SHAPE_FIELDS) | {"area_mismatch"}),
+            fields=sorted(update_fields | set(Parcel.SHAPE_FIELDS) | {"area_mismatch"}),
             batch_size=500,
             default_user=history_user,
             default_change_reason=reason,
@@ -648,21 +649,8 @@ def _write_import(
     progress("overlaps", total, total)
 
 
-_SHAPE_FIELDS = (
-    "geometry",
-    "area_m2",
-    "area_acres",
-    "centroid_lon",
-    "centroid_lat",
-    "bbox_min_lon",
-    "bbox_min_lat",
-    "bbox_max_lon",
-    "bbox_max_lat",
-)
-
-
 def _comparable(parcel: Parcel) -> tuple:
-    return tuple(getattr(parcel, name) for name in (*PARCEL_FIELDS, *_SHAPE_FIELDS, "area_mismatch"))
+    return tuple(getattr(parcel, name) for name in (*PARCEL_FIELDS, *Parcel.SHAPE_FIELDS, "area_mismatch"))
 
 
 def _import_overlaps(

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from clt.decorators import staff_required
 from clt.history import history_entries
 from properties import services
-from properties.api.views import export_response
+from properties.exports import export_response
 from properties.filters import ParcelFilterSet, current_unless_asked
 from properties.forms import AcceptForm, FundingForm, MergeForm, ParcelForm, SplitForm, UnitForm
 from properties.models import Parcel, ParcelLineage, ParcelOverlap, ParcelStatus, Unit
@@ -120,15 +120,7 @@ def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # The geometry's measures change with it; history shows the geometry change once, not nine times.
-_DERIVED_FIELDS = (
-    "area_acres",
-    "centroid_lon",
-    "centroid_lat",
-    "bbox_min_lon",
-    "bbox_min_lat",
-    "bbox_max_lon",
-    "bbox_max_lat",
-)
+_DERIVED_FIELDS = tuple(name for name in Parcel.SHAPE_FIELDS if name not in ("geometry", "area_m2"))
 
 
 def _service_form(

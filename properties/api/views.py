@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from clt.api.renderers import GeoJSONRenderer
 from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedReadOnlyViewSet, change_reason_from
 from clt.permissions import IsCltStaff
-from properties import exchange, mapdata, services
+from properties import mapdata, services
 from properties.api import serializers as s
+from properties.exports import export_response
 from properties.filters import ParcelFilterSet, UnitFilterSet, current_unless_asked
 from properties.models import Parcel, ParcelFunding, ParcelOverlap, Unit
 
@@ -142,35 +143,6 @@ class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
         data.is_valid(raise_exception=True)
         services.parcel_accept_area_mismatch(parcel=parcel, actor=request.user, reason=data.validated_data["reason"])
         return Response(s.ParcelSerializer(self.get_queryset().get(pk=parcel.pk), context={"request": request}).data)
-
-
-def export_response(queryset, file_format: str) -> StreamingHttpResponse:
-    """A streamed export file: GeoJSON or CSV, same columns either way."""
-    rows = (
-        queryset.prefetch_related(None)
-        .order_by("apn")
-        .values(
-            "apn",
-            "address",
-            "status",
-            "acquisition_date",
-            "acquisition_price",
-            "area_m2",
-            "area_acres",
-            "official_area_m2",
-            "notes",
-            "geometry",
-        )
-    )
-    if file_format == "csv":
-        response = StreamingHttpResponse(exchange.write_csv(rows.iterator(chunk_size=500)), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="parcels.csv"'
-    else:
-        response = StreamingHttpResponse(
-            exchange.write_geojson(rows.iterator(chunk_size=500)), content_type="application/geo+json"
-        )
-        response["Content-Disposition"] = 'attachment; filename="parcels.geojson"'
-    return response
 
 
 @extend_schema_view(destroy=extend_schema(parameters=[REASON_HEADER]))
