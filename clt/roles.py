@@ -2,8 +2,8 @@
 
 Roles are answers to questions about the user, computed once per request object and cached on
 it, so a page that asks five times costs one query. Staff, member and board are Django groups;
-a homeowner is a user linked to a Person (the lease that makes the Person a homeowner arrives
-with the leases app, which narrows what the Person sees, never widens it).
+a homeowner is a user whose Person holds, or held, a ground lease (what they see is then
+narrowed to their own leases by each model's access rules).
 """
 
 from __future__ import annotations
@@ -54,19 +54,18 @@ def user_roles(user: Any) -> frozenset[str]:
         roles.add(ROLE_MEMBER)
     if BOARD_GROUP in groups:
         roles.add(ROLE_BOARD)
-    if _has_person(user):
+    if _holds_a_lease(user):
         roles.add(ROLE_HOMEOWNER)
     user._clt_roles = frozenset(roles)
     return user._clt_roles
 
 
-def _has_person(user: Any) -> bool:
-    from django.core.exceptions import ObjectDoesNotExist
+def _holds_a_lease(user: Any) -> bool:
+    # Looked up by name so that this module, imported by every app, imports none of them.
+    from django.apps import apps
 
-    try:
-        return user.person is not None
-    except ObjectDoesNotExist:
-        return False
+    leaseholder = apps.get_model("leases", "Leaseholder")
+    return leaseholder.objects.filter(person__user=user).exclude(lease__status="draft").exists()
 
 
 def is_staff_member(user: Any) -> bool:

@@ -324,7 +324,8 @@ class Unit(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules()
+    # A homeowner sees the home they hold (or held) a lease on; the leases app owns that relation.
+    access_rules = AccessRules(view=("leases__leaseholders__person__user",))
 
     class Meta:
         ordering = ["parcel__apn", "address", "unit_number", "pk"]

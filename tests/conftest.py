@@ -38,7 +38,22 @@ def board_user(db) -> User:
 
 @pytest.fixture
 def homeowner_user(db) -> User:
-    return make_user("owner", person=True)
+    """A homeowner: a login whose Person holds an active ground lease (``homeowner_user.person.leaseholdings``)."""
+    from tests.factories import make_lease
+
+    user = make_user("owner", person=True)
+    make_lease(people=[user.person])
+    return user
+
+
+@pytest.fixture
+def other_homeowner_user(db) -> User:
+    """Another homeowner, whose lease the first must never see."""
+    from tests.factories import make_lease
+
+    user = make_user("neighbour", person=True)
+    make_lease(people=[user.person])
+    return user
 
 
 @pytest.fixture
@@ -52,14 +67,27 @@ def users(staff_user, member_user, homeowner_user, board_user) -> dict[str, User
     }
 
 
+ROLE_FIXTURES = {
+    "member": "member_user",
+    "homeowner": "homeowner_user",
+    "other_homeowner": "other_homeowner_user",
+    "board": "board_user",
+    "staff": "staff_user",
+}
+
+
 @pytest.fixture
-def api_for(users):
-    """``api_for("staff")`` → an APIClient authenticated as that role (anonymous: not at all)."""
+def api_for(request, db):
+    """``api_for("staff")`` → an APIClient authenticated as that role (anonymous: not at all).
+
+    Each role's user is made on first use, so a test that needs only staff gets no homeowner's
+    lease (and its parcel) in its counts.
+    """
 
     def make(role: str) -> APIClient:
         client = APIClient()
-        if users[role] is not None:
-            client.force_authenticate(users[role])
+        if role != "anonymous":
+            client.force_authenticate(request.getfixturevalue(ROLE_FIXTURES[role]))
         return client
 
     return make

@@ -42,3 +42,64 @@ def make_grid(count: int, *, actor: Any = None, size: float = 20, prefix: str = 
         )
         for i in range(count)
     ]
+
+
+# --- Leases --------------------------------------------------------------------------------------
+
+_counter = iter(range(1, 10**6))
+
+
+def make_template_version(name: str = "Model lease 2018", **terms: Any):
+    """A lease template version with the domain notes' published defaults unless ``terms`` say otherwise."""
+    import datetime as dt
+
+    from leases import services as lease_services
+    from leases.models import LeaseTemplate
+
+    template, _ = LeaseTemplate.objects.get_or_create(name=name)
+    terms.setdefault("effective_from", dt.date(2000, 1, 1))
+    return lease_services.template_version_create(template=template, actor=None, reason="test terms", **terms)
+
+
+def make_lease(
+    *,
+    people: Any = (),
+    version: Any = None,
+    commencement: Any = None,
+    execute: bool = True,
+    monthly_fee: Any = None,
+    unit: Any = None,
+    **fields: Any,
+):
+    """A ground lease on a fresh parcel and home, executed (active) unless ``execute=False``."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from clt.models import Person
+    from leases import services as lease_services
+
+    n = next(_counter)
+    if unit is None:
+        parcel = make_parcel(f"L-{n:05d}", x=(n % 200) * 30, y=(n // 200) * 30)
+        unit = services.unit_create(actor=None, reason="test home", parcel=parcel, address=f"{n} Lease Street")
+    version = version or make_template_version()
+    people = list(people) or [Person.objects.create(given_name=f"Holder{n}", family_name="Test")]
+    commencement = commencement or dt.date(2020, 1, 1)
+    fields.setdefault("recording_instrument", f"2020-{n:06d}")
+    fields.setdefault("purchase_price", Decimal("150000.00"))
+    lease = lease_services.lease_create(
+        actor=None,
+        reason="test lease",
+        unit=unit,
+        template_version=version,
+        leaseholders=people,
+        commencement=commencement,
+        monthly_fee=monthly_fee,
+        **fields,
+    )
+    if execute:
+        lease_services.lease_event_record(
+            lease=lease, kind="executed", actor=None, reason="signed", effective_on=commencement
+        )
+        lease.refresh_from_db()
+    return lease

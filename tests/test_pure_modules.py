@@ -16,7 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # when they are written.
 PURE_MODULES = ["properties/geometry.py"] + [
     path
-    for path in ("leases/resale.py", "leases/fees.py", "governance/counting.py", "governance/blt.py")
+    for path in (
+        "leases/resale.py",
+        "leases/fees.py",
+        "leases/lifecycle.py",
+        "governance/counting.py",
+        "governance/blt.py",
+    )
     if (ROOT / path).exists()
 ]
 

@@ -51,7 +51,11 @@ def test_read_matrix(api_for, parcel, role, resource):
     client = api_for(role)
     response = client.get(f"/api/v1/{resource}/")
     assert response.status_code in list_status
-    if items is not None:
+    if role == "homeowner" and resource == "homes":
+        # A homeowner sees the one home they hold a lease on, never this one.
+        own = Unit.objects.get(leases__leaseholders__person__user__username="owner")
+        assert [home["id"] for home in response.json()["results"]] == [own.pk]
+    elif items is not None:
         assert response.json()["count"] == items
     assert client.get(f"/api/v1/{resource}/{obj_id}/").status_code in detail_status
     assert client.get(f"/api/v1/{resource}/{obj_id}/history/").status_code in detail_status
@@ -82,7 +86,10 @@ def test_non_staff_cannot_write_anything(api_for, parcel, role):
     assert all(r.status_code in refused for r in attempts)
     parcel.refresh_from_db()
     assert parcel.address == "12 Maple St"
-    assert Parcel.objects.count() == 1 and Unit.objects.count() == 1 and ParcelFunding.objects.count() == 1
+    # The homeowner's own leased home is not this parcel's; nothing was added beside it.
+    assert Parcel.objects.exclude(units__leases__isnull=False).count() == 1
+    assert Unit.objects.filter(parcel=parcel).count() == 1 and ParcelFunding.objects.count() == 1
+    assert Unit.objects.count() == Parcel.objects.count()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1226 @@
+"""Every change to a lease goes through here.
+
+Each service takes the acting user and a reason as keyword arguments, runs in one transaction,
+validates (the pure rules of ``lifecycle`` and ``fees``, then ``full_clean()``), stamps
+simple-history with who and why, and appends the lease event. An illegal change raises
+``ValidationError`` naming the field and the reason, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clt.history import stamp
+from clt.models import Organization, Person
+from leases import fees, lifecycle
+from leases.lifecycle import DeadlineKind, EventKind, LeaseStatus, Track
+from leases.models import (
+    MONITORING_DONE,
+    Charge,
+    ChargeKind,
+    ChargeWaiver,
+    Deadline,
+    DeadlineStatus,
+    FeeRate,
+    FeeSchedule,
+    FeeSuspension,
+    GroundLease,
+    Household,
+    HouseholdMember,
+    LeaseEvent,
+    Leaseholder,
+    LeaseSubsidy,
+    LeaseTemplateVersion,
+    MonitoringKind,
+    MonitoringRecord,
+    MonitoringStatus,
+    Payment,
+    PermittedMortgage,
+    TransferMode,
+)
+from properties.models import Unit
+
+__all__ = [
+    "BillingReport",
+    "bill_month",
+    "charge_add",
+    "charge_waive",
+    "deadline_extend",
+    "fee_rate_change",
+    "fee_schedule_update",
+    "fee_suspend",
+    "household_create",
+    "lease_create",
+    "lease_event_record",
+    "lease_update",
+    "ledger_lines",
+    "ledger_state",
+    "monitoring_create",
+    "monitoring_review",
+    "occupancy_certify",
+    "payment_record",
+    "payment_reverse",
+    "template_version_create",
+    "template_version_update",
+]
+
+LEASE_FIELDS = (
+    "household",
+    "commencement",
+    "recording_instrument",
+    "recording_book",
+    "recording_page",
+    "recorded_on",
+    "purchase_price",
+    "appraisal_date",
+    "appraised_value",
+    "appraised_land_value",
+    "appraised_improvements_value",
+    "notes",
+)
+# Terms that fix the lease's dates: editable while it is a draft, then only by events.
+DRAFT_ONLY_FIELDS = ("commencement",)
+TEMPLATE_VERSION_FIELDS = tuple(
+    f.name
+    for f in LeaseTemplateVersion._meta.concrete_fields
+    if f.name not in ("id", "template", "version", "created", "last_updated")
+)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"change_reason": [_("Give a reason for this change.")]})
+    return reason
+
+
+def _save(instance: Any, *, actor: Any, reason: str) -> Any:
+    instance.full_clean()
+    stamp(instance, actor=actor, reason=reason)
+    instance.save()
+    return instance
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _not_in_future(value: dt.date | None, field: str) -> None:
+    if value is not None and value > _today():
+        raise ValidationError({field: [_("%(date)s is in the future.") % {"date": value.isoformat()}]})
+
+
+def _actor_or_none(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- Households and templates ---------------------------------------------------------------
+
+
+@transaction.atomic
+def household_create(
+    *, actor: Any, reason: str, name: str, size: int, people: Sequence[Person] = (), **fields: Any
+) -> Household:
+    """A household with its people and its income at purchase."""
+    reason = _require_reason(reason)
+    allowed = {
+        k: v for k, v in fields.items() if k in ("income_at_purchase", "area_median_income", "ami_year", "notes")
+    }
+    household = _save(Household(name=name, size=size, **allowed), actor=actor, reason=reason)
+    for person in people:
+        HouseholdMember.objects.create(household=household, person=person)
+    return household
+
+
+@transaction.atomic
+def template_version_create(*, template: Any, actor: Any, reason: str, **terms: Any) -> LeaseTemplateVersion:
+    """A new version of a lease template: terms default to those of the latest version, then the domain defaults."""
+    reason = _require_reason(reason)
+    unknown = sorted(set(terms) - set(TEMPLATE_VERSION_FIELDS))
+    if unknown:
+        raise ValidationError({unknown[0]: [_("Not a term of a lease template.")]})
+    latest = template.versions.order_by("-version").first()
+    values = {name: getattr(latest, name) for name in TEMPLATE_VERSION_FIELDS} if latest else {}
+    values.update(terms)
+    version = LeaseTemplateVersion(template=template, version=(latest.version + 1) if latest else 1, **values)
+    return _save(version, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def template_version_update(
+    *, version: LeaseTemplateVersion, actor: Any, reason: str, **terms: Any
+) -> LeaseTemplateVersion:
+    """Correct a version no lease uses yet. A version in use is never edited: make a new one."""
+    reason = _require_reason(reason)
+    in_use = version.leases.count()
+    if in_use:
+        raise ValidationError(
+            {
+                "version": [
+                    _(
+                        "Version %(version)s is in use by %(count)s lease(s) and cannot change; "
+                        "create a new version with the new terms."
+                    )
+                    % {"version": version.version, "count": in_use}
+                ]
+            }
+        )
+    for name, value in terms.items():
+        if name in TEMPLATE_VERSION_FIELDS:
+            setattr(version, name, value)
+    return _save(version, actor=actor, reason=reason)
+
+
+# --- Leases -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lease_create(
+    *,
+    actor: Any,
+    reason: str,
+    unit: Unit,
+    template_version: LeaseTemplateVersion,
+    leaseholders: Sequence[Person] = (),
+    organization: Organization | None = None,
+    monthly_fee: Decimal | None = None,
+    subsidies: Iterable[tuple[str, Decimal]] = (),
+    predecessor: GroundLease | None = None,
+    fee_effective: dt.date | None = None,
+    **fields: Any,
+) -> GroundLease:
+    """A draft lease of the land under ``unit``, with its fee schedule copied from the template's terms."""
+    reason = _require_reason(reason)
+    people = list(dict.fromkeys(leaseholders))
+    if organization is not None and people:
+        raise ValidationError(
+            {"leaseholders": [_("A lease is held either by people or by an organisation, not both.")]}
+        )
+    lease = GroundLease(
+        unit=unit,
+        parcel_id=unit.parcel_id,
+        template_version=template_version,
+        organization=organization,
+        predecessor=predecessor,
+        **{k: v for k, v in fields.items() if k in LEASE_FIELDS},
+    )
+    _save(lease, actor=actor, reason=reason)
+    for person in people:
+        _save(Leaseholder(lease=lease, person=person), actor=actor, reason=reason)
+    for source, amount in subsidies:
+        _save(LeaseSubsidy(lease=lease, source=source, amount=amount), actor=actor, reason=reason)
+    schedule = FeeSchedule(lease=lease, **{f: getattr(template_version, f) for f in FeeSchedule.LATE_FEE_FIELDS})
+    _save(schedule, actor=actor, reason=reason)
+    amount = template_version.default_monthly_fee if monthly_fee is None else monthly_fee
+    effective = fee_effective or lease.commencement or _today()
+    _save(FeeRate(schedule=schedule, effective=effective, amount=amount, reason=reason), actor=actor, reason=reason)
+    return lease
+
+
+@transaction.atomic
+def lease_update(*, lease: GroundLease, actor: Any, reason: str, **fields: Any) -> GroundLease:
+    """Edit a lease's descriptive fields and recording details; states change only through events."""
+    reason = _require_reason(reason)
+    for name, value in fields.items():
+        if name not in LEASE_FIELDS:
+            raise ValidationError({name: [_("This field changes only through a lease event.")]})
+        if name in DRAFT_ONLY_FIELDS and lease.status != LeaseStatus.DRAFT and value != getattr(lease, name):
+            raise ValidationError({name: [_("The commencement is fixed once the lease is executed.")]})
+        setattr(lease, name, value)
+    return _save(lease, actor=actor, reason=reason)
+
+
+def _lease_for_update(lease: GroundLease) -> GroundLease:
+    # Two clerks recording events on one lease at once must not both pass the same guard.
+    return GroundLease.objects.select_for_update().select_related("template_version", "unit").get(pk=lease.pk)
+
+
+def _snapshot(lease: GroundLease) -> lifecycle.LeaseSnapshot:
+    return lifecycle.LeaseSnapshot(
+        status=lease.status,
+        compliance=lease.compliance_state,
+        financing=lease.financing_state,
+        transfer=lease.transfer_state,
+    )
+
+
+STATE_FIELDS = {
+    Track.LEASE: "status",
+    Track.COMPLIANCE: "compliance_state",
+    Track.FINANCING: "financing_state",
+    Track.TRANSFER: "transfer_state",
+}
+
+
+def _date_from_data(data: dict[str, Any], key: str) -> dt.date:
+    value = data.get(key)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError({f"data.{key}": [_("Enter a date as YYYY-MM-DD.")]}) from None
+
+
+def _decimal_from_data(data: dict[str, Any], key: str) -> Decimal:
+    value = data.get(key)
+    if isinstance(value, float):
+        value = str(value)
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise ValidationError({f"data.{key}": [_("Enter an amount such as 1250.00.")]}) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError({f"data.{key}": [_("Enter an amount of zero or more.")]})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _open_deadline(lease: GroundLease, kind: DeadlineKind) -> Deadline | None:
+    return lease.deadlines.filter(kind=kind, status=DeadlineStatus.OPEN).order_by("-due", "-pk").first()
+
+
+def _people_from_data(data: dict[str, Any], key: str) -> list[Person]:
+    ids = data.get(key)
+    if not isinstance(ids, list) or not ids:
+        raise ValidationError({f"data.{key}": [_("Name at least one person (a list of person ids).")]})
+    people = list(Person.objects.filter(pk__in=ids))
+    if len(people) != len(set(ids)):
+        raise ValidationError({f"data.{key}": [_("Unknown person id.")]})
+    return people
+
+
+@transaction.atomic
+def lease_event_record(
+    *,
+    lease: GroundLease,
+    kind: EventKind | str,
+    actor: Any,
+    reason: str,
+    effective_on: dt.date | None = None,
+    sent_on: dt.date | None = None,
+    received_on: dt.date | None = None,
+    delivery_method: str = "",
+    data: dict[str, Any] | None = None,
+) -> LeaseEvent:
+    """Record one event: check it is allowed now, move the track, open and settle deadlines, append the event."""
+    reason = _require_reason(reason)
+    data = dict(data or {})
+    lease = _lease_for_update(lease)
+    try:
+        rule = lifecycle.check_transition(_snapshot(lease), kind)
+    except lifecycle.TransitionError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
+    effective_on = effective_on or received_on or _today()
+    for name, value in (("effective_on", effective_on), ("sent_on", sent_on), ("received_on", received_on)):
+        _not_in_future(value, name)
+    if rule.needs_receipt and received_on is None:
+        raise ValidationError({"received_on": [_("Deadlines count from receipt: give the date it was received.")]})
+    if sent_on and received_on and received_on < sent_on:
+        raise ValidationError({"received_on": [_("A notice cannot be received before it was sent.")]})
+    for key in rule.data_required:
+        if data.get(key) in (None, "", []):
+            raise ValidationError({f"data.{key}": [_("This detail is required for %(kind)s.") % {"kind": rule.kind}]})
+    for deadline_kind in rule.after:
+        deadline = _open_deadline(lease, deadline_kind) or (
+            lease.deadlines.filter(kind=deadline_kind).order_by("-due").first()
+        )
+        if deadline is None or effective_on <= deadline.due:
+            due = deadline.due.isoformat() if deadline else _("not set")
+            raise ValidationError(
+                {
+                    "effective_on": [
+                        _("%(kind)s is possible only after the %(deadline)s deadline (%(due)s) has passed.")
+                        % {"kind": rule.kind, "deadline": deadline_kind.replace("_", " "), "due": due}
+                    ]
+                }
+            )
+
+    state_field = STATE_FIELDS[rule.track]
+    from_state = getattr(lease, state_field)
+    anchor_override: dict[str, dt.date] = {}
+    after_save: list[Callable[[LeaseEvent], None]] = []
+    handler = _HANDLERS.get(rule.kind)
+    if handler is not None:
+        handler(
+            lease,
+            data=data,
+            effective_on=effective_on,
+            received_on=received_on,
+            actor=actor,
+            reason=reason,
+            anchors=anchor_override,
+            after_save=after_save,
+        )
+    if rule.target is not None:
+        setattr(lease, state_field, rule.target)
+    to_state = getattr(lease, state_field)
+    _save(lease, actor=actor, reason=reason)
+
+    event = LeaseEvent.objects.create(
+        lease=lease,
+        track=rule.track,
+        kind=rule.kind,
+        from_state=from_state,
+        to_state=to_state,
+        effective_on=effective_on,
+        sent_on=sent_on,
+        received_on=received_on,
+        delivery_method=delivery_method,
+        data=_jsonable(data),
+        reason=reason,
+        actor=_actor_or_none(actor),
+    )
+    for deadline_kind in rule.settles:
+        for deadline in lease.deadlines.filter(kind=deadline_kind, status=DeadlineStatus.OPEN):
+            _settle(deadline, event, actor=actor, reason=reason)
+    template = lease.template_version
+    for opening in rule.opens:
+        if opening.anchor == "received":
+            anchor = anchor_override.get(opening.kind.value, received_on)
+        elif opening.anchor == "effective":
+            anchor = effective_on
+        else:
+            anchor = _date_from_data(data, opening.anchor)
+        days = template.days(opening.days_field)
+        _open(lease, opening.kind, anchor, days, lifecycle.deadline_due(opening, days, anchor), event, actor, reason)
+    for callback in after_save:
+        callback(event)
+    return event
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dt.date | Decimal):
+            value = str(value) if isinstance(value, Decimal) else value.isoformat()
+        out[key] = value
+    return out
+
+
+def _open(
+    lease: GroundLease,
+    kind: DeadlineKind,
+    anchor: dt.date,
+    days: int | None,
+    due: dt.date,
+    event: LeaseEvent | None,
+    actor: Any,
+    reason: str,
+) -> Deadline:
+    deadline = Deadline(
+        lease=lease, kind=kind, opened_by=event, counted_from=anchor, days=days, original_due=due, due=due
+    )
+    return _save(deadline, actor=actor, reason=reason)
+
+
+def _settle(
+    deadline: Deadline, event: LeaseEvent | None, *, actor: Any, reason: str, on: dt.date | None = None
+) -> None:
+    on = on or (event.effective_on if event else _today())
+    deadline.status = DeadlineStatus.MET if on <= deadline.due else DeadlineStatus.MISSED
+    deadline.settled_by = event
+    deadline.settled_on = on
+    _save(deadline, actor=actor, reason=reason)
+
+
+def _cancel_open_deadlines(lease: GroundLease, *, actor: Any, reason: str, on: dt.date) -> None:
+    for deadline in lease.deadlines.filter(status=DeadlineStatus.OPEN):
+        deadline.status = DeadlineStatus.CANCELLED
+        deadline.settled_on = on
+        _save(deadline, actor=actor, reason=reason)
+
+
+# Handlers: the side effects of an event beyond moving its track. Each may refuse with a
+# ValidationError; all run inside the event's transaction.
+
+
+def _on_executed(lease: GroundLease, *, effective_on, actor, reason, after_save, **_: Any) -> None:
+    if not lease.organization_id and not lease.leaseholders.exists():
+        raise ValidationError({"leaseholders": [_("Name the leaseholder(s) before executing the lease.")]})
+    if lease.commencement is None:
+        lease.commencement = effective_on
+    if not (lease.recording_instrument or (lease.recording_book and lease.recording_page)):
+        raise ValidationError(
+            {"recording_instrument": [_("Record the lease (instrument number, or book and page) before executing it.")]}
+        )
+    template = lease.template_version
+    lease.term_end = lifecycle.add_years(lease.commencement, template.term_years)
+
+    def open_lease_deadlines(event: LeaseEvent) -> None:
+        _open_term_deadlines(lease, event, actor=actor, reason=reason)
+        certification_schedule(
+            lease=lease, year=max(lease.commencement.year, _today().year), actor=actor, reason=reason
+        )
+
+    after_save.append(open_lease_deadlines)
+
+
+def _open_term_deadlines(lease: GroundLease, event: LeaseEvent, *, actor: Any, reason: str) -> None:
+    template = lease.template_version
+    _open(lease, DeadlineKind.TERM_END, lease.commencement, None, lease.term_end, event, actor, reason)
+    if lease.renewals_used < template.renewal_terms:
+        notice = lifecycle.add_days(lease.term_end, -template.renewal_notice_days)
+        _open(lease, DeadlineKind.RENEWAL_NOTICE, lease.commencement, None, notice, event, actor, reason)
+
+
+def _on_renewed(lease: GroundLease, *, actor, reason, after_save, **_: Any) -> None:
+    template = lease.template_version
+    if lease.renewals_used >= template.renewal_terms:
+        raise ValidationError(
+            {"kind": [_("This lease allows %(n)s renewal(s) and all have been used.") % {"n": template.renewal_terms}]}
+        )
+    lease.renewals_used += 1
+    lease.term_end = lifecycle.add_years(lease.term_end, template.renewal_term_years)
+
+    def reopen(event: LeaseEvent) -> None:
+        for deadline in lease.deadlines.filter(
+            kind__in=(DeadlineKind.TERM_END, DeadlineKind.RENEWAL_NOTICE), status=DeadlineStatus.OPEN
+        ):
+            deadline.status = DeadlineStatus.CANCELLED
+            deadline.settled_by = event
+            deadline.settled_on = event.effective_on
+            _save(deadline, actor=actor, reason=reason)
+        _open_term_deadlines(lease, event, actor=actor, reason=reason)
+
+    after_save.append(reopen)
+
+
+def _on_lease_end(lease: GroundLease, *, effective_on, actor, reason, after_save, **_: Any) -> None:
+    lease.ended_on = effective_on
+    after_save.append(lambda event: _cancel_open_deadlines(lease, actor=actor, reason=reason, on=effective_on))
+
+
+def _on_terminated(lease: GroundLease, *, effective_on, **kwargs: Any) -> None:
+    state = lease.compliance_state
+    has_mortgage = lease.mortgages.filter(released_on__isnull=True).exists()
+    if state == lifecycle.ComplianceState.DEFAULT_UNCURED and not has_mortgage:
+        pass  # no permitted mortgagee to ask
+    elif state == lifecycle.ComplianceState.TERMINATION_PENDING:
+        answer = (
+            lease.events.filter(kind__in=(EventKind.MORTGAGEE_CONSENTED, EventKind.MORTGAGEE_OBJECTED))
+            .order_by("-pk")
+            .values_list("kind", flat=True)
+            .first()
+        )
+        consented = answer == EventKind.MORTGAGEE_CONSENTED
+        window = _open_deadline(lease, DeadlineKind.MORTGAGEE_OBJECTION)
+        lapsed = window is not None and effective_on > window.due
+        if not (consented or lapsed):
+            raise ValidationError(
+                {
+                    "kind": [
+                        _(
+                            "Termination needs the permitted mortgagee's consent or the end of its objection "
+                            "window (%(due)s)."
+                        )
+                        % {"due": window.due.isoformat() if window else _("not opened")}
+                    ]
+                }
+            )
+    else:
+        raise ValidationError(
+            {
+                "kind": [
+                    _("A lease is terminated only for an uncured default (compliance is %(state)s).") % {"state": state}
+                ]
+            }
+        )
+    _on_lease_end(lease, effective_on=effective_on, **kwargs)
+
+
+def _on_default_notice(lease: GroundLease, *, data, received_on, anchors, **_: Any) -> None:
+    # The cure period runs from notice to the owner AND the permitted mortgagee (CHT-NC §12.1):
+    # it starts when the later of the two received it.
+    if lease.mortgages.filter(released_on__isnull=True).exists():
+        if not data.get("mortgagee_received_on"):
+            raise ValidationError(
+                {
+                    "data.mortgagee_received_on": [
+                        _("A copy must go to the permitted mortgagee: give the date it received it.")
+                    ]
+                }
+            )
+        mortgagee = _date_from_data(data, "mortgagee_received_on")
+        _not_in_future(mortgagee, "data.mortgagee_received_on")
+        anchors[DeadlineKind.CURE.value] = max(received_on, mortgagee)
+
+
+def _on_consent_requested(lease: GroundLease, *, data, received_on, **_: Any) -> None:
+    closing = _date_from_data(data, "intended_closing")
+    lead = lease.template_version.mortgage_consent_lead_days
+    latest = lifecycle.add_days(closing, -lead)
+    if received_on > latest:
+        raise ValidationError(
+            {
+                "received_on": [
+                    _("The lease needs the request %(days)s days before closing, by %(latest)s.")
+                    % {"days": lead, "latest": latest.isoformat()}
+                ]
+            }
+        )
+    _decimal_from_data(data, "amount")
+    _lender(data)
+
+
+def _lender(data: dict[str, Any]) -> Organization:
+    try:
+        return Organization.objects.get(pk=data.get("lender"))
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"data.lender": [_("Unknown lender (an organisation id).")]}) from None
+
+
+def _on_consent_approved(lease: GroundLease, *, effective_on, actor, reason, **_: Any) -> None:
+    request = lease.events.filter(kind=EventKind.MORTGAGE_CONSENT_REQUESTED).order_by("-pk").first()
+    active = lease.mortgages.filter(released_on__isnull=True).count()
+    mortgage = PermittedMortgage(
+        lease=lease,
+        lender=_lender(request.data),
+        amount=_decimal_from_data(request.data, "amount"),
+        lien_position=int(request.data.get("lien_position") or active + 1),
+        approved_on=effective_on,
+    )
+    _save(mortgage, actor=actor, reason=reason)
+
+
+def _on_consent_denied(lease: GroundLease, **_: Any) -> None:
+    has_mortgage = lease.mortgages.filter(released_on__isnull=True).exists()
+    lease.financing_state = (
+        lifecycle.FinancingState.PERMITTED_MORTGAGE if has_mortgage else lifecycle.FinancingState.NO_MORTGAGE
+    )
+
+
+def _on_mortgage_released(lease: GroundLease, *, data, effective_on, actor, reason, **_: Any) -> None:
+    active = lease.mortgages.filter(released_on__isnull=True)
+    if data.get("mortgage"):
+        active = active.filter(pk=data["mortgage"])
+    elif active.count() > 1:
+        raise ValidationError({"data.mortgage": [_("This lease has several mortgages: say which was released.")]})
+    mortgage = active.first()
+    if mortgage is None:
+        raise ValidationError({"data.mortgage": [_("No such mortgage on this lease.")]})
+    mortgage.released_on = effective_on
+    _save(mortgage, actor=actor, reason=reason)
+    if not lease.mortgages.filter(released_on__isnull=True).exists():
+        lease.financing_state = lifecycle.FinancingState.NO_MORTGAGE
+
+
+def _release_all_mortgages(lease: GroundLease, *, on: dt.date, actor: Any, reason: str) -> None:
+    for mortgage in lease.mortgages.filter(released_on__isnull=True):
+        mortgage.released_on = on
+        _save(mortgage, actor=actor, reason=reason)
+
+
+def _on_foreclosure_end(lease: GroundLease, *, data, effective_on, actor, reason, after_save, **kwargs: Any) -> None:
+    # The leasehold passes to the trust (it paid the balance due) or to the foreclosure buyer:
+    # this lease ends as assigned; the next holder's lease is made like any other.
+    if "price" in data:
+        data["price"] = str(_decimal_from_data(data, "price"))
+    _release_all_mortgages(lease, on=effective_on, actor=actor, reason=reason)
+    lease.status = LeaseStatus.ASSIGNED
+    _on_lease_end(lease, effective_on=effective_on, actor=actor, reason=reason, after_save=after_save)
+
+
+def _on_buyer_under_contract(lease: GroundLease, *, data, **_: Any) -> None:
+    if data.get("buyer_income_certified") is not True:
+        raise ValidationError(
+            {"data.buyer_income_certified": [_("Only an income-certified buyer may be put under contract.")]}
+        )
+    data["price"] = str(_decimal_from_data(data, "price"))
+
+
+def _successor(
+    lease: GroundLease,
+    *,
+    people: list[Person],
+    effective_on: dt.date,
+    price: Decimal | None,
+    actor: Any,
+    reason: str,
+    mode: str | None = None,
+) -> GroundLease:
+    """The next holder's lease: an assignment of the remaining term or a new lease, per the template."""
+    template = lease.template_version
+    mode = mode or template.transfer_mode
+    rate = lease.fee_schedule.rates.filter(effective__lte=effective_on).order_by("-effective").first()
+    if mode == TransferMode.ASSIGN:
+        version, commencement = template, lease.commencement
+    else:
+        version = template.template.versions.filter(effective_from__lte=effective_on).order_by("-version").first()
+        version = version or template
+        commencement = effective_on
+    successor = lease_create(
+        actor=actor,
+        reason=reason,
+        unit=lease.unit,
+        template_version=version,
+        leaseholders=people,
+        predecessor=lease,
+        monthly_fee=rate.amount if rate else None,
+        commencement=commencement,
+        purchase_price=price,
+        subsidies=[(s.source, s.amount) for s in lease.subsidies.filter(stays_with_home=True)],
+        fee_effective=effective_on,
+    )
+    successor.status = LeaseStatus.ACTIVE
+    successor.renewals_used = lease.renewals_used if mode == TransferMode.ASSIGN else 0
+    successor.term_end = (
+        lease.term_end if mode == TransferMode.ASSIGN else lifecycle.add_years(commencement, version.term_years)
+    )
+    successor.recording_instrument = lease.recording_instrument if mode == TransferMode.ASSIGN else ""
+    _save(successor, actor=actor, reason=reason)
+    executed = LeaseEvent.objects.create(
+        lease=successor,
+        track=Track.LEASE,
+        kind=EventKind.EXECUTED,
+        from_state=LeaseStatus.DRAFT,
+        to_state=LeaseStatus.ACTIVE,
+        effective_on=effective_on,
+        data={"predecessor": lease.pk, "mode": mode},
+        reason=reason,
+        actor=_actor_or_none(actor),
+    )
+    _open_term_deadlines(successor, executed, actor=actor, reason=reason)
+    return successor
+
+
+def _on_sale_closed(lease: GroundLease, *, data, effective_on, actor, reason, after_save, **_: Any) -> None:
+    buyers = _people_from_data(data, "buyers")
+    price = _decimal_from_data(data, "price")
+    data["price"] = str(price)
+    arrears = _decimal_from_data(data, "arrears_collected") if data.get("arrears_collected") else Decimal("0")
+    _release_all_mortgages(lease, on=effective_on, actor=actor, reason=reason)
+    mode = lease.template_version.transfer_mode
+    lease.status = LeaseStatus.ASSIGNED if mode == TransferMode.ASSIGN else LeaseStatus.SUPERSEDED
+    lease.ended_on = effective_on
+    lease.financing_state = lifecycle.FinancingState.NO_MORTGAGE
+
+    def make_successor(event: LeaseEvent) -> None:
+        _cancel_open_deadlines(lease, actor=actor, reason=reason, on=effective_on)
+        if arrears:
+            payment_record(
+                lease=lease,
+                amount=arrears,
+                received_on=effective_on,
+                method="closing",
+                reference=_("Collected at sale"),
+                actor=actor,
+                reason=reason,
+            )
+        _successor(lease, people=buyers, effective_on=effective_on, price=price, actor=actor, reason=reason)
+
+    after_save.append(make_successor)
+
+
+def _on_heir_assumed(lease: GroundLease, *, data, effective_on, actor, reason, after_save, **_: Any) -> None:
+    heirs = _people_from_data(data, "heirs")
+    lease.status = LeaseStatus.ASSIGNED
+    lease.ended_on = effective_on
+
+    def make_successor(event: LeaseEvent) -> None:
+        _cancel_open_deadlines(lease, actor=actor, reason=reason, on=effective_on)
+        # An heir takes the remaining term whatever the resale mode: an inheritance is not a sale.
+        _successor(
+            lease,
+            people=heirs,
+            effective_on=effective_on,
+            price=None,
+            actor=actor,
+            reason=reason,
+            mode=TransferMode.ASSIGN,
+        )
+
+    after_save.append(make_successor)
+
+
+def _on_owner_died(lease: GroundLease, *, data, **_: Any) -> None:
+    person = data.get("person")
+    if not lease.leaseholders.filter(person_id=person).exists():
+        raise ValidationError({"data.person": [_("This person is not a leaseholder of this lease.")]})
+
+
+def _on_intent_to_sell(lease: GroundLease, *, data, received_on, **_: Any) -> None:
+    if data.get("planned_transfer"):
+        _date_from_data(data, "planned_transfer")
+
+
+_HANDLERS: dict[EventKind, Callable[..., None]] = {
+    EventKind.EXECUTED: _on_executed,
+    EventKind.RENEWED: _on_renewed,
+    EventKind.EXPIRED: _on_lease_end,
+    EventKind.TERMINATED: _on_terminated,
+    EventKind.DEFAULT_NOTICE_SENT: _on_default_notice,
+    EventKind.MORTGAGE_CONSENT_REQUESTED: _on_consent_requested,
+    EventKind.MORTGAGE_CONSENT_APPROVED: _on_consent_approved,
+    EventKind.MORTGAGE_CONSENT_DENIED: _on_consent_denied,
+    EventKind.MORTGAGE_RELEASED: _on_mortgage_released,
+    EventKind.CLT_PURCHASED_LEASEHOLD: _on_foreclosure_end,
+    EventKind.FORECLOSURE_SALE: _on_foreclosure_end,
+    EventKind.BUYER_UNDER_CONTRACT: _on_buyer_under_contract,
+    EventKind.SALE_CLOSED: _on_sale_closed,
+    EventKind.HEIR_ASSUMED: _on_heir_assumed,
+    EventKind.OWNER_DIED: _on_owner_died,
+    EventKind.INTENT_TO_SELL_RECEIVED: _on_intent_to_sell,
+}
+
+
+@transaction.atomic
+def deadline_extend(*, deadline: Deadline, new_due: dt.date, agreed_on: dt.date, actor: Any, reason: str) -> LeaseEvent:
+    """Move a deadline by written agreement; the original date is kept and the extension is an event."""
+    reason = _require_reason(reason)
+    deadline = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if deadline.status != DeadlineStatus.OPEN:
+        raise ValidationError({"deadline": [_("Only an open deadline can be extended.")]})
+    if new_due <= deadline.due:
+        raise ValidationError(
+            {"new_due": [_("An extension must move the deadline later than %(due)s.") % {"due": deadline.due}]}
+        )
+    _not_in_future(agreed_on, "agreed_on")
+    event = LeaseEvent.objects.create(
+        lease=deadline.lease,
+        track=Track.LEASE,
+        kind=EventKind.DEADLINE_EXTENDED,
+        effective_on=agreed_on,
+        data={
+            "deadline": deadline.pk,
+            "kind": deadline.kind,
+            "from": deadline.due.isoformat(),
+            "to": new_due.isoformat(),
+        },
+        reason=reason,
+        actor=_actor_or_none(actor),
+    )
+    deadline.due = new_due
+    _save(deadline, actor=actor, reason=reason)
+    return event
+
+
+# --- Monitoring ---------------------------------------------------------------------------------
+
+
+def _certification_due(lease: GroundLease, year: int) -> dt.date:
+    template = lease.template_version
+    last = calendar.monthrange(year, template.certification_month)[1]
+    return dt.date(year, template.certification_month, min(template.certification_day, last))
+
+
+def certification_schedule(*, lease: GroundLease, year: int, actor: Any, reason: str) -> MonitoringRecord:
+    """The year's owner-occupancy certification request (one per lease and year)."""
+    record, _created = MonitoringRecord.objects.get_or_create(
+        lease=lease,
+        kind=MonitoringKind.OCCUPANCY_CERTIFICATION,
+        year=year,
+        defaults={"due": _certification_due(lease, year)},
+    )
+    return record
+
+
+@transaction.atomic
+def monitoring_create(
+    *, lease: GroundLease, kind: str, actor: Any, reason: str, due: dt.date | None = None, **fields: Any
+) -> MonitoringRecord:
+    """A monitoring item with a due date. Inspections keep the lease's limits: notice and at most N a year."""
+    reason = _require_reason(reason)
+    record = MonitoringRecord(lease=lease, kind=kind, due=due, **fields)
+    if kind == MonitoringKind.INSPECTION:
+        _check_inspection(lease, record)
+    if kind == MonitoringKind.OCCUPANCY_CERTIFICATION and record.year is None:
+        record.year = (due or _today()).year
+    return _save(record, actor=actor, reason=reason)
+
+
+def _check_inspection(lease: GroundLease, record: MonitoringRecord) -> None:
+    template = lease.template_version
+    if record.scheduled_for is None or record.notice_sent_at is None:
+        raise ValidationError({"scheduled_for": [_("An inspection needs its date and the date notice was given.")]})
+    notice = record.scheduled_for - record.notice_sent_at
+    if notice < dt.timedelta(hours=template.inspection_notice_hours):
+        raise ValidationError(
+            {
+                "scheduled_for": [
+                    _("The lease requires %(hours)s hours' notice of an inspection.")
+                    % {"hours": template.inspection_notice_hours}
+                ]
+            }
+        )
+    window_start = record.scheduled_for - dt.timedelta(days=365)
+    earlier = lease.monitoring.filter(
+        kind=MonitoringKind.INSPECTION, scheduled_for__gt=window_start, scheduled_for__lte=record.scheduled_for
+    ).exclude(status=MonitoringStatus.WAIVED)
+    if earlier.count() >= template.inspections_per_year:
+        raise ValidationError(
+            {
+                "scheduled_for": [
+                    _("The lease allows %(n)s inspection(s) in 12 months; one is already scheduled since %(since)s.")
+                    % {"n": template.inspections_per_year, "since": window_start.date().isoformat()}
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def occupancy_certify(
+    *, lease: GroundLease, year: int, months_occupied: int, actor: Any, reason: str, details: str = ""
+) -> MonitoringRecord:
+    """The homeowner (or staff for them) certifies the year's owner occupancy."""
+    reason = _require_reason(reason)
+    if lease.status != LeaseStatus.ACTIVE:
+        raise ValidationError({"lease": [_("Only an active lease is certified.")]})
+    if not 0 <= months_occupied <= 12:
+        raise ValidationError({"months_occupied": [_("Enter a number of months from 0 to 12.")]})
+    record = certification_schedule(lease=lease, year=year, actor=actor, reason=reason)
+    if record.status in MONITORING_DONE:
+        raise ValidationError({"year": [_("The %(year)s certification is already accepted.") % {"year": year}]})
+    record.months_occupied = months_occupied
+    record.details = details
+    record.status = MonitoringStatus.SUBMITTED
+    record.submitted_on = _today()
+    record.submitted_by = _actor_or_none(actor)
+    return _save(record, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def monitoring_review(*, record: MonitoringRecord, status: str, actor: Any, reason: str) -> MonitoringRecord:
+    """Staff accept, reject (needs follow-up) or waive a monitoring item."""
+    reason = _require_reason(reason)
+    if status not in (MonitoringStatus.ACCEPTED, MonitoringStatus.REJECTED, MonitoringStatus.WAIVED):
+        raise ValidationError({"status": [_("Choose accepted, rejected or waived.")]})
+    record.status = status
+    record.completed_on = _today() if status in MONITORING_DONE else None
+    if status == MonitoringStatus.ACCEPTED and record.kind == MonitoringKind.OCCUPANCY_CERTIFICATION:
+        months = record.months_occupied or 0
+        required = record.lease.template_version.occupancy_months_per_year
+        if months < required:
+            raise ValidationError(
+                {
+                    "status": [
+                        _("%(months)s months occupied is fewer than the %(required)s the lease requires.")
+                        % {"months": months, "required": required}
+                    ]
+                }
+            )
+    return _save(record, actor=actor, reason=reason)
+
+
+# --- The fee ledger -----------------------------------------------------------------------------
+
+
+def _rates(schedule: FeeSchedule) -> list[fees.Rate]:
+    return [fees.Rate(effective=r.effective, amount=r.amount) for r in schedule.rates.all()]
+
+
+def _late_fee_rule(schedule: FeeSchedule) -> fees.LateFeeRule:
+    return fees.LateFeeRule(
+        kind=fees.LateFeeKind(schedule.late_fee_kind),
+        grace_days=schedule.grace_days,
+        amount=schedule.late_fee_amount,
+        step=schedule.late_fee_step,
+        percent=schedule.late_fee_percent / 100,
+        repeat_percent=schedule.late_fee_repeat_percent / 100,
+        repeat_every_days=schedule.late_fee_repeat_days,
+        max_assessments=schedule.late_fee_max_assessments,
+    )
+
+
+@transaction.atomic
+def fee_rate_change(*, lease: GroundLease, effective: dt.date, amount: Decimal, actor: Any, reason: str) -> FeeRate:
+    """A new monthly fee from ``effective`` on; increases are checked against the lease's cap."""
+    reason = _require_reason(reason)
+    schedule = FeeSchedule.objects.select_for_update().get(lease=lease)
+    history = _rates(schedule)
+    problems = fees.check_increase(
+        history,
+        fees.Rate(effective=effective, amount=amount),
+        max_increase_pct=schedule.max_increase_pct / 100 if schedule.max_increase_pct is not None else None,
+        max_increases_per_year=schedule.max_increases_per_year,
+    )
+    if problems:
+        raise ValidationError({p.field: [p.reason] for p in problems})
+    if schedule.rates.filter(effective=effective).exists():
+        raise ValidationError({"effective": [_("A rate already starts on %(date)s.") % {"date": effective}]})
+    billed = lease.charges.filter(kind=ChargeKind.FEE, due__gte=effective).order_by("due").first()
+    if billed is not None:
+        raise ValidationError(
+            {
+                "effective": [
+                    _("The month due %(due)s is already billed; a change can start after it.") % {"due": billed.due}
+                ]
+            }
+        )
+    return _save(
+        FeeRate(schedule=schedule, effective=effective, amount=amount, reason=reason), actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def fee_suspend(*, lease: GroundLease, start: dt.date, end: dt.date | None, actor: Any, reason: str) -> FeeSuspension:
+    """Suspend the fee, in writing, from ``start`` to ``end`` (inclusive; open-ended if None)."""
+    reason = _require_reason(reason)
+    if end is not None and end < start:
+        raise ValidationError({"end": [_("The end comes before the start.")]})
+    return _save(
+        FeeSuspension(schedule=lease.fee_schedule, start=start, end=end, reason=reason), actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def fee_schedule_update(*, lease: GroundLease, actor: Any, reason: str, **fields: Any) -> FeeSchedule:
+    """Change how the fee is billed (due day, grace, late-fee rule, increase cap)."""
+    reason = _require_reason(reason)
+    schedule = lease.fee_schedule
+    for name, value in fields.items():
+        if name not in FeeSchedule.LATE_FEE_FIELDS:
+            raise ValidationError({name: [_("Not a setting of the fee schedule.")]})
+        setattr(schedule, name, value)
+    _late_fee_rule_or_error(schedule)
+    return _save(schedule, actor=actor, reason=reason)
+
+
+def _late_fee_rule_or_error(schedule: FeeSchedule) -> fees.LateFeeRule:
+    try:
+        return _late_fee_rule(schedule)
+    except fees.FeeInputError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
+
+
+@transaction.atomic
+def charge_add(
+    *, lease: GroundLease, amount: Decimal, due: dt.date, description: str, actor: Any, reason: str
+) -> Charge:
+    """A one-off charge (a repair the trust paid for, a returned-cheque fee)."""
+    reason = _require_reason(reason)
+    charge = Charge(lease=lease, kind=ChargeKind.OTHER, due=due, amount=amount, description=description or reason)
+    charge.full_clean()
+    charge.save()
+    return charge
+
+
+@transaction.atomic
+def charge_waive(*, charge: Charge, amount: Decimal, granted_on: dt.date, actor: Any, reason: str) -> ChargeWaiver:
+    """Forgive part or all of a charge in writing; never more than is still unpaid."""
+    reason = _require_reason(reason)
+    charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    state = ledger_state(charge.lease, as_of=max(granted_on, charge.due))
+    still_open = state.open_by_charge.get(str(charge.pk), Decimal("0"))
+    if amount > still_open:
+        raise ValidationError(
+            {"amount": [_("Only %(open)s of this charge is unpaid; a waiver cannot exceed it.") % {"open": still_open}]}
+        )
+    _not_in_future(granted_on, "granted_on")
+    waiver = ChargeWaiver(
+        charge=charge, amount=amount, granted_on=granted_on, reason=reason, actor=_actor_or_none(actor)
+    )
+    waiver.full_clean()
+    waiver.save()
+    return waiver
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    lease: GroundLease,
+    amount: Decimal,
+    received_on: dt.date,
+    actor: Any,
+    reason: str,
+    method: str = "check",
+    reference: str = "",
+) -> Payment:
+    """Money received. It is applied oldest charge first (the allocation is computed, never stored)."""
+    reason = _require_reason(reason)
+    _not_in_future(received_on, "received_on")
+    return _save(
+        Payment(lease=lease, amount=amount, received_on=received_on, method=method, reference=reference),
+        actor=actor,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, reversed_on: dt.date, actor: Any, reason: str) -> Payment:
+    """A bounced cheque or a refund: the payment stays on record and stops counting from ``reversed_on``."""
+    reason = _require_reason(reason)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reversed_on is not None:
+        raise ValidationError(
+            {"reversed_on": [_("This payment was already reversed on %(date)s.") % {"date": payment.reversed_on}]}
+        )
+    if reversed_on < payment.received_on:
+        raise ValidationError({"reversed_on": [_("A payment cannot be reversed before it was received.")]})
+    _not_in_future(reversed_on, "reversed_on")
+    payment.reversed_on = reversed_on
+    payment.reversal_reason = reason
+    return _save(payment, actor=actor, reason=reason)
+
+
+def _charge_lines(charges: Iterable[Charge]) -> list[fees.ChargeLine]:
+    lines = []
+    for charge in charges:
+        waived = sum((w.amount for w in charge.waivers.all()), Decimal("0"))
+        lines.append(
+            fees.ChargeLine(key=str(charge.pk), due=charge.due, amount=charge.amount, waived=waived, kind=charge.kind)
+        )
+    return lines
+
+
+def _payment_lines(payments: Iterable[Payment]) -> list[fees.PaymentLine]:
+    return [
+        fees.PaymentLine(key=str(p.pk), received=p.received_on, amount=p.amount, reversed_on=p.reversed_on)
+        for p in payments
+    ]
+
+
+def _ledger_inputs(lease: GroundLease) -> tuple[list[Charge], list[Payment]]:
+    charges = list(lease.charges.prefetch_related("waivers").order_by("due", "pk"))
+    payments = list(lease.payments.order_by("received_on", "pk"))
+    return charges, payments
+
+
+def ledger_state(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.LedgerState:
+    """Charges, payments, balance and open amounts of one lease at a date (default today)."""
+    charges, payments = _ledger_inputs(lease)
+    return fees.ledger_at(_charge_lines(charges), _payment_lines(payments), as_of or _today())
+
+
+def ledger_ageing(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.Ageing:
+    charges, payments = _ledger_inputs(lease)
+    return fees.ageing(_charge_lines(charges), _payment_lines(payments), as_of or _today())
+
+
+def ledger_lines(lease: GroundLease, *, start: dt.date, end: dt.date) -> fees.Statement:
+    charges, payments = _ledger_inputs(lease)
+    return fees.statement_lines(_charge_lines(charges), _payment_lines(payments), start, end)
+
+
+@dataclass(frozen=True)
+class BillingReport:
+    month: dt.date
+    leases: int
+    fees_created: int
+    late_fees_created: int
+    total_billed: Decimal
+
+
+def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+@transaction.atomic
+def bill_month(
+    *, year: int, month: int, actor: Any = None, progress: Callable[[int, int], None] | None = None
+) -> BillingReport:
+    """Bill the month's lease fee of every active lease and assess the late fees due by the month's end.
+
+    Idempotent: a fee is unique per lease and month and a late fee per charge and assessment, so a
+    second run finds everything in place and creates nothing. Works in sets: a handful of queries
+    for the whole portfolio, whatever its size.
+    """
+    first, last = _month_bounds(year, month)
+    as_of = min(last, max(_today(), first))
+    leases = list(
+        GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last)
+        .select_related("fee_schedule")
+        .prefetch_related(
+            Prefetch("fee_schedule__rates", queryset=FeeRate.objects.order_by("effective")),
+            "fee_schedule__suspensions",
+        )
+    )
+    active = GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last).values("pk")
+    existing_fees = set(
+        Charge.objects.filter(kind=ChargeKind.FEE, period=first, lease__in=active).values_list("lease_id", flat=True)
+    )
+    new_fees = []
+    for lease in leases:
+        if lease.pk in existing_fees:
+            continue
+        schedule = lease.fee_schedule
+        due = fees.due_date(year, month, schedule.due_day)
+        if due < lease.commencement:
+            continue
+        amount = fees.monthly_amount(
+            [fees.Rate(r.effective, r.amount) for r in schedule.rates.all()],
+            [fees.Period(s.start, s.end) for s in schedule.suspensions.all()],
+            year,
+            month,
+            schedule.due_day,
+        )
+        if amount is None or amount <= 0:
+            continue
+        new_fees.append(
+            Charge(
+                lease=lease,
+                kind=ChargeKind.FEE,
+                period=first,
+                due=due,
+                amount=amount,
+                description=_("Lease fee, %(month)s") % {"month": first.strftime("%Y-%m")},
+            )
+        )
+    Charge.objects.bulk_create(new_fees, batch_size=2000)
+
+    # Late fees: the whole ledger of every active lease in three queries, then pure arithmetic.
+    charges_by_lease: dict[int, list[fees.ChargeLine]] = defaultdict(list)
+    waived: dict[int, Decimal] = defaultdict(Decimal)
+    for charge_id, amount in ChargeWaiver.objects.filter(charge__lease__in=active).values_list("charge_id", "amount"):
+        waived[charge_id] += amount
+    for pk, lease_id, kind, due, amount in (
+        Charge.objects.filter(lease__in=active)
+        .values_list("pk", "lease_id", "kind", "due", "amount")
+        .order_by("due", "pk")
+    ):
+        charges_by_lease[lease_id].append(
+            fees.ChargeLine(key=str(pk), due=due, amount=amount, waived=waived.get(pk, Decimal("0")), kind=kind)
+        )
+    payments_by_lease: dict[int, list[fees.PaymentLine]] = defaultdict(list)
+    for pk, lease_id, received, amount, reversed_on in (
+        Payment.objects.filter(lease__in=active)
+        .values_list("pk", "lease_id", "received_on", "amount", "reversed_on")
+        .order_by("received_on", "pk")
+    ):
+        payments_by_lease[lease_id].append(fees.PaymentLine(str(pk), received, amount, reversed_on))
+    assessed = set(
+        Charge.objects.filter(kind=ChargeKind.LATE_FEE, lease__in=active).values_list("source_id", "sequence")
+    )
+    new_late = []
+    for index, lease in enumerate(leases, start=1):
+        schedule = lease.fee_schedule
+        if schedule.late_fee_kind != "none" and charges_by_lease.get(lease.pk):
+            rule = _late_fee_rule(schedule)
+            for late in fees.late_fees_due(
+                charges_by_lease[lease.pk], payments_by_lease.get(lease.pk, []), rule, as_of
+            ):
+                key = (int(late.charge), late.sequence)
+                if key in assessed or late.amount <= 0:
+                    continue
+                new_late.append(
+                    Charge(
+                        lease=lease,
+                        kind=ChargeKind.LATE_FEE,
+                        due=late.assessed,
+                        amount=late.amount,
+                        source_id=int(late.charge),
+                        sequence=late.sequence,
+                        description=_("Late fee %(n)s") % {"n": late.sequence},
+                    )
+                )
+        if progress is not None and (index % 500 == 0 or index == len(leases)):
+            progress(index, len(leases))
+    Charge.objects.bulk_create(new_late, batch_size=2000)
+    return BillingReport(
+        month=first,
+        leases=len(leases),
+        fees_created=len(new_fees),
+        late_fees_created=len(new_late),
+        total_billed=sum((c.amount for c in new_fees + new_late), Decimal("0")),
+    )
