@@ -375,7 +375,11 @@ class GroundLease(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(LEASEHOLDER, "organization__contact__user"))
+    # "submit": what a homeowner may start on their own lease (certification, notice of intent to sell).
+    access_rules = AccessRules(
+        view=(LEASEHOLDER, "organization__contact__user"),
+        extra={"submit": (LEASEHOLDER, "organization__contact__user")},
+    )
 
     class Meta:
         ordering = ["-commencement", "-pk"]

@@ -446,7 +446,7 @@ def _cancel_open_deadlines(lease: GroundLease, *, actor: Any, reason: str, on: d
 # ValidationError; all run inside the event's transaction.
 
 
-def _on_executed(lease: GroundLease, *, effective_on, actor, reason, after_save, **_: Any) -> None:
+def _on_executed(lease: GroundLease, *, effective_on, actor, reason, after_save, **_rest: Any) -> None:
     if not lease.organization_id and not lease.leaseholders.exists():
         raise ValidationError({"leaseholders": [_("Name the leaseholder(s) before executing the lease.")]})
     if lease.commencement is None:
@@ -475,7 +475,7 @@ def _open_term_deadlines(lease: GroundLease, event: LeaseEvent, *, actor: Any, r
         _open(lease, DeadlineKind.RENEWAL_NOTICE, lease.commencement, None, notice, event, actor, reason)
 
 
-def _on_renewed(lease: GroundLease, *, actor, reason, after_save, **_: Any) -> None:
+def _on_renewed(lease: GroundLease, *, actor, reason, after_save, **_rest: Any) -> None:
     template = lease.template_version
     if lease.renewals_used >= template.renewal_terms:
         raise ValidationError(
@@ -497,7 +497,7 @@ def _on_renewed(lease: GroundLease, *, actor, reason, after_save, **_: Any) -> N
     after_save.append(reopen)
 
 
-def _on_lease_end(lease: GroundLease, *, effective_on, actor, reason, after_save, **_: Any) -> None:
+def _on_lease_end(lease: GroundLease, *, effective_on, actor, reason, after_save, **_rest: Any) -> None:
     lease.ended_on = effective_on
     after_save.append(lambda event: _cancel_open_deadlines(lease, actor=actor, reason=reason, on=effective_on))
 
@@ -540,7 +540,7 @@ def _on_terminated(lease: GroundLease, *, effective_on, **kwargs: Any) -> None:
     _on_lease_end(lease, effective_on=effective_on, **kwargs)
 
 
-def _on_default_notice(lease: GroundLease, *, data, received_on, anchors, **_: Any) -> None:
+def _on_default_notice(lease: GroundLease, *, data, received_on, anchors, **_rest: Any) -> None:
     # The cure period runs from notice to the owner AND the permitted mortgagee (CHT-NC §12.1):
     # it starts when the later of the two received it.
     if lease.mortgages.filter(released_on__isnull=True).exists():
@@ -557,7 +557,7 @@ def _on_default_notice(lease: GroundLease, *, data, received_on, anchors, **_: A
         anchors[DeadlineKind.CURE.value] = max(received_on, mortgagee)
 
 
-def _on_consent_requested(lease: GroundLease, *, data, received_on, **_: Any) -> None:
+def _on_consent_requested(lease: GroundLease, *, data, received_on, **_rest: Any) -> None:
     closing = _date_from_data(data, "intended_closing")
     lead = lease.template_version.mortgage_consent_lead_days
     latest = lifecycle.add_days(closing, -lead)
@@ -581,7 +581,7 @@ def _lender(data: dict[str, Any]) -> Organization:
         raise ValidationError({"data.lender": [_("Unknown lender (an organisation id).")]}) from None
 
 
-def _on_consent_approved(lease: GroundLease, *, effective_on, actor, reason, **_: Any) -> None:
+def _on_consent_approved(lease: GroundLease, *, effective_on, actor, reason, **_rest: Any) -> None:
     request = lease.events.filter(kind=EventKind.MORTGAGE_CONSENT_REQUESTED).order_by("-pk").first()
     active = lease.mortgages.filter(released_on__isnull=True).count()
     mortgage = PermittedMortgage(
@@ -594,14 +594,14 @@ def _on_consent_approved(lease: GroundLease, *, effective_on, actor, reason, **_
     _save(mortgage, actor=actor, reason=reason)
 
 
-def _on_consent_denied(lease: GroundLease, **_: Any) -> None:
+def _on_consent_denied(lease: GroundLease, **_rest: Any) -> None:
     has_mortgage = lease.mortgages.filter(released_on__isnull=True).exists()
     lease.financing_state = (
         lifecycle.FinancingState.PERMITTED_MORTGAGE if has_mortgage else lifecycle.FinancingState.NO_MORTGAGE
     )
 
 
-def _on_mortgage_released(lease: GroundLease, *, data, effective_on, actor, reason, **_: Any) -> None:
+def _on_mortgage_released(lease: GroundLease, *, data, effective_on, actor, reason, **_rest: Any) -> None:
     active = lease.mortgages.filter(released_on__isnull=True)
     if data.get("mortgage"):
         active = active.filter(pk=data["mortgage"])
@@ -632,7 +632,7 @@ def _on_foreclosure_end(lease: GroundLease, *, data, effective_on, actor, reason
     _on_lease_end(lease, effective_on=effective_on, actor=actor, reason=reason, after_save=after_save)
 
 
-def _on_buyer_under_contract(lease: GroundLease, *, data, **_: Any) -> None:
+def _on_buyer_under_contract(lease: GroundLease, *, data, **_rest: Any) -> None:
     if data.get("buyer_income_certified") is not True:
         raise ValidationError(
             {"data.buyer_income_certified": [_("Only an income-certified buyer may be put under contract.")]}
@@ -695,7 +695,7 @@ def _successor(
     return successor
 
 
-def _on_sale_closed(lease: GroundLease, *, data, effective_on, actor, reason, after_save, **_: Any) -> None:
+def _on_sale_closed(lease: GroundLease, *, data, effective_on, actor, reason, after_save, **_rest: Any) -> None:
     buyers = _people_from_data(data, "buyers")
     price = _decimal_from_data(data, "price")
     data["price"] = str(price)
@@ -723,7 +723,7 @@ def _on_sale_closed(lease: GroundLease, *, data, effective_on, actor, reason, af
     after_save.append(make_successor)
 
 
-def _on_heir_assumed(lease: GroundLease, *, data, effective_on, actor, reason, after_save, **_: Any) -> None:
+def _on_heir_assumed(lease: GroundLease, *, data, effective_on, actor, reason, after_save, **_rest: Any) -> None:
     heirs = _people_from_data(data, "heirs")
     lease.status = LeaseStatus.ASSIGNED
     lease.ended_on = effective_on
@@ -744,13 +744,13 @@ def _on_heir_assumed(lease: GroundLease, *, data, effective_on, actor, reason, a
     after_save.append(make_successor)
 
 
-def _on_owner_died(lease: GroundLease, *, data, **_: Any) -> None:
+def _on_owner_died(lease: GroundLease, *, data, **_rest: Any) -> None:
     person = data.get("person")
     if not lease.leaseholders.filter(person_id=person).exists():
         raise ValidationError({"data.person": [_("This person is not a leaseholder of this lease.")]})
 
 
-def _on_intent_to_sell(lease: GroundLease, *, data, received_on, **_: Any) -> None:
+def _on_intent_to_sell(lease: GroundLease, *, data, received_on, **_rest: Any) -> None:
     if data.get("planned_transfer"):
         _date_from_data(data, "planned_transfer")
 
