@@ -686,7 +686,9 @@ class ChargeWaiver(models.Model):
     amount = money_field(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
     granted_on = models.DateField(_("granted on"))
     reason = models.TextField(_("reason"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RestrictedManager()

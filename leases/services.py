@@ -323,7 +323,7 @@ def lease_event_record(
     except lifecycle.TransitionError as error:
         raise ValidationError({error.field: [error.reason]}) from None
     effective_on = effective_on or received_on or _today()
-    for name, value in (("effective_on", effective_on), ("sent_on", sent_on), ("received_on", received_on)):
+    for name, value in (("received_on", received_on), ("sent_on", sent_on), ("effective_on", effective_on)):
         _not_in_future(value, name)
     if rule.needs_receipt and received_on is None:
         raise ValidationError({"received_on": [_("Deadlines count from receipt: give the date it was received.")]})
@@ -505,7 +505,18 @@ def _on_lease_end(lease: GroundLease, *, effective_on, actor, reason, after_save
 def _on_terminated(lease: GroundLease, *, effective_on, **kwargs: Any) -> None:
     state = lease.compliance_state
     has_mortgage = lease.mortgages.filter(released_on__isnull=True).exists()
-    if state == lifecycle.ComplianceState.DEFAULT_UNCURED and not has_mortgage:
+    if state == lifecycle.ComplianceState.DEFAULT_UNCURED and has_mortgage:
+        raise ValidationError(
+            {
+                "kind": [
+                    _(
+                        "Termination needs the permitted mortgagee's consent or the end of its objection window: "
+                        "give it notice of the termination first."
+                    )
+                ]
+            }
+        )
+    if state == lifecycle.ComplianceState.DEFAULT_UNCURED:
         pass  # no permitted mortgagee to ask
     elif state == lifecycle.ComplianceState.TERMINATION_PENDING:
         answer = (
