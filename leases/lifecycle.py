@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
@@ -418,7 +418,6 @@ class LeaseSnapshot:
     compliance: str = ComplianceState.OK
     financing: str = FinancingState.NO_MORTGAGE
     transfer: str = TransferState.NONE
-    extra: dict[str, object] = field(default_factory=dict)
 
     def state_of(self, track: Track) -> str:
         return {

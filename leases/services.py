@@ -762,8 +762,14 @@ def _on_owner_died(lease: GroundLease, *, data, **_rest: Any) -> None:
 
 
 def _on_intent_to_sell(lease: GroundLease, *, data, received_on, **_rest: Any) -> None:
+    # The lease wants N days' notice before a transfer. A notice is never refused for coming
+    # late (that would lose it); it records the earliest date the transfer may happen.
+    earliest = lifecycle.add_days(received_on, lease.template_version.intended_transfer_notice_days)
+    data["earliest_transfer"] = earliest.isoformat()
     if data.get("planned_transfer"):
-        _date_from_data(data, "planned_transfer")
+        planned = _date_from_data(data, "planned_transfer")
+        data["planned_transfer"] = planned.isoformat()
+        data["planned_transfer_too_soon"] = planned < earliest
 
 
 _HANDLERS: dict[EventKind, Callable[..., None]] = {

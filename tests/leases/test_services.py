@@ -1,4 +1,4 @@
-"""Every lease transition through the service layer: guards, deadlines from receipt, side effects, nothing half-written."""
+"""Every lease transition through the services: guards, deadlines from receipt, side effects, nothing half-written."""
 
 import datetime as dt
 from decimal import Decimal
@@ -368,7 +368,15 @@ def test_foreclosure_then_the_trust_buys_the_leasehold_at_the_balance_due(bank):
 
 def test_option_window_counts_from_the_signed_resale_agreement():
     lease = make_lease()
-    record(lease, "intent_to_sell_received", received_on=D(2024, 1, 10))
+    notice = record(
+        lease, "intent_to_sell_received", received_on=D(2024, 1, 10), data={"planned_transfer": "2024-03-01"}
+    )
+    # 90 days' notice of an intended transfer: the notice is kept, and says the plan is too soon.
+    assert notice.data == {
+        "planned_transfer": "2024-03-01",
+        "earliest_transfer": "2024-04-09",
+        "planned_transfer_too_soon": True,
+    }
     assert deadline(lease, "second_appraisal_decision").due == D(2024, 1, 20)
     assert deadline(lease, "second_appraisal_delivery").due == D(2024, 2, 24)
     record(lease, "second_appraisal_ordered", effective_on=D(2024, 1, 18))
@@ -439,7 +447,10 @@ def test_only_an_income_certified_buyer_goes_under_contract():
     )
 
 
-def sell(lease, buyers, *, price="182500.00", closing=D(2024, 3, 15), **data):
+CLOSING = D(2024, 3, 15)
+
+
+def sell(lease, buyers, *, price="182500.00", closing=CLOSING, **data):
     record(lease, "intent_to_sell_received", received_on=D(2024, 1, 10))
     record(lease, "resale_agreement_signed", received_on=D(2024, 1, 12))
     record(lease, "option_waived", effective_on=D(2024, 1, 20))
