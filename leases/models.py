@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from clt.models import Organization, Person, TimeStampedModel
 from clt.querysets import AccessRules, RestrictedManager
-from leases import lifecycle
+from leases import fees, lifecycle
 from properties.models import Parcel, Unit
 
 __all__ = [
@@ -123,6 +123,18 @@ class HouseholdMember(models.Model):
         return f"{self.person} ({self.household})"
 
 
+# The pure rule's field names → the model's, so a refused rule points at the right form field.
+RULE_FIELD_NAMES = {
+    "grace_days": "grace_days",
+    "amount": "late_fee_amount",
+    "step": "late_fee_step",
+    "percent": "late_fee_percent",
+    "repeat_percent": "late_fee_repeat_percent",
+    "repeat_every_days": "late_fee_repeat_days",
+    "max_assessments": "late_fee_max_assessments",
+}
+
+
 # --- Lease templates ----------------------------------------------------------------------------
 
 
@@ -191,6 +203,28 @@ class LateFeeRuleFields(models.Model):
 
     class Meta:
         abstract = True
+
+    def late_fee_rule(self) -> fees.LateFeeRule:
+        """The pure rule these fields describe (percentages stored as 10 = 10 %)."""
+        return fees.LateFeeRule(
+            kind=fees.LateFeeKind(self.late_fee_kind),
+            grace_days=self.grace_days,
+            amount=self.late_fee_amount,
+            step=self.late_fee_step,
+            percent=self.late_fee_percent / 100,
+            repeat_percent=self.late_fee_repeat_percent / 100,
+            repeat_every_days=self.late_fee_repeat_days,
+            max_assessments=self.late_fee_max_assessments,
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        if None in (self.late_fee_amount, self.late_fee_step, self.late_fee_percent, self.late_fee_repeat_percent):
+            return  # the field errors say what is missing
+        try:
+            self.late_fee_rule()
+        except fees.FeeInputError as error:
+            raise ValidationError({RULE_FIELD_NAMES.get(error.field, "late_fee_kind"): [error.reason]}) from None
 
     LATE_FEE_FIELDS = (
         "due_day",

@@ -938,16 +938,7 @@ def _rates(schedule: FeeSchedule) -> list[fees.Rate]:
 
 
 def _late_fee_rule(schedule: FeeSchedule) -> fees.LateFeeRule:
-    return fees.LateFeeRule(
-        kind=fees.LateFeeKind(schedule.late_fee_kind),
-        grace_days=schedule.grace_days,
-        amount=schedule.late_fee_amount,
-        step=schedule.late_fee_step,
-        percent=schedule.late_fee_percent / 100,
-        repeat_percent=schedule.late_fee_repeat_percent / 100,
-        repeat_every_days=schedule.late_fee_repeat_days,
-        max_assessments=schedule.late_fee_max_assessments,
-    )
+    return schedule.late_fee_rule()
 
 
 @transaction.atomic
@@ -1000,15 +991,7 @@ def fee_schedule_update(*, lease: GroundLease, actor: Any, reason: str, **fields
         if name not in FeeSchedule.LATE_FEE_FIELDS:
             raise ValidationError({name: [_("Not a setting of the fee schedule.")]})
         setattr(schedule, name, value)
-    _late_fee_rule_or_error(schedule)
     return _save(schedule, actor=actor, reason=reason)
-
-
-def _late_fee_rule_or_error(schedule: FeeSchedule) -> fees.LateFeeRule:
-    try:
-        return _late_fee_rule(schedule)
-    except fees.FeeInputError as error:
-        raise ValidationError({error.field: [error.reason]}) from None
 
 
 @transaction.atomic

@@ -768,3 +768,46 @@ def test_inspections_need_notice_and_at_most_one_a_year():
             notice_sent_at=later - dt.timedelta(days=3),
             due=later.date(),
         )
+
+
+def test_a_late_fee_rule_that_cannot_work_is_refused_on_the_field_it_names():
+    with pytest.raises(ValidationError) as error:
+        make_template_version(late_fee_kind="flat", late_fee_amount=Decimal("0"))
+    assert "late_fee_amount" in error.value.message_dict
+    lease = make_lease()
+    with pytest.raises(ValidationError) as error:
+        services.fee_schedule_update(lease=lease, actor=None, reason="x", late_fee_kind="percent")
+    assert "late_fee_percent" in error.value.message_dict
+    services.fee_schedule_update(
+        lease=lease,
+        actor=None,
+        reason="board policy",
+        late_fee_kind="escalating",
+        late_fee_amount=Decimal("5"),
+        late_fee_step=Decimal("5"),
+        grace_days=14,
+        late_fee_repeat_days=30,
+    )
+    lease.fee_schedule.refresh_from_db()
+    assert lease.fee_schedule.late_fee_rule().step == Decimal("5")
+
+
+def test_pcclt_escalating_late_fees_five_ten_fifteen():
+    version = make_template_version(
+        due_day=1,
+        grace_days=14,
+        late_fee_kind="escalating",
+        late_fee_amount=Decimal("5.00"),
+        late_fee_step=Decimal("5.00"),
+        late_fee_repeat_days=30,
+    )
+    lease = make_lease(version=version, commencement=D(2024, 1, 1), monthly_fee=Decimal("40.00"))
+    services.bill_month(year=2024, month=1)
+    services.bill_month(year=2024, month=2)
+    services.bill_month(year=2024, month=3)
+    january = Charge.objects.get(lease=lease, kind="fee", period=D(2024, 1, 1))
+    assert [(c.due, c.amount) for c in january.late_fees.order_by("sequence")] == [
+        (D(2024, 1, 15), Decimal("5.00")),  # late on the 15th
+        (D(2024, 2, 14), Decimal("10.00")),
+        (D(2024, 3, 15), Decimal("15.00")),
+    ]
