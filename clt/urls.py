@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("parcels/", include("properties.urls")),
+    path("leases/", include("leases.urls")),
+    path("my/", include("leases.portal_urls")),
     path("api/", include("clt.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class LeasesConfig(AppConfig):
     name = "leases"
     verbose_name = _("Ground leases")
+
+    def ready(self) -> None:
+        from clt.dashboard import register
+        from leases.views import dashboard_panel
+
+        register(dashboard_panel)

@@ -66,7 +66,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -398,6 +398,9 @@ class IncreaseProblem:
 
     field: str
     reason: str
+    # A stable code and the figures, so a caller can say the same thing in another language.
+    code: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -596,10 +599,13 @@ def check_increase(
     if ordered and new.effective <= ordered[-1].effective:
         latest = ordered[-1].effective.isoformat()
         if new.effective == ordered[-1].effective:
-            reason = f"a rate already takes effect on {latest}"
+            reason, code = f"a rate already takes effect on {latest}", "same_date"
         else:
             reason = f"{new.effective.isoformat()} is before the latest rate in the schedule, effective {latest}"
-        problems.append(IncreaseProblem("effective", reason))
+            code = "out_of_order"
+        problems.append(
+            IncreaseProblem("effective", reason, code, {"date": new.effective.isoformat(), "latest": latest})
+        )
 
     old = _rate_before(ordered, new.effective, inclusive=False)
     if old is None or new.amount <= old.amount:
@@ -614,6 +620,8 @@ def check_increase(
                         "amount",
                         f"an increase from 0.00 to {_text(new.amount)} exceeds the cap of {_pct_text(cap)} a year "
                         "(any increase from zero does)",
+                        "from_zero",
+                        {"new": _text(new.amount), "cap": _pct_text(cap)},
                     )
                 )
             elif rise > cap * old.amount:
@@ -623,6 +631,8 @@ def check_increase(
                         "amount",
                         f"an increase of {shown} (from {_text(old.amount)} to {_text(new.amount)}) exceeds "
                         f"the cap of {_pct_text(cap)} a year",
+                        "over_cap",
+                        {"increase": shown, "old": _text(old.amount), "new": _text(new.amount), "cap": _pct_text(cap)},
                     )
                 )
 
@@ -639,7 +649,14 @@ def check_increase(
                 reason = f"the fee was already raised on {_dates_text(earlier)}; {allowed}"
             else:
                 reason = f"{allowed}: the fee may not be raised"
-            problems.append(IncreaseProblem("effective", reason))
+            problems.append(
+                IncreaseProblem(
+                    "effective",
+                    reason,
+                    "too_many",
+                    {"limit": str(limit), "earlier": _dates_text(earlier) if earlier else ""},
+                )
+            )
     return problems
 
 

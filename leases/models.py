@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from clt.models import Organization, Person, TimeStampedModel
 from clt.querysets import AccessRules, RestrictedManager
 from leases import fees, lifecycle
+from leases.choices import DEADLINE_LABELS, EVENT_LABELS, STATE_LABELS, TRACK_LABELS, choices
 from properties.models import Parcel, Unit
 
 __all__ = [
@@ -371,25 +372,25 @@ class GroundLease(TimeStampedModel):
     status = models.CharField(
         _("status"),
         max_length=16,
-        choices=[(s.value, s.value.replace("_", " ")) for s in lifecycle.LeaseStatus],
+        choices=choices(STATE_LABELS[lifecycle.Track.LEASE]),
         default=lifecycle.LeaseStatus.DRAFT,
     )
     compliance_state = models.CharField(
         _("compliance"),
         max_length=24,
-        choices=[(s.value, s.value.replace("_", " ")) for s in lifecycle.ComplianceState],
+        choices=choices(STATE_LABELS[lifecycle.Track.COMPLIANCE]),
         default=lifecycle.ComplianceState.OK,
     )
     financing_state = models.CharField(
         _("financing"),
         max_length=24,
-        choices=[(s.value, s.value.replace("_", " ")) for s in lifecycle.FinancingState],
+        choices=choices(STATE_LABELS[lifecycle.Track.FINANCING]),
         default=lifecycle.FinancingState.NO_MORTGAGE,
     )
     transfer_state = models.CharField(
         _("transfer"),
         max_length=24,
-        choices=[(s.value, s.value.replace("_", " ")) for s in lifecycle.TransferState],
+        choices=choices(STATE_LABELS[lifecycle.Track.TRANSFER]),
         default=lifecycle.TransferState.NONE,
     )
     commencement = models.DateField(_("commencement"), null=True, blank=True)
@@ -521,10 +522,8 @@ class LeaseEvent(models.Model):
     """
 
     lease = models.ForeignKey(GroundLease, on_delete=models.PROTECT, related_name="events")
-    track = models.CharField(_("track"), max_length=12, choices=[(t.value, t.value) for t in lifecycle.Track])
-    kind = models.CharField(
-        _("kind"), max_length=40, choices=[(k.value, k.value.replace("_", " ")) for k in lifecycle.EventKind]
-    )
+    track = models.CharField(_("track"), max_length=12, choices=choices(TRACK_LABELS))
+    kind = models.CharField(_("kind"), max_length=40, choices=choices(EVENT_LABELS))
     from_state = models.CharField(_("from"), max_length=24, blank=True)
     to_state = models.CharField(_("to"), max_length=24, blank=True)
     effective_on = models.DateField(_("effective"))
@@ -573,9 +572,7 @@ class Deadline(TimeStampedModel):
     """
 
     lease = models.ForeignKey(GroundLease, on_delete=models.CASCADE, related_name="deadlines")
-    kind = models.CharField(
-        _("deadline"), max_length=32, choices=[(k.value, k.value.replace("_", " ")) for k in lifecycle.DeadlineKind]
-    )
+    kind = models.CharField(_("deadline"), max_length=32, choices=choices(DEADLINE_LABELS))
     opened_by = models.ForeignKey(
         LeaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="deadlines_opened"
     )

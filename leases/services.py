@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clt import roles
 from clt.history import stamp
 from clt.models import Organization, Person
 from leases import fees, lifecycle
+from leases.choices import EVENT_LABELS, STATE_LABELS, TRACK_LABELS
 from leases.lifecycle import DeadlineKind, EventKind, LeaseStatus, Track
 from leases.models import (
     MONITORING_DONE,
@@ -264,6 +266,42 @@ STATE_FIELDS = {
 }
 
 
+def _check_transition(lease: GroundLease, kind: str) -> lifecycle.EventRule:
+    """The rule for ``kind`` if the lease's states allow it, else a translated refusal naming both."""
+    try:
+        return lifecycle.check_transition(_snapshot(lease), kind)
+    except lifecycle.TransitionError:
+        pass
+    rule = lifecycle.EVENTS.get(kind) if kind in lifecycle.EventKind._value2member_map_ else None
+    if rule is None:
+        message = _("Unknown event kind “%(kind)s”.") % {"kind": kind}
+    elif rule.lease_must_be_active and lease.status != LeaseStatus.ACTIVE:
+        message = _("The lease is %(status)s; “%(kind)s” needs an active lease.") % {
+            "status": str(STATE_LABELS[Track.LEASE][lease.status]).lower(),
+            "kind": EVENT_LABELS[rule.kind],
+        }
+    else:
+        state = getattr(lease, STATE_FIELDS[rule.track])
+        message = _("“%(kind)s” is not possible while %(track)s is “%(state)s” (it needs: %(needed)s).") % {
+            "kind": EVENT_LABELS[rule.kind],
+            "track": str(TRACK_LABELS[rule.track]).lower(),
+            "state": STATE_LABELS[rule.track][state],
+            "needed": ", ".join(str(STATE_LABELS[rule.track][s]) for s in sorted(rule.sources)),
+        }
+    raise ValidationError({"kind": [message]})
+
+
+def _check_submitter(lease: GroundLease, kind: str, actor: Any) -> None:
+    # Defence in depth: the views check this too, but a homeowner may only start the workflows the
+    # rules open to them, and only on their own lease, whoever calls the service.
+    user = _actor_or_none(actor)
+    if user is None or roles.is_staff_member(user):
+        return
+    rule = lifecycle.EVENTS.get(kind) if kind in lifecycle.EventKind._value2member_map_ else None
+    if rule is None or rule.staff_only or not GroundLease.objects.restrict(user, "submit").filter(pk=lease.pk).exists():
+        raise PermissionDenied(_("Only the trust's staff may record this event."))
+
+
 def _date_from_data(data: dict[str, Any], key: str) -> dt.date:
     value = data.get(key)
     if isinstance(value, dt.date):
@@ -318,10 +356,8 @@ def lease_event_record(
     reason = _require_reason(reason)
     data = dict(data or {})
     lease = _lease_for_update(lease)
-    try:
-        rule = lifecycle.check_transition(_snapshot(lease), kind)
-    except lifecycle.TransitionError as error:
-        raise ValidationError({error.field: [error.reason]}) from None
+    _check_submitter(lease, kind, actor)
+    rule = _check_transition(lease, kind)
     effective_on = effective_on or received_on or _today()
     for name, value in (("received_on", received_on), ("sent_on", sent_on), ("effective_on", effective_on)):
         _not_in_future(value, name)
@@ -941,6 +977,20 @@ def _late_fee_rule(schedule: FeeSchedule) -> fees.LateFeeRule:
     return schedule.late_fee_rule()
 
 
+def _increase_problem_text(problem: fees.IncreaseProblem) -> str:
+    texts = {
+        "same_date": _("A rate already takes effect on %(latest)s."),
+        "out_of_order": _("%(date)s is before the latest rate in the schedule, effective %(latest)s."),
+        "from_zero": _("An increase from 0.00 to %(new)s exceeds the cap of %(cap)s a year."),
+        "over_cap": _("An increase of %(increase)s (from %(old)s to %(new)s) exceeds the cap of %(cap)s a year."),
+        "too_many": _("The fee was already raised on %(earlier)s; at most %(limit)s increase(s) in 12 months."),
+    }
+    text = texts.get(problem.code)
+    if problem.code == "too_many" and not problem.params.get("earlier"):
+        text = _("At most %(limit)s increase(s) in 12 months: the fee may not be raised.")
+    return text % dict(problem.params) if text else problem.reason
+
+
 @transaction.atomic
 def fee_rate_change(*, lease: GroundLease, effective: dt.date, amount: Decimal, actor: Any, reason: str) -> FeeRate:
     """A new monthly fee from ``effective`` on; increases are checked against the lease's cap."""
@@ -954,7 +1004,7 @@ def fee_rate_change(*, lease: GroundLease, effective: dt.date, amount: Decimal, 
         max_increases_per_year=schedule.max_increases_per_year,
     )
     if problems:
-        raise ValidationError({p.field: [p.reason] for p in problems})
+        raise ValidationError({p.field: [_increase_problem_text(p)] for p in problems})
     if schedule.rates.filter(effective=effective).exists():
         raise ValidationError({"effective": [_("A rate already starts on %(date)s.") % {"date": effective}]})
     billed = lease.charges.filter(kind=ChargeKind.FEE, due__gte=effective).order_by("due").first()

@@ -139,7 +139,7 @@ def test_expiry_only_after_the_term_end():
     lease.refresh_from_db()
     assert (lease.status, lease.ended_on) == ("expired", D(2025, 1, 16))
     assert not lease.deadlines.filter(status="open").exists()
-    refused(lease, "default_notice_sent", "kind", "the lease is expired", received_on=D(2025, 2, 1))
+    refused(lease, "default_notice_sent", "kind", "The lease is expired", received_on=D(2025, 2, 1))
 
 
 # --- A. Compliance ---------------------------------------------------------------------------------
@@ -811,3 +811,22 @@ def test_pcclt_escalating_late_fees_five_ten_fifteen():
         (D(2024, 2, 14), Decimal("10.00")),
         (D(2024, 3, 15), Decimal("15.00")),
     ]
+
+
+def test_a_homeowner_may_start_only_their_own_notice_of_intent(homeowner_user, other_homeowner_user):
+    from django.core.exceptions import PermissionDenied
+
+    own = homeowner_user.person.leaseholdings.get().lease
+    other = other_homeowner_user.person.leaseholdings.get().lease
+    with pytest.raises(PermissionDenied):
+        services.lease_event_record(
+            lease=own, kind="default_cured", actor=homeowner_user, reason="x", effective_on=D(2024, 1, 1)
+        )
+    with pytest.raises(PermissionDenied):
+        services.lease_event_record(
+            lease=other, kind="intent_to_sell_received", actor=homeowner_user, reason="x", received_on=D(2024, 1, 1)
+        )
+    event = services.lease_event_record(
+        lease=own, kind="intent_to_sell_received", actor=homeowner_user, reason="moving", received_on=D(2024, 1, 1)
+    )
+    assert event.actor == homeowner_user

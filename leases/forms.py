@@ -1,0 +1,567 @@
+"""Forms of the lease pages and the homeowner portal. They collect input; ``leases.services`` decides what is valid.
+
+The labels of event kinds, states and deadlines live here too: the model choices carry the raw values,
+and people read these (translated) names on every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clt.models import Organization, Person
+from leases import lifecycle
+from leases.choices import DEADLINE_LABELS, EVENT_LABELS, STATE_LABELS, TRACK_LABELS
+from leases.lifecycle import ComplianceState as C
+from leases.lifecycle import EventKind as E
+from leases.lifecycle import FinancingState as F
+from leases.lifecycle import Track
+from leases.lifecycle import TransferState as T
+from leases.models import (
+    GroundLease,
+    LeaseTemplateVersion,
+    MonitoringRecord,
+    MonitoringStatus,
+    PaymentMethod,
+)
+
+__all__ = [
+    "DEADLINE_LABELS",
+    "DETAIL_LABELS",
+    "EVENT_LABELS",
+    "STATE_LABELS",
+    "TRACK_LABELS",
+    "CertificationForm",
+    "ChargeForm",
+    "DeadlineExtendForm",
+    "EventForm",
+    "FeeRateForm",
+    "FeeSuspendForm",
+    "IntentToSellForm",
+    "LeaseEditForm",
+    "LeaseFilterForm",
+    "LeaseForm",
+    "MonitoringForm",
+    "MonitoringReviewForm",
+    "PaymentForm",
+    "PaymentReverseForm",
+    "WaiverForm",
+    "allowed_event_kinds",
+    "event_data",
+]
+
+# A track "at rest" needs no one's attention; any other state shows as a badge on the list.
+RESTING_STATES = {
+    Track.COMPLIANCE: {C.OK},
+    Track.FINANCING: {F.NO_MORTGAGE, F.PERMITTED_MORTGAGE},
+    Track.TRANSFER: {T.NONE},
+}
+
+
+DETAIL_LABELS = {
+    "breach": _("Breach"),
+    "mortgagee_received_on": _("Mortgagee received the notice on"),
+    "lender": _("Lender"),
+    "amount": _("Amount"),
+    "intended_closing": _("Intended closing"),
+    "exercised_by": _("Exercised by"),
+    "buyers": _("Buyers"),
+    "buyer": _("Buyer"),
+    "price": _("Price"),
+    "buyer_income_certified": _("Buyer income-certified"),
+    "arrears_collected": _("Arrears collected at closing"),
+    "person": _("Owner who died"),
+    "heirs": _("Heirs"),
+    "planned_transfer": _("Planned transfer"),
+    "earliest_transfer": _("Earliest transfer the notice allows"),
+    "planned_transfer_too_soon": _("Planned sooner than the notice allows"),
+    "message": _("Message from the homeowner"),
+    "from": _("Was due"),
+    "to": _("Now due"),
+    "kind": _("Deadline"),
+    "predecessor": _("Previous lease"),
+    "mode": _("Transfer"),
+    "mortgage": _("Mortgage"),
+    "lien_position": _("Lien position"),
+}
+
+REASON_HELP = _("Kept in the lease's history with your name.")
+
+
+def reason_field(label: Any = None) -> forms.CharField:
+    return forms.CharField(
+        label=label or _("Reason for this change"),
+        max_length=1000,
+        help_text=REASON_HELP,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def date_field(label: Any, *, required: bool = True, help_text: Any = "", initial: Any = None) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        initial=initial,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def money_input(label: Any, *, required: bool = True, help_text: Any = "", minimum: str = "0.01") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(minimum),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        return obj.full_name
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        return obj.full_name
+
+
+# --- The lease list ---------------------------------------------------------------------------------
+
+
+def _state_choices(track: Track) -> list[tuple[str, Any]]:
+    return [("", _("Any"))] + [(value.value, label) for value, label in STATE_LABELS[track].items()]
+
+
+class LeaseFilterForm(forms.Form):
+    """The filters of the lease list (GET)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        help_text=_("Part of the address or of a leaseholder's name."),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=())
+    compliance = forms.ChoiceField(label=_("Compliance"), required=False, choices=())
+    financing = forms.ChoiceField(label=_("Financing"), required=False, choices=())
+    transfer = forms.ChoiceField(label=_("Transfer"), required=False, choices=())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = _state_choices(Track.LEASE)
+        self.fields["compliance"].choices = _state_choices(Track.COMPLIANCE)
+        self.fields["financing"].choices = _state_choices(Track.FINANCING)
+        self.fields["transfer"].choices = _state_choices(Track.TRANSFER)
+
+
+# --- Lease events -----------------------------------------------------------------------------------
+
+
+def _snapshot(lease: GroundLease) -> lifecycle.LeaseSnapshot:
+    return lifecycle.LeaseSnapshot(
+        status=lease.status,
+        compliance=lease.compliance_state,
+        financing=lease.financing_state,
+        transfer=lease.transfer_state,
+    )
+
+
+def allowed_event_kinds(lease: GroundLease) -> list[E]:
+    """The event kinds the lease's states allow now (the service still checks dates and details)."""
+    allowed = []
+    for kind in lifecycle.EVENTS:
+        try:
+            lifecycle.check_transition(_snapshot(lease), kind)
+        except lifecycle.TransitionError:
+            continue
+        allowed.append(kind)
+    return allowed
+
+
+# Which optional details each event kind takes; the service says which of them are required.
+EVENT_DETAILS: dict[E, tuple[str, ...]] = {
+    E.DEFAULT_NOTICE_SENT: ("breach", "mortgagee_received_on"),
+    E.MORTGAGE_CONSENT_REQUESTED: ("lender", "amount", "intended_closing"),
+    E.CLT_PURCHASED_LEASEHOLD: ("price",),
+    E.FORECLOSURE_SALE: ("buyer", "price"),
+    E.INTENT_TO_SELL_RECEIVED: ("planned_transfer",),
+    E.OPTION_EXERCISED: ("exercised_by",),
+    E.BUYER_UNDER_CONTRACT: ("buyer", "price", "buyer_income_certified"),
+    E.SALE_CLOSED: ("buyers", "price", "arrears_collected"),
+    E.OWNER_DIED: ("person",),
+    E.HEIR_ASSUMED: ("heirs",),
+}
+DETAIL_FIELDS = (
+    "breach",
+    "mortgagee_received_on",
+    "lender",
+    "amount",
+    "intended_closing",
+    "planned_transfer",
+    "exercised_by",
+    "buyers",
+    "price",
+    "buyer_income_certified",
+    "arrears_collected",
+    "person",
+    "heirs",
+)
+
+
+class EventForm(forms.Form):
+    """Record one lease event: its kind, its dates, and the details that kind needs (mapped into ``data``)."""
+
+    kind = forms.ChoiceField(label=_("What happened"), choices=())
+    effective_on = date_field(_("Effective date"), required=False, help_text=_("Defaults to the date received."))
+    sent_on = date_field(_("Sent on"), required=False)
+    received_on = date_field(
+        _("Received on"),
+        required=False,
+        help_text=_("For a notice: the day the addressee received it. Deadlines count from this date."),
+    )
+    delivery_method = forms.CharField(
+        label=_("Delivery method"),
+        required=False,
+        max_length=40,
+        help_text=_("For example: certified mail, hand delivery, email."),
+    )
+    change_reason = reason_field(_("Reason or note"))
+
+    breach = forms.CharField(
+        label=DETAIL_LABELS["breach"],
+        required=False,
+        max_length=500,
+        help_text=_("Notice of default: what the leaseholder has not done."),
+    )
+    mortgagee_received_on = date_field(
+        DETAIL_LABELS["mortgagee_received_on"],
+        required=False,
+        help_text=_("Notice of default on a mortgaged home: the cure period runs from the later receipt."),
+    )
+    lender = forms.ModelChoiceField(
+        label=DETAIL_LABELS["lender"],
+        required=False,
+        queryset=Organization.objects.none(),
+        help_text=_("Mortgage consent request."),
+    )
+    amount = money_input(DETAIL_LABELS["amount"], required=False, help_text=_("Mortgage consent request: the loan."))
+    intended_closing = date_field(
+        DETAIL_LABELS["intended_closing"], required=False, help_text=_("Mortgage consent request.")
+    )
+    planned_transfer = date_field(
+        DETAIL_LABELS["planned_transfer"], required=False, help_text=_("Notice of intent to sell, if known.")
+    )
+    exercised_by = forms.CharField(
+        label=DETAIL_LABELS["exercised_by"],
+        required=False,
+        max_length=200,
+        help_text=_("Purchase option exercised: the trust or its designee."),
+    )
+    buyers = PeopleChoiceField(
+        label=_("Buyer(s)"),
+        required=False,
+        queryset=Person.objects.none(),
+        help_text=_("Buyer under contract, sale closed, foreclosure sale."),
+    )
+    price = money_input(
+        DETAIL_LABELS["price"], required=False, help_text=_("Buyer under contract, sale closed, purchase by the trust.")
+    )
+    buyer_income_certified = forms.BooleanField(
+        label=_("The buyer's income is certified"), required=False, help_text=_("Buyer under contract.")
+    )
+    arrears_collected = money_input(
+        DETAIL_LABELS["arrears_collected"], required=False, help_text=_("Sale closed: unpaid lease fees paid from it.")
+    )
+    person = PersonChoiceField(
+        label=DETAIL_LABELS["person"], required=False, queryset=Person.objects.none(), help_text=_("Death of an owner.")
+    )
+    heirs = PeopleChoiceField(
+        label=DETAIL_LABELS["heirs"],
+        required=False,
+        queryset=Person.objects.none(),
+        help_text=_("Heir took over the lease."),
+    )
+
+    def __init__(self, *args: Any, lease: GroundLease, people: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lease = lease
+        allowed = allowed_event_kinds(lease)
+        # Any known kind is accepted, so that a kind no longer allowed (someone else recorded an event
+        # meanwhile) reaches the service and comes back with its reason; only the allowed ones are offered.
+        self.fields["kind"].choices = [(k.value, EVENT_LABELS[k]) for k in lifecycle.EVENTS]
+        self.fields["kind"].widget.choices = [("", _("Choose…"))] + [(k.value, EVENT_LABELS[k]) for k in allowed]
+        self.fields["lender"].queryset = organizations
+        self.fields["buyers"].queryset = people
+        self.fields["heirs"].queryset = people
+        self.fields["person"].queryset = people.filter(leaseholdings__lease=lease)
+
+    def detail_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in DETAIL_FIELDS]
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("kind", "effective_on", "sent_on", "received_on", "delivery_method")]
+
+
+def event_data(kind: str, cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The ``data`` of an event from the form's detail fields that its kind takes."""
+    data: dict[str, Any] = {}
+    try:
+        wanted = EVENT_DETAILS.get(E(kind), ())
+    except ValueError:
+        return data
+    for key in wanted:
+        source = "buyers" if key == "buyer" else key
+        value = cleaned.get(source)
+        if key == "buyer_income_certified":
+            data[key] = bool(value)  # an explicit "no", so the service can say why it refuses
+            continue
+        if isinstance(value, QuerySet):
+            value = sorted(value.values_list("pk", flat=True))
+        elif isinstance(value, Organization | Person):
+            value = value.pk
+        if value in (None, "", []):
+            continue
+        data[key] = value
+    return data
+
+
+# --- Ledger -----------------------------------------------------------------------------------------
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+class PaymentForm(forms.Form):
+    amount = money_input(_("Amount"))
+    received_on = date_field(_("Received on"), initial=_today)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.CHECK)
+    reference = forms.CharField(
+        label=_("Reference"), required=False, max_length=100, help_text=_("Cheque number or transfer reference.")
+    )
+    change_reason = reason_field(_("Note"))
+
+
+class PaymentReverseForm(forms.Form):
+    reversed_on = date_field(_("Reversed on"), initial=_today, help_text=_("The day the bank returned it."))
+    change_reason = reason_field(_("Reason for the reversal"))
+
+
+class ChargeForm(forms.Form):
+    amount = money_input(_("Amount"))
+    due = date_field(_("Due"), initial=_today)
+    description = forms.CharField(label=_("Description"), max_length=200)
+    change_reason = reason_field()
+
+
+class WaiverForm(forms.Form):
+    amount = money_input(_("Amount waived"), help_text=_("At most what is still unpaid on this charge."))
+    granted_on = date_field(_("Granted on"), initial=_today)
+    change_reason = reason_field(_("Reason for the waiver"))
+
+
+class FeeRateForm(forms.Form):
+    effective = date_field(_("Effective from"), help_text=_("The first month billed at the new amount."))
+    amount = money_input(_("New monthly fee"), minimum="0.00")
+    change_reason = reason_field()
+
+
+class FeeSuspendForm(forms.Form):
+    start = date_field(_("From"))
+    end = date_field(_("Until"), required=False, help_text=_("Leave empty until further notice."))
+    change_reason = reason_field(_("Reason (as agreed in writing)"))
+
+
+# --- Monitoring -------------------------------------------------------------------------------------
+
+
+class MonitoringForm(forms.ModelForm):
+    scheduled_for = forms.DateTimeField(
+        label=_("Scheduled for"),
+        required=False,
+        help_text=_("Inspections: the date and time of the visit."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    notice_sent_at = forms.DateTimeField(
+        label=_("Notice given at"),
+        required=False,
+        help_text=_("Inspections: when the homeowner was told."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    change_reason = reason_field()
+
+    class Meta:
+        model = MonitoringRecord
+        fields = ["kind", "year", "due", "details", "estimated_cost", "scheduled_for", "notice_sent_at"]
+        widgets = {
+            "due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "details": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def _post_clean(self) -> None:
+        # The service validates the record (inspection notice and frequency) with the lease attached.
+        pass
+
+
+REVIEW_CHOICES = [
+    (MonitoringStatus.ACCEPTED.value, MonitoringStatus.ACCEPTED.label),
+    (MonitoringStatus.REJECTED.value, MonitoringStatus.REJECTED.label),
+    (MonitoringStatus.WAIVED.value, MonitoringStatus.WAIVED.label),
+]
+
+
+class MonitoringReviewForm(forms.Form):
+    status = forms.ChoiceField(label=_("Decision"), choices=[("", _("Choose…")), *REVIEW_CHOICES])
+    change_reason = reason_field(_("Note"))
+
+
+class DeadlineExtendForm(forms.Form):
+    new_due = date_field(_("New due date"))
+    agreed_on = date_field(_("Agreed in writing on"), initial=_today)
+    change_reason = reason_field(_("Reason for the extension"))
+
+
+# --- The lease itself ---------------------------------------------------------------------------------
+
+LEASE_DETAIL_FIELDS = [
+    "household",
+    "commencement",
+    "recording_instrument",
+    "recording_book",
+    "recording_page",
+    "recorded_on",
+    "purchase_price",
+    "appraisal_date",
+    "appraised_value",
+    "appraised_land_value",
+    "appraised_improvements_value",
+    "notes",
+]
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+LEASE_WIDGETS = {
+    "commencement": _DATE,
+    "recorded_on": _DATE,
+    "appraisal_date": _DATE,
+    "notes": forms.Textarea(attrs={"rows": 3}),
+}
+
+
+class _LeaseFormBase(forms.ModelForm):
+    def _post_clean(self) -> None:
+        # The service builds and validates the lease (``full_clean``); here we only collect input,
+        # so that an edit never changes the instance before the service compares old and new values.
+        pass
+
+
+class LeaseForm(_LeaseFormBase):
+    """A new (draft) lease of a home; it becomes active when the ``executed`` event is recorded."""
+
+    leaseholders = PeopleChoiceField(
+        label=_("Leaseholders"),
+        required=False,
+        queryset=Person.objects.none(),
+        help_text=_("The people named as lessees; leave empty when an organisation holds the lease."),
+    )
+    monthly_fee = money_input(
+        _("Monthly lease fee"), required=False, minimum="0.00", help_text=_("Empty: the default of the lease terms.")
+    )
+    change_reason = reason_field()
+
+    class Meta:
+        model = GroundLease
+        fields = ["unit", "template_version", "organization", *LEASE_DETAIL_FIELDS]
+        widgets = LEASE_WIDGETS
+
+    def __init__(self, *args: Any, people: Any, units: Any, versions: Any, organizations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leaseholders"].queryset = people
+        self.fields["unit"].queryset = units
+        self.fields["template_version"].queryset = versions
+        self.fields["organization"].queryset = organizations
+        self.order_fields(["unit", "template_version", "leaseholders", "organization", "monthly_fee"])
+
+
+class LeaseEditForm(_LeaseFormBase):
+    change_reason = reason_field()
+
+    class Meta:
+        model = GroundLease
+        fields = LEASE_DETAIL_FIELDS
+        widgets = LEASE_WIDGETS
+
+
+def unit_choices(queryset: Any) -> Any:
+    return queryset.select_related("parcel").order_by("address", "unit_number", "pk")
+
+
+def version_choices() -> Any:
+    return LeaseTemplateVersion.objects.select_related("template").order_by("template__name", "-version")
+
+
+# --- The homeowner portal -----------------------------------------------------------------------------
+
+
+class CertificationForm(forms.Form):
+    """The annual owner-occupancy certification, in the homeowner's words."""
+
+    prefix = "cert"  # the portal page shows this form and the notice of intent to sell together
+
+    year = forms.IntegerField(
+        label=_("Year"), validators=[MinValueValidator(1900), MaxValueValidator(2999)], widget=forms.NumberInput()
+    )
+    months_occupied = forms.IntegerField(
+        label=_("Months you lived in the home as your main residence"),
+        min_value=0,
+        max_value=12,
+        help_text=_("A whole number from 0 to 12."),
+    )
+    details = forms.CharField(
+        label=_("Anything the trust should know"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I certify that this is true."),
+        help_text=_("The trust keeps this certification with your lease."),
+    )
+
+
+class IntentToSellForm(forms.Form):
+    """A homeowner's notice that they intend to sell: it starts the resale steps of the lease."""
+
+    prefix = "sell"
+
+    planned_transfer = date_field(
+        _("When you hope to sell"), required=False, help_text=_("Optional; an approximate date is fine.")
+    )
+    details = forms.CharField(
+        label=_("Message to the trust"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I intend to sell my home and ask the trust to start the resale process."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["planned_transfer"].widget.attrs["min"] = _today().isoformat()
+
+    def clean_planned_transfer(self) -> dt.date | None:
+        value = self.cleaned_data.get("planned_transfer")
+        if value is not None and value < _today():
+            raise forms.ValidationError(_("Give a date from today on."))
+        return value

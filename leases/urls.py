@@ -1,0 +1,26 @@
+"""Staff pages of leases (``/leases/``) and the document links that staff and homeowners share."""
+
+from django.urls import path
+
+from leases import views
+
+app_name = "leases"
+
+urlpatterns = [
+    path("", views.lease_list, name="lease_list"),
+    path("deadlines/", views.deadlines_dashboard, name="deadlines"),
+    path("new/", views.lease_create, name="lease_create"),
+    path("<int:pk>/", views.lease_detail, name="lease_detail"),
+    path("<int:pk>/edit/", views.lease_edit, name="lease_edit"),
+    path("<int:pk>/events/new/", views.event_record, name="event_record"),
+    path("<int:pk>/payments/new/", views.payment_record, name="payment_record"),
+    path("<int:pk>/payments/<int:payment_pk>/reverse/", views.payment_reverse, name="payment_reverse"),
+    path("<int:pk>/charges/new/", views.charge_add, name="charge_add"),
+    path("<int:pk>/charges/<int:charge_pk>/waive/", views.charge_waive, name="charge_waive"),
+    path("<int:pk>/fee/change/", views.fee_change, name="fee_change"),
+    path("<int:pk>/fee/suspend/", views.fee_suspend, name="fee_suspend"),
+    path("<int:pk>/monitoring/new/", views.monitoring_create, name="monitoring_create"),
+    path("<int:pk>/monitoring/<int:record_pk>/review/", views.monitoring_review, name="monitoring_review"),
+    path("<int:pk>/deadlines/<int:deadline_pk>/extend/", views.deadline_extend, name="deadline_extend"),
+    path("<int:pk>/documents/<str:kind>/", views.lease_document, name="lease_document"),
+]
