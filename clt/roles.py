@@ -64,8 +64,11 @@ def _holds_a_lease(user: Any) -> bool:
     # Looked up by name so that this module, imported by every app, imports none of them.
     from django.apps import apps
 
-    leaseholder = apps.get_model("leases", "Leaseholder")
-    return leaseholder.objects.filter(person__user=user).exclude(lease__status="draft").exists()
+    from django.db.models import Q
+
+    lease = apps.get_model("leases", "GroundLease")
+    holds = Q(leaseholders__person__user=user) | Q(organization__contact__user=user)
+    return lease.objects.filter(holds).exclude(status="draft").exists()
 
 
 def is_staff_member(user: Any) -> bool:

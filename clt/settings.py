@@ -202,6 +202,15 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "properties.models.UnitKind",
         "FundingKindEnum": "properties.models.FundingKind",
         "ParcelStatusEnum": "properties.models.ParcelStatus",
+        "LeaseStatusEnum": "leases.api.serializers.LEASE_STATUS_CHOICES",
+        "LeaseEventKindEnum": "leases.api.serializers.EVENT_KIND_CHOICES",
+        "DeadlineKindEnum": "leases.api.serializers.DEADLINE_KIND_CHOICES",
+        "DeadlineStatusEnum": "leases.models.DeadlineStatus",
+        "ChargeKindEnum": "leases.models.ChargeKind",
+        "StatementLineKindEnum": "leases.api.serializers.STATEMENT_LINE_KINDS",
+        "MonitoringKindEnum": "leases.models.MonitoringKind",
+        "MonitoringStatusEnum": "leases.models.MonitoringStatus",
+        "MonitoringReviewStatusEnum": "leases.api.serializers.REVIEW_STATUS_CHOICES",
     },
 }
 

@@ -51,6 +51,13 @@ __all__ = [
 ZERO = Decimal("0")
 # Lookups from each model to the login of a leaseholder: the one rule of the homeowner portal.
 LEASEHOLDER = "leaseholders__person__user"
+# A cooperative's lease is seen by the person the trust deals with there.
+ORGANIZATION_CONTACT = "organization__contact__user"
+
+
+def holders(prefix: str) -> tuple[str, ...]:
+    """The lookups from a model to the users who hold the lease at ``prefix`` (e.g. ``"lease__"``)."""
+    return (prefix + LEASEHOLDER, prefix + ORGANIZATION_CONTACT)
 
 
 def money_field(verbose_name: str, **options) -> models.DecimalField:
@@ -412,8 +419,8 @@ class GroundLease(TimeStampedModel):
     objects = RestrictedManager()
     # "submit": what a homeowner may start on their own lease (certification, notice of intent to sell).
     access_rules = AccessRules(
-        view=(LEASEHOLDER, "organization__contact__user"),
-        extra={"submit": (LEASEHOLDER, "organization__contact__user")},
+        view=holders(""),
+        extra={"submit": holders("")},
     )
 
     class Meta:
@@ -465,7 +472,7 @@ class Leaseholder(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["lease", "pk"]
+        ordering = ["lease_id", "pk"]
         verbose_name = _("leaseholder")
         constraints = [models.UniqueConstraint(fields=["lease", "person"], name="leases_leaseholder_unique")]
 
@@ -484,7 +491,7 @@ class LeaseSubsidy(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["lease", "pk"]
+        ordering = ["lease_id", "pk"]
         verbose_name = _("subsidy")
         verbose_name_plural = _("subsidies")
 
@@ -504,10 +511,10 @@ class PermittedMortgage(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("lease__"))
 
     class Meta:
-        ordering = ["lease", "lien_position", "pk"]
+        ordering = ["lease_id", "lien_position", "pk"]
         verbose_name = _("permitted mortgage")
 
     def __str__(self) -> str:
@@ -538,10 +545,10 @@ class LeaseEvent(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("lease__"))
 
     class Meta:
-        ordering = ["lease", "effective_on", "pk"]
+        ordering = ["lease_id", "effective_on", "pk"]
         verbose_name = _("lease event")
         indexes = [models.Index(fields=["lease", "kind"])]
 
@@ -588,7 +595,7 @@ class Deadline(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("lease__"))
 
     class Meta:
         ordering = ["due", "pk"]
@@ -613,9 +620,10 @@ class FeeSchedule(LateFeeRuleFields, TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("lease__"))
 
     class Meta:
+        ordering = ["lease_id"]
         verbose_name = _("fee schedule")
 
     def __str__(self) -> str:
@@ -632,10 +640,10 @@ class FeeRate(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"schedule__lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("schedule__lease__"))
 
     class Meta:
-        ordering = ["schedule", "effective"]
+        ordering = ["schedule_id", "effective"]
         verbose_name = _("fee rate")
         constraints = [models.UniqueConstraint(fields=["schedule", "effective"], name="leases_feerate_unique")]
 
@@ -653,10 +661,10 @@ class FeeSuspension(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"schedule__lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("schedule__lease__"))
 
     class Meta:
-        ordering = ["schedule", "start"]
+        ordering = ["schedule_id", "start"]
         verbose_name = _("fee suspension")
 
     def __str__(self) -> str:
@@ -691,10 +699,10 @@ class Charge(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("lease__"))
 
     class Meta:
-        ordering = ["lease", "due", "pk"]
+        ordering = ["lease_id", "due", "pk"]
         verbose_name = _("charge")
         constraints = [
             models.UniqueConstraint(
@@ -723,10 +731,10 @@ class ChargeWaiver(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"charge__lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("charge__lease__"))
 
     class Meta:
-        ordering = ["charge", "pk"]
+        ordering = ["charge_id", "pk"]
         verbose_name = _("waiver")
 
     def __str__(self) -> str:
@@ -756,10 +764,10 @@ class Payment(models.Model):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("lease__"))
 
     class Meta:
-        ordering = ["lease", "received_on", "pk"]
+        ordering = ["lease_id", "received_on", "pk"]
         verbose_name = _("payment")
         indexes = [models.Index(fields=["lease", "received_on"])]
 
@@ -816,7 +824,7 @@ class MonitoringRecord(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = RestrictedManager()
-    access_rules = AccessRules(view=(f"lease__{LEASEHOLDER}",))
+    access_rules = AccessRules(view=holders("lease__"))
 
     class Meta:
         ordering = ["due", "pk"]

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,7 +55,9 @@ from properties.models import Unit
 
 __all__ = [
     "BillingReport",
+    "balances_for",
     "bill_month",
+    "certification_schedule",
     "charge_add",
     "charge_waive",
     "deadline_extend",
@@ -64,10 +65,13 @@ __all__ = [
     "fee_schedule_update",
     "fee_suspend",
     "household_create",
+    "household_update",
     "lease_create",
     "lease_event_record",
     "lease_update",
+    "ledger_ageing",
     "ledger_lines",
+    "ledger_lines_for",
     "ledger_state",
     "monitoring_create",
     "monitoring_review",
@@ -78,6 +82,7 @@ __all__ = [
     "template_version_update",
 ]
 
+ZERO = Decimal("0")
 LEASE_FIELDS = (
     "household",
     "commencement",
@@ -143,6 +148,27 @@ def household_create(
     household = _save(Household(name=name, size=size, **allowed), actor=actor, reason=reason)
     for person in people:
         HouseholdMember.objects.create(household=household, person=person)
+    return household
+
+
+HOUSEHOLD_FIELDS = ("name", "size", "income_at_purchase", "area_median_income", "ami_year", "notes")
+
+
+@transaction.atomic
+def household_update(
+    *, household: Household, actor: Any, reason: str, people: Sequence[Person] | None = None, **fields: Any
+) -> Household:
+    """Correct a household's facts or its people, with history."""
+    reason = _require_reason(reason)
+    for name, value in fields.items():
+        if name not in HOUSEHOLD_FIELDS:
+            raise ValidationError({name: [_("Not a field of a household.")]})
+        setattr(household, name, value)
+    _save(household, actor=actor, reason=reason)
+    if people is not None:
+        household.members.exclude(person__in=people).delete()
+        for person in people:
+            HouseholdMember.objects.get_or_create(household=household, person=person)
     return household
 
 
@@ -472,10 +498,15 @@ def _settle(
 
 
 def _cancel_open_deadlines(lease: GroundLease, *, actor: Any, reason: str, on: dt.date) -> None:
+    """A lease that ends owes no more deadlines or monitoring (its arrears stay on the ledger)."""
     for deadline in lease.deadlines.filter(status=DeadlineStatus.OPEN):
         deadline.status = DeadlineStatus.CANCELLED
         deadline.settled_on = on
         _save(deadline, actor=actor, reason=reason)
+    for record in lease.monitoring.exclude(status__in=MONITORING_DONE):
+        record.status = MonitoringStatus.WAIVED
+        record.completed_on = on
+        _save(record, actor=actor, reason=reason)
 
 
 # Handlers: the side effects of an event beyond moving its track. Each may refuse with a
@@ -496,11 +527,18 @@ def _on_executed(lease: GroundLease, *, effective_on, actor, reason, after_save,
 
     def open_lease_deadlines(event: LeaseEvent) -> None:
         _open_term_deadlines(lease, event, actor=actor, reason=reason)
-        certification_schedule(
-            lease=lease, year=max(lease.commencement.year, _today().year), actor=actor, reason=reason
-        )
+        _first_certification(lease, actor=actor, reason=reason)
 
     after_save.append(open_lease_deadlines)
+
+
+def _first_certification(lease: GroundLease, *, actor: Any, reason: str) -> MonitoringRecord:
+    # The first certification falls due after the lease starts: a lease signed in March is not
+    # overdue for a January deadline. A lease recorded long after it began starts with this year's.
+    year = max(lease.commencement.year, _today().year)
+    if _certification_due(lease, year) < lease.commencement:
+        year += 1
+    return certification_schedule(lease=lease, year=year, actor=actor, reason=reason)
 
 
 def _open_term_deadlines(lease: GroundLease, event: LeaseEvent, *, actor: Any, reason: str) -> None:
@@ -739,6 +777,7 @@ def _successor(
         actor=_actor_or_none(actor),
     )
     _open_term_deadlines(successor, executed, actor=actor, reason=reason)
+    _first_certification(successor, actor=actor, reason=reason)
     return successor
 
 
@@ -1114,43 +1153,29 @@ def payment_reverse(*, payment: Payment, reversed_on: dt.date, actor: Any, reaso
     return _save(payment, actor=actor, reason=reason)
 
 
-def _charge_lines(charges: Iterable[Charge]) -> list[fees.ChargeLine]:
-    lines = []
-    for charge in charges:
-        waived = sum((w.amount for w in charge.waivers.all()), Decimal("0"))
-        lines.append(
-            fees.ChargeLine(key=str(charge.pk), due=charge.due, amount=charge.amount, waived=waived, kind=charge.kind)
-        )
-    return lines
-
-
-def _payment_lines(payments: Iterable[Payment]) -> list[fees.PaymentLine]:
-    return [
-        fees.PaymentLine(key=str(p.pk), received=p.received_on, amount=p.amount, reversed_on=p.reversed_on)
-        for p in payments
-    ]
-
-
-def _ledger_inputs(lease: GroundLease) -> tuple[list[Charge], list[Payment]]:
-    charges = list(lease.charges.prefetch_related("waivers").order_by("due", "pk"))
-    payments = list(lease.payments.order_by("received_on", "pk"))
-    return charges, payments
+def _ledger_call(function: Callable[..., Any], lease: GroundLease, *args: Any) -> Any:
+    charges, payments = ledger_lines_for([lease.pk])
+    try:
+        return function(charges.get(lease.pk, []), payments.get(lease.pk, []), *args)
+    except fees.FeeInputError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
 
 
 def ledger_state(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.LedgerState:
     """Charges, payments, balance and open amounts of one lease at a date (default today)."""
-    charges, payments = _ledger_inputs(lease)
-    return fees.ledger_at(_charge_lines(charges), _payment_lines(payments), as_of or _today())
+    return _ledger_call(fees.ledger_at, lease, as_of or _today())
 
 
 def ledger_ageing(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.Ageing:
-    charges, payments = _ledger_inputs(lease)
-    return fees.ageing(_charge_lines(charges), _payment_lines(payments), as_of or _today())
+    """Arrears by days past due (0–30, 31–60, 61–90, over 90) at a date (default today)."""
+    return _ledger_call(fees.ageing, lease, as_of or _today())
 
 
 def ledger_lines(lease: GroundLease, *, start: dt.date, end: dt.date) -> fees.Statement:
-    charges, payments = _ledger_inputs(lease)
-    return fees.statement_lines(_charge_lines(charges), _payment_lines(payments), start, end)
+    """The statement between two dates: opening balance, each charge and payment, closing balance."""
+    if end < start:
+        raise ValidationError({"end": [_("The end comes before the start.")]})
+    return _ledger_call(fees.statement_lines, lease, start, end)
 
 
 @dataclass(frozen=True)
@@ -1166,6 +1191,36 @@ def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def ledger_lines_for(lease_ids: Any) -> tuple[dict[int, list[fees.ChargeLine]], dict[int, list[fees.PaymentLine]]]:
+    """Every charge (net of waivers) and payment of many leases in three queries, as the pure ledger wants them.
+
+    ``lease_ids`` may be a list or a queryset of ids (used as a subquery).
+    """
+    waived: dict[int, Decimal] = defaultdict(Decimal)
+    for charge_id, amount in ChargeWaiver.objects.filter(charge__lease_id__in=lease_ids).values_list(
+        "charge_id", "amount"
+    ):
+        waived[charge_id] += amount
+    charges: dict[int, list[fees.ChargeLine]] = defaultdict(list)
+    rows = Charge.objects.filter(lease_id__in=lease_ids).order_by("due", "pk")
+    for pk, lease_id, kind, due, amount in rows.values_list("pk", "lease_id", "kind", "due", "amount"):
+        charges[lease_id].append(fees.ChargeLine(str(pk), due, amount, waived.get(pk, ZERO), kind))
+    payments: dict[int, list[fees.PaymentLine]] = defaultdict(list)
+    rows = Payment.objects.filter(lease_id__in=lease_ids).order_by("received_on", "pk")
+    for pk, lease_id, received, amount, reversed_on in rows.values_list(
+        "pk", "lease_id", "received_on", "amount", "reversed_on"
+    ):
+        payments[lease_id].append(fees.PaymentLine(str(pk), received, amount, reversed_on))
+    return charges, payments
+
+
+def balances_for(lease_ids: Any, *, as_of: dt.date) -> dict[int, Decimal]:
+    """The balance of each lease at ``as_of``, in three queries whatever the number of leases."""
+    ids = list(lease_ids)
+    charges, payments = ledger_lines_for(ids)
+    return {pk: fees.ledger_at(charges.get(pk, []), payments.get(pk, []), as_of).balance for pk in ids}
+
+
 @transaction.atomic
 def bill_month(
     *, year: int, month: int, actor: Any = None, progress: Callable[[int, int], None] | None = None
@@ -1173,89 +1228,72 @@ def bill_month(
     """Bill the month's lease fee of every active lease and assess the late fees due by the month's end.
 
     Idempotent: a fee is unique per lease and month and a late fee per charge and assessment, so a
-    second run finds everything in place and creates nothing. Works in sets: a handful of queries
-    for the whole portfolio, whatever its size.
+    second run finds everything in place and creates nothing. Works in sets: a fixed handful of
+    queries for the whole portfolio, reading plain values rather than model objects (building
+    tens of thousands of model instances was most of the cost).
     """
     first, last = _month_bounds(year, month)
     as_of = min(last, max(_today(), first))
-    leases = list(
-        GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last)
-        .select_related("fee_schedule")
-        .prefetch_related(
-            Prefetch("fee_schedule__rates", queryset=FeeRate.objects.order_by("effective")),
-            "fee_schedule__suspensions",
-        )
-    )
     active = GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last).values("pk")
+    schedules = {
+        lease_id: (schedule_id, commencement, dict(zip(FeeSchedule.LATE_FEE_FIELDS, row, strict=True)))
+        for schedule_id, lease_id, commencement, *row in FeeSchedule.objects.filter(lease__in=active)
+        .order_by("lease_id")
+        .values_list("pk", "lease_id", "lease__commencement", *FeeSchedule.LATE_FEE_FIELDS)
+    }
+    rates: dict[int, list[fees.Rate]] = defaultdict(list)
+    for schedule_id, effective, amount in (
+        FeeRate.objects.filter(schedule__lease__in=active)
+        .order_by("effective")
+        .values_list("schedule_id", "effective", "amount")
+    ):
+        rates[schedule_id].append(fees.Rate(effective, amount))
+    suspensions: dict[int, list[fees.Period]] = defaultdict(list)
+    for schedule_id, start, end in FeeSuspension.objects.filter(schedule__lease__in=active).values_list(
+        "schedule_id", "start", "end"
+    ):
+        suspensions[schedule_id].append(fees.Period(start, end))
     existing_fees = set(
         Charge.objects.filter(kind=ChargeKind.FEE, period=first, lease__in=active).values_list("lease_id", flat=True)
     )
+    description = _("Lease fee, %(month)s") % {"month": first.strftime("%Y-%m")}
     new_fees = []
-    for lease in leases:
-        if lease.pk in existing_fees:
+    for lease_id, (schedule_id, commencement, terms) in schedules.items():
+        if lease_id in existing_fees:
             continue
-        schedule = lease.fee_schedule
-        due = fees.due_date(year, month, schedule.due_day)
-        if due < lease.commencement:
+        due_day = terms["due_day"]
+        due = fees.due_date(year, month, due_day)
+        if due < commencement:
             continue
-        amount = fees.monthly_amount(
-            [fees.Rate(r.effective, r.amount) for r in schedule.rates.all()],
-            [fees.Period(s.start, s.end) for s in schedule.suspensions.all()],
-            year,
-            month,
-            schedule.due_day,
-        )
+        amount = fees.monthly_amount(rates[schedule_id], suspensions[schedule_id], year, month, due_day)
         if amount is None or amount <= 0:
             continue
         new_fees.append(
             Charge(
-                lease=lease,
-                kind=ChargeKind.FEE,
-                period=first,
-                due=due,
-                amount=amount,
-                description=_("Lease fee, %(month)s") % {"month": first.strftime("%Y-%m")},
+                lease_id=lease_id, kind=ChargeKind.FEE, period=first, due=due, amount=amount, description=description
             )
         )
     Charge.objects.bulk_create(new_fees, batch_size=2000)
 
-    # Late fees: the whole ledger of every active lease in three queries, then pure arithmetic.
-    charges_by_lease: dict[int, list[fees.ChargeLine]] = defaultdict(list)
-    waived: dict[int, Decimal] = defaultdict(Decimal)
-    for charge_id, amount in ChargeWaiver.objects.filter(charge__lease__in=active).values_list("charge_id", "amount"):
-        waived[charge_id] += amount
-    for pk, lease_id, kind, due, amount in (
-        Charge.objects.filter(lease__in=active)
-        .values_list("pk", "lease_id", "kind", "due", "amount")
-        .order_by("due", "pk")
-    ):
-        charges_by_lease[lease_id].append(
-            fees.ChargeLine(key=str(pk), due=due, amount=amount, waived=waived.get(pk, Decimal("0")), kind=kind)
-        )
-    payments_by_lease: dict[int, list[fees.PaymentLine]] = defaultdict(list)
-    for pk, lease_id, received, amount, reversed_on in (
-        Payment.objects.filter(lease__in=active)
-        .values_list("pk", "lease_id", "received_on", "amount", "reversed_on")
-        .order_by("received_on", "pk")
-    ):
-        payments_by_lease[lease_id].append(fees.PaymentLine(str(pk), received, amount, reversed_on))
+    # Late fees: the whole ledger of every active lease with a late-fee rule, then pure arithmetic.
+    charged, paid = ledger_lines_for(active.filter(fee_schedule__late_fee_kind__in=["flat", "percent", "escalating"]))
     assessed = set(
         Charge.objects.filter(kind=ChargeKind.LATE_FEE, lease__in=active).values_list("source_id", "sequence")
     )
     new_late = []
-    for index, lease in enumerate(leases, start=1):
-        schedule = lease.fee_schedule
-        if schedule.late_fee_kind != "none" and charges_by_lease.get(lease.pk):
-            rule = _late_fee_rule(schedule)
-            for late in fees.late_fees_due(
-                charges_by_lease[lease.pk], payments_by_lease.get(lease.pk, []), rule, as_of
-            ):
+    template = FeeSchedule()
+    for index, (lease_id, (_schedule, _start, terms)) in enumerate(schedules.items(), start=1):
+        if terms["late_fee_kind"] != "none" and charged.get(lease_id):
+            for name, value in terms.items():
+                setattr(template, name, value)
+            rule = template.late_fee_rule()
+            for late in fees.late_fees_due(charged[lease_id], paid.get(lease_id, []), rule, as_of):
                 key = (int(late.charge), late.sequence)
                 if key in assessed or late.amount <= 0:
                     continue
                 new_late.append(
                     Charge(
-                        lease=lease,
+                        lease_id=lease_id,
                         kind=ChargeKind.LATE_FEE,
                         due=late.assessed,
                         amount=late.amount,
@@ -1264,13 +1302,13 @@ def bill_month(
                         description=_("Late fee %(n)s") % {"n": late.sequence},
                     )
                 )
-        if progress is not None and (index % 500 == 0 or index == len(leases)):
-            progress(index, len(leases))
+        if progress is not None and (index % 500 == 0 or index == len(schedules)):
+            progress(index, len(schedules))
     Charge.objects.bulk_create(new_late, batch_size=2000)
     return BillingReport(
         month=first,
-        leases=len(leases),
+        leases=len(schedules),
         fees_created=len(new_fees),
         late_fees_created=len(new_late),
-        total_billed=sum((c.amount for c in new_fees + new_late), Decimal("0")),
+        total_billed=sum((c.amount for c in new_fees + new_late), ZERO),
     )

@@ -8,7 +8,6 @@ with nothing saved.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -175,31 +174,6 @@ def _form_page(
 # --- Batch ledger figures for lists --------------------------------------------------------------------
 
 
-def balances_for(lease_ids: Iterable[int], as_of: dt.date) -> dict[int, Decimal]:
-    """The balance of each lease at ``as_of`` in three queries, whatever the number of leases."""
-    ids = list(lease_ids)
-    if not ids:
-        return {}
-    waived: dict[int, Decimal] = defaultdict(Decimal)
-    for charge_id, amount in ChargeWaiver.objects.filter(charge__lease_id__in=ids).values_list("charge_id", "amount"):
-        waived[charge_id] += amount
-    charges: dict[int, list[fees.ChargeLine]] = defaultdict(list)
-    for pk, lease_id, kind, due, amount in Charge.objects.filter(lease_id__in=ids).values_list(
-        "pk", "lease_id", "kind", "due", "amount"
-    ):
-        charges[lease_id].append(
-            fees.ChargeLine(key=str(pk), due=due, amount=amount, waived=waived.get(pk, Decimal("0")), kind=kind)
-        )
-    payments: dict[int, list[fees.PaymentLine]] = defaultdict(list)
-    for pk, lease_id, received, amount, reversed_on in Payment.objects.filter(lease_id__in=ids).values_list(
-        "pk", "lease_id", "received_on", "amount", "reversed_on"
-    ):
-        payments[lease_id].append(
-            fees.PaymentLine(key=str(pk), received=received, amount=amount, reversed_on=reversed_on)
-        )
-    return {lease_id: fees.ledger_at(charges[lease_id], payments[lease_id], as_of).balance for lease_id in ids}
-
-
 def next_deadlines_for(lease_ids: Iterable[int]) -> dict[int, Deadline]:
     """The earliest open deadline of each lease, in one query."""
     first: dict[int, Deadline] = {}
@@ -261,7 +235,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
     leases = list(page)
     today = _today()
     ids = [lease.pk for lease in leases]
-    balances = balances_for(ids, today)
+    balances = services.balances_for(ids, as_of=today)
     next_due = next_deadlines_for(ids)
     rows = []
     for lease in leases:
@@ -1084,7 +1058,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     today = _today()
     if len(leases) == 1:
         return render(request, "portal/lease.html", portal_context(leases[0], today))
-    balances = balances_for([lease.pk for lease in leases], today)
+    balances = services.balances_for([lease.pk for lease in leases], as_of=today)
     cards = [
         {
             "lease": lease,
@@ -1198,7 +1172,7 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
         leases = [lease for lease in _portal_leases(user) if lease.status == LeaseStatus.ACTIVE]
         if not leases:
             return None
-        balances = balances_for([lease.pk for lease in leases], today)
+        balances = services.balances_for([lease.pk for lease in leases], as_of=today)
         rows = [{"lease": lease, "balance": balances[lease.pk], "fee": next_fee(lease, today)} for lease in leases]
         return Panel(template="portal/_dashboard_panel.html", context={"rows": rows}, order=5)
     return None

@@ -325,7 +325,7 @@ class Unit(TimeStampedModel):
     history = HistoricalRecords()
     objects = RestrictedManager()
     # A homeowner sees the home they hold (or held) a lease on; the leases app owns that relation.
-    access_rules = AccessRules(view=("leases__leaseholders__person__user",))
+    access_rules = AccessRules(view=("leases__leaseholders__person__user", "leases__organization__contact__user"))
 
     class Meta:
         ordering = ["parcel__apn", "address", "unit_number", "pk"]

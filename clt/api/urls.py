@@ -4,10 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from leases.api.urls import router as leases_router
 from properties.api.urls import router as properties_router
 
 router = DefaultRouter()
-for app_router in (properties_router,):
+for app_router in (properties_router, leases_router):
     router.registry.extend(app_router.registry)
 
 urlpatterns = [

@@ -830,3 +830,30 @@ def test_a_homeowner_may_start_only_their_own_notice_of_intent(homeowner_user, o
         lease=own, kind="intent_to_sell_received", actor=homeowner_user, reason="moving", received_on=D(2024, 1, 1)
     )
     assert event.actor == homeowner_user
+
+
+def test_a_cooperatives_contact_sees_its_lease_and_ledger(db):
+    from clt import roles
+    from leases.models import Charge as ChargeModel
+    from tests.conftest import make_user
+
+    contact_user = make_user("coopcontact", person=True)
+    coop = Organization.objects.create(
+        name="Elm Street Housing Cooperative", kind="housing_cooperative", contact=contact_user.person
+    )
+    lease = make_lease(execute=False, commencement=D(2024, 1, 1), monthly_fee=Decimal("120.00"))
+    lease.leaseholders.all().delete()
+    lease.organization = coop
+    lease.save()
+    record(lease, "executed", effective_on=D(2024, 1, 1))
+    services.bill_month(year=2024, month=1)
+    user = type(contact_user).objects.get(pk=contact_user.pk)
+    assert roles.user_roles(user) == {"homeowner"}
+    assert list(GroundLease.objects.visible_to(user)) == [lease]
+    assert ChargeModel.objects.visible_to(user).get().amount == Decimal("120.00")
+
+
+def test_a_statement_ending_before_it_starts_is_refused():
+    with pytest.raises(ValidationError) as error:
+        services.ledger_lines(make_lease(), start=D(2024, 2, 1), end=D(2024, 1, 1))
+    assert "end" in error.value.message_dict

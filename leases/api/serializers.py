@@ -1,0 +1,794 @@
+"""Serializers of the leases API. Writes go through ``leases.services``; nothing here saves a row.
+
+Money is a ``DecimalField`` with 2 places: it is rendered as a string (``"40.00"``) and a value
+with more than 2 decimal places is refused with a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from clt.api.viewsets import change_reason_from
+from clt.models import Organization, Person
+from leases import services
+from leases.models import (
+    Charge,
+    ChargeWaiver,
+    Deadline,
+    FeeRate,
+    FeeSchedule,
+    FeeSuspension,
+    GroundLease,
+    Household,
+    HouseholdMember,
+    LeaseEvent,
+    Leaseholder,
+    LeaseSubsidy,
+    LeaseTemplate,
+    LeaseTemplateVersion,
+    MonitoringRecord,
+    MonitoringStatus,
+    Payment,
+)
+from properties.models import Unit
+
+__all__ = [
+    "ChargeSerializer",
+    "ChargeWaiveSerializer",
+    "DeadlineExtendSerializer",
+    "DeadlineSerializer",
+    "DueSerializer",
+    "FeeRateSerializer",
+    "FeeScheduleSerializer",
+    "FeeSuspensionSerializer",
+    "GroundLeaseSerializer",
+    "HouseholdSerializer",
+    "LeaseDeadlinesSerializer",
+    "LeaseEventCreateSerializer",
+    "LeaseEventSerializer",
+    "LeaseTemplateSerializer",
+    "LeaseTemplateVersionSerializer",
+    "LedgerQuerySerializer",
+    "LedgerSerializer",
+    "MonitoringRecordSerializer",
+    "MonitoringReviewSerializer",
+    "OccupancyCertifySerializer",
+    "PaymentReverseSerializer",
+    "PaymentSerializer",
+    "StatementQuerySerializer",
+    "StatementSerializer",
+]
+
+
+# Choice sets named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: several models have a "kind" or a
+# "status", and the schema needs one well-named enum for each set.
+LEASE_STATUS_CHOICES = GroundLease._meta.get_field("status").choices
+EVENT_KIND_CHOICES = LeaseEvent._meta.get_field("kind").choices
+DEADLINE_KIND_CHOICES = Deadline._meta.get_field("kind").choices
+REVIEW_STATUS_CHOICES = [
+    (status.value, status.label)
+    for status in (MonitoringStatus.ACCEPTED, MonitoringStatus.REJECTED, MonitoringStatus.WAIVED)
+]
+STATEMENT_LINE_KINDS = ["fee", "late_fee", "other", "payment", "reversal"]
+
+
+def money(**options: Any) -> serializers.DecimalField:
+    """A read-only amount of money as a string with 2 decimals (balances may be negative: in credit)."""
+    return serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, **options)
+
+
+def reason_field(help_text: str) -> serializers.CharField:
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text=help_text + " Or send `change_reason`."
+    )
+
+
+def change_reason_field() -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why this change is made; kept in the record's history with the acting user.",
+    )
+
+
+class ReasonedWriteMixin:
+    """The acting user and the reason for a change (``change_reason`` in the body or the header)."""
+
+    def _actor_and_reason(self, default: str) -> tuple[Any, str]:
+        request = self.context["request"]
+        return request.user, change_reason_from(request, default)
+
+    @staticmethod
+    def _without_reason(validated: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in validated.items() if k != "change_reason"}
+
+
+# --- Households -------------------------------------------------------------------------------
+
+
+class HouseholdMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.full_name", read_only=True)
+
+    class Meta:
+        model = HouseholdMember
+        fields = ["person", "name", "relationship"]
+        read_only_fields = fields
+
+
+class HouseholdSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    people = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Person.objects.all(),
+        required=False,
+        write_only=True,
+        help_text="Ids of the people who live in the home.",
+    )
+    members = HouseholdMemberSerializer(many=True, read_only=True)
+    ami_percent = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+        help_text="Income at purchase as a percentage of area median income, rounded half up to 0.1.",
+    )
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "name",
+            "size",
+            "income_at_purchase",
+            "area_median_income",
+            "ami_year",
+            "ami_percent",
+            "people",
+            "members",
+            "notes",
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
+        read_only_fields = ["created", "last_updated"]
+
+    def create(self, validated_data: dict[str, Any]) -> Household:
+        actor, reason = self._actor_and_reason("Created through the API")
+        return services.household_create(actor=actor, reason=reason, **self._without_reason(validated_data))
+
+
+# --- Lease templates ----------------------------------------------------------------------------
+
+
+class TemplateVersionBriefSerializer(serializers.ModelSerializer):
+    in_use = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeaseTemplateVersion
+        fields = ["id", "version", "effective_from", "in_use"]
+        read_only_fields = fields
+
+    def get_in_use(self, obj: LeaseTemplateVersion) -> bool:
+        return bool(getattr(obj, "lease_count", 0))
+
+
+class LeaseTemplateSerializer(serializers.ModelSerializer):
+    versions = TemplateVersionBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LeaseTemplate
+        fields = ["id", "name", "description", "versions", "created", "last_updated"]
+        read_only_fields = fields
+
+
+class LeaseTemplateVersionSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    template_name = serializers.CharField(source="template.name", read_only=True)
+    in_use = serializers.SerializerMethodField(help_text="A version some lease uses is never edited.")
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = LeaseTemplateVersion
+        fields = [
+            "id",
+            "template",
+            "template_name",
+            "version",
+            "in_use",
+            *services.TEMPLATE_VERSION_FIELDS,
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
+        read_only_fields = ["version", "created", "last_updated"]
+        # The version number is the service's to give; (template, version) cannot clash.
+        validators: list = []
+
+    def get_in_use(self, obj: LeaseTemplateVersion) -> bool:
+        return bool(getattr(obj, "lease_count", 0))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None and "template" in attrs and attrs["template"] != self.instance.template:
+            raise serializers.ValidationError({"template": [_("A version stays with its template.")]})
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> LeaseTemplateVersion:
+        actor, reason = self._actor_and_reason("Created through the API")
+        terms = self._without_reason(validated_data)
+        template = terms.pop("template")
+        return services.template_version_create(template=template, actor=actor, reason=reason, **terms)
+
+    def update(self, instance: LeaseTemplateVersion, validated_data: dict[str, Any]) -> LeaseTemplateVersion:
+        actor, reason = self._actor_and_reason("Changed through the API")
+        terms = self._without_reason(validated_data)
+        terms.pop("template", None)
+        return services.template_version_update(version=instance, actor=actor, reason=reason, **terms)
+
+
+# --- Ground leases ------------------------------------------------------------------------------
+
+
+class LeaseholderSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.full_name", read_only=True)
+
+    class Meta:
+        model = Leaseholder
+        fields = ["person", "name"]
+        read_only_fields = fields
+
+
+class SubsidySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeaseSubsidy
+        fields = ["id", "source", "amount", "stays_with_home"]
+        read_only_fields = ["id", "stays_with_home"]
+
+
+# What the lease is made with; afterwards each changes through its own route.
+CREATE_ONLY_FIELDS = {
+    "monthly_fee": _("Change the fee with a new fee rate (POST /api/v1/fee-rates/)."),
+    "subsidies": _("Subsidies are recorded when the lease is made."),
+}
+
+
+class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    unit_address = serializers.CharField(source="unit.address", read_only=True)
+    parcel_apn = serializers.CharField(source="parcel.apn", read_only=True)
+    template_version = serializers.PrimaryKeyRelatedField(queryset=LeaseTemplateVersion.objects.all())
+    template_version_name = serializers.CharField(source="template_version.__str__", read_only=True)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A housing cooperative holding the lease; leave empty when people hold it.",
+    )
+    organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True)
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
+    leaseholders = LeaseholderSerializer(many=True, read_only=True)
+    leaseholder_ids = serializers.PrimaryKeyRelatedField(
+        many=True,
+        write_only=True,
+        required=False,
+        queryset=Person.objects.all(),
+        help_text="On creation: the ids of the people who hold the lease (co-lessees), unless an organisation does.",
+    )
+    subsidies = SubsidySerializer(many=True, required=False)
+    monthly_fee = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text="Read: the monthly fee in effect today. On creation: the first rate (default: the terms' default).",
+    )
+    balance = money(help_text="Charges due up to today less payments counted today; negative means in credit.")
+    fee_suspended = serializers.BooleanField(
+        read_only=True, help_text="A suspension agreed in writing is in force today: no fee is billed."
+    )
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = GroundLease
+        fields = [
+            "id",
+            "unit",
+            "unit_address",
+            "parcel",
+            "parcel_apn",
+            "template_version",
+            "template_version_name",
+            "organization",
+            "organization_name",
+            "household",
+            "leaseholders",
+            "leaseholder_ids",
+            "status",
+            "compliance_state",
+            "financing_state",
+            "transfer_state",
+            "commencement",
+            "term_end",
+            "renewals_used",
+            "ended_on",
+            "recording_instrument",
+            "recording_book",
+            "recording_page",
+            "recorded_on",
+            "purchase_price",
+            "appraisal_date",
+            "appraised_value",
+            "appraised_land_value",
+            "appraised_improvements_value",
+            "subsidies",
+            "monthly_fee",
+            "fee_suspended",
+            "balance",
+            "predecessor",
+            "notes",
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
+        read_only_fields = [
+            "parcel",
+            "status",
+            "compliance_state",
+            "financing_state",
+            "transfer_state",
+            "term_end",
+            "renewals_used",
+            "ended_on",
+            "predecessor",
+            "created",
+            "last_updated",
+        ]
+        # "One active lease per home" and the other constraints are checked by the service's full_clean.
+        validators: list = []
+
+    def create(self, validated_data: dict[str, Any]) -> GroundLease:
+        actor, reason = self._actor_and_reason("Created through the API")
+        fields = self._without_reason(validated_data)
+        subsidies = [(s["source"], s["amount"]) for s in fields.pop("subsidies", [])]
+        return services.lease_create(
+            actor=actor,
+            reason=reason,
+            leaseholders=fields.pop("leaseholder_ids", []),
+            subsidies=subsidies,
+            **fields,
+        )
+
+    def update(self, instance: GroundLease, validated_data: dict[str, Any]) -> GroundLease:
+        actor, reason = self._actor_and_reason("Changed through the API")
+        fields = self._without_reason(validated_data)
+        for name, message in CREATE_ONLY_FIELDS.items():
+            if name in fields:
+                raise serializers.ValidationError({name: [message]})
+        # The service refuses everything else that only an event may change (unit, terms, leaseholders).
+        return services.lease_update(lease=instance, actor=actor, reason=reason, **fields)
+
+
+# --- Events and deadlines -------------------------------------------------------------------------
+
+
+class DeadlineBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deadline
+        fields = ["id", "kind", "counted_from", "days", "original_due", "due", "status"]
+        read_only_fields = fields
+
+
+class LeaseEventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    recorded_by = serializers.SlugRelatedField(source="actor", slug_field="username", read_only=True)
+    deadlines_opened = DeadlineBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LeaseEvent
+        fields = [
+            "id",
+            "lease",
+            "track",
+            "kind",
+            "kind_label",
+            "from_state",
+            "to_state",
+            "effective_on",
+            "sent_on",
+            "received_on",
+            "delivery_method",
+            "data",
+            "reason",
+            "recorded_by",
+            "recorded_at",
+            "deadlines_opened",
+        ]
+        read_only_fields = fields
+
+
+class LeaseEventCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
+    effective_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Default: the date received, else today."
+    )
+    sent_on = serializers.DateField(required=False, allow_null=True)
+    received_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="When the addressee received the notice: deadlines count from it.",
+    )
+    delivery_method = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    data = serializers.DictField(
+        required=False, default=dict, help_text="The details the kind of event needs (e.g. `breach`)."
+    )
+    reason = reason_field("Why the event is recorded; kept with the event.")
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    lease_address = serializers.CharField(source="lease.unit.address", read_only=True)
+    extended = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Deadline
+        fields = [
+            "id",
+            "lease",
+            "lease_address",
+            "kind",
+            "kind_label",
+            "counted_from",
+            "days",
+            "original_due",
+            "due",
+            "extended",
+            "status",
+            "opened_by",
+            "settled_by",
+            "settled_on",
+            "created",
+            "last_updated",
+        ]
+        read_only_fields = fields
+
+
+class LeaseDeadlinesSerializer(serializers.Serializer):
+    open = DeadlineSerializer(many=True, read_only=True)
+    settled = DeadlineSerializer(many=True, read_only=True)
+
+
+class DeadlineExtendSerializer(serializers.Serializer):
+    new_due = serializers.DateField()
+    agreed_on = serializers.DateField(help_text="When the extension was agreed in writing.")
+    reason = reason_field("Why the deadline moves; kept with the extension event.")
+
+
+class DueItemSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["deadline", "monitoring"], read_only=True)
+    id = serializers.IntegerField(source="pk", read_only=True)
+    lease = serializers.IntegerField(source="lease_id", read_only=True)
+    address = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    due = serializers.DateField(read_only=True)
+    original_due = serializers.DateField(read_only=True)
+    days_left = serializers.IntegerField(read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+    extended = serializers.BooleanField(read_only=True)
+
+
+class DueBucketSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["overdue", "due_30", "due_60", "due_90"], read_only=True)
+    label = serializers.CharField(read_only=True)
+    items = DueItemSerializer(many=True, read_only=True)
+
+
+class DueQuerySerializer(serializers.Serializer):
+    horizon = serializers.IntegerField(
+        min_value=0, max_value=90, default=90, help_text="Days ahead to look (the last bucket ends at 90)."
+    )
+
+
+class DueSerializer(serializers.Serializer):
+    as_of = serializers.DateField(read_only=True)
+    horizon = serializers.IntegerField(read_only=True)
+    buckets = DueBucketSerializer(many=True, read_only=True)
+
+
+# --- The fee ledger -------------------------------------------------------------------------------
+
+
+class FeeRateBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeeRate
+        fields = ["id", "effective", "amount", "reason"]
+        read_only_fields = fields
+
+
+class FeeSuspensionBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FeeSuspension
+        fields = ["id", "start", "end", "reason"]
+        read_only_fields = fields
+
+
+class FeeScheduleSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    rates = FeeRateBriefSerializer(many=True, read_only=True)
+    suspensions = FeeSuspensionBriefSerializer(many=True, read_only=True)
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = FeeSchedule
+        fields = [
+            "id",
+            "lease",
+            *FeeSchedule.LATE_FEE_FIELDS,
+            "rates",
+            "suspensions",
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
+        read_only_fields = ["lease", "created", "last_updated"]
+
+    def update(self, instance: FeeSchedule, validated_data: dict[str, Any]) -> FeeSchedule:
+        actor, reason = self._actor_and_reason("Changed through the API")
+        return services.fee_schedule_update(
+            lease=instance.lease, actor=actor, reason=reason, **self._without_reason(validated_data)
+        )
+
+
+class FeeRateSerializer(serializers.ModelSerializer):
+    lease = serializers.PrimaryKeyRelatedField(source="schedule.lease", queryset=GroundLease.objects.all())
+    reason = serializers.CharField(max_length=2000, help_text="Why the fee changes (e.g. the board's resolution).")
+
+    class Meta:
+        model = FeeRate
+        fields = ["id", "lease", "schedule", "effective", "amount", "reason", "created", "last_updated"]
+        read_only_fields = ["schedule", "created", "last_updated"]
+        # (schedule, effective) uniqueness is the service's to check: the schedule comes from the lease.
+        validators: list = []
+
+    def create(self, validated_data: dict[str, Any]) -> FeeRate:
+        return services.fee_rate_change(
+            lease=validated_data["schedule"]["lease"],
+            effective=validated_data["effective"],
+            amount=validated_data["amount"],
+            actor=self.context["request"].user,
+            reason=validated_data["reason"],
+        )
+
+
+class FeeSuspensionSerializer(serializers.ModelSerializer):
+    lease = serializers.PrimaryKeyRelatedField(source="schedule.lease", queryset=GroundLease.objects.all())
+    reason = serializers.CharField(max_length=2000, help_text="The written agreement the suspension rests on.")
+
+    class Meta:
+        model = FeeSuspension
+        fields = ["id", "lease", "schedule", "start", "end", "reason", "created", "last_updated"]
+        read_only_fields = ["schedule", "created", "last_updated"]
+
+    def create(self, validated_data: dict[str, Any]) -> FeeSuspension:
+        return services.fee_suspend(
+            lease=validated_data["schedule"]["lease"],
+            start=validated_data["start"],
+            end=validated_data.get("end"),
+            actor=self.context["request"].user,
+            reason=validated_data["reason"],
+        )
+
+
+class ChargeWaiverSerializer(serializers.ModelSerializer):
+    granted_by = serializers.SlugRelatedField(source="actor", slug_field="username", read_only=True)
+
+    class Meta:
+        model = ChargeWaiver
+        fields = ["id", "amount", "granted_on", "reason", "granted_by", "created"]
+        read_only_fields = fields
+
+
+class ChargeSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    lease = serializers.PrimaryKeyRelatedField(queryset=GroundLease.objects.all())
+    waived = serializers.SerializerMethodField()
+    waivers = ChargeWaiverSerializer(many=True, read_only=True)
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = Charge
+        fields = [
+            "id",
+            "lease",
+            "kind",
+            "period",
+            "due",
+            "amount",
+            "waived",
+            "description",
+            "source",
+            "sequence",
+            "waivers",
+            "created",
+            "change_reason",
+        ]
+        read_only_fields = ["kind", "period", "source", "sequence", "created"]
+        validators: list = []
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_waived(self, obj: Charge) -> str:
+        total = sum((w.amount for w in obj.waivers.all()), Decimal("0"))
+        return f"{total:.2f}"
+
+    def create(self, validated_data: dict[str, Any]) -> Charge:
+        actor, reason = self._actor_and_reason("Charged through the API")
+        return services.charge_add(
+            lease=validated_data["lease"],
+            amount=validated_data["amount"],
+            due=validated_data["due"],
+            description=validated_data.get("description", ""),
+            actor=actor,
+            reason=reason,
+        )
+
+
+class ChargeWaiveSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    granted_on = serializers.DateField(required=False, help_text="Default: today.")
+    reason = reason_field("Why the charge is forgiven; kept with the waiver.")
+
+
+class PaymentSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    lease = serializers.PrimaryKeyRelatedField(queryset=GroundLease.objects.all())
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "lease",
+            "received_on",
+            "amount",
+            "method",
+            "reference",
+            "reversed_on",
+            "reversal_reason",
+            "created",
+            "change_reason",
+        ]
+        read_only_fields = ["reversed_on", "reversal_reason", "created"]
+
+    def create(self, validated_data: dict[str, Any]) -> Payment:
+        actor, reason = self._actor_and_reason("Recorded through the API")
+        return services.payment_record(actor=actor, reason=reason, **self._without_reason(validated_data))
+
+
+class PaymentReverseSerializer(serializers.Serializer):
+    reversed_on = serializers.DateField(required=False, help_text="Default: today.")
+    reason = reason_field("Why the payment is reversed (e.g. returned cheque).")
+
+
+class LedgerQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class StatementQuerySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The end comes before the start.")]})
+        return attrs
+
+
+class AgeingSerializer(serializers.Serializer):
+    current = money(help_text="Billed ahead, not yet due (not arrears).")
+    days_0_30 = money()
+    days_31_60 = money()
+    days_61_90 = money()
+    over_90 = money()
+    total = money(help_text="The arrears: the four buckets together.")
+
+
+class OpenChargeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    due = serializers.DateField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    amount = money()
+    waived = money()
+    open = money()
+
+
+class LedgerSerializer(serializers.Serializer):
+    lease = serializers.IntegerField(read_only=True)
+    as_of = serializers.DateField(read_only=True)
+    balance = money(help_text="Charged less paid; negative means in credit.")
+    charged = money()
+    paid = money()
+    credit = money()
+    arrears = money()
+    ageing = AgeingSerializer(read_only=True)
+    open_charges = OpenChargeSerializer(many=True, read_only=True)
+
+
+class StatementLineSerializer(serializers.Serializer):
+    date = serializers.DateField(read_only=True)
+    kind = serializers.ChoiceField(choices=STATEMENT_LINE_KINDS, read_only=True)
+    key = serializers.CharField(read_only=True, help_text="The charge's or payment's id.")
+    description = serializers.CharField(read_only=True)
+    debit = money()
+    credit = money()
+    balance = money()
+
+
+class StatementSerializer(serializers.Serializer):
+    lease = serializers.IntegerField(read_only=True)
+    start = serializers.DateField(read_only=True)
+    end = serializers.DateField(read_only=True)
+    opening = money()
+    lines = StatementLineSerializer(many=True, read_only=True)
+    closing = money()
+
+
+# --- Monitoring -----------------------------------------------------------------------------------
+
+
+class MonitoringRecordSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    lease = serializers.PrimaryKeyRelatedField(queryset=GroundLease.objects.all())
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = MonitoringRecord
+        fields = [
+            "id",
+            "lease",
+            "kind",
+            "year",
+            "due",
+            "status",
+            "notice_sent_at",
+            "scheduled_for",
+            "submitted_on",
+            "completed_on",
+            "months_occupied",
+            "details",
+            "estimated_cost",
+            "submitted_by",
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
+        read_only_fields = [
+            "status",
+            "submitted_on",
+            "completed_on",
+            "months_occupied",
+            "submitted_by",
+            "created",
+            "last_updated",
+        ]
+        # One certification a year is the service's (full_clean's) to check.
+        validators: list = []
+
+    def create(self, validated_data: dict[str, Any]) -> MonitoringRecord:
+        actor, reason = self._actor_and_reason("Created through the API")
+        return services.monitoring_create(actor=actor, reason=reason, **self._without_reason(validated_data))
+
+
+class MonitoringReviewSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=REVIEW_STATUS_CHOICES)
+    reason = reason_field("What staff found; kept in the record's history.")
+
+
+class OccupancyCertifySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1900, max_value=2200)
+    months_occupied = serializers.IntegerField(min_value=0, max_value=12)
+    details = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    change_reason = change_reason_field()

@@ -1,0 +1,19 @@
+from rest_framework.routers import DefaultRouter
+
+from leases.api import views
+
+router = DefaultRouter()
+router.register("households", views.HouseholdViewSet)
+router.register("lease-templates", views.LeaseTemplateViewSet)
+router.register("lease-template-versions", views.LeaseTemplateVersionViewSet)
+router.register("ground-leases", views.GroundLeaseViewSet)
+router.register("lease-events", views.LeaseEventViewSet)
+router.register("deadlines", views.DeadlineViewSet)
+router.register("fee-schedules", views.FeeScheduleViewSet)
+router.register("fee-rates", views.FeeRateViewSet)
+router.register("fee-suspensions", views.FeeSuspensionViewSet)
+router.register("charges", views.ChargeViewSet)
+router.register("payments", views.PaymentViewSet)
+router.register("monitoring-records", views.MonitoringRecordViewSet)
+
+urlpatterns = router.urls

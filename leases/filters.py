@@ -1,0 +1,287 @@
+"""Filters shared by the lease pages and the API (NetBox's filtersets habit).
+
+Relations are filtered by id with ``NumberFilter`` rather than ``ModelChoiceFilter``: a choice
+filter validates the id against the whole table, which would tell a homeowner that another
+lease exists. An id the user may not see simply matches nothing.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leases.models import (
+    MONITORING_DONE,
+    Charge,
+    ChargeKind,
+    Deadline,
+    DeadlineStatus,
+    FeeRate,
+    FeeSchedule,
+    FeeSuspension,
+    GroundLease,
+    Household,
+    LeaseEvent,
+    LeaseTemplateVersion,
+    MonitoringKind,
+    MonitoringRecord,
+    MonitoringStatus,
+    Payment,
+    PaymentMethod,
+)
+
+__all__ = [
+    "ChargeFilterSet",
+    "DeadlineFilterSet",
+    "FeeRateFilterSet",
+    "FeeScheduleFilterSet",
+    "FeeSuspensionFilterSet",
+    "GroundLeaseFilterSet",
+    "HouseholdFilterSet",
+    "LeaseEventFilterSet",
+    "LeaseTemplateVersionFilterSet",
+    "MonitoringRecordFilterSet",
+    "PaymentFilterSet",
+]
+
+YES_NO_ANY = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
+def _choices(model: type, field: str) -> list[tuple[str, str]]:
+    """The model field's choices, so a filter names a state exactly as the pages and the API do."""
+    return list(model._meta.get_field(field).choices)
+
+
+def _lease_filter() -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(field_name="lease_id", label=_("Lease id"))
+
+
+def _overdue_filter() -> django_filters.BooleanFilter:
+    return django_filters.BooleanFilter(
+        method="filter_overdue", label=_("Overdue"), widget=forms.Select(choices=YES_NO_ANY)
+    )
+
+
+class HouseholdFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Name or member"))
+    person = django_filters.NumberFilter(field_name="members__person_id", label=_("Member (person id)"))
+
+    class Meta:
+        model = Household
+        fields = ["q", "person", "ami_year"]
+
+    def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return qs
+        ids = Household.objects.filter(
+            Q(name__icontains=value)
+            | Q(members__person__given_name__icontains=value)
+            | Q(members__person__family_name__icontains=value)
+        ).values("pk")
+        return qs.filter(pk__in=ids)
+
+
+class LeaseTemplateVersionFilterSet(django_filters.FilterSet):
+    template = django_filters.NumberFilter(field_name="template_id", label=_("Template id"))
+    in_use_on = django_filters.DateFilter(field_name="effective_from", lookup_expr="lte", label=_("In use on"))
+
+    class Meta:
+        model = LeaseTemplateVersion
+        fields = ["template", "in_use_on", "transfer_mode"]
+
+
+class GroundLeaseFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Address, parcel number or leaseholder"))
+    status = django_filters.MultipleChoiceFilter(choices=_choices(GroundLease, "status"), label=_("Status"))
+    compliance_state = django_filters.MultipleChoiceFilter(
+        choices=_choices(GroundLease, "compliance_state"), label=_("Compliance")
+    )
+    financing_state = django_filters.MultipleChoiceFilter(
+        choices=_choices(GroundLease, "financing_state"), label=_("Financing")
+    )
+    transfer_state = django_filters.MultipleChoiceFilter(
+        choices=_choices(GroundLease, "transfer_state"), label=_("Transfer")
+    )
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Home id"))
+    parcel = django_filters.NumberFilter(field_name="parcel_id", label=_("Parcel id"))
+    template_version = django_filters.NumberFilter(field_name="template_version_id", label=_("Lease terms id"))
+    organization = django_filters.NumberFilter(field_name="organization_id", label=_("Organisation id"))
+    household = django_filters.NumberFilter(field_name="household_id", label=_("Household id"))
+    person = django_filters.NumberFilter(method="filter_person", label=_("Leaseholder (person id)"))
+    commenced_after = django_filters.DateFilter(
+        field_name="commencement", lookup_expr="gte", label=_("Commenced on or after")
+    )
+    commenced_before = django_filters.DateFilter(
+        field_name="commencement", lookup_expr="lte", label=_("Commenced on or before")
+    )
+    term_ends_before = django_filters.DateFilter(
+        field_name="term_end", lookup_expr="lte", label=_("Term ends on or before")
+    )
+
+    class Meta:
+        model = GroundLease
+        fields = [
+            "q",
+            "status",
+            "compliance_state",
+            "financing_state",
+            "transfer_state",
+            "unit",
+            "parcel",
+            "template_version",
+            "organization",
+            "household",
+            "person",
+            "commenced_after",
+            "commenced_before",
+            "term_ends_before",
+        ]
+
+    def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return qs
+        # A subquery keeps one row per lease whatever the number of matching leaseholders.
+        ids = GroundLease.objects.filter(
+            Q(unit__address__icontains=value)
+            | Q(parcel__apn__icontains=value)
+            | Q(recording_instrument__icontains=value)
+            | Q(organization__name__icontains=value)
+            | Q(leaseholders__person__given_name__icontains=value)
+            | Q(leaseholders__person__family_name__icontains=value)
+        ).values("pk")
+        return qs.filter(pk__in=ids)
+
+    def filter_person(self, qs: QuerySet, name: str, value: int | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(pk__in=GroundLease.objects.filter(leaseholders__person_id=value).values("pk"))
+
+
+class LeaseEventFilterSet(django_filters.FilterSet):
+    lease = _lease_filter()
+    kind = django_filters.MultipleChoiceFilter(choices=_choices(LeaseEvent, "kind"), label=_("Kind"))
+    track = django_filters.ChoiceFilter(choices=_choices(LeaseEvent, "track"), label=_("Track"))
+    effective_after = django_filters.DateFilter(
+        field_name="effective_on", lookup_expr="gte", label=_("Effective on or after")
+    )
+    effective_before = django_filters.DateFilter(
+        field_name="effective_on", lookup_expr="lte", label=_("Effective on or before")
+    )
+
+    class Meta:
+        model = LeaseEvent
+        fields = ["lease", "kind", "track", "effective_after", "effective_before"]
+
+
+class DeadlineFilterSet(django_filters.FilterSet):
+    lease = _lease_filter()
+    kind = django_filters.MultipleChoiceFilter(choices=_choices(Deadline, "kind"), label=_("Deadline"))
+    status = django_filters.MultipleChoiceFilter(choices=DeadlineStatus.choices, label=_("Status"))
+    due_after = django_filters.DateFilter(field_name="due", lookup_expr="gte", label=_("Due on or after"))
+    due_before = django_filters.DateFilter(field_name="due", lookup_expr="lte", label=_("Due on or before"))
+    overdue = _overdue_filter()
+
+    class Meta:
+        model = Deadline
+        fields = ["lease", "kind", "status", "due_after", "due_before", "overdue"]
+
+    def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        late = Q(status=DeadlineStatus.OPEN, due__lt=timezone.localdate())
+        return qs.filter(late) if value else qs.exclude(late)
+
+
+class FeeScheduleFilterSet(django_filters.FilterSet):
+    lease = _lease_filter()
+
+    class Meta:
+        model = FeeSchedule
+        fields = ["lease", "late_fee_kind"]
+
+
+class FeeRateFilterSet(django_filters.FilterSet):
+    lease = django_filters.NumberFilter(field_name="schedule__lease_id", label=_("Lease id"))
+    effective_after = django_filters.DateFilter(
+        field_name="effective", lookup_expr="gte", label=_("Effective on or after")
+    )
+    effective_before = django_filters.DateFilter(
+        field_name="effective", lookup_expr="lte", label=_("Effective on or before")
+    )
+
+    class Meta:
+        model = FeeRate
+        fields = ["lease", "schedule", "effective_after", "effective_before"]
+
+
+class FeeSuspensionFilterSet(django_filters.FilterSet):
+    lease = django_filters.NumberFilter(field_name="schedule__lease_id", label=_("Lease id"))
+    in_force_on = django_filters.DateFilter(method="filter_in_force", label=_("In force on"))
+
+    class Meta:
+        model = FeeSuspension
+        fields = ["lease", "schedule", "in_force_on"]
+
+    def filter_in_force(self, qs: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(Q(start__lte=value), Q(end__isnull=True) | Q(end__gte=value))
+
+
+class ChargeFilterSet(django_filters.FilterSet):
+    lease = _lease_filter()
+    kind = django_filters.MultipleChoiceFilter(choices=ChargeKind.choices, label=_("Kind"))
+    due_after = django_filters.DateFilter(field_name="due", lookup_expr="gte", label=_("Due on or after"))
+    due_before = django_filters.DateFilter(field_name="due", lookup_expr="lte", label=_("Due on or before"))
+    period = django_filters.DateFilter(label=_("Month billed (its first day)"))
+
+    class Meta:
+        model = Charge
+        fields = ["lease", "kind", "due_after", "due_before", "period"]
+
+
+class PaymentFilterSet(django_filters.FilterSet):
+    lease = _lease_filter()
+    method = django_filters.MultipleChoiceFilter(choices=PaymentMethod.choices, label=_("Method"))
+    received_after = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="gte", label=_("Received on or after")
+    )
+    received_before = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="lte", label=_("Received on or before")
+    )
+    reversed = django_filters.BooleanFilter(
+        field_name="reversed_on",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("Reversed"),
+        widget=forms.Select(choices=YES_NO_ANY),
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["lease", "method", "received_after", "received_before", "reversed"]
+
+
+class MonitoringRecordFilterSet(django_filters.FilterSet):
+    lease = _lease_filter()
+    kind = django_filters.MultipleChoiceFilter(choices=MonitoringKind.choices, label=_("Kind"))
+    status = django_filters.MultipleChoiceFilter(choices=MonitoringStatus.choices, label=_("Status"))
+    year = django_filters.NumberFilter(label=_("Year"))
+    due_after = django_filters.DateFilter(field_name="due", lookup_expr="gte", label=_("Due on or after"))
+    due_before = django_filters.DateFilter(field_name="due", lookup_expr="lte", label=_("Due on or before"))
+    overdue = _overdue_filter()
+
+    class Meta:
+        model = MonitoringRecord
+        fields = ["lease", "kind", "status", "year", "due_after", "due_before", "overdue"]
+
+    def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        late = Q(due__lt=timezone.localdate()) & ~Q(status__in=MONITORING_DONE)
+        return qs.filter(late) if value else qs.exclude(late)

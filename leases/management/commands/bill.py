@@ -1,0 +1,70 @@
+"""manage.py bill --month YYYY-MM [--dry-run]: the month's lease fees and late fees, with a progress bar.
+
+Idempotent: a fee is unique per lease and month and a late fee per charge and assessment, so a
+second run creates nothing and says so. A dry run bills inside a transaction and rolls it back,
+so what it reports is exactly what a real run would create.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from clt.progress import ProgressBar
+from leases.services import BillingReport, bill_month
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+CENT = Decimal("0.01")
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    """``"2026-03"`` → ``(2026, 3)``; anything else raises ``CommandError`` naming the value and the form."""
+    match = MONTH.match(value.strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise CommandError(f"--month {value!r}: expected a month as YYYY-MM, e.g. 2026-03")
+    return int(match.group(1)), int(match.group(2))
+
+
+class Command(BaseCommand):
+    help = (
+        "Bill one month: the lease fee of every active lease and the late fees due by the month's end "
+        "(or today, for the current month). Running it again creates nothing new."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to bill, e.g. 2026-03")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="compute and report what would be created; save nothing"
+        )
+
+    def handle(self, *args, **options) -> None:
+        year, month = parse_month(options["month"])
+        dry_run = options["dry_run"]
+        bar = ProgressBar(self.stderr._out)
+        with transaction.atomic():
+            report = bill_month(
+                year=year, month=month, actor=None, progress=lambda done, total: bar("billing", done, total)
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+        self._summary(report, dry_run=dry_run)
+
+    def _summary(self, report: BillingReport, *, dry_run: bool) -> None:
+        verb = "Would create" if dry_run else "Created"
+        total = report.total_billed.quantize(CENT, rounding=ROUND_HALF_UP)
+        lines = [
+            f"Month: {report.month:%Y-%m}" + (" (dry run: nothing saved)" if dry_run else ""),
+            f"Active leases: {report.leases:,}",
+            f"{verb} lease fees: {report.fees_created:,}",
+            f"{verb} late fees: {report.late_fees_created:,}",
+            f"Total {'to bill' if dry_run else 'billed'}: {total:,}",
+        ]
+        for line in lines:
+            self.stdout.write(line)
+        if report.fees_created == report.late_fees_created == 0:
+            self.stdout.write(f"Nothing new to bill for {report.month:%Y-%m}: every charge is already in place.")
+        else:
+            self.stdout.write(self.style.SUCCESS("Dry run: rolled back." if dry_run else "Billing done."))

@@ -1,0 +1,173 @@
+"""manage.py deadlines [--horizon 90] [--today YYYY-MM-DD] [--dry-run]: email staff what is due.
+
+The list is the staff dashboard's (``leases.selectors.due_items`` grouped by ``due_buckets``):
+open deadlines and open monitoring records, overdue or due within the horizon, across every lease.
+Each active staff user with an email address gets it as plain text with an HTML alternative,
+through Django's email backend (the console in development). Nothing due: nothing is sent.
+
+Whose eyes the list is built for: ``due_items`` narrows to what its user may see, and every staff
+user sees every lease, so the list is built once, as the first recipient sees it. With no staff
+recipient there is nobody to tell, which is a configuration problem worth a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+
+from clt import roles
+from leases.selectors import DueItem, due_buckets, due_items
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+MAX_HORIZON_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the email: the dashboard's item and an absolute link to its lease."""
+
+    item: DueItem
+    url: str
+
+    @property
+    def days_overdue(self) -> int:
+        return max(-self.item.days_left, 0)
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    rows: list[Row]
+
+
+def site_url() -> str:
+    return str(getattr(settings, "CLT", {}).get("SITE_URL", DEFAULT_SITE_URL)).rstrip("/")
+
+
+def lease_url(lease_id: int) -> str:
+    return site_url() + reverse("leases:lease_detail", args=[lease_id])
+
+
+def dashboard_url() -> str:
+    return site_url() + reverse("leases:deadlines")
+
+
+def staff_recipients() -> list[Any]:
+    """Active staff users (the staff group, or superusers) with an email address, oldest account first."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name=roles.STAFF_GROUP) | Q(is_superuser=True))
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def grouped(items: list[DueItem], *, horizon: int) -> list[Group]:
+    """The dashboard's buckets, plus the items beyond 90 days when the horizon reaches that far."""
+    groups = [
+        Group(key, label, [Row(item, lease_url(item.lease_id)) for item in bucket])
+        for key, label, bucket in due_buckets(items)
+    ]
+    placed = {(row.item.source, row.item.pk) for group in groups for row in group.rows}
+    later = [item for item in items if (item.source, item.pk) not in placed]
+    if later:
+        label = gettext("Due in 91 to %(days)s days") % {"days": horizon}
+        groups.append(Group("later", label, [Row(item, lease_url(item.lease_id)) for item in later]))
+    return groups
+
+
+def subject_for(overdue: int, total: int, horizon: int) -> str:
+    overdue_text = ngettext("%(count)s item overdue", "%(count)s items overdue", overdue) % {"count": overdue}
+    total_text = ngettext(
+        "%(count)s due or overdue within %(days)s days", "%(count)s due or overdue within %(days)s days", total
+    ) % {"count": total, "days": horizon}
+    return gettext("Lease deadlines: %(overdue)s, %(total)s") % {"overdue": overdue_text, "total": total_text}
+
+
+class Command(BaseCommand):
+    help = (
+        "Email every active staff user the deadlines dashboard: open deadlines and monitoring items that "
+        "are overdue or due within the horizon, across all leases. Sends nothing when nothing is due."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--horizon", type=int, default=90, help="days ahead to include (default %(default)s; at most 366)"
+        )
+        parser.add_argument("--today", metavar="YYYY-MM-DD", help="count from this date instead of today")
+        parser.add_argument("--dry-run", action="store_true", help="print the email and its recipients; send nothing")
+
+    def handle(self, *args, **options) -> None:
+        horizon = options["horizon"]
+        if not 0 <= horizon <= MAX_HORIZON_DAYS:
+            raise CommandError(f"--horizon {horizon}: expected a number of days from 0 to {MAX_HORIZON_DAYS}")
+        today = self._today(options["today"])
+        recipients = staff_recipients()
+        if not recipients:
+            raise CommandError(
+                "No active staff user has an email address, so there is nobody to send the deadlines to. "
+                "Add an email address to a user in the staff group."
+            )
+        with translation.override(settings.LANGUAGE_CODE):
+            items = due_items(recipients[0], today=today, horizon_days=horizon)
+            if not items:
+                self.stdout.write(
+                    f"Nothing is overdue or due within {horizon} days of {today.isoformat()}: no email sent."
+                )
+                return
+            groups = grouped(items, horizon=horizon)
+            overdue = sum(len(g.rows) for g in groups if g.key == "overdue")
+            subject = subject_for(overdue, len(items), horizon)
+            context = {
+                "subject": subject,
+                "groups": [g for g in groups if g.rows],
+                "overdue": overdue,
+                "total": len(items),
+                "horizon": horizon,
+                "today": today,
+                "dashboard_url": dashboard_url(),
+                "site_url": site_url(),
+            }
+            text = render_to_string("leases/email/deadlines.txt", context)
+            html = render_to_string("leases/email/deadlines.html", context)
+
+        addresses = [user.email for user in recipients]
+        if options["dry_run"]:
+            self.stdout.write(f"Dry run: would send to {', '.join(addresses)}")
+            self.stdout.write(f"Subject: {subject}\n")
+            self.stdout.write(text)
+            return
+        messages = []
+        for address in addresses:
+            message = EmailMultiAlternatives(subject, text, to=[address])
+            message.attach_alternative(html, "text/html")
+            messages.append(message)
+        sent = get_connection().send_messages(messages) or 0
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Sent the deadlines ({overdue} overdue, {len(items)} in all) to {sent} staff: {', '.join(addresses)}"
+            )
+        )
+
+    @staticmethod
+    def _today(value: str | None) -> dt.date:
+        if not value:
+            return timezone.localdate()
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise CommandError(f"--today {value!r}: expected a date as YYYY-MM-DD, e.g. 2026-03-31") from None
