@@ -1,0 +1,216 @@
+"""manage.py statements --month YYYY-MM [--out DIR] [--lease ID ...] [--workers N]: the month's statements as PDFs.
+
+One PDF per lease that had activity in the month or an open balance at its end: every active lease
+(commenced by then), plus any lease with a charge, payment or reversal in the month or a balance
+other than zero (an ended lease with arrears keeps getting statements until they are collected).
+``--lease`` names the leases instead.
+
+Statements are laid out in batches (``clt.pdf.render_pdf_batch``: about three times faster per
+statement than one at a time) over ``--workers`` processes. With more than one worker the
+database connections are closed before the pool forks, so every worker opens its own; where fork
+is not the platform's default (macOS, Windows) workers are spawned and set Django up themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from django.db.models import Q, Sum
+from django.utils import translation
+
+from clt.progress import ProgressBar
+
+# Nothing here imports the models at module level: a spawned worker imports this module to find
+# ``_init_worker`` and ``_render_batch`` before Django is set up.
+
+DEFAULT_BATCH = 25
+ZERO = Decimal("0")
+
+
+def statement_lease_ids(start: dt.date, end: dt.date) -> list[int]:
+    """The leases that get a statement for ``start``–``end``, in id order (a handful of queries in sets)."""
+    from leases.lifecycle import LeaseStatus
+    from leases.models import Charge, ChargeWaiver, GroundLease, Payment
+
+    leases = GroundLease.objects.exclude(status=LeaseStatus.DRAFT)
+    ids = set(leases.filter(status=LeaseStatus.ACTIVE, commencement__lte=end).values_list("pk", flat=True))
+    ids.update(Charge.objects.filter(due__range=(start, end)).values_list("lease_id", flat=True))
+    ids.update(
+        Payment.objects.filter(Q(received_on__range=(start, end)) | Q(reversed_on__range=(start, end))).values_list(
+            "lease_id", flat=True
+        )
+    )
+    # The balance at the end, as the ledger counts it: net charges due by then, less the payments
+    # received by then and not reversed by then.
+    balance: dict[int, Decimal] = {}
+    for lease_id, amount in (
+        Charge.objects.filter(due__lte=end).values_list("lease_id").annotate(total=Sum("amount")).order_by()
+    ):
+        balance[lease_id] = balance.get(lease_id, ZERO) + amount
+    for lease_id, amount in (
+        ChargeWaiver.objects.filter(charge__due__lte=end)
+        .values_list("charge__lease_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        balance[lease_id] = balance.get(lease_id, ZERO) - amount
+    for lease_id, amount in (
+        Payment.objects.filter(received_on__lte=end)
+        .filter(Q(reversed_on__isnull=True) | Q(reversed_on__gt=end))
+        .values_list("lease_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        balance[lease_id] = balance.get(lease_id, ZERO) - amount
+    ids.update(lease_id for lease_id, amount in balance.items() if amount != 0)
+    return sorted(set(leases.filter(pk__in=ids).values_list("pk", flat=True)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The work of one batch (module level: a worker process runs it)
+# ---------------------------------------------------------------------------------------------
+
+
+def _init_worker() -> None:
+    # A spawned worker starts from nothing; a forked one already has Django (and no open
+    # connection: the parent closed them before forking) but must not share the parent's open
+    # font files, so it drops the inherited font configuration and makes its own.
+    from django.apps import apps
+
+    if not apps.ready:
+        import django
+
+        django.setup()
+    from clt import pdf
+
+    pdf.reset_caches()
+
+
+def _render_batch(job: tuple[list[int], str, str, str, str]) -> list[tuple[int, str, str]]:
+    """Render one batch and write its files: ``(lease id, file name, closing balance)`` for each."""
+    from leases.documents import statement_pdfs
+
+    ids, start, end, out, language = job
+    with translation.override(language):
+        rendered = statement_pdfs(ids, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end))
+    folder = Path(out)
+    results = []
+    for statement in rendered:
+        target = folder / statement.filename
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(statement.pdf)
+        partial.replace(target)  # a reader never sees half a PDF
+        results.append((statement.lease_id, statement.filename, str(statement.closing)))
+    return results
+
+
+def _default_start_method() -> str:
+    # fork is cheap (no re-import of Django and weasyprint) and safe on Linux; elsewhere spawn.
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+class Command(BaseCommand):
+    help = (
+        "Render the month's account statement of every lease with activity or an open balance, one PDF "
+        "per lease, in batches over several processes."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--month", required=True, metavar="YYYY-MM", help="the month, e.g. 2026-03")
+        parser.add_argument("--out", metavar="DIR", help="folder for the PDFs (default: statements-YYYY-MM)")
+        parser.add_argument(
+            "--lease", dest="leases", type=int, nargs="+", metavar="ID", help="only these leases (by id)"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="worker processes (default: the number of CPUs, %(default)s here)",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH,
+            help="statements laid out together (default %(default)s)",
+        )
+        parser.add_argument(
+            "--start-method",
+            choices=("fork", "spawn"),
+            default=_default_start_method(),
+            help="how worker processes start (default here: %(default)s)",
+        )
+
+    def handle(self, *args, **options) -> None:
+        from leases.documents import DocumentParameterError, parse_month
+        from leases.lifecycle import LeaseStatus
+        from leases.models import GroundLease
+
+        try:
+            start, end = parse_month(options["month"])
+        except DocumentParameterError as error:
+            raise CommandError(f"--month {options['month']!r}: expected a month as YYYY-MM, e.g. 2026-03") from error
+        workers, batch_size = options["workers"], options["batch_size"]
+        if workers < 1:
+            raise CommandError(f"--workers {workers}: give at least 1")
+        if batch_size < 1:
+            raise CommandError(f"--batch-size {batch_size}: give at least 1")
+
+        if options["leases"]:
+            ids = sorted(set(options["leases"]))
+            found = set(
+                GroundLease.objects.filter(pk__in=ids).exclude(status=LeaseStatus.DRAFT).values_list("pk", flat=True)
+            )
+            unknown = [i for i in ids if i not in found]
+            if unknown:
+                raise CommandError(f"--lease: no executed lease with id {', '.join(map(str, unknown))}")
+        else:
+            ids = statement_lease_ids(start, end)
+        out = Path(options["out"] or f"statements-{start:%Y-%m}")
+        out.mkdir(parents=True, exist_ok=True)
+        if not ids:
+            self.stdout.write(f"No lease had activity or an open balance in {start:%Y-%m}: nothing to render.")
+            return
+
+        # Several batches per worker, so one slow batch does not leave the other workers idle at the end.
+        size = max(1, min(batch_size, math.ceil(len(ids) / (workers * 2))))
+        jobs = [
+            (ids[i : i + size], start.isoformat(), end.isoformat(), str(out), settings.LANGUAGE_CODE)
+            for i in range(0, len(ids), size)
+        ]
+        bar = ProgressBar(getattr(self.stderr, "_out", self.stderr))
+        started = time.monotonic()
+        done = 0
+        bar("statements", 0, len(ids))
+        for results in self._run(jobs, workers, options["start_method"]):
+            done += len(results)
+            bar("statements", done, len(ids))
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"{done:,} statements for {start:%Y-%m} in {elapsed:.1f} s "
+            f"({elapsed / done:.3f} s per statement, {min(workers, len(jobs))} worker(s)) in {out}"
+        )
+
+    def _run(self, jobs: list[Any], workers: int, start_method: str) -> Iterator[list[tuple[int, str, str]]]:
+        if workers == 1 or len(jobs) == 1:
+            for job in jobs:
+                yield _render_batch(job)
+            return
+        # Connections must not cross a fork: each worker opens its own on first use.
+        connections.close_all()
+        if start_method == "fork":
+            import weasyprint  # noqa: F401  (imported once here rather than once per worker: about a second each)
+        context = multiprocessing.get_context(start_method)
+        with context.Pool(processes=min(workers, len(jobs)), initializer=_init_worker) as pool:
+            yield from pool.imap_unordered(_render_batch, jobs)
