@@ -145,16 +145,19 @@ class GroundLeaseFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        # A subquery keeps one row per lease whatever the number of matching leaseholders.
-        ids = GroundLease.objects.filter(
-            Q(unit__address__icontains=value)
-            | Q(parcel__apn__icontains=value)
-            | Q(recording_instrument__icontains=value)
-            | Q(organization__name__icontains=value)
-            | Q(leaseholders__person__given_name__icontains=value)
-            | Q(leaseholders__person__family_name__icontains=value)
-        ).values("pk")
-        return qs.filter(pk__in=ids)
+        # Every word must match somewhere ("Diaz Maple"); a subquery keeps one row per lease
+        # whatever the number of matching leaseholders.
+        for word in value.split():
+            ids = GroundLease.objects.filter(
+                Q(unit__address__icontains=word)
+                | Q(parcel__apn__icontains=word)
+                | Q(recording_instrument__icontains=word)
+                | Q(organization__name__icontains=word)
+                | Q(leaseholders__person__given_name__icontains=word)
+                | Q(leaseholders__person__family_name__icontains=word)
+            ).values("pk")
+            qs = qs.filter(pk__in=ids)
+        return qs
 
     def filter_person(self, qs: QuerySet, name: str, value: int | None) -> QuerySet:
         if value is None:

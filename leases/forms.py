@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clt.models import Organization, Person
-from leases import lifecycle
+from leases import lifecycle, services
 from leases.choices import DEADLINE_LABELS, EVENT_LABELS, STATE_LABELS, TRACK_LABELS
 from leases.lifecycle import ComplianceState as C
 from leases.lifecycle import EventKind as E
@@ -152,17 +152,18 @@ class LeaseFilterForm(forms.Form):
         help_text=_("Part of the address or of a leaseholder's name."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    # Named as the API's filters (leases/filters.py), which do the filtering for both.
     status = forms.ChoiceField(label=_("Status"), required=False, choices=())
-    compliance = forms.ChoiceField(label=_("Compliance"), required=False, choices=())
-    financing = forms.ChoiceField(label=_("Financing"), required=False, choices=())
-    transfer = forms.ChoiceField(label=_("Transfer"), required=False, choices=())
+    compliance_state = forms.ChoiceField(label=_("Compliance"), required=False, choices=())
+    financing_state = forms.ChoiceField(label=_("Financing"), required=False, choices=())
+    transfer_state = forms.ChoiceField(label=_("Transfer"), required=False, choices=())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = _state_choices(Track.LEASE)
-        self.fields["compliance"].choices = _state_choices(Track.COMPLIANCE)
-        self.fields["financing"].choices = _state_choices(Track.FINANCING)
-        self.fields["transfer"].choices = _state_choices(Track.TRANSFER)
+        self.fields["compliance_state"].choices = _state_choices(Track.COMPLIANCE)
+        self.fields["financing_state"].choices = _state_choices(Track.FINANCING)
+        self.fields["transfer_state"].choices = _state_choices(Track.TRANSFER)
 
 
 # --- Lease events -----------------------------------------------------------------------------------
@@ -434,20 +435,8 @@ class DeadlineExtendForm(forms.Form):
 
 # --- The lease itself ---------------------------------------------------------------------------------
 
-LEASE_DETAIL_FIELDS = [
-    "household",
-    "commencement",
-    "recording_instrument",
-    "recording_book",
-    "recording_page",
-    "recorded_on",
-    "purchase_price",
-    "appraisal_date",
-    "appraised_value",
-    "appraised_land_value",
-    "appraised_improvements_value",
-    "notes",
-]
+# The fields staff edit directly are the ones the service accepts; states change only by events.
+LEASE_DETAIL_FIELDS = list(services.LEASE_FIELDS)
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LEASE_WIDGETS = {
     "commencement": _DATE,

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +30,7 @@ from clt.decorators import staff_required
 from clt.history import history_entries
 from clt.models import Organization, Person
 from leases import fees, services
+from leases.filters import GroundLeaseFilterSet
 from leases.forms import (
     DEADLINE_LABELS,
     DETAIL_LABELS,
@@ -208,24 +209,10 @@ def state_badges(lease: GroundLease) -> list[Badge]:
 def lease_list(request: HttpRequest) -> HttpResponse:
     """Every lease, filterable, 50 a page, with balance and next deadline in a fixed number of queries."""
     form = LeaseFilterForm(request.GET or None)
-    queryset = GroundLease.objects.visible_to(request.user)
-    if form.is_valid():
-        cleaned = form.cleaned_data
-        for name, model_field in (
-            ("status", "status"),
-            ("compliance", "compliance_state"),
-            ("financing", "financing_state"),
-            ("transfer", "transfer_state"),
-        ):
-            if cleaned.get(name):
-                queryset = queryset.filter(**{model_field: cleaned[name]})
-        for word in (cleaned.get("q") or "").split():
-            holders = Leaseholder.objects.filter(
-                Q(person__given_name__icontains=word) | Q(person__family_name__icontains=word)
-            ).values("lease_id")
-            queryset = queryset.filter(
-                Q(unit__address__icontains=word) | Q(organization__name__icontains=word) | Q(pk__in=holders)
-            )
+    # The page filters with the API's FilterSet, so a search means the same in both.
+    params = request.GET.copy()
+    params.pop("page", None)
+    queryset = GroundLeaseFilterSet(params, queryset=GroundLease.objects.visible_to(request.user)).qs
     queryset = (
         queryset.select_related("unit", "organization")
         .prefetch_related(Prefetch("leaseholders", queryset=Leaseholder.objects.select_related("person")))

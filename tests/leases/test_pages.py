@@ -184,7 +184,7 @@ def test_list_filters(client, staff_user, lease):
     assert "12 Maple St" in by_name and "Okafor" not in by_name and "1 lease" in by_name
     by_address = text(client.get("/leases/", {"q": "maple"}))
     assert "12 Maple St" in by_address and "Okafor" not in by_address
-    in_default = text(client.get("/leases/", {"compliance": "default_noticed"}))
+    in_default = text(client.get("/leases/", {"compliance_state": "default_noticed"}))
     assert "12 Maple St" in in_default and "Okafor" not in in_default
     drafts = text(client.get("/leases/", {"status": "draft"}))
     assert draft.unit.address in drafts and "12 Maple St" not in drafts and "1 lease" in drafts
