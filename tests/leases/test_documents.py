@@ -534,6 +534,9 @@ def test_statements_command_for_named_leases(portfolio, tmp_path):
         call_command("statements", "--month", "2025-03", "--out", str(tmp_path), "--lease", str(portfolio["draft"].pk))
 
 
+# Committed data: the workers are other processes with their own connections, which cannot see a
+# test's open transaction (on PostgreSQL; SQLite's in-memory test database is copied by the fork).
+@pytest.mark.django_db(transaction=True)
 def test_statements_command_with_two_workers(portfolio, tmp_path):
     stdout = io.StringIO()
     call_command(
