@@ -577,11 +577,13 @@ def check_increase(
     - ``new`` must take effect after every rate in ``history`` (a schedule grows forwards; a backdated
       reduction is a waiver or suspension in writing): otherwise a problem on ``effective``.
     - A decrease or an unchanged amount is never cap-checked.
-    - An increase is measured against the rate in effect just before ``new.effective``;
-      ``(new - old) / old`` above ``max_increase_pct`` (a fraction: 0.05 is 5 %) is a problem on
-      ``amount``. The cap is per year and not compounded: after two years without an increase the next one
-      is still capped at ``max_increase_pct``. An increase from 0.00 (a fee waived to zero, then restored)
-      has no percentage and exceeds any cap: restoring a reduced fee is an increase like any other.
+    - An increase (above the rate in effect just before ``new.effective``) is measured over the 12 months
+      it ends: against the rate in effect on ``one_year_before(new.effective)``, or the schedule's first
+      rate when it is younger than a year. ``(new - base) / base`` above ``max_increase_pct`` (a fraction:
+      0.05 is 5 %) is a problem on ``amount``. So two 3 % steps in one year break a 5 % cap, and restoring
+      a fee reduced for hardship within the year to its level of a year ago is no increase at all. The cap
+      is per year and not compounded: after two years without an increase the next one is still capped
+      at ``max_increase_pct``. An increase from a base of 0.00 has no percentage and exceeds any cap.
     - ``max_increases_per_year``: increases in ``history`` (a rate above the one before it) plus this one,
       whose effective dates fall in the 12 months ending on ``new.effective`` (after ``one_year_before``,
       up to and including ``new.effective``), may not number more than the limit: otherwise a problem on
@@ -607,9 +609,12 @@ def check_increase(
             IncreaseProblem("effective", reason, code, {"date": new.effective.isoformat(), "latest": latest})
         )
 
-    old = _rate_before(ordered, new.effective, inclusive=False)
-    if old is None or new.amount <= old.amount:
+    current = _rate_before(ordered, new.effective, inclusive=False)
+    if current is None or new.amount <= current.amount:
         return problems
+    old = _rate_before(ordered, one_year_before(new.effective), inclusive=True) or ordered[0]
+    if new.amount <= old.amount:
+        return problems  # back to (or below) where it stood a year ago
 
     if cap is not None:
         with localcontext(_CONTEXT):

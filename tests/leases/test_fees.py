@@ -319,14 +319,29 @@ def test_the_cap_is_not_compounded_after_years_without_an_increase():
     assert check([Rate(d(2022, 1, 1), D("40.00"))], d(2025, 1, 1), "44.10")[0].field == "amount"
 
 
-def test_restoring_a_reduced_fee_is_an_increase():
-    history = [Rate(d(2024, 1, 1), D("40.00")), Rate(d(2024, 6, 1), D("30.00"))]
+def test_restoring_a_fee_reduced_within_the_year_to_its_level_of_a_year_ago_is_no_increase():
+    history = [Rate(d(2024, 1, 1), D("40.00")), Rate(d(2024, 6, 1), D("30.00"))]  # a hardship reduction
+    assert check(history, d(2025, 1, 1), "40.00") == []  # back to 40.00, the rate of 2024-01-01
+    assert check(history, d(2025, 1, 1), "42.00") == []  # 5 % over a year ago
+    [problem] = check(history, d(2025, 1, 1), "42.01")
+    assert "from 40.00 to 42.01" in problem.reason
+
+
+def test_a_reduction_older_than_a_year_is_the_new_base():
+    history = [Rate(d(2023, 1, 1), D("40.00")), Rate(d(2023, 6, 1), D("30.00"))]
     [problem] = check(history, d(2025, 1, 1), "40.00")  # 10.00 / 30.00 = 33.33 %
     assert "33.33%" in problem.reason
 
 
+def test_two_small_steps_in_a_year_break_the_annual_cap():
+    history = [Rate(d(2024, 1, 1), D("40.00")), Rate(d(2024, 3, 1), D("41.20"))]  # +3 %
+    [problem] = check(history, d(2024, 9, 1), "42.44", per_year=None)  # +3 % again: 6.10 % over the base
+    assert problem.field == "amount" and "from 40.00 to 42.44" in problem.reason
+    assert check(history, d(2024, 9, 1), "42.00", per_year=None) == []  # 5.00 % over the year
+
+
 def test_an_increase_from_zero_exceeds_any_cap():
-    history = [Rate(d(2024, 1, 1), D("40.00")), Rate(d(2024, 6, 1), D("0.00"))]
+    history = [Rate(d(2024, 1, 1), D("0.00"))]
     [problem] = check(history, d(2025, 1, 1), "1.00", pct="1")
     assert problem.field == "amount"
     assert "from 0.00 to 1.00" in problem.reason
@@ -373,9 +388,9 @@ def test_decreases_in_history_do_not_count_as_raises():
 
 def test_two_a_year_lists_both_earlier_raises():
     history = [Rate(d(2024, 1, 1), D("40.00")), Rate(d(2025, 1, 1), D("41.00")), Rate(d(2025, 6, 1), D("42.00"))]
-    [problem] = check(history, d(2025, 11, 1), "43.00", per_year=2)
+    [problem] = check(history, d(2025, 11, 1), "43.00", pct=None, per_year=2)
     assert problem.reason == "the fee was already raised on 2025-01-01 and 2025-06-01; at most 2 increases in 12 months"
-    assert check(history, d(2025, 11, 1), "43.00", per_year=3) == []
+    assert check(history, d(2025, 11, 1), "43.00", pct=None, per_year=3) == []
 
 
 def test_no_raises_allowed():
