@@ -63,7 +63,6 @@ def user_roles(user: Any) -> frozenset[str]:
 def _holds_a_lease(user: Any) -> bool:
     # Looked up by name so that this module, imported by every app, imports none of them.
     from django.apps import apps
-
     from django.db.models import Q
 
     lease = apps.get_model("leases", "GroundLease")

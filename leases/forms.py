@@ -37,6 +37,8 @@ __all__ = [
     "DETAIL_LABELS",
     "EVENT_LABELS",
     "STATE_LABELS",
+    "TERM_FIELDS",
+    "TERM_GROUPS",
     "TRACK_LABELS",
     "CertificationForm",
     "ChargeForm",
@@ -52,6 +54,8 @@ __all__ = [
     "MonitoringReviewForm",
     "PaymentForm",
     "PaymentReverseForm",
+    "TemplateCreateForm",
+    "TermsForm",
     "WaiverForm",
     "allowed_event_kinds",
     "event_data",
@@ -554,3 +558,105 @@ class IntentToSellForm(forms.Form):
         if value is not None and value < _today():
             raise forms.ValidationError(_("Give a date from today on."))
         return value
+
+
+# --- Lease terms (template versions) ------------------------------------------------------------------
+
+# The terms of a version, grouped as staff read a lease: the same groups make the form's fieldsets and
+# the rows of the side-by-side table. ``effective_from`` heads the form and the table's columns.
+TERM_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (_("Term and renewal"), ("term_years", "renewal_terms", "renewal_term_years", "renewal_notice_days")),
+    (
+        _("Occupancy and monitoring"),
+        (
+            "occupancy_months_per_year",
+            "certification_month",
+            "certification_day",
+            "inspection_notice_hours",
+            "inspections_per_year",
+        ),
+    ),
+    (
+        _("Fee and late fees"),
+        (
+            "default_monthly_fee",
+            "due_day",
+            "grace_days",
+            "late_fee_kind",
+            "late_fee_amount",
+            "late_fee_step",
+            "late_fee_percent",
+            "late_fee_repeat_percent",
+            "late_fee_repeat_days",
+            "late_fee_max_assessments",
+            "max_increase_pct",
+            "max_increases_per_year",
+        ),
+    ),
+    (
+        _("Notice day counts"),
+        ("cure_days", "mortgagee_objection_days", "lender_default_cure_days", "mortgage_consent_lead_days"),
+    ),
+    (
+        _("Resale"),
+        (
+            "transfer_mode",
+            "intended_transfer_notice_days",
+            "second_appraisal_delivery_days",
+            "second_appraisal_decision_days",
+            "option_exercise_days",
+            "option_closing_days",
+        ),
+    ),
+)
+TERM_FIELDS: tuple[str, ...] = ("effective_from", *(name for _legend, names in TERM_GROUPS for name in names))
+
+
+class TermsForm(forms.ModelForm):
+    """The terms of a lease template version, in fieldsets; ``leases.services`` validates and saves them."""
+
+    change_reason = reason_field()
+
+    class Meta:
+        model = LeaseTemplateVersion
+        fields = list(TERM_FIELDS)
+        widgets = {"effective_from": _DATE}
+        help_texts = {"effective_from": _("The first day a lease may be signed under these terms.")}
+
+    lead_names: tuple[str, ...] = ("effective_from",)
+
+    def _post_clean(self) -> None:
+        # The service builds the version and runs ``full_clean`` (the late-fee rule included); its errors
+        # come back on these fields. The form never changes a stored version itself.
+        pass
+
+    def lead_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.lead_names]
+
+    def fieldsets(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in TERM_GROUPS]
+
+    def terms(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in TERM_FIELDS}
+
+    def changed_terms(self, current: LeaseTemplateVersion | None) -> dict[str, Any]:
+        """The terms that differ from ``current`` (all of them when there is none)."""
+        terms = self.terms()
+        if current is None:
+            return terms
+        return {name: value for name, value in terms.items() if value != getattr(current, name)}
+
+
+class TemplateCreateForm(TermsForm):
+    """A new lease template and the terms of its version 1 (the domain notes' figures to start from)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("As the trust calls the lease document, e.g. “2011 model lease as adopted 2018”."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    lead_names = ("name", "description", "effective_from")

@@ -43,6 +43,7 @@ from leases.models import (
     LeaseEvent,
     Leaseholder,
     LeaseSubsidy,
+    LeaseTemplate,
     LeaseTemplateVersion,
     MonitoringKind,
     MonitoringRecord,
@@ -78,6 +79,7 @@ __all__ = [
     "occupancy_certify",
     "payment_record",
     "payment_reverse",
+    "template_create",
     "template_version_create",
     "template_version_update",
 ]
@@ -173,6 +175,20 @@ def household_update(
 
 
 @transaction.atomic
+def template_create(*, actor: Any, reason: str, name: str, description: str = "", **terms: Any) -> LeaseTemplate:
+    """A new lease template with its version 1: ``terms`` as given, the domain defaults for the rest.
+
+    Version 1 is in use from today unless ``effective_from`` says otherwise. A name already taken, or terms
+    that cannot work, raise ``ValidationError`` on that field and neither the template nor the version is kept.
+    """
+    reason = _require_reason(reason)
+    template = _save(LeaseTemplate(name=name, description=description or ""), actor=actor, reason=reason)
+    terms.setdefault("effective_from", _today())
+    template_version_create(template=template, actor=actor, reason=reason, **terms)
+    return template
+
+
+@transaction.atomic
 def template_version_create(*, template: Any, actor: Any, reason: str, **terms: Any) -> LeaseTemplateVersion:
     """A new version of a lease template: terms default to those of the latest version, then the domain defaults."""
     reason = _require_reason(reason)
@@ -181,6 +197,7 @@ def template_version_create(*, template: Any, actor: Any, reason: str, **terms: 
         raise ValidationError({unknown[0]: [_("Not a term of a lease template.")]})
     latest = template.versions.order_by("-version").first()
     values = {name: getattr(latest, name) for name in TEMPLATE_VERSION_FIELDS} if latest else {}
+    values["effective_from"] = _today()  # a new version is in use from today unless told otherwise
     values.update(terms)
     version = LeaseTemplateVersion(template=template, version=(latest.version + 1) if latest else 1, **values)
     return _save(version, actor=actor, reason=reason)
@@ -206,8 +223,9 @@ def template_version_update(
             }
         )
     for name, value in terms.items():
-        if name in TEMPLATE_VERSION_FIELDS:
-            setattr(version, name, value)
+        if name not in TEMPLATE_VERSION_FIELDS:
+            raise ValidationError({name: [_("Not a term of a lease template.")]})
+        setattr(version, name, value)
     return _save(version, actor=actor, reason=reason)
 
 

@@ -23,4 +23,13 @@ urlpatterns = [
     path("<int:pk>/monitoring/<int:record_pk>/review/", views.monitoring_review, name="monitoring_review"),
     path("<int:pk>/deadlines/<int:deadline_pk>/extend/", views.deadline_extend, name="deadline_extend"),
     path("<int:pk>/documents/<str:kind>/", views.lease_document, name="lease_document"),
+    path("terms/", views.terms_list, name="terms_list"),
+    path("terms/new/", views.terms_create, name="terms_create"),
+    path("terms/<int:template_pk>/", views.terms_detail, name="terms_detail"),
+    path("terms/<int:template_pk>/versions/new/", views.terms_version_create, name="terms_version_create"),
+    path(
+        "terms/<int:template_pk>/versions/<int:version_pk>/edit/",
+        views.terms_version_edit,
+        name="terms_version_edit",
+    ),
 ]

@@ -16,13 +16,16 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, QuerySet
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dates import MONTHS
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from clt import roles
 from clt.dashboard import Panel
@@ -38,6 +41,8 @@ from leases.forms import (
     LEASE_DETAIL_FIELDS,
     RESTING_STATES,
     STATE_LABELS,
+    TERM_FIELDS,
+    TERM_GROUPS,
     TRACK_LABELS,
     CertificationForm,
     ChargeForm,
@@ -53,6 +58,8 @@ from leases.forms import (
     MonitoringReviewForm,
     PaymentForm,
     PaymentReverseForm,
+    TemplateCreateForm,
+    TermsForm,
     WaiverForm,
     event_data,
     unit_choices,
@@ -68,6 +75,8 @@ from leases.models import (
     Household,
     LeaseEvent,
     Leaseholder,
+    LeaseTemplate,
+    LeaseTemplateVersion,
     MonitoringRecord,
     Payment,
     PermittedMortgage,
@@ -976,6 +985,227 @@ def deadlines_dashboard(request: HttpRequest) -> HttpResponse:
         ]
         sections.append({"key": key, "label": label, "rows": rows})
     return render(request, "leases/deadlines.html", {"sections": sections, "today": today})
+
+
+# --- Staff: lease terms (templates and their versions) -----------------------------------------------------
+
+
+def _versions_with_use() -> QuerySet:
+    # An aggregate drops Meta.ordering: every caller orders explicitly.
+    return LeaseTemplateVersion.objects.annotate(lease_count=Count("leases"))
+
+
+def _staff_template(request: HttpRequest, pk: int) -> LeaseTemplate:
+    return get_object_or_404(LeaseTemplate.objects.visible_to(request.user), pk=pk)
+
+
+def _terms_url(template: LeaseTemplate) -> str:
+    return reverse("leases:terms_detail", args=[template.pk])
+
+
+MONEY_TERMS = {"default_monthly_fee", "late_fee_amount", "late_fee_step"}
+PERCENT_TERMS = {"late_fee_percent", "late_fee_repeat_percent", "max_increase_pct"}
+
+
+def term_text(version: LeaseTemplateVersion, name: str) -> str:
+    """A term as people read it: choices by their label, money with its sign, an empty cap as "no limit"."""
+    value = getattr(version, name)
+    if value is None:
+        return _("no limit")
+    if name in MONEY_TERMS:
+        return f"${value:,.2f}"
+    if name in PERCENT_TERMS:
+        return f"{value.normalize():f}%"
+    if isinstance(value, dt.date):
+        return formats.date_format(value)
+    if name == "certification_month":
+        return str(MONTHS[value])
+    display = getattr(version, f"get_{name}_display", None)
+    return str(display()) if display else str(value)
+
+
+def _label(name: str) -> str:
+    return capfirst(str(LeaseTemplateVersion._meta.get_field(name).verbose_name))
+
+
+@dataclass
+class TermCell:
+    text: str
+    changed: bool = False
+    previous: str = ""
+
+
+@dataclass
+class TermRow:
+    name: str
+    label: str
+    help: str
+    cells: list[TermCell]
+
+    @property
+    def changed(self) -> bool:
+        return any(cell.changed for cell in self.cells)
+
+
+def terms_table(versions: list[LeaseTemplateVersion]) -> list[tuple[str, list[TermRow]]]:
+    """One row per term and one cell per version (oldest first); a cell that differs from the version before
+    it is marked, with that version's value, so a reader sees what each version changed."""
+    groups = []
+    for legend, names in TERM_GROUPS:
+        rows = []
+        for name in names:
+            cells = []
+            for index, version in enumerate(versions):
+                cell = TermCell(term_text(version, name))
+                if index and getattr(version, name) != getattr(versions[index - 1], name):
+                    cell.changed, cell.previous = True, term_text(versions[index - 1], name)
+                cells.append(cell)
+            help_text = str(LeaseTemplateVersion._meta.get_field(name).help_text)
+            rows.append(TermRow(name, _label(name), help_text, cells))
+        groups.append((str(legend), rows))
+    return groups
+
+
+@staff_required
+def terms_list(request: HttpRequest) -> HttpResponse:
+    """Every lease template with its versions: when each came into use and how many leases were signed under it."""
+    templates = (
+        LeaseTemplate.objects.visible_to(request.user)
+        .prefetch_related(Prefetch("versions", queryset=_versions_with_use().order_by("-version")))
+        .order_by("name")
+    )
+    return render(request, "leases/terms_list.html", {"templates": templates})
+
+
+@staff_required
+def terms_detail(request: HttpRequest, template_pk: int) -> HttpResponse:
+    """A template's versions side by side, each change from the version before it marked in words."""
+    template = _staff_template(request, template_pk)
+    versions = list(_versions_with_use().filter(template=template).order_by("version"))
+    # Why each version was made: the reason stamped on its creation.
+    created = LeaseTemplateVersion.history.filter(id__in=[v.pk for v in versions], history_type="+")
+    reasons = dict(created.values_list("id", "history_change_reason"))
+    columns = []
+    groups = terms_table(versions)
+    for index, version in enumerate(versions):
+        changes = sum(1 for _legend, rows in groups for row in rows if row.cells[index].changed)
+        columns.append({"version": version, "reason": reasons.get(version.pk) or "", "changes": changes})
+    history = history_entries(template.history.select_related("history_user").all())
+    return render(
+        request,
+        "leases/terms_detail.html",
+        {"template": template, "columns": columns, "groups": groups, "history": history},
+    )
+
+
+def _terms_context(template: LeaseTemplate, notice: str = "", actions: list[dict[str, str]] | None = None) -> dict:
+    return {"terms_template": template, "notice": notice, "actions": actions or []}
+
+
+@staff_required
+def terms_version_create(request: HttpRequest, template_pk: int) -> HttpResponse:
+    """A new version of a template's terms, prefilled from its latest; the leases signed before keep theirs."""
+    template = _staff_template(request, template_pk)
+    latest = template.versions.order_by("-version").first()
+    initial = model_to_dict(latest, fields=TERM_FIELDS) if latest else {}
+    initial["effective_from"] = _today()
+    form = TermsForm(request.POST or None, initial=initial)
+
+    def save(cleaned: dict[str, Any]) -> LeaseTemplateVersion:
+        # Against the latest version now, in case someone made one since the form was opened.
+        current = template.versions.order_by("-version").first()
+        return services.template_version_create(
+            template=template, actor=request.user, reason=cleaned["change_reason"], **form.changed_terms(current)
+        )
+
+    notice = (
+        _(
+            "Prefilled from version %(version)s. Leases signed under earlier versions keep their terms; "
+            "a lease uses these terms only if it is made with this version."
+        )
+        % {"version": latest.version}
+        if latest
+        else ""
+    )
+    return _form_page(
+        request,
+        form,
+        save,
+        lease=None,
+        title=_("New version of “%(name)s”") % {"name": template.name},
+        success=lambda v: _("Version %(version)s of “%(name)s” saved.") % {"version": v.version, "name": template.name},
+        next_url=_terms_url(template),
+        context=_terms_context(template, notice),
+    )
+
+
+@staff_required
+def terms_version_edit(request: HttpRequest, template_pk: int, version_pk: int) -> HttpResponse:
+    """Correct a version no lease uses yet. A version in use is never edited: the page offers a new version."""
+    template = _staff_template(request, template_pk)
+    version = get_object_or_404(_versions_with_use().filter(template=template), pk=version_pk)
+    title = _("Edit version %(version)s of “%(name)s”") % {"version": version.version, "name": template.name}
+    notice, actions = "", []
+    if version.lease_count:
+        notice = ngettext(
+            "Version %(version)s is in use by %(count)s lease, so its terms cannot change: the lease signed "
+            "under it keeps the terms it was signed with. To change the terms, make a new version.",
+            "Version %(version)s is in use by %(count)s leases, so its terms cannot change: the leases signed "
+            "under it keep the terms they were signed with. To change the terms, make a new version.",
+            version.lease_count,
+        ) % {"version": version.version, "count": version.lease_count}
+        actions = [{"url": reverse("leases:terms_version_create", args=[template.pk]), "label": _("New version")}]
+        if request.method != "POST":
+            return render(
+                request,
+                "leases/form_page.html",
+                {"form": None, "lease": None, "title": title, **_terms_context(template, notice, actions)},
+            )
+    form = TermsForm(request.POST or None, initial=model_to_dict(version, fields=TERM_FIELDS))
+
+    def save(cleaned: dict[str, Any]) -> LeaseTemplateVersion:
+        # A fresh row: the service counts the leases using it now, and nothing here touches the one shown.
+        fresh = LeaseTemplateVersion.objects.get(pk=version.pk)
+        return services.template_version_update(
+            version=fresh, actor=request.user, reason=cleaned["change_reason"], **form.changed_terms(fresh)
+        )
+
+    return _form_page(
+        request,
+        form,
+        save,
+        lease=None,
+        title=title,
+        success=lambda v: _("Version %(version)s of “%(name)s” saved.") % {"version": v.version, "name": template.name},
+        next_url=_terms_url(template),
+        context=_terms_context(template, notice, actions),
+    )
+
+
+@staff_required
+def terms_create(request: HttpRequest) -> HttpResponse:
+    """A new lease template with the terms of its version 1, starting from the domain notes' published figures."""
+    form = TemplateCreateForm(request.POST or None, initial={"effective_from": _today()})
+
+    def save(cleaned: dict[str, Any]) -> LeaseTemplate:
+        return services.template_create(
+            actor=request.user,
+            reason=cleaned["change_reason"],
+            name=cleaned["name"],
+            description=cleaned["description"],
+            **form.terms(),
+        )
+
+    return _form_page(
+        request,
+        form,
+        save,
+        lease=None,
+        title=_("New lease template"),
+        success=lambda t: _("Lease template “%(name)s” saved with its version 1.") % {"name": t.name},
+        next_url=lambda t: _terms_url(t),
+        context={"back_to_terms": True},
+    )
 
 
 # --- The homeowner portal -----------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -52,6 +54,7 @@ __all__ = [
     "LeaseEventCreateSerializer",
     "LeaseEventSerializer",
     "LeaseTemplateSerializer",
+    "LeaseTemplateTermsSerializer",
     "LeaseTemplateVersionSerializer",
     "LedgerQuerySerializer",
     "LedgerSerializer",
@@ -179,13 +182,51 @@ class TemplateVersionBriefSerializer(serializers.ModelSerializer):
         return bool(getattr(obj, "lease_count", 0))
 
 
-class LeaseTemplateSerializer(serializers.ModelSerializer):
+class LeaseTemplateTermsSerializer(serializers.ModelSerializer):
+    """The terms of a new template's version 1; each one left out takes the domain notes' published figure."""
+
+    class Meta:
+        model = LeaseTemplateVersion
+        fields = list(services.TEMPLATE_VERSION_FIELDS)
+        extra_kwargs = {"effective_from": {"required": False, "help_text": "Defaults to today."}}
+        validators: list = []
+
+
+class LeaseTemplateSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    """A lease template with its versions; made with its version 1 (``terms``), then never edited here."""
+
     versions = TemplateVersionBriefSerializer(many=True, read_only=True)
+    terms = LeaseTemplateTermsSerializer(
+        write_only=True,
+        required=False,
+        help_text="The terms of version 1 (made with the template); a term left out takes the default.",
+    )
+    change_reason = change_reason_field()
 
     class Meta:
         model = LeaseTemplate
-        fields = ["id", "name", "description", "versions", "created", "last_updated"]
-        read_only_fields = fields
+        fields = ["id", "name", "description", "versions", "terms", "created", "last_updated", "change_reason"]
+        read_only_fields = ["created", "last_updated"]
+        # The service checks that the name is free (``full_clean``): one message for pages and the API.
+        extra_kwargs = {"name": {"validators": []}}
+
+    def create(self, validated_data: dict[str, Any]) -> LeaseTemplate:
+        actor, reason = self._actor_and_reason("Created through the API")
+        values = self._without_reason(validated_data)
+        terms = dict(values.pop("terms", None) or {})
+        try:
+            return services.template_create(actor=actor, reason=reason, **values, **terms)
+        except DjangoValidationError as error:
+            # A term's error is reported where the term was sent: under ``terms``.
+            if not hasattr(error, "error_dict"):
+                raise
+            detail: dict[str, Any] = {}
+            for field, messages in error.message_dict.items():
+                if field in services.TEMPLATE_VERSION_FIELDS:
+                    detail.setdefault("terms", {})[field] = messages
+                else:
+                    detail["non_field_errors" if field == NON_FIELD_ERRORS else field] = messages
+            raise serializers.ValidationError(detail) from None
 
 
 class LeaseTemplateVersionSerializer(ReasonedWriteMixin, serializers.ModelSerializer):

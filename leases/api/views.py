@@ -156,9 +156,20 @@ class HouseholdViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnly
     ordering_fields = ["name", "size", "ami_year", "created"]
 
 
-class LeaseTemplateViewSet(HistoryMixin, RestrictedReadOnlyViewSet):
+@extend_schema_view(
+    create=extend_schema(
+        summary="Make a lease template with its version 1",
+        description=(
+            "`terms` holds the terms of version 1; each one left out takes the domain notes' published figure "
+            "and `effective_from` defaults to today. A name already taken answers 400 on `name`; terms that "
+            "cannot work (a flat late fee of 0.00) answer 400 under `terms`, and nothing is saved."
+        ),
+    )
+)
+class LeaseTemplateViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
     """The trust's lease documents with their versions (staff only: internal drafting records).
 
+    Staff make a template with its version 1 here; later versions through ``lease-template-versions``.
     A homeowner reads the terms of their own lease on the lease itself (``template_version``).
     """
 
@@ -172,6 +183,10 @@ class LeaseTemplateViewSet(HistoryMixin, RestrictedReadOnlyViewSet):
     permission_classes = [IsCltStaff]
     filterset_fields = ["name"]
     ordering_fields = ["name", "created"]
+
+    def perform_create(self, serializer: s.LeaseTemplateSerializer) -> None:
+        template = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=template.pk)
 
 
 class LeaseTemplateVersionViewSet(HistoryMixin, RestrictedModelViewSet):

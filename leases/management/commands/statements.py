@@ -93,9 +93,25 @@ def _init_worker() -> None:
         import django
 
         django.setup()
+    from django.db import connections
+
     from clt import pdf
 
+    # A forked worker must never use (or close) a database connection it inherited: the socket
+    # belongs to the parent, and two processes on one socket read each other's results. Forget it
+    # (kept referenced so it is not closed on collection) and let Django open this worker's own.
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            _INHERITED.append(connection.connection)
+            connection.connection = None
+        connection.in_atomic_block = False
+        connection.closed_in_transaction = False
+        connection.needs_rollback = False
+        connection.savepoint_ids = []
     pdf.reset_caches()
+
+
+_INHERITED: list[object] = []
 
 
 def _render_batch(job: tuple[list[int], str, str, str, str]) -> list[tuple[int, str, str]]:
