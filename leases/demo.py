@@ -1105,7 +1105,41 @@ class Demo:
         )
 
 
+def load_index_series(context: Any) -> None:
+    """The real CPI-U and HUD income-limit series shipped in leases/data/ (re-running changes nothing)."""
+    from pathlib import Path
+
+    from leases import indexes, services
+    from leases.models import IndexKind, IndexSeries
+
+    data = Path(__file__).resolve().parent / "data"
+    reason = "demo data: published series"
+    rows = indexes.read_periods((data / "cpi_u.csv").read_text(encoding="utf-8"))
+    source = "BLS CPI-U, series CUUR0000SA0 (leases/data/cpi_u.md)"
+    for code, name, part in (
+        ("cpi-u", "CPI-U, U.S. city average, all items (1982-84=100)", [r for r in rows if len(r.period) == 7]),
+        ("cpi-u-annual", "CPI-U, U.S. city average (annual averages)", [r for r in rows if len(r.period) == 4]),
+    ):
+        series, _ = IndexSeries.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": IndexKind.CPI, "source": source}
+        )
+        services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
+    source = "HUD Section 8 Income Limits FY2015-FY2025 (leases/data/hud_ami.md)"
+    for area in indexes.read_hud((data / "hud_ami.csv").read_text(encoding="utf-8")):
+        for prefix, label, kind, part in (
+            ("hud-mfi", "HUD median family income", IndexKind.MEDIAN_INCOME, area.median),
+            ("hud-li80", "HUD 80% income limits", IndexKind.INCOME_LIMIT, area.limits),
+        ):
+            series, _ = IndexSeries.objects.get_or_create(
+                code=f"{prefix}-{indexes.slug(area.area)}",
+                defaults={"name": f"{label}, {area.area}", "kind": kind, "area": area.area, "source": source},
+            )
+            services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
+    context.stdout.write(f"Index series: {IndexSeries.objects.count()}")
+
+
 def load_demo(context: Any) -> None:
+    load_index_series(context)
     if LeaseTemplate.objects.filter(name=CHT_NAME).exists():
         context.stdout.write(f"Leases: {GroundLease.objects.count()} (already loaded)")
         return

@@ -30,6 +30,8 @@ from leases.models import (
     MonitoringRecord,
     MonitoringStatus,
     PaymentMethod,
+    PolicyStatus,
+    ResalePolicyVersion,
 )
 
 __all__ = [
@@ -600,6 +602,7 @@ TERM_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (
         _("Resale"),
         (
+            "resale_policy_version",
             "transfer_mode",
             "intended_transfer_notice_days",
             "second_appraisal_delivery_days",
@@ -624,6 +627,12 @@ class TermsForm(forms.ModelForm):
         help_texts = {"effective_from": _("The first day a lease may be signed under these terms.")}
 
     lead_names: tuple[str, ...] = ("effective_from",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Leases follow an approved formula: a draft may still change under them.
+        field = self.fields["resale_policy_version"]
+        field.queryset = ResalePolicyVersion.objects.filter(status=PolicyStatus.APPROVED).select_related("policy")
 
     def _post_clean(self) -> None:
         # The service builds the version and runs ``full_clean`` (the late-fee rule included); its errors

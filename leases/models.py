@@ -35,6 +35,9 @@ __all__ = [
     "GroundLease",
     "Household",
     "HouseholdMember",
+    "IndexKind",
+    "IndexSeries",
+    "IndexValue",
     "LateFeeKind",
     "LeaseEvent",
     "LeaseSubsidy",
@@ -46,6 +49,9 @@ __all__ = [
     "MonitoringStatus",
     "Payment",
     "PermittedMortgage",
+    "PolicyStatus",
+    "ResalePolicy",
+    "ResalePolicyVersion",
 ]
 
 ZERO = Decimal("0")
@@ -326,6 +332,15 @@ class LeaseTemplateVersion(LateFeeRuleFields, TimeStampedModel):
         _("on resale"), max_length=12, choices=TransferMode.choices, default=TransferMode.NEW_LEASE
     )
     default_monthly_fee = money_field(_("default monthly lease fee"), default=Decimal("40.00"))
+    resale_policy_version = models.ForeignKey(
+        "ResalePolicyVersion",
+        verbose_name=_("resale formula"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="template_versions",
+        help_text=_("The approved resale policy version leases signed under these terms follow."),
+    )
 
     history = HistoricalRecords()
     objects = RestrictedManager()
@@ -843,3 +858,133 @@ class MonitoringRecord(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status not in MONITORING_DONE
+
+
+# --- Resale: index series and policies ---------------------------------------------------------
+
+
+class IndexKind(models.TextChoices):
+    CPI = "cpi", _("Consumer price index")
+    MEDIAN_INCOME = "median_income", _("Area median family income")
+    INCOME_LIMIT = "income_limit", _("Income limit by household size")
+    OTHER = "other", _("Other")
+
+
+class IndexSeries(TimeStampedModel):
+    """A published series a resale formula reads: CPI-U, HUD median family income, HUD income limits."""
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=IndexKind.choices)
+    area = models.CharField(_("area"), max_length=200, blank=True)
+    source = models.TextField(_("source"), blank=True, help_text=_("Who publishes it, and where it was copied from."))
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("index series")
+        verbose_name_plural = _("index series")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndexValue(models.Model):
+    """One published value: for ``period`` (a month or a year), in effect from ``effective_from``.
+
+    Income limits are published per household size (1-8); other series leave it empty.
+    """
+
+    series = models.ForeignKey(IndexSeries, on_delete=models.CASCADE, related_name="values")
+    period = models.CharField(_("period"), max_length=7, help_text=_("YYYY or YYYY-MM, as published."))
+    effective_from = models.DateField(_("in effect from"))
+    household_size = models.PositiveSmallIntegerField(
+        _("household size"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)]
+    )
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["series_id", "household_size", "effective_from"]
+        verbose_name = _("index value")
+        constraints = [
+            # Two constraints, not nulls_distinct=False: that one only PostgreSQL 15+ enforces.
+            models.UniqueConstraint(
+                fields=["series", "period"],
+                condition=Q(household_size__isnull=True),
+                name="leases_indexvalue_unique",
+                violation_error_message=_("This series already has a value for this period."),
+            ),
+            models.UniqueConstraint(
+                fields=["series", "period", "household_size"],
+                condition=Q(household_size__isnull=False),
+                name="leases_indexvalue_unique_by_size",
+                violation_error_message=_("This series already has a value for this period and household size."),
+            ),
+        ]
+        indexes = [models.Index(fields=["series", "household_size", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.series.code} {self.period}: {self.value}"
+
+
+class PolicyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    RETIRED = "retired", _("Retired")
+
+
+class ResalePolicy(TimeStampedModel):
+    """A trust's resale formula (a "program" in funder reports); its parameters live in versions."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("resale policy")
+        verbose_name_plural = _("resale policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResalePolicyVersion(TimeStampedModel):
+    """The parameters of a resale formula (``leases/resale_codec.py``'s JSON of a ``resale.ResalePolicy``).
+
+    A draft may be corrected; an approved version never changes (a new version is made). Approval
+    may cite a member resolution: ``approval_reference`` now, a link when governance arrives.
+    """
+
+    policy = models.ForeignKey(ResalePolicy, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveSmallIntegerField(_("version"))
+    parameters = models.JSONField(_("parameters"))
+    status = models.CharField(_("status"), max_length=12, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT)
+    effective_from = models.DateField(_("in use from"), null=True, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval_reference = models.CharField(
+        _("approved by"), max_length=200, blank=True, help_text=_("The board or member resolution, with its date.")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["policy_id", "-version"]
+        verbose_name = _("resale policy version")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "version"], name="leases_policyversion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} v{self.version}"

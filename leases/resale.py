@@ -98,6 +98,7 @@ __all__ = [
     "Timing",
     "add_months",
     "affordable_price",
+    "check_policy",
     "completed_months",
     "compute_resale",
     "household_size",
@@ -923,6 +924,15 @@ def _check_policy(policy: object) -> ResalePolicy:
             "rounding.mode", "increment_then_multiply needs a fixed-rate simple or administered-rate formula"
         )
     return policy
+
+
+def check_policy(policy: ResalePolicy) -> ResalePolicy:
+    """``policy`` if every parameter is in range, else ``ResaleInputError`` naming the first that is not.
+
+    ``compute_resale`` checks the same; this lets a policy be checked before it is stored.
+    """
+    with localcontext(_CONTEXT):
+        return _check_policy(policy)
 
 
 def _check_appraisal(appraisal: Appraisal | None, name: str, purchase_date: dt.date) -> None:

@@ -40,6 +40,8 @@ from leases.models import (
     GroundLease,
     Household,
     HouseholdMember,
+    IndexSeries,
+    IndexValue,
     LeaseEvent,
     Leaseholder,
     LeaseSubsidy,
@@ -50,6 +52,9 @@ from leases.models import (
     MonitoringStatus,
     Payment,
     PermittedMortgage,
+    PolicyStatus,
+    ResalePolicy,
+    ResalePolicyVersion,
     TransferMode,
 )
 from properties.models import Unit
@@ -67,6 +72,8 @@ __all__ = [
     "fee_suspend",
     "household_create",
     "household_update",
+    "index_value_in_effect",
+    "index_values_import",
     "lease_create",
     "lease_event_record",
     "lease_update",
@@ -79,6 +86,10 @@ __all__ = [
     "occupancy_certify",
     "payment_record",
     "payment_reverse",
+    "resale_policy_create",
+    "resale_policy_version_approve",
+    "resale_policy_version_create",
+    "resale_policy_version_update",
     "template_create",
     "template_version_create",
     "template_version_update",
@@ -1330,3 +1341,160 @@ def bill_month(
         late_fees_created=len(new_late),
         total_billed=sum((c.amount for c in new_fees + new_late), ZERO),
     )
+
+
+# --- Resale: index series and policies -------------------------------------------------------------
+
+
+def index_value_in_effect(series: IndexSeries | str, on: dt.date, *, household_size: int | None = None) -> Any:
+    """The value of ``series`` in effect on ``on`` (a ``resale.IndexValue``), or a ValidationError naming it.
+
+    Effective dates, not periods, decide: a HUD release applies from its effective date, and a month
+    missing from CPI-U (October 2025) is an error rather than a stale value passed off as current.
+    """
+    from leases import resale
+
+    if isinstance(series, str):
+        try:
+            series = IndexSeries.objects.get(code=series)
+        except IndexSeries.DoesNotExist:
+            raise ValidationError({"series": [_("No index series “%(code)s”.") % {"code": series}]}) from None
+    values = series.values.filter(household_size=household_size)
+    rows = list(values.values_list("effective_from", "value"))
+    # A value is in effect until the next period's: at most a month for a monthly series, a year
+    # (and a day, for leap years) otherwise. Older than that is a gap, not a value.
+    monthly = values.filter(period__contains="-").exists()
+    max_age = dt.timedelta(days=31 if monthly else 366)
+    try:
+        found = resale.value_in_effect(rows, on, name=series.code, max_age=max_age)
+    except resale.ResaleInputError as error:
+        raise ValidationError({"series": [f"{series.code}: {error.reason}"]}) from None
+    return found
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    period: str
+    value: Decimal
+    household_size: int | None = None
+    effective_from: dt.date | None = None
+
+
+def _period_start(period: str) -> dt.date:
+    if len(period) == 4 and period.isdigit():
+        return dt.date(int(period), 1, 1)
+    return dt.date.fromisoformat(period + "-01")
+
+
+@transaction.atomic
+def index_values_import(
+    *, series: IndexSeries, rows: Sequence[IndexRow], actor: Any, reason: str
+) -> tuple[int, int, int]:
+    """Add or correct a series' values, all or nothing; returns (created, updated, unchanged).
+
+    Each row's period is ``YYYY`` or ``YYYY-MM``; it is in effect from the period's first day unless
+    the row says otherwise (HUD income limits apply from their release's effective date).
+    """
+    reason = _require_reason(reason)
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            _period_start(row.period)
+        except ValueError:
+            problems.append(_("row %(n)s: period “%(p)s” is not YYYY or YYYY-MM") % {"n": number, "p": row.period})
+        if not isinstance(row.value, Decimal) or not row.value.is_finite() or row.value <= 0:
+            problems.append(_("row %(n)s: the value must be a positive number") % {"n": number})
+    keys = [(row.period, row.household_size) for row in rows]
+    if len(set(keys)) != len(keys):
+        problems.append(_("the file repeats a period (and household size)"))
+    if problems:
+        raise ValidationError({"rows": problems})
+    existing = {(v.period, v.household_size): v for v in series.values.all()}
+    created = updated = unchanged = 0
+    for row in rows:
+        effective = row.effective_from or _period_start(row.period)
+        current = existing.get((row.period, row.household_size))
+        if current is None:
+            value = IndexValue(
+                series=series, period=row.period, household_size=row.household_size, value=row.value,
+                effective_from=effective,
+            )  # fmt: skip
+            _save(value, actor=actor, reason=reason)
+            created += 1
+        elif (current.value, current.effective_from) != (row.value, effective):
+            current.value, current.effective_from = row.value, effective
+            _save(current, actor=actor, reason=reason)
+            updated += 1
+        else:
+            unchanged += 1
+    return created, updated, unchanged
+
+
+def _check_policy_parameters(parameters: Any) -> dict[str, Any]:
+    from leases import resale, resale_codec
+
+    try:
+        policy = resale.check_policy(resale_codec.policy_from_dict(parameters))
+    except resale.ResaleInputError as error:
+        raise ValidationError({f"parameters.{error.field}": [error.reason]}) from None
+    return resale_codec.policy_to_dict(policy)
+
+
+@transaction.atomic
+def resale_policy_create(
+    *, actor: Any, reason: str, name: str, parameters: dict[str, Any], description: str = ""
+) -> ResalePolicyVersion:
+    """A resale policy with its first version, a draft until approved."""
+    reason = _require_reason(reason)
+    policy = _save(ResalePolicy(name=name, description=description), actor=actor, reason=reason)
+    return resale_policy_version_create(policy=policy, parameters=parameters, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def resale_policy_version_create(
+    *, policy: ResalePolicy, parameters: dict[str, Any], actor: Any, reason: str
+) -> ResalePolicyVersion:
+    """A new draft version of a policy, with parameters checked by the engine."""
+    reason = _require_reason(reason)
+    latest = policy.versions.order_by("-version").first()
+    version = ResalePolicyVersion(
+        policy=policy, version=(latest.version + 1) if latest else 1, parameters=_check_policy_parameters(parameters)
+    )
+    return _save(version, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def resale_policy_version_update(
+    *, version: ResalePolicyVersion, parameters: dict[str, Any], actor: Any, reason: str
+) -> ResalePolicyVersion:
+    """Correct a draft. An approved version never changes: make a new version instead."""
+    reason = _require_reason(reason)
+    version = ResalePolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != PolicyStatus.DRAFT:
+        raise ValidationError(
+            {"status": [_("Version %(v)s is %(status)s and cannot change; create a new version.")
+                        % {"v": version.version, "status": version.get_status_display().lower()}]}
+        )  # fmt: skip
+    version.parameters = _check_policy_parameters(parameters)
+    return _save(version, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def resale_policy_version_approve(
+    *, version: ResalePolicyVersion, approved_on: dt.date, effective_from: dt.date, approval_reference: str,
+    actor: Any, reason: str,
+) -> ResalePolicyVersion:  # fmt: skip
+    """Approve a draft (citing the resolution); from then on it is immutable."""
+    reason = _require_reason(reason)
+    version = ResalePolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != PolicyStatus.DRAFT:
+        raise ValidationError({"status": [_("Only a draft can be approved.")]})
+    if not approval_reference.strip():
+        raise ValidationError({"approval_reference": [_("Cite the resolution or decision that approved it.")]})
+    _not_in_future(approved_on, "approved_on")
+    version.status = PolicyStatus.APPROVED
+    version.approved_on = approved_on
+    version.effective_from = effective_from
+    version.approval_reference = approval_reference.strip()
+    version.approved_by = _actor_or_none(actor)
+    return _save(version, actor=actor, reason=reason)

@@ -20,6 +20,7 @@ PURE_MODULES = ["properties/geometry.py"] + [
         "leases/resale.py",
         "leases/fees.py",
         "leases/lifecycle.py",
+        "leases/resale_codec.py",
         "governance/counting.py",
         "governance/blt.py",
     )

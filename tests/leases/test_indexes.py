@@ -1,0 +1,100 @@
+"""Published index series: import (all or nothing), the value in effect on a date, gaps as errors."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from leases import services
+from leases.models import IndexSeries, IndexValue
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).resolve().parents[2] / "leases" / "data"
+D = dt.date
+BURLINGTON = "burlington-south-burlington-vt-msa"
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("import_index", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def cpi():
+    run(str(DATA / "cpi_u.csv"))
+
+
+@pytest.fixture
+def hud():
+    run(str(DATA / "hud_ami.csv"), "--hud")
+
+
+def test_cpi_file_becomes_a_monthly_and_an_annual_series(cpi):
+    assert IndexValue.objects.filter(series__code="cpi-u").count() == 436  # 1990-01 … 2026-05, less 2025-10
+    assert IndexValue.objects.filter(series__code="cpi-u-annual").count() == 35  # 1990 … 2024
+    # Re-importing the same file changes nothing.
+    assert "cpi-u: 0 new, 0 updated, 436 unchanged" in run(str(DATA / "cpi_u.csv"))
+
+
+def test_cpi_values_in_effect_match_the_bls_releases(cpi):
+    found = services.index_value_in_effect("cpi-u", D(2025, 9, 30))
+    assert (found.value, found.effective_from) == (Decimal("324.8"), D(2025, 9, 1))
+    assert services.index_value_in_effect("cpi-u", D(2025, 8, 1)).value == Decimal("323.976")
+    assert services.index_value_in_effect("cpi-u-annual", D(2024, 12, 31)).value == Decimal("313.689")
+
+
+def test_a_gap_in_the_series_is_an_error_not_a_stale_value(cpi):
+    # BLS published no October 2025 CPI-U (the lapse in appropriations).
+    with pytest.raises(ValidationError) as error:
+        services.index_value_in_effect("cpi-u", D(2025, 10, 20))
+    assert "the latest, from 2025-09-01, is more than 31 days old" in error.value.message_dict["series"][0]
+    with pytest.raises(ValidationError, match="its first value is from 1990-01-01"):
+        services.index_value_in_effect("cpi-u", D(1989, 12, 31))
+    with pytest.raises(ValidationError, match="No index series"):
+        services.index_value_in_effect("cpi-w", D(2020, 1, 1))
+
+
+def test_hud_limits_by_area_year_and_household_size(hud):
+    assert IndexSeries.objects.filter(code__startswith="hud-").count() == 8  # 4 areas, 2 series each
+    # FY2024 applies from 1 April 2024: before that, FY2023's figures.
+    assert services.index_value_in_effect(f"hud-mfi-{BURLINGTON}", D(2024, 3, 31)).value == Decimal("115700")
+    assert services.index_value_in_effect(f"hud-mfi-{BURLINGTON}", D(2024, 4, 1)).value == Decimal("118900")
+    limit = services.index_value_in_effect(f"hud-li80-{BURLINGTON}", D(2024, 6, 1), household_size=3)
+    assert (limit.value, limit.effective_from) == (Decimal("85600"), D(2024, 4, 1))
+    with pytest.raises(ValidationError, match="is empty"):
+        services.index_value_in_effect(f"hud-li80-{BURLINGTON}", D(2024, 6, 1))  # the limits need a size
+
+
+def test_a_bad_file_imports_nothing_and_names_every_bad_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("period,value\n2024-01,300.1\n2024-13,301\n2024-03,abc\n2024-04,-5\n", encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        run(str(path), "--series", "test-index")
+    message = str(error.value)
+    assert "line 3: period “2024-13” is not YYYY or YYYY-MM" in message
+    assert "line 4: “abc” is not a number" in message
+    assert "line 5: the value must be a positive number" in message
+    assert not IndexValue.objects.exists() and not IndexSeries.objects.exists()
+
+
+def test_a_correction_updates_the_value_with_history(cpi, tmp_path):
+    path = tmp_path / "fix.csv"
+    path.write_text("period,value\n2025-09,324.9\n", encoding="utf-8")
+    assert "cpi-u: 0 new, 1 updated, 0 unchanged" in run(str(path), "--reason", "BLS revision")
+    value = IndexValue.objects.get(series__code="cpi-u", period="2025-09")
+    assert value.value == Decimal("324.9")
+    assert value.history.first().history_change_reason == "BLS revision"
+
+
+def test_hud_effective_dates_may_be_given(tmp_path):
+    header = "area,year,median_family_income," + ",".join(f"li80_hh{n}" for n in range(1, 9)) + ",effective_from"
+    path = tmp_path / "hud.csv"
+    path.write_text(header + "\nTown,2023,100000,1,2,3,4,5,6,7,8,2023-05-15\n", encoding="utf-8")
+    run(str(path), "--hud")
+    assert IndexValue.objects.get(series__code="hud-mfi-town").effective_from == D(2023, 5, 15)
