@@ -8,16 +8,20 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from leases.models import (
+    CapitalImprovement,
     Charge,
     Deadline,
     GroundLease,
     Household,
     HouseholdMember,
+    IndexSeries,
     LeaseEvent,
     LeaseTemplate,
     LeaseTemplateVersion,
     MonitoringRecord,
     Payment,
+    ResaleCalculation,
+    ResalePolicyVersion,
 )
 
 
@@ -98,3 +102,26 @@ class PaymentAdmin(ReadOnlyAdmin):
 class MonitoringRecordAdmin(ReadOnlyAdmin):
     list_display = ["lease", "kind", "year", "due", "status"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(IndexSeries)
+class IndexSeriesAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "kind", "area"]
+    list_filter = ["kind"]
+
+
+@admin.register(ResalePolicyVersion)
+class ResalePolicyVersionAdmin(ReadOnlyAdmin):
+    list_display = ["policy", "version", "status", "effective_from", "approved_on", "approval_reference"]
+    list_filter = ["status"]
+
+
+@admin.register(CapitalImprovement)
+class CapitalImprovementAdmin(ReadOnlyAdmin):
+    list_display = ["lease", "description", "status", "maintenance", "cost", "completed_on"]
+    list_filter = ["status", "maintenance", "method"]
+
+
+@admin.register(ResaleCalculation)
+class ResaleCalculationAdmin(ReadOnlyFactsAdmin):
+    list_display = ["lease", "determination_date", "policy_version", "formula_price", "price", "actor"]

@@ -24,9 +24,11 @@ from leases.choices import DEADLINE_LABELS, EVENT_LABELS, STATE_LABELS, TRACK_LA
 from properties.models import Parcel, Unit
 
 __all__ = [
+    "CapitalImprovement",
     "Charge",
     "ChargeKind",
     "ChargeWaiver",
+    "CreditMethod",
     "Deadline",
     "DeadlineStatus",
     "FeeRate",
@@ -35,6 +37,7 @@ __all__ = [
     "GroundLease",
     "Household",
     "HouseholdMember",
+    "ImprovementStatus",
     "IndexKind",
     "IndexSeries",
     "IndexValue",
@@ -50,6 +53,7 @@ __all__ = [
     "Payment",
     "PermittedMortgage",
     "PolicyStatus",
+    "ResaleCalculation",
     "ResalePolicy",
     "ResalePolicyVersion",
 ]
@@ -988,3 +992,112 @@ class ResalePolicyVersion(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.policy} v{self.version}"
+
+
+class ImprovementStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    DENIED = "denied", _("Denied")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CreditMethod(models.TextChoices):
+    """How an improvement is valued for the resale credit (``resale.CreditMethod``'s values)."""
+
+    APPRAISED_VALUE = "appraised_value", _("Value isolated by an appraiser")
+    DEPRECIATED_COST = "depreciated_cost", _("Cost depreciated over a useful life")
+    PERCENT_OF_COST = "percent_of_cost", _("A percent of the cost")
+    FIXED_VALUE = "fixed_value", _("A fixed value from the trust's list")
+
+
+class CapitalImprovement(TimeStampedModel):
+    """An improvement the owner asks to make: approved before the work, credited at resale once completed.
+
+    Ordinary maintenance is recorded too (so the file is complete) but never earns a credit.
+    """
+
+    lease = models.ForeignKey(GroundLease, on_delete=models.PROTECT, related_name="improvements")
+    description = models.CharField(_("description"), max_length=300)
+    maintenance = models.BooleanField(
+        _("ordinary maintenance"), default=False, help_text=_("Repairs and upkeep earn no resale credit.")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImprovementStatus.choices, default=ImprovementStatus.REQUESTED
+    )
+    requested_on = models.DateField(_("requested on"))
+    estimated_cost = money_field(_("estimated cost"), null=True, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approval_reference = models.CharField(_("approval reference"), max_length=200, blank=True)
+    started_on = models.DateField(_("work started on"), null=True, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    cost = money_field(_("final cost"), null=True, blank=True)
+    documents = models.TextField(
+        _("documents"), blank=True, help_text=_("Receipts, permits and photos on file (one per line).")
+    )
+    method = models.CharField(
+        _("credit method"), max_length=20, choices=CreditMethod.choices, default=CreditMethod.PERCENT_OF_COST
+    )
+    credit_pct = models.DecimalField(
+        _("share credited (%)"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("100"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    appraised_value = money_field(_("appraiser-isolated value"), null=True, blank=True)
+    useful_life_years = models.PositiveSmallIntegerField(_("useful life (years)"), null=True, blank=True)
+    fixed_value = money_field(_("value from the trust's list"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("lease__"))
+
+    class Meta:
+        ordering = ["lease_id", "requested_on", "pk"]
+        verbose_name = _("capital improvement")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ResaleCalculation(models.Model):
+    """A formula price determined for a lease on a date: every input used and every output, frozen.
+
+    Never edited: a new determination is a new calculation. ``recompute`` must give the same result.
+    """
+
+    lease = models.ForeignKey(GroundLease, on_delete=models.PROTECT, related_name="resale_calculations")
+    determination_date = models.DateField(_("determination date"))
+    policy_version = models.ForeignKey(
+        ResalePolicyVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="calculations"
+    )
+    policy = models.JSONField(_("policy parameters used"))
+    inputs = models.JSONField(_("inputs used"))
+    result = models.JSONField(_("result"))
+    formula_price = money_field(_("formula price"), validators=[])
+    price = money_field(_("resale price"), validators=[], help_text=_("After caps, floor and rounding."))
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("lease__"))
+
+    class Meta:
+        ordering = ["lease_id", "-determination_date", "-pk"]
+        verbose_name = _("resale calculation")
+
+    def __str__(self) -> str:
+        return f"{self.lease_id} {self.determination_date}: {self.price}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError(_("A resale calculation is never changed; make a new one."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("A resale calculation is kept as it was made."))

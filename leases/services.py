@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,9 +29,11 @@ from leases.choices import EVENT_LABELS, STATE_LABELS, TRACK_LABELS
 from leases.lifecycle import DeadlineKind, EventKind, LeaseStatus, Track
 from leases.models import (
     MONITORING_DONE,
+    CapitalImprovement,
     Charge,
     ChargeKind,
     ChargeWaiver,
+    CreditMethod,
     Deadline,
     DeadlineStatus,
     FeeRate,
@@ -40,6 +42,7 @@ from leases.models import (
     GroundLease,
     Household,
     HouseholdMember,
+    ImprovementStatus,
     IndexSeries,
     IndexValue,
     LeaseEvent,
@@ -53,6 +56,7 @@ from leases.models import (
     Payment,
     PermittedMortgage,
     PolicyStatus,
+    ResaleCalculation,
     ResalePolicy,
     ResalePolicyVersion,
     TransferMode,
@@ -72,6 +76,11 @@ __all__ = [
     "fee_suspend",
     "household_create",
     "household_update",
+    "improvement_approve",
+    "improvement_complete",
+    "improvement_credit_items",
+    "improvement_deny",
+    "improvement_request",
     "index_value_in_effect",
     "index_values_import",
     "lease_create",
@@ -86,6 +95,8 @@ __all__ = [
     "occupancy_certify",
     "payment_record",
     "payment_reverse",
+    "resale_calculation_recompute",
+    "resale_calculation_save",
     "resale_policy_create",
     "resale_policy_version_approve",
     "resale_policy_version_create",
@@ -1498,3 +1509,188 @@ def resale_policy_version_approve(
     version.approval_reference = approval_reference.strip()
     version.approved_by = _actor_or_none(actor)
     return _save(version, actor=actor, reason=reason)
+
+
+# --- Resale: capital improvements and saved calculations ----------------------------------------------
+
+
+@transaction.atomic
+def improvement_request(
+    *,
+    lease: GroundLease,
+    description: str,
+    requested_on: dt.date,
+    actor: Any,
+    reason: str,
+    estimated_cost: Decimal | None = None,
+    maintenance: bool = False,
+) -> CapitalImprovement:
+    """The owner asks to improve the home (or records maintenance, which earns no credit)."""
+    reason = _require_reason(reason)
+    _not_in_future(requested_on, "requested_on")
+    item = CapitalImprovement(
+        lease=lease, description=description, requested_on=requested_on, estimated_cost=estimated_cost,
+        maintenance=maintenance,
+    )  # fmt: skip
+    return _save(item, actor=actor, reason=reason)
+
+
+CREDIT_TERMS = ("method", "credit_pct", "useful_life_years", "fixed_value")
+
+
+@transaction.atomic
+def improvement_approve(
+    *,
+    improvement: CapitalImprovement,
+    approved_on: dt.date,
+    approval_reference: str,
+    actor: Any,
+    reason: str,
+    **credit_terms: Any,
+) -> CapitalImprovement:
+    """Approve a requested improvement before the work, with how it will be valued for the credit."""
+    reason = _require_reason(reason)
+    item = CapitalImprovement.objects.select_for_update().get(pk=improvement.pk)
+    if item.status != ImprovementStatus.REQUESTED:
+        raise ValidationError({"status": [_("Only a requested improvement can be approved.")]})
+    if approved_on < item.requested_on:
+        raise ValidationError({"approved_on": [_("An approval cannot come before the request.")]})
+    if item.started_on and item.started_on < approved_on:
+        raise ValidationError({"approved_on": [_("The work started before the approval.")]})
+    if not approval_reference.strip():
+        raise ValidationError({"approval_reference": [_("Cite the approval (letter, decision or reference).")]})
+    _not_in_future(approved_on, "approved_on")
+    for name, value in credit_terms.items():
+        if name not in CREDIT_TERMS:
+            raise ValidationError({name: [_("Not a credit term.")]})
+        setattr(item, name, value)
+    item.status = ImprovementStatus.APPROVED
+    item.approved_on = approved_on
+    item.approval_reference = approval_reference.strip()
+    if item.method == CreditMethod.DEPRECIATED_COST and not item.useful_life_years:
+        raise ValidationError({"useful_life_years": [_("Depreciated cost needs a useful life.")]})
+    if item.method == CreditMethod.FIXED_VALUE and item.fixed_value is None:
+        raise ValidationError({"fixed_value": [_("Give the value from the trust's list.")]})
+    return _save(item, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def improvement_deny(*, improvement: CapitalImprovement, actor: Any, reason: str) -> CapitalImprovement:
+    reason = _require_reason(reason)
+    item = CapitalImprovement.objects.select_for_update().get(pk=improvement.pk)
+    if item.status != ImprovementStatus.REQUESTED:
+        raise ValidationError({"status": [_("Only a requested improvement can be denied.")]})
+    item.status = ImprovementStatus.DENIED
+    return _save(item, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def improvement_complete(
+    *,
+    improvement: CapitalImprovement,
+    completed_on: dt.date,
+    cost: Decimal,
+    actor: Any,
+    reason: str,
+    started_on: dt.date | None = None,
+    documents: str = "",
+    appraised_value: Decimal | None = None,
+) -> CapitalImprovement:
+    """The work is done: its final cost and documents. Only approved work (or maintenance) is completed."""
+    reason = _require_reason(reason)
+    item = CapitalImprovement.objects.select_for_update().get(pk=improvement.pk)
+    allowed = (ImprovementStatus.APPROVED,) + ((ImprovementStatus.REQUESTED,) if item.maintenance else ())
+    if item.status not in allowed:
+        raise ValidationError({"status": [_("Only approved work can be completed; approval comes before the work.")]})
+    if started_on and item.approved_on and started_on < item.approved_on:
+        raise ValidationError({"started_on": [_("The work started before the approval.")]})
+    if completed_on < (started_on or item.approved_on or item.requested_on):
+        raise ValidationError({"completed_on": [_("The work cannot be completed before it started.")]})
+    _not_in_future(completed_on, "completed_on")
+    item.status = ImprovementStatus.COMPLETED
+    item.completed_on, item.cost, item.started_on = completed_on, cost, started_on
+    item.documents = documents
+    if appraised_value is not None:
+        item.appraised_value = appraised_value
+    return _save(item, actor=actor, reason=reason)
+
+
+def improvement_credit_items(lease: GroundLease, *, on: dt.date) -> list[Any]:
+    """The lease's completed improvements as the engine values them (maintenance included: it says why none)."""
+    from leases import resale
+
+    items = []
+    for item in lease.improvements.filter(status=ImprovementStatus.COMPLETED, completed_on__lte=on).order_by(
+        "completed_on", "pk"
+    ):
+        items.append(
+            resale.CapitalImprovement(
+                description=item.description,
+                cost=item.cost,
+                completed_on=item.completed_on,
+                method=resale.CreditMethod(item.method),
+                credit_pct=(item.credit_pct / 100).normalize(),
+                approved_on=item.approved_on,
+                started_on=item.started_on,
+                appraised_value=item.appraised_value,
+                useful_life_years=item.useful_life_years,
+                fixed_value=item.fixed_value,
+                maintenance=item.maintenance,
+                documented=bool(item.documents.strip()),
+            )
+        )
+    return items
+
+
+def _compute(policy: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    from leases import resale, resale_codec
+
+    try:
+        # Field names as the engine gives them ("purchase_price", "formula.rate"): the same whether
+        # the codec or the engine's range checks find the problem.
+        return resale.compute_resale(resale_codec.policy_from_dict(policy), resale_codec.inputs_from_dict(inputs))
+    except resale.ResaleInputError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
+
+
+@transaction.atomic
+def resale_calculation_save(
+    *,
+    lease: GroundLease,
+    inputs: dict[str, Any],
+    actor: Any,
+    reason: str,
+    policy_version: ResalePolicyVersion | None = None,
+    policy: dict[str, Any] | None = None,
+) -> ResaleCalculation:
+    """Compute a lease's resale price and keep every input and output (a stored version, or parameters)."""
+    from leases import resale_codec
+
+    reason = _require_reason(reason)
+    if (policy_version is None) == (policy is None):
+        raise ValidationError({"policy": [_("Give either a stored policy version or the parameters.")]})
+    parameters = policy_version.parameters if policy_version is not None else policy
+    result = _compute(parameters, inputs)
+    determination = inputs.get("determination_date")
+    calculation = ResaleCalculation(
+        lease=lease,
+        determination_date=dt.date.fromisoformat(str(determination)),
+        policy_version=policy_version,
+        policy=parameters,
+        inputs=inputs,
+        result=resale_codec.result_to_dict(result),
+        # Summary columns, rounded half up to the cent; the exact figures are in ``result``.
+        formula_price=result.formula_price.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        price=result.price.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        reason=reason,
+        actor=_actor_or_none(actor),
+    )
+    calculation.save()
+    return calculation
+
+
+def resale_calculation_recompute(calculation: ResaleCalculation) -> dict[str, Any]:
+    """The result the stored policy and inputs give today (equal to the stored one, or the engine changed)."""
+    from leases import resale_codec
+
+    return resale_codec.result_to_dict(_compute(calculation.policy, calculation.inputs))
