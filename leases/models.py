@@ -363,6 +363,14 @@ class LeaseTemplateVersion(LateFeeRuleFields, TimeStampedModel):
     def days(self, field_name: str) -> int:
         return int(getattr(self, field_name))
 
+    def clean(self) -> None:
+        super().clean()
+        policy = self.resale_policy_version
+        if policy is not None and policy.status != PolicyStatus.APPROVED:
+            raise ValidationError(
+                {"resale_policy_version": [_("Leases may follow only an approved resale policy version.")]}
+            )
+
 
 # --- Leases -------------------------------------------------------------------------------------
 

@@ -15,5 +15,9 @@ router.register("fee-suspensions", views.FeeSuspensionViewSet)
 router.register("charges", views.ChargeViewSet)
 router.register("payments", views.PaymentViewSet)
 router.register("monitoring-records", views.MonitoringRecordViewSet)
+router.register("index-series", views.IndexSeriesViewSet)
+router.register("resale-policies", views.ResalePolicyViewSet)
+router.register("resale-policy-versions", views.ResalePolicyVersionViewSet)
+router.register("resale", views.ResaleViewSet, basename="resale")
 
 urlpatterns = router.urls

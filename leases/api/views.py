@@ -8,6 +8,9 @@ Who may do what:
 - a member or board member who holds no lease: empty lists, 404 on details, 403 on writes;
 - anonymous: 401/403.
 A row the user may not see answers 404, never 403.
+
+Resale: index series, resale policies and their versions are staff-only management endpoints. The quote
+(``POST resale/quote/``) is open to staff and to homeowners for their own lease (``leases/quotes.py``).
 """
 
 from __future__ import annotations
@@ -18,22 +21,39 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt import roles
 from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedReadOnlyViewSet, change_reason_from
 from clt.permissions import IsCltStaff
-from leases import fees, filters, lifecycle, selectors, services
+from leases import fees, filters, lifecycle, quotes, selectors, services
 from leases.api import serializers as s
 from leases.choices import EVENT_LABELS
 from leases.models import (
@@ -47,6 +67,7 @@ from leases.models import (
     GroundLease,
     Household,
     HouseholdMember,
+    IndexSeries,
     LeaseEvent,
     Leaseholder,
     LeaseSubsidy,
@@ -54,6 +75,8 @@ from leases.models import (
     LeaseTemplateVersion,
     MonitoringRecord,
     Payment,
+    ResalePolicy,
+    ResalePolicyVersion,
 )
 
 __all__ = [
@@ -64,11 +87,15 @@ __all__ = [
     "FeeSuspensionViewSet",
     "GroundLeaseViewSet",
     "HouseholdViewSet",
+    "IndexSeriesViewSet",
     "LeaseEventViewSet",
     "LeaseTemplateVersionViewSet",
     "LeaseTemplateViewSet",
     "MonitoringRecordViewSet",
     "PaymentViewSet",
+    "ResalePolicyVersionViewSet",
+    "ResalePolicyViewSet",
+    "ResaleViewSet",
     "with_ledger_figures",
 ]
 
@@ -580,3 +607,209 @@ class MonitoringRecordViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedR
             record=record, status=values["status"], actor=request.user, reason=_reason(request, values.get("reason"))
         )
         return Response(s.MonitoringRecordSerializer(reviewed, context=self.get_serializer_context()).data)
+
+
+# --- Resale: index series, policies and quotes ----------------------------------------------------
+
+SERIES_KEY = OpenApiParameter(
+    "id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The series' id, or its code (`cpi-u`)."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published index series (CPI-U, HUD median income, income limits) with their span"),
+    retrieve=extend_schema(summary="One index series, by id or code", parameters=[SERIES_KEY]),
+)
+class IndexSeriesViewSet(RestrictedReadOnlyViewSet):
+    """Index series a resale formula reads (staff only). Values are loaded by ``manage.py import_index``."""
+
+    queryset = IndexSeries.objects.annotate(
+        values_count=Count("values"),
+        first_effective=Min("values__effective_from"),
+        last_effective=Max("values__effective_from"),
+    ).order_by("code")
+    serializer_class = s.IndexSeriesSerializer
+    permission_classes = [IsCltStaff]
+    filterset_fields = ["kind", "code"]
+    ordering_fields = ["code", "name", "kind"]
+
+    def get_object(self) -> IndexSeries:
+        # A formula names a series by its code; the id works as well. A code is a slug with a letter in it.
+        key = self.kwargs["pk"]
+        lookup = {"pk": int(key)} if key.isdigit() else {"code": key}
+        series = get_object_or_404(self.get_queryset(), **lookup)
+        self.check_object_permissions(self.request, series)
+        return series
+
+    @extend_schema(
+        summary="The value in effect on a date",
+        description=(
+            "The value with the latest effective date not after `on`. No value then (before the series starts, "
+            "or a gap such as CPI-U's October 2025) answers 400 on `series` with the reason."
+        ),
+        parameters=[SERIES_KEY, s.IndexValueQuerySerializer],
+        responses={200: s.IndexValueInEffectSerializer, 400: OpenApiResponse(description="No value in effect")},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def value(self, request: Request, pk: str | None = None) -> Response:
+        series = self.get_object()
+        query = _query(s.IndexValueQuerySerializer, request)
+        size = query.get("household_size")
+        found = services.index_value_in_effect(series, query["on"], household_size=size)
+        body = {
+            "series": series.code,
+            "on": query["on"],
+            "household_size": size,
+            "value": found.value,
+            "effective_from": found.effective_from,
+        }
+        return Response(s.IndexValueInEffectSerializer(body).data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Make a resale policy with its version 1 (a draft)",
+        description="`parameters` are checked by the engine; a bad one answers 400 on `parameters.<field>`.",
+    )
+)
+class ResalePolicyViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    """The trust's resale formulas (its "programs") with their versions, newest first (staff only)."""
+
+    queryset = ResalePolicy.objects.prefetch_related(
+        Prefetch("versions", queryset=ResalePolicyVersion.objects.order_by("-version"))
+    )
+    serializer_class = s.ResalePolicySerializer
+    permission_classes = [IsCltStaff]
+    filterset_fields = ["name"]
+    ordering_fields = ["name", "created"]
+
+    def perform_create(self, serializer: s.ResalePolicySerializer) -> None:
+        policy = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=policy.pk)
+
+
+@extend_schema_view(
+    create=extend_schema(summary="Add a draft version to a policy"),
+    partial_update=extend_schema(
+        summary="Correct a draft's parameters",
+        description="An approved or retired version never changes: 400 on `status`; make a new version instead.",
+    ),
+)
+class ResalePolicyVersionViewSet(HistoryMixin, RestrictedModelViewSet):
+    """Versions of resale policies (staff only): drafts are corrected, then approved and immutable."""
+
+    queryset = ResalePolicyVersion.objects.select_related("policy", "approved_by").order_by("policy__name", "-version")
+    serializer_class = s.ResalePolicyVersionSerializer
+    permission_classes = [IsCltStaff]
+    filterset_fields = ["policy", "status"]
+    ordering_fields = ["policy__name", "version", "approved_on", "effective_from"]
+    http_method_names = NO_PUT_OR_DELETE
+
+    def perform_create(self, serializer: s.ResalePolicyVersionSerializer) -> None:
+        version = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=version.pk)
+
+    def perform_update(self, serializer: s.ResalePolicyVersionSerializer) -> None:
+        version = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=version.pk)
+
+    @extend_schema(
+        summary="Approve a draft, citing the resolution; from then on it never changes",
+        request=s.ResalePolicyApproveSerializer,
+        responses=s.ResalePolicyVersionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        version = self.get_object()
+        values = _body(s.ResalePolicyApproveSerializer, request)
+        approved_on = values.get("approved_on") or timezone.localdate()
+        services.resale_policy_version_approve(
+            version=version,
+            approved_on=approved_on,
+            effective_from=values.get("effective_from") or approved_on,
+            approval_reference=values["approval_reference"],
+            actor=request.user,
+            reason=_reason(request, values.get("reason"), "Approved through the API"),
+        )
+        fresh = self.get_queryset().get(pk=version.pk)
+        return Response(s.ResalePolicyVersionSerializer(fresh, context=self.get_serializer_context()).data)
+
+
+class CanQuote(BasePermission):
+    """Staff, and leaseholders (for their own lease: ``quotes.quote`` and the lease lookup see to that)."""
+
+    message = gettext_lazy("Only staff and leaseholders quote resale prices.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return roles.is_staff_member(request.user) or roles.is_homeowner(request.user)
+
+
+def _dotted(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as flat dotted fields (``policies[1].version``), like the engine's."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
+                name = prefix or key
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(_dotted(value, name))
+        return flat
+    if isinstance(detail, list) and not all(isinstance(item, str) for item in detail):
+        flat = {}
+        for i, item in enumerate(detail):
+            if item:
+                flat.update(_dotted(item, f"{prefix}[{i}]"))
+        return flat
+    return {prefix or "non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+
+
+class ResaleViewSet(viewsets.ViewSet):
+    """Resale prices computed on request (``POST resale/quote/``); nothing is stored."""
+
+    permission_classes = [CanQuote]
+
+    @extend_schema(
+        summary="Quote a home's resale price under one or several policies, side by side",
+        description=(
+            "Stateless. `lease` fills the inputs from the lease (a homeowner: only their own, another's is 404); "
+            "`inputs` overrides any of them field by field; `policies` are stored versions (a homeowner: only the "
+            "version their lease's terms name) or inline parameters (staff only, else 403), by default the "
+            "version the lease's terms name; `index_series` fills the AMI and CPI values a policy reads from "
+            "stored series, as in effect on the purchase and determination dates. The answer gives each quote's "
+            "line items and every input used. Bad input answers 400 naming the dotted field "
+            "(`inputs.purchase_price`, `policies[1].parameters.formula.rate`, `index_series.cpi`) and the reason."
+        ),
+        request=s.QuoteRequestSerializer,
+        responses={
+            200: s.QuoteResponseSerializer,
+            400: OpenApiResponse(description="A field and the reason, e.g. a missing index value for a date"),
+            403: OpenApiResponse(description="Not staff or a leaseholder; or inline parameters from a homeowner"),
+            404: OpenApiResponse(description="A lease the user may not see"),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def quote(self, request: Request) -> Response:
+        body = s.QuoteRequestSerializer(data=request.data)
+        if not body.is_valid():
+            raise ApiValidationError(_dotted(body.errors))
+        values = body.validated_data
+        lease = None
+        if values.get("lease") is not None:
+            lease = get_object_or_404(quotes.quotable_leases(request.user), pk=values["lease"])
+        requested = [
+            quotes.PolicyRequest(version=p.get("version"), parameters=p.get("parameters"), label=p.get("label", ""))
+            for p in values.get("policies", [])
+        ]
+        found = quotes.quote(
+            user=request.user,
+            lease=lease,
+            policies=requested,
+            inputs=values.get("inputs"),
+            determination_date=values.get("determination_date"),
+            index_series=dict(values.get("index_series") or {}),
+        )
+        return Response(quotes.quote_set_to_dict(found))

@@ -91,8 +91,14 @@ def test_approval_cites_its_decision_and_is_not_dated_in_the_future():
 
 
 def test_lease_terms_name_the_policy_version_their_leases_follow():
-    version = services.resale_policy_create(actor=None, reason="new", name="Simple", parameters=FIXED_SIMPLE)
-    approve(version)
+    version = approve(services.resale_policy_create(actor=None, reason="new", name="Simple", parameters=FIXED_SIMPLE))
     terms = make_template_version(resale_policy_version=version)
     lease = make_lease(version=terms)
     assert lease.template_version.resale_policy_version.parameters["formula"]["family"] == "fixed_rate_simple"
+
+
+def test_lease_terms_may_name_only_an_approved_policy_version():
+    draft = services.resale_policy_create(actor=None, reason="new", name="Draft", parameters=FIXED_SIMPLE)
+    with pytest.raises(ValidationError) as error:
+        make_template_version(resale_policy_version=draft)
+    assert "resale_policy_version" in error.value.message_dict
