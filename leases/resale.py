@@ -1682,7 +1682,15 @@ class _Engine:
 
             case LesserOf():
                 outcomes = [self.formula(inner) for inner in formula.formulas]
-                chosen = min(outcomes, key=lambda o: o.price)  # the first of equal prices
+                # Where the program does not share a fall in value, an appreciation part competes at the
+                # price it would really give (stopped at the base), not below it: otherwise a part that
+                # is not about appreciation (an affordable price) would lose to a floor applied later.
+                zero = self.policy.negative_appreciation is NegativeAppreciation.ZERO
+
+                def competing(outcome: _Outcome) -> Decimal:
+                    return max(outcome.price, self.p0) if zero and outcome.appreciation else outcome.price
+
+                chosen = min(outcomes, key=competing)  # the first of equal prices
                 parts = [self._base_part()]
                 for inner, outcome in zip(formula.formulas, outcomes, strict=True):
                     code = outcome.parts[-1].code.split(".", 1)[1]

@@ -926,16 +926,6 @@ def test_seller_proceeds_are_the_price_less_every_proceeds_deduction_exactly(pol
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug (LesserOf + negative_appreciation=ZERO): the engine takes the lowest *raw* part price and "
-        "only then stops the growth at zero, so a non-appreciation part below the price paid loses. Paid "
-        "250,000; CPI 100 -> 90 (CPI part 225,000; alone, stopped at zero: 250,000); a household at 30 % of "
-        "AMI 100,000 (2 bedrooms, 30 % of income, 0 % loan) affords 243,000. Expected the lesser, 243,000; "
-        "got 250,000."
-    ),
-)
 def test_lesser_of_with_growth_stopped_at_zero_and_a_mortgage_based_part():
     zero = NegativeAppreciation.ZERO
     mortgage = MortgageBased(D("0.3"), MortgageTerms(income_share=D("0.30"), annual_rate=D(0)))
