@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
-    "DEADLINE_RULES",
     "EVENTS",
     "ComplianceState",
     "DeadlineKind",
@@ -402,12 +401,6 @@ _RULES = (
 )
 
 EVENTS: dict[EventKind, EventRule] = {rule.kind: rule for rule in _RULES}
-
-# The deadlines that come from the lease itself rather than from an event.
-DEADLINE_RULES: dict[DeadlineKind, str] = {
-    DeadlineKind.TERM_END: "term_years",
-    DeadlineKind.RENEWAL_NOTICE: "renewal_notice_days",
-}
 
 
 @dataclass(frozen=True)

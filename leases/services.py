@@ -338,7 +338,7 @@ def _check_transition(lease: GroundLease, kind: str) -> lifecycle.EventRule:
         return lifecycle.check_transition(_snapshot(lease), kind)
     except lifecycle.TransitionError:
         pass
-    rule = lifecycle.EVENTS.get(kind) if kind in lifecycle.EventKind._value2member_map_ else None
+    rule = _rule_for(kind)
     if rule is None:
         message = _("Unknown event kind “%(kind)s”.") % {"kind": kind}
     elif rule.lease_must_be_active and lease.status != LeaseStatus.ACTIVE:
@@ -357,13 +357,17 @@ def _check_transition(lease: GroundLease, kind: str) -> lifecycle.EventRule:
     raise ValidationError({"kind": [message]})
 
 
+def _rule_for(kind: str) -> lifecycle.EventRule | None:
+    return lifecycle.EVENTS.get(kind) if kind in lifecycle.EventKind._value2member_map_ else None
+
+
 def _check_submitter(lease: GroundLease, kind: str, actor: Any) -> None:
     # Defence in depth: the views check this too, but a homeowner may only start the workflows the
     # rules open to them, and only on their own lease, whoever calls the service.
     user = _actor_or_none(actor)
     if user is None or roles.is_staff_member(user):
         return
-    rule = lifecycle.EVENTS.get(kind) if kind in lifecycle.EventKind._value2member_map_ else None
+    rule = _rule_for(kind)
     if rule is None or rule.staff_only or not GroundLease.objects.restrict(user, "submit").filter(pk=lease.pk).exists():
         raise PermissionDenied(_("Only the trust's staff may record this event."))
 
@@ -1050,10 +1054,6 @@ def monitoring_review(*, record: MonitoringRecord, status: str, actor: Any, reas
 
 def _rates(schedule: FeeSchedule) -> list[fees.Rate]:
     return [fees.Rate(effective=r.effective, amount=r.amount) for r in schedule.rates.all()]
-
-
-def _late_fee_rule(schedule: FeeSchedule) -> fees.LateFeeRule:
-    return schedule.late_fee_rule()
 
 
 def _increase_problem_text(problem: fees.IncreaseProblem) -> str:

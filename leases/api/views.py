@@ -20,7 +20,6 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import (
     Count,
     DecimalField,
@@ -53,7 +52,7 @@ from rest_framework.response import Response
 from clt import roles
 from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedReadOnlyViewSet, change_reason_from
 from clt.permissions import IsCltStaff
-from leases import fees, filters, lifecycle, quotes, selectors, services
+from leases import filters, lifecycle, quotes, selectors, services
 from leases.api import serializers as s
 from leases.choices import EVENT_LABELS
 from leases.models import (
@@ -139,14 +138,6 @@ def with_ledger_figures(queryset: QuerySet, today: dt.date) -> QuerySet:
         monthly_fee=Coalesce(Subquery(in_effect, output_field=MONEY), Subquery(first, output_field=MONEY)),
         fee_suspended=Exists(suspended),
     )
-
-
-def _ledger_call(function: Any, *args: Any, **kwargs: Any) -> Any:
-    # The ledger math names a bad input with FeeInputError; the API answers it as a 400 like any other.
-    try:
-        return function(*args, **kwargs)
-    except fees.FeeInputError as error:
-        raise DjangoValidationError({error.field: [error.reason]}) from None
 
 
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -346,8 +337,8 @@ class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
     def ledger(self, request: Request, pk: str | None = None) -> Response:
         lease = self.get_object()
         as_of = _query(s.LedgerQuerySerializer, request).get("as_of") or timezone.localdate()
-        state = _ledger_call(services.ledger_state, lease, as_of=as_of)
-        ageing = _ledger_call(services.ledger_ageing, lease, as_of=as_of)
+        state = services.ledger_state(lease, as_of=as_of)
+        ageing = services.ledger_ageing(lease, as_of=as_of)
         open_charges = []
         for charge in lease.charges.prefetch_related("waivers").order_by("due", "pk"):
             open_amount = state.open_by_charge.get(str(charge.pk), Decimal("0"))
@@ -386,7 +377,7 @@ class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
     def statement(self, request: Request, pk: str | None = None) -> Response:
         lease = self.get_object()
         query = _query(s.StatementQuerySerializer, request)
-        statement = _ledger_call(services.ledger_lines, lease, start=query["start"], end=query["end"])
+        statement = services.ledger_lines(lease, start=query["start"], end=query["end"])
         charges = dict(lease.charges.values_list("pk", "description"))
         payments = {p.pk: p for p in lease.payments.all()}
         lines = []
