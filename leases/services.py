@@ -8,6 +8,7 @@ simple-history with who and why, and appends the lease event. An illegal change 
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from collections import defaultdict
@@ -81,6 +82,7 @@ __all__ = [
     "improvement_credit_items",
     "improvement_deny",
     "improvement_request",
+    "IndexLookup",
     "index_value_in_effect",
     "index_values_import",
     "lease_create",
@@ -1357,30 +1359,54 @@ def bill_month(
 # --- Resale: index series and policies -------------------------------------------------------------
 
 
+class IndexLookup:
+    """One series' values loaded once, for looking up many dates (portfolio, price charts, reports).
+
+    ``on(day)`` answers exactly as ``index_value_in_effect`` does (the same ``resale.value_in_effect``
+    rule, the same gap check), in O(log n) per date and without a query.
+    """
+
+    def __init__(self, series: IndexSeries | str, *, household_size: int | None = None) -> None:
+        if isinstance(series, str):
+            try:
+                series = IndexSeries.objects.get(code=series)
+            except IndexSeries.DoesNotExist:
+                raise ValidationError({"series": [_("No index series “%(code)s”.") % {"code": series}]}) from None
+        self.series = series
+        self.household_size = household_size
+        rows = list(
+            series.values.filter(household_size=household_size)
+            .order_by("effective_from")
+            .values_list("effective_from", "value", "period")
+        )
+        self._rows = [(effective, value) for effective, value, _period in rows]
+        self._dates = [effective for effective, _value in self._rows]
+        # A value is in effect until the next period's: at most a month for a monthly series, a year
+        # (and a day, for leap years) otherwise. Older than that is a gap, not a value.
+        monthly = any("-" in period for _effective, _value, period in rows)
+        self.max_age = dt.timedelta(days=31 if monthly else 366)
+
+    def on(self, day: dt.date) -> Any:
+        """The ``resale.IndexValue`` in effect on ``day``, or a ValidationError on ``series`` naming the gap."""
+        from leases import resale
+
+        i = bisect.bisect_right(self._dates, day)
+        # The engine's own rule decides (and words the error), over at most the one candidate row, so a
+        # batch lookup can never disagree with a single one.
+        candidates = self._rows[i - 1 : i] if i else self._rows[:1]
+        try:
+            return resale.value_in_effect(candidates, day, name=self.series.code, max_age=self.max_age)
+        except resale.ResaleInputError as error:
+            raise ValidationError({"series": [f"{self.series.code}: {error.reason}"]}) from None
+
+
 def index_value_in_effect(series: IndexSeries | str, on: dt.date, *, household_size: int | None = None) -> Any:
     """The value of ``series`` in effect on ``on`` (a ``resale.IndexValue``), or a ValidationError naming it.
 
     Effective dates, not periods, decide: a HUD release applies from its effective date, and a month
     missing from CPI-U (October 2025) is an error rather than a stale value passed off as current.
     """
-    from leases import resale
-
-    if isinstance(series, str):
-        try:
-            series = IndexSeries.objects.get(code=series)
-        except IndexSeries.DoesNotExist:
-            raise ValidationError({"series": [_("No index series “%(code)s”.") % {"code": series}]}) from None
-    values = series.values.filter(household_size=household_size)
-    rows = list(values.values_list("effective_from", "value"))
-    # A value is in effect until the next period's: at most a month for a monthly series, a year
-    # (and a day, for leap years) otherwise. Older than that is a gap, not a value.
-    monthly = values.filter(period__contains="-").exists()
-    max_age = dt.timedelta(days=31 if monthly else 366)
-    try:
-        found = resale.value_in_effect(rows, on, name=series.code, max_age=max_age)
-    except resale.ResaleInputError as error:
-        raise ValidationError({"series": [f"{series.code}: {error.reason}"]}) from None
-    return found
+    return IndexLookup(series, household_size=household_size).on(on)
 
 
 @dataclass(frozen=True)
