@@ -66,6 +66,7 @@ from properties.models import Unit
 
 __all__ = [
     "BillingReport",
+    "IndexLookup",
     "balances_for",
     "bill_month",
     "certification_schedule",
@@ -82,7 +83,6 @@ __all__ = [
     "improvement_credit_items",
     "improvement_deny",
     "improvement_request",
-    "IndexLookup",
     "index_value_in_effect",
     "index_values_import",
     "lease_create",
