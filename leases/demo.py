@@ -174,7 +174,82 @@ class Demo:
         org.save()
         return org
 
+    def policies(self) -> dict[str, Any]:
+        """The three resale programs, approved, reading the Burlington AMI and the national CPI-U."""
+        from leases.models import IndexSeries
+
+        ami = IndexSeries.objects.filter(code="hud-mfi-burlington-south-burlington-vt-msa").first()
+        cpi = IndexSeries.objects.filter(code="cpi-u").first()
+        terms = {
+            # The affordability cap's assumptions, after Met Council 2024 with the trust's own lease fee.
+            "income_share": "0.30",
+            "annual_rate": "0.0625",
+            "term_months": 360,
+            "down_payment_pct": "0.035",
+            "property_tax_rate": "0.0125",
+            "mortgage_insurance_rate": "0.0085",
+            "hazard_insurance_monthly": "100",
+            "ground_lease_fee_monthly": "35",
+            "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
+        }
+        programs = {
+            "cht_v1": (
+                "Fixed 2 % compounding",
+                "The 2011 leases: the price paid grows by 2 % a year, compounded for each completed year, "
+                "never above the appraised value of the home at resale.",
+                {
+                    "formula": {"family": "fixed_rate_compound", "rate": "0.02"},
+                    "caps": [{"kind": "appraisal_cap", "scope": "total"}],
+                    "rounding": {"mode": "dollar"},
+                },
+            ),
+            "cht": (
+                "Area median income indexed",
+                "The price paid grows with the area median family income (HUD, Burlington-South Burlington), "
+                "never above the appraised value of the home at resale nor below the price paid.",
+                {
+                    "formula": {"family": "ami_indexed"},
+                    "caps": [{"kind": "appraisal_cap", "scope": "total"}],
+                    "floor": "purchase_price",
+                    "rounding": {"mode": "dollar"},
+                },
+            ),
+            "condo": (
+                "Fixed 1.5 % simple",
+                "The price paid plus 1.5 % of it for each completed year, plus credit for approved "
+                "improvements, never above what a household at 80 % of area median income can afford.",
+                {
+                    "formula": {"family": "fixed_rate_simple", "rate": "0.015", "period": "completed_years"},
+                    "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": terms}],
+                    "floor": "purchase_price_plus_credits",
+                    "rounding": {"mode": "dollar"},
+                },
+            ),
+        }
+        approved = {}
+        for key, (name, description, parameters) in programs.items():
+            version = services.resale_policy_create(
+                actor=self.actor,
+                reason="Adopted with the lease program",
+                name=name,
+                description=description,
+                parameters=parameters,
+                cpi_series=cpi,
+                ami_series=ami,
+            )
+            year, month = {"cht_v1": (2011, 1), "cht": (2018, 7), "condo": (2008, 3)}[key]
+            approved[key] = services.resale_policy_version_approve(
+                version=version,
+                approved_on=dt.date(year, month, 1) - dt.timedelta(days=30),
+                effective_from=dt.date(year, month, 1),
+                approval_reference=f"Members' annual meeting, resolution {year}-{month:02d}",
+                actor=self.actor,
+                reason="Approved by the members",
+            )
+        return approved
+
     def templates(self) -> None:
+        policies = self.policies()
         cht = LeaseTemplate.objects.create(
             name=CHT_NAME,
             description="The trust's adaptation of the 2011 CLT Network model ground lease, with the Community "
@@ -198,6 +273,7 @@ class Demo:
             "second_appraisal_delivery_days": 45,
             "intended_transfer_notice_days": 90,
             "occupancy_months_per_year": 10,
+            "resale_policy_version": policies["cht_v1"],
         }
         self.cht_v1 = services.template_version_create(
             template=cht,
@@ -215,6 +291,7 @@ class Demo:
             default_monthly_fee=Decimal("40.00"),
             max_increase_pct=Decimal("5"),
             max_increases_per_year=1,
+            resale_policy_version=policies["cht"],
         )
         condo = LeaseTemplate.objects.create(
             name=CONDO_NAME,
@@ -237,6 +314,7 @@ class Demo:
             max_increase_pct=Decimal("10"),
             max_increases_per_year=1,
             occupancy_months_per_year=12,
+            resale_policy_version=policies["condo"],
         )
         storefront = LeaseTemplate.objects.create(
             name=STOREFRONT_NAME,

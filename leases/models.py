@@ -987,6 +987,26 @@ class ResalePolicyVersion(TimeStampedModel):
         _("approved by"), max_length=200, blank=True, help_text=_("The board or member resolution, with its date.")
     )
     notes = models.TextField(_("notes"), blank=True)
+    # The published series the program reads, so a lease's price can be valued without asking which:
+    # the portfolio, the homeowner's page and the funder report all read them.
+    cpi_series = models.ForeignKey(
+        IndexSeries,
+        verbose_name=_("CPI series"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind__in": [IndexKind.CPI, IndexKind.OTHER]},
+    )
+    ami_series = models.ForeignKey(
+        IndexSeries,
+        verbose_name=_("area median income series"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind__in": [IndexKind.MEDIAN_INCOME, IndexKind.OTHER]},
+    )
 
     history = HistoricalRecords()
     objects = RestrictedManager()

@@ -30,9 +30,10 @@ Not filled from rows, so given in ``inputs`` when a policy needs them: the resal
 permitted mortgage records the amount lent, not the payoff on the determination date), closing costs,
 arrears, fees and the itemized formula's principal paid, down payment and purchase closing costs.
 
-Index values: ``index_series`` names a stored series for AMI and/or CPI; the value in effect on the
-purchase date and on the determination date fills ``ami_at_*`` / ``cpi_at_*`` unless ``inputs`` gives
-them. Only the values some requested policy reads are looked up, so a month missing from a series cannot
+Index values: ``index_series`` names a stored series for AMI and/or CPI; a kind it leaves out defaults to
+the series the first stored policy version that names one reads (``ResalePolicyVersion.cpi_series`` and
+``ami_series``). The value in effect on the purchase date and on the determination date fills ``ami_at_*``
+/ ``cpi_at_*`` unless ``inputs`` gives them. Only the values some requested policy reads are looked up, so a month missing from a series cannot
 fail a quote that does not use it; a value that is missing for a date it does read is a 400 on
 ``index_series.<kind>`` naming the series.
 """
@@ -241,7 +242,10 @@ def _choose_policies(user: Any, lease: GroundLease | None, requested: Sequence[P
     if not staff and any(r.parameters is not None for r in requested):
         raise PermissionDenied(_("Only staff quote with policy parameters of their own."))
     wanted = {r.version for r in requested if r.version is not None}
-    stored = {v.pk: v for v in ResalePolicyVersion.objects.select_related("policy").filter(pk__in=wanted)}
+    stored = {
+        v.pk: v
+        for v in ResalePolicyVersion.objects.select_related("policy", "cpi_series", "ami_series").filter(pk__in=wanted)
+    }
 
     chosen = []
     for i, request in enumerate(requested):
@@ -324,6 +328,19 @@ def _series(codes: Mapping[str, str]) -> dict[str, IndexSeries]:
             )
         found[kind] = series
     return found
+
+
+def _series_codes(chosen: Sequence[_Chosen], given: Mapping[str, str] | None) -> dict[str, str]:
+    """The series the request names, else those the first stored version naming one reads."""
+    codes = dict(given or {})
+    for choice in chosen:
+        if choice.version is None:
+            continue
+        for kind, field in (("cpi", "cpi_series"), ("ami", "ami_series")):
+            named = getattr(choice.version, field)
+            if named is not None:
+                codes.setdefault(kind, named.code)
+    return codes
 
 
 def _fill_indexes(
@@ -412,7 +429,7 @@ def quote(
         decoded = dataclasses.replace(decoded, capital_improvements=tuple(items))
 
     needed = frozenset().union(*(index_fields(c.policy) for c in chosen))
-    series = _series(index_series or {})
+    series = _series(_series_codes(chosen, index_series))
     decoded, filled = _fill_indexes(decoded, needed, series)
 
     quotes = []

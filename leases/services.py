@@ -44,6 +44,7 @@ from leases.models import (
     Household,
     HouseholdMember,
     ImprovementStatus,
+    IndexKind,
     IndexSeries,
     IndexValue,
     LeaseEvent,
@@ -1387,17 +1388,32 @@ class IndexLookup:
         self.max_age = dt.timedelta(days=31 if monthly else 366)
 
     def on(self, day: dt.date) -> Any:
-        """The ``resale.IndexValue`` in effect on ``day``, or a ValidationError on ``series`` naming the gap."""
+        """The ``resale.IndexValue`` in effect on ``day``, or a ValidationError on ``series`` naming the gap.
+
+        A missing period *inside* the series (CPI-U's October 2025) is a gap and an error. After the last
+        value on file, that value stays in effect: a release is in force until the next one is published,
+        and the next may simply not be imported yet (``stale`` says so, for the page to warn).
+        """
         from leases import resale
 
         i = bisect.bisect_right(self._dates, day)
         # The engine's own rule decides (and words the error), over at most the one candidate row, so a
         # batch lookup can never disagree with a single one.
         candidates = self._rows[i - 1 : i] if i else self._rows[:1]
+        max_age = None if i == len(self._rows) else self.max_age
         try:
-            return resale.value_in_effect(candidates, day, name=self.series.code, max_age=self.max_age)
+            return resale.value_in_effect(candidates, day, name=self.series.code, max_age=max_age)
         except resale.ResaleInputError as error:
             raise ValidationError({"series": [f"{self.series.code}: {error.reason}"]}) from None
+
+    def stale(self, day: dt.date) -> str | None:
+        """A warning when ``day`` is past the period of the last value on file (import the newer releases)."""
+        if not self._rows or day < self._dates[-1] or day - self._dates[-1] <= self.max_age:
+            return None
+        return _("%(series)s: the latest value on file is in effect from %(date)s; newer releases may exist.") % {
+            "series": self.series.code,
+            "date": self._dates[-1].isoformat(),
+        }
 
 
 def index_value_in_effect(series: IndexSeries | str, on: dt.date, *, household_size: int | None = None) -> Any:
@@ -1477,34 +1493,85 @@ def _check_policy_parameters(parameters: Any) -> dict[str, Any]:
     return resale_codec.policy_to_dict(policy)
 
 
+# Which kinds of series may stand for the CPI and the AMI a formula reads (an income limit by household
+# size is not a median: the affordability solver applies the size factor itself).
+SERIES_KINDS = {
+    "cpi_series": frozenset({IndexKind.CPI, IndexKind.OTHER}),
+    "ami_series": frozenset({IndexKind.MEDIAN_INCOME, IndexKind.OTHER}),
+}
+
+
+def _check_series(version: ResalePolicyVersion) -> None:
+    for field, kinds in SERIES_KINDS.items():
+        series = getattr(version, field)
+        if series is not None and series.kind not in kinds:
+            raise ValidationError(
+                {
+                    field: [
+                        _("“%(code)s” is a series of %(what)s, which cannot stand for this index.")
+                        % {"code": series.code, "what": series.get_kind_display().lower()}
+                    ]
+                }
+            )
+
+
 @transaction.atomic
 def resale_policy_create(
-    *, actor: Any, reason: str, name: str, parameters: dict[str, Any], description: str = ""
+    *,
+    actor: Any,
+    reason: str,
+    name: str,
+    parameters: dict[str, Any],
+    description: str = "",
+    cpi_series: IndexSeries | None = None,
+    ami_series: IndexSeries | None = None,
 ) -> ResalePolicyVersion:
     """A resale policy with its first version, a draft until approved."""
     reason = _require_reason(reason)
     policy = _save(ResalePolicy(name=name, description=description), actor=actor, reason=reason)
-    return resale_policy_version_create(policy=policy, parameters=parameters, actor=actor, reason=reason)
+    return resale_policy_version_create(
+        policy=policy, parameters=parameters, actor=actor, reason=reason, cpi_series=cpi_series, ami_series=ami_series
+    )
 
 
 @transaction.atomic
 def resale_policy_version_create(
-    *, policy: ResalePolicy, parameters: dict[str, Any], actor: Any, reason: str
+    *,
+    policy: ResalePolicy,
+    parameters: dict[str, Any],
+    actor: Any,
+    reason: str,
+    cpi_series: IndexSeries | None = None,
+    ami_series: IndexSeries | None = None,
 ) -> ResalePolicyVersion:
-    """A new draft version of a policy, with parameters checked by the engine."""
+    """A new draft version of a policy, with parameters checked by the engine and the series it reads."""
     reason = _require_reason(reason)
     latest = policy.versions.order_by("-version").first()
     version = ResalePolicyVersion(
-        policy=policy, version=(latest.version + 1) if latest else 1, parameters=_check_policy_parameters(parameters)
+        policy=policy,
+        version=(latest.version + 1) if latest else 1,
+        parameters=_check_policy_parameters(parameters),
+        cpi_series=cpi_series,
+        ami_series=ami_series,
     )
+    _check_series(version)
     return _save(version, actor=actor, reason=reason)
+
+
+_UNSET: Any = object()
 
 
 @transaction.atomic
 def resale_policy_version_update(
-    *, version: ResalePolicyVersion, parameters: dict[str, Any], actor: Any, reason: str
+    *,
+    version: ResalePolicyVersion,
+    actor: Any,
+    reason: str,
+    parameters: dict[str, Any] | None = None,
+    cpi_series: IndexSeries | None = _UNSET,
+    ami_series: IndexSeries | None = _UNSET,
 ) -> ResalePolicyVersion:
-    """Correct a draft. An approved version never changes: make a new version instead."""
+    """Correct a draft (what is given changes). An approved version never changes: make a new version."""
     reason = _require_reason(reason)
     version = ResalePolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PolicyStatus.DRAFT:
@@ -1512,7 +1579,13 @@ def resale_policy_version_update(
             {"status": [_("Version %(v)s is %(status)s and cannot change; create a new version.")
                         % {"v": version.version, "status": version.get_status_display().lower()}]}
         )  # fmt: skip
-    version.parameters = _check_policy_parameters(parameters)
+    if parameters is not None:
+        version.parameters = _check_policy_parameters(parameters)
+    if cpi_series is not _UNSET:
+        version.cpi_series = cpi_series
+    if ami_series is not _UNSET:
+        version.ami_series = ami_series
+    _check_series(version)
     return _save(version, actor=actor, reason=reason)
 
 

@@ -907,12 +907,34 @@ class PolicyStatusField(serializers.ChoiceField):
         super().__init__(choices=PolicyStatus.choices, read_only=True, **kwargs)
 
 
+def series_field(kind: str) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=IndexSeries.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=f"The code of the index series the program reads for the {kind} (see index-series/).",
+    )
+
+
 class ResalePolicyVersionBriefSerializer(serializers.ModelSerializer):
     status = PolicyStatusField()
+    cpi_series = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ami_series = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = ResalePolicyVersion
-        fields = ["id", "version", "status", "effective_from", "approved_on", "approval_reference", "parameters"]
+        fields = [
+            "id",
+            "version",
+            "status",
+            "effective_from",
+            "approved_on",
+            "approval_reference",
+            "parameters",
+            "cpi_series",
+            "ami_series",
+        ]
         read_only_fields = fields
 
 
@@ -921,11 +943,24 @@ class ResalePolicySerializer(ReasonedWriteMixin, serializers.ModelSerializer):
 
     versions = ResalePolicyVersionBriefSerializer(many=True, read_only=True)
     parameters = serializers.DictField(write_only=True, help_text="On creation: version 1. " + PARAMETERS_HELP)
+    cpi_series = series_field("CPI")
+    ami_series = series_field("area median income")
     change_reason = change_reason_field()
 
     class Meta:
         model = ResalePolicy
-        fields = ["id", "name", "description", "versions", "parameters", "created", "last_updated", "change_reason"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "versions",
+            "parameters",
+            "cpi_series",
+            "ami_series",
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
         read_only_fields = ["created", "last_updated"]
         # The service's full_clean checks that the name is free: one message for every caller.
         extra_kwargs = {"name": {"validators": []}}
@@ -939,6 +974,8 @@ class ResalePolicySerializer(ReasonedWriteMixin, serializers.ModelSerializer):
             name=values["name"],
             description=values.get("description", ""),
             parameters=values["parameters"],
+            cpi_series=values.get("cpi_series"),
+            ami_series=values.get("ami_series"),
         )
         return version.policy
 
@@ -949,6 +986,8 @@ class ResalePolicyVersionSerializer(ReasonedWriteMixin, serializers.ModelSeriali
     policy = serializers.PrimaryKeyRelatedField(queryset=ResalePolicy.objects.all())
     policy_name = serializers.CharField(source="policy.name", read_only=True)
     parameters = serializers.DictField(help_text=PARAMETERS_HELP)
+    cpi_series = series_field("CPI")
+    ami_series = series_field("area median income")
     status = PolicyStatusField()
     approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     change_reason = change_reason_field()
@@ -961,6 +1000,8 @@ class ResalePolicyVersionSerializer(ReasonedWriteMixin, serializers.ModelSeriali
             "policy_name",
             "version",
             "parameters",
+            "cpi_series",
+            "ami_series",
             "status",
             "effective_from",
             "approved_on",
@@ -992,16 +1033,20 @@ class ResalePolicyVersionSerializer(ReasonedWriteMixin, serializers.ModelSeriali
     def create(self, validated_data: dict[str, Any]) -> ResalePolicyVersion:
         actor, reason = self._actor_and_reason("Created through the API")
         return services.resale_policy_version_create(
-            policy=validated_data["policy"], parameters=validated_data["parameters"], actor=actor, reason=reason
+            policy=validated_data["policy"],
+            parameters=validated_data["parameters"],
+            actor=actor,
+            reason=reason,
+            cpi_series=validated_data.get("cpi_series"),
+            ami_series=validated_data.get("ami_series"),
         )
 
     def update(self, instance: ResalePolicyVersion, validated_data: dict[str, Any]) -> ResalePolicyVersion:
-        if "parameters" not in validated_data:
+        changes = {k: validated_data[k] for k in ("parameters", "cpi_series", "ami_series") if k in validated_data}
+        if not changes:
             return instance
         actor, reason = self._actor_and_reason("Corrected through the API")
-        return services.resale_policy_version_update(
-            version=instance, parameters=validated_data["parameters"], actor=actor, reason=reason
-        )
+        return services.resale_policy_version_update(version=instance, actor=actor, reason=reason, **changes)
 
 
 class ResalePolicyApproveSerializer(serializers.Serializer):
