@@ -33,9 +33,9 @@ arrears, fees and the itemized formula's principal paid, down payment and purcha
 Index values: ``index_series`` names a stored series for AMI and/or CPI; a kind it leaves out defaults to
 the series the first stored policy version that names one reads (``ResalePolicyVersion.cpi_series`` and
 ``ami_series``). The value in effect on the purchase date and on the determination date fills ``ami_at_*``
-/ ``cpi_at_*`` unless ``inputs`` gives them. Only the values some requested policy reads are looked up, so a month missing from a series cannot
-fail a quote that does not use it; a value that is missing for a date it does read is a 400 on
-``index_series.<kind>`` naming the series.
+/ ``cpi_at_*`` unless ``inputs`` gives them. Only the values some requested policy reads are looked up,
+so a month missing from a series cannot fail a quote that does not use it; a value that is missing for a
+date it does read is a 400 on ``index_series.<kind>`` naming the series.
 """
 
 from __future__ import annotations
