@@ -81,6 +81,7 @@ __all__ = [
     "household_update",
     "improvement_approve",
     "improvement_complete",
+    "improvement_credit_item",
     "improvement_credit_items",
     "improvement_deny",
     "improvement_request",
@@ -1714,31 +1715,30 @@ def improvement_complete(
     return _save(item, actor=actor, reason=reason)
 
 
-def improvement_credit_items(lease: GroundLease, *, on: dt.date) -> list[Any]:
-    """The lease's completed improvements as the engine values them (maintenance included: it says why none)."""
+def improvement_credit_item(item: CapitalImprovement) -> Any:
+    """One completed improvement (or maintenance) as the engine values it: a ``resale.CapitalImprovement``."""
     from leases import resale
 
-    items = []
-    for item in lease.improvements.filter(status=ImprovementStatus.COMPLETED, completed_on__lte=on).order_by(
-        "completed_on", "pk"
-    ):
-        items.append(
-            resale.CapitalImprovement(
-                description=item.description,
-                cost=item.cost,
-                completed_on=item.completed_on,
-                method=resale.CreditMethod(item.method),
-                credit_pct=(item.credit_pct / 100).normalize(),
-                approved_on=item.approved_on,
-                started_on=item.started_on,
-                appraised_value=item.appraised_value,
-                useful_life_years=item.useful_life_years,
-                fixed_value=item.fixed_value,
-                maintenance=item.maintenance,
-                documented=bool(item.documents.strip()),
-            )
-        )
-    return items
+    return resale.CapitalImprovement(
+        description=item.description,
+        cost=item.cost,
+        completed_on=item.completed_on,
+        method=resale.CreditMethod(item.method),
+        credit_pct=(item.credit_pct / 100).normalize(),
+        approved_on=item.approved_on,
+        started_on=item.started_on,
+        appraised_value=item.appraised_value,
+        useful_life_years=item.useful_life_years,
+        fixed_value=item.fixed_value,
+        maintenance=item.maintenance,
+        documented=bool(item.documents.strip()),
+    )
+
+
+def improvement_credit_items(lease: GroundLease, *, on: dt.date) -> list[Any]:
+    """The lease's completed improvements as the engine values them (maintenance included: it says why none)."""
+    rows = lease.improvements.filter(status=ImprovementStatus.COMPLETED, completed_on__lte=on)
+    return [improvement_credit_item(item) for item in rows.order_by("completed_on", "pk")]
 
 
 def _compute(policy: dict[str, Any], inputs: dict[str, Any]) -> Any:
