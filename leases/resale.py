@@ -45,6 +45,7 @@ from decimal import (
     Context,
     Decimal,
     DivisionByZero,
+    Inexact,
     InvalidOperation,
     Overflow,
     localcontext,
@@ -114,6 +115,10 @@ __all__ = [
 # 34 digits is decimal128: far more than any price needs, so the only roundings that matter are the
 # explicit ones. Traps turn a division by zero or an invalid operation into an exception, never a NaN.
 _CONTEXT = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+# Adding and subtracting line amounts is bookkeeping, not arithmetic that may round: a price of 34 digits
+# less a price paid of another magnitude can need 35 or more, and the lines must add up to their totals
+# exactly. Differences of line totals use enough digits to be exact (``_Lines``).
+_LEDGER = Context(prec=100, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -1371,15 +1376,18 @@ class _Lines:
         self.total = ZERO
 
     def add(self, code: str, label: str, amount: Decimal, detail: str = "") -> None:
-        self.total += amount
-        self.items.append(LineItem(code=code, label=label, amount=amount, total=self.total, detail=detail))
+        # The running total keeps the engine's 34 digits; the amount shown is then exactly the change in
+        # it, so the amounts of the list always add up to its totals.
+        total = _CONTEXT.plus(_LEDGER.add(self.total, amount))
+        amount, self.total = _LEDGER.subtract(total, self.total), total
+        self.items.append(LineItem(code=code, label=label, amount=amount, total=total, detail=detail))
 
     def note(self, code: str, label: str, detail: str = "") -> None:
         self.add(code, label, ZERO, detail)
 
     def set_to(self, code: str, label: str, value: Decimal, detail: str = "") -> None:
         # Assign the new total rather than add the difference, so a rounded price keeps its 2 places.
-        amount, self.total = value - self.total, value
+        amount, self.total = _LEDGER.subtract(value, self.total), value
         self.items.append(LineItem(code=code, label=label, amount=amount, total=value, detail=detail))
 
 
@@ -1707,7 +1715,7 @@ class _Engine:
                     _Part(
                         "growth.lesser_of",
                         "Change to the lowest of these prices",
-                        chosen.price - self.p0,
+                        _LEDGER.subtract(chosen.price, self.p0),
                         f"the lesser of {listing}",
                     )
                 )
@@ -1978,9 +1986,17 @@ def _round_price(lines: _Lines, rounding: Rounding, upper: Decimal | None, lower
         detail = f"rounded down to the {noun} below so as not to go over the limit of {_money(upper)}"
     if lower is not None and value < lower:
         stepped = _to_multiple(lower, unit, RoundingDirection.UP)
-        # When the floor and the limit fall within one rounding step, the floor itself is the price.
-        value = stepped if upper is None or stepped <= upper else lower
         detail = f"rounded up to the {noun} above so as not to go under the floor of {_money(lower)}"
+        if upper is not None and stepped > upper:
+            # The floor and the limit fall within one rounding step: the floor is the price, in whole cents
+            # (money has no smaller unit), rounded up because the floor, applied after the caps, wins.
+            stepped = _to_multiple(lower, CENT, RoundingDirection.UP)
+            if unit != CENT:
+                detail = (
+                    f"the floor of {_money(lower)} is the price: the {noun} above would go over the limit of "
+                    f"{_money(upper)}"
+                )
+        value = stepped
     lines.set_to(f"round.{rounding.mode.value}", "Rounding", value, detail)
 
 

@@ -11,11 +11,10 @@ strategies only build inputs the engine accepts (every figure a formula or cap m
 household fits the size table, the fixed monthly costs fit the housing budget), so a ``ResaleInputError``
 here is a failure, not a skipped example.
 
-The properties found four engine bugs, each recorded by a minimal example marked ``xfail(strict=True)`` at
-the end of the file: two real ones ('lesser of' with growth stopped at zero ignores a mortgage-based part
-below the price paid; "to the cent" can give a price in fractions of a cent), and two in the 34th digit of
-unrounded figures. The properties keep to the inputs where the engine holds its promise, or compare to its
-34 digits where a figure is unrounded, and say so where they do.
+The properties found four engine bugs, each kept as a minimal example at the end of the file (they were
+strict xfails until the engine was fixed): two real ones ('lesser of' with growth stopped at zero ignored a
+mortgage-based part below the price paid; "to the cent" could give a price in fractions of a cent), and two
+in the 34th digit of unrounded figures (the lines now add up exactly: ``resale._Lines``).
 """
 
 from __future__ import annotations
@@ -469,14 +468,6 @@ def saved(policy: ResalePolicy, home: ResaleInputs) -> tuple[ResalePolicy, Resal
     return policy_from_dict(json.loads(policy_text)), inputs_from_dict(json.loads(inputs_text))
 
 
-def within_precision(a: Decimal, b: Decimal, *scale: Decimal) -> bool:
-    """Equal to the engine's working precision: 34 significant digits of the largest figure involved (a few
-    units in the last place, for a sum of several lines). Used only where figures may be unrounded (rounding
-    "none", an unrounded affordable price, a depreciated credit), which the engine keeps to 34 digits."""
-    largest = max(abs(v) for v in (a, b, *scale))
-    return abs(a - b) <= Decimal(10) ** (largest.adjusted() - 31)
-
-
 HOMES = homes()
 POLICIES = policies()
 
@@ -761,22 +752,13 @@ def check_lesser_of(policy: ResalePolicy, home: ResaleInputs) -> None:
     """The 'lesser of' formula price is the lowest of its parts' formula prices, each part priced alone under
     the same policy; with the same later steps and rounding its final price is never above any of theirs.
 
-    The formula price is compared to the engine's 34 digits: the 'lesser of' lines rebuild the chosen price
-    as paid + (chosen − paid), which can move its 34th digit (see
-    ``test_lesser_of_is_not_above_an_unrounded_part_in_the_last_digit``). The final price is compared
-    exactly when it is rounded."""
+    Compared exactly, to the last digit (see ``test_lesser_of_is_not_above_an_unrounded_part_in_the_last_digit``)."""
     result = compute_resale(policy, home)
     alone = [compute_resale(alone_policy(policy, part), home) for part in policy.formula.formulas]
-    paid = home.purchase_price
     for part in alone:
-        assert result.formula_price <= part.formula_price or within_precision(
-            result.formula_price, part.formula_price, paid
-        )
-        if policy.rounding.mode is RoundingMode.NONE:
-            assert result.price <= part.price or within_precision(result.price, part.price, paid)
-        else:
-            assert result.price <= part.price
-    assert within_precision(result.formula_price, min(part.formula_price for part in alone), paid)
+        assert result.formula_price <= part.formula_price
+        assert result.price <= part.price
+    assert result.formula_price == min(part.formula_price for part in alone)
 
 
 @FAST
@@ -812,20 +794,19 @@ def money_values(result: ResaleResult) -> list[Decimal]:
 def test_every_money_value_is_a_finite_decimal_and_the_lines_add_up(policy, home):
     """Line item amounts and running totals, formula, capped and final prices, credits and proceeds: all
     ``Decimal`` (never a float, never an int), finite; each running total is the sum of the amounts so far
-    (to the engine's 34 digits: a line that sets the price to an unrounded cap can move the 34th digit of
-    the sum, see ``test_line_amounts_add_up_to_an_unrounded_cap_in_the_last_digit``); the capped price is
-    the running total after the last cap line."""
+    exactly, to the last digit (see ``test_line_amounts_add_up_to_an_unrounded_cap_in_the_last_digit``); the
+    capped price is the running total after the last cap line."""
     result = compute_resale(policy, home)
     for value in money_values(result):
         assert type(value) is Decimal
         assert value.is_finite()
-    with localcontext(ENGINE_DIGITS):  # the engine's precision: it adds the lines one by one at 34 digits
+    with localcontext(Context(prec=100)):  # exact: no sum of these needs 100 digits
         for items, final in ((result.line_items, result.price), (result.proceeds_items, result.seller_proceeds)):
             running = D(0)
             for item in items:
                 running += item.amount
-                assert within_precision(item.total, running, *(i.total for i in items))
-            assert within_precision(running, final, *(i.total for i in items))
+                assert item.total == running
+            assert running == final
     cap_lines = [i for i in result.line_items if i.code.startswith("cap.")]
     if cap_lines:
         assert result.capped_price == cap_lines[-1].total
@@ -862,16 +843,16 @@ WHOLE_CENT_HOMES = HOMES.map(
 def test_the_final_price_is_a_whole_multiple_of_the_rounding_step(policy, home):
     """Rounded to the cent, the dollar or the nearest N (any direction): the price is a whole multiple of the
     step, written with 2 decimal places. Rounding respects a floor or caps alone. With both, the engine's
-    documented exception ("when the floor and the limit fall within one rounding step, the floor itself is
-    the price") gives exactly the floor, which need not be a multiple of N; it is then whole cents here,
-    because the credits are (a floor with a fraction of a cent breaks even "to the cent": see
-    ``test_cent_rounding_gives_a_price_in_fractions_of_a_cent``)."""
+    documented exception ("when the floor and the limit fall within one rounding step, the floor is the
+    price") gives the floor rounded up to the cent, which need not be a multiple of N (see
+    ``test_cent_rounding_never_gives_a_fraction_of_a_cent``)."""
     result = compute_resale(policy, home)
     unit = unit_of(policy.rounding)
+    assert result.price % D("0.01") == 0
     if result.price % unit != 0 or result.price.as_tuple().exponent != -2:
         assert policy.floor is not FloorRule.NONE and has_caps(policy)
-        assert result.price == floor_of(policy, home, result)
-        assert result.price % D("0.01") == 0
+        floor = floor_of(policy, home, result)
+        assert floor <= result.price < floor + D("0.01")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -921,8 +902,7 @@ def test_seller_proceeds_are_the_price_less_every_proceeds_deduction_exactly(pol
 
 
 # ---------------------------------------------------------------------------------------------
-# Engine bugs the properties found: minimal counterexamples. Strict: when the engine is fixed these pass,
-# the xfail marks fail, and the marks (and the workarounds in the properties above) can go.
+# Engine bugs the properties found, fixed: the minimal counterexamples, kept so they stay fixed.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -944,18 +924,7 @@ def test_lesser_of_with_growth_stopped_at_zero_and_a_mortgage_based_part():
     assert compute_resale(lesser, home).price == D(243000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug (_round_price): under rounding 'to the cent' the price can end in a fraction of a cent. "
-        "Paid 250,000; fixed rate 0 %; an approved improvement costing 1,000.01 credited at 50 % (500.005) "
-        "after the cap; appraisal cap 250,000 (total); floor purchase_price_plus_credits = 250,500.005. The "
-        "limit (cap + after-cap credit) equals the floor, so the 'floor itself is the price' branch returns "
-        "250,500.005 unrounded (its detail says 'rounded up to the cent above ... floor of 250,500.01'). "
-        "Expected whole cents (Rounding: 'a price must be a whole number of cents'); got 250500.005."
-    ),
-)
-def test_cent_rounding_gives_a_price_in_fractions_of_a_cent():
+def test_cent_rounding_never_gives_a_fraction_of_a_cent():
     deck = CapitalImprovement("Deck", D("1000.01"), d(2015, 1, 1), credit_pct=D("0.5"), approved_on=d(2014, 12, 1))
     home = ResaleInputs(
         purchase_price=D(250000),
@@ -971,7 +940,9 @@ def test_cent_rounding_gives_a_price_in_fractions_of_a_cent():
         credits_timing=Timing.AFTER_CAP,
         rounding=Rounding(RoundingMode.CENT),
     )
-    assert compute_resale(policy, home).price % D("0.01") == 0
+    # The floor (250,000 + 500.005) and the limit (the 250,000 cap + the after-cap credit) coincide: the floor
+    # wins, in whole cents. (It used to come out as 250,500.005.)
+    assert compute_resale(policy, home).price == D("250500.01")
 
 
 # A home bought for 1,200,000 priced against what a household at 50 % of AMI 100,000 (3 persons: 90 %) can
@@ -994,15 +965,6 @@ UNROUNDED_TERMS = MortgageTerms(
 AFFORDABLE = D("155769.2307692307692307692307692308")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug, last digit only (LesserOf): the lines rebuild the chosen price as paid + (chosen - paid) "
-        "at 34 digits, so with rounding 'none' the 'lesser of' price can be above its lowest part. Paid "
-        "1,200,000; lesser of a 0 % fixed rate and the unrounded affordable price "
-        "155769.2307692307692307692307692308: got 155769.230769230769230769230769231 (2E-29 above)."
-    ),
-)
 def test_lesser_of_is_not_above_an_unrounded_part_in_the_last_digit():
     exact = Rounding(RoundingMode.NONE)
     mortgage = MortgageBased(D("0.5"), UNROUNDED_TERMS)
@@ -1011,16 +973,6 @@ def test_lesser_of_is_not_above_an_unrounded_part_in_the_last_digit():
     assert compute_resale(lesser, HIGH_COST_HOME).formula_price <= AFFORDABLE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine bug, last digit only (_Lines.set_to): a line that sets the total to an unrounded cap stores "
-        "amount = cap - total rounded to 34 digits but the exact cap as its total, so the amounts no longer add "
-        "up to the totals (LineItem: 'The amounts of a list add up to its last total'). Paid 1,200,000, "
-        "affordability cap 155769.2307692307692307692307692308, rounding 'none': the cap line's amount is "
-        "-1044230.769230769230769230769230769 and the lines add up to 155769.230769230769230769230769231."
-    ),
-)
 def test_line_amounts_add_up_to_an_unrounded_cap_in_the_last_digit():
     policy = ResalePolicy(
         FixedRateSimple(D(0)),
