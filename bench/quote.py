@@ -1,0 +1,200 @@
+"""Benchmark of one resale quote through the API: ``POST /api/v1/resale/quote/``.
+
+Run by hand or with ``make bench``; never collected by pytest. A throwaway database (as ``parcels.py``
+makes) holds the real CPI-U and HUD series of ``leases/data/``, the demo's kind of programs and one
+homeowner's lease with an approved improvement. It times, through Django's test client (the whole request
+cycle, middleware included, no network), the median of ``--repeat`` requests after one warm-up that counts
+the SQL queries:
+
+- a staff quote of the lease under its own policy (CPI-indexed with an affordability cap: two index
+  lookups, the §2.9 solver, a capital-improvement credit);
+- a staff "what if" of four policies side by side over the same inputs;
+- the homeowner quoting their own lease.
+
+    .venv/bin/python bench/quote.py [--repeat 25] [--database sqlite|postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
+
+from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
+
+TARGET_MS = 100.0
+URL = "/api/v1/resale/quote/"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=25, help="timed requests per case (median reported)")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default=None)
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def fixture() -> tuple[Any, Any, Any]:
+    """Series, programs, a lease with an improvement; a staff client and the homeowner's client."""
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    from clt import roles
+    from clt.models import Person
+    from leases import services
+    from leases.models import IndexSeries
+    from properties import services as property_services
+
+    data = ROOT / "leases" / "data"
+    call_command("import_index", str(data / "cpi_u.csv"), stdout=io.StringIO())
+    call_command("import_index", str(data / "hud_ami.csv"), "--hud", stdout=io.StringIO())
+    cpi = IndexSeries.objects.get(code="cpi-u")
+    ami = IndexSeries.objects.get(code="hud-mfi-burlington-south-burlington-vt-msa")
+    terms = {
+        "income_share": "0.30", "annual_rate": "0.0625", "down_payment_pct": "0.035", "property_tax_rate": "0.0125",
+        "mortgage_insurance_rate": "0.0085", "hazard_insurance_monthly": "100", "ground_lease_fee_monthly": "35",
+        "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
+    }  # fmt: skip
+    parameters = {
+        "formula": {"family": "cpi_indexed"},
+        "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": terms}],
+        "floor": "purchase_price_plus_credits",
+        "rounding": {"mode": "dollar"},
+    }
+    version = services.resale_policy_create(
+        actor=None, reason="bench", name="CPI capped", parameters=parameters, cpi_series=cpi, ami_series=ami
+    )
+    version = services.resale_policy_version_approve(
+        version=version, approved_on=dt.date(2019, 1, 2), effective_from=dt.date(2019, 1, 2),
+        approval_reference="bench resolution", actor=None, reason="bench",
+    )  # fmt: skip
+    template = services.template_create(actor=None, reason="bench", name="Bench lease")
+    lease_terms = services.template_version_create(
+        template=template, actor=None, reason="bench", effective_from=dt.date(2019, 1, 1),
+        resale_policy_version=version,
+    )  # fmt: skip
+    square = [[-73.21, 44.47], [-73.2098, 44.47], [-73.2098, 44.4702], [-73.21, 44.4702], [-73.21, 44.47]]
+    parcel = property_services.parcel_create(
+        actor=None, reason="bench", apn="BENCH-1", geometry={"type": "Polygon", "coordinates": [square]}
+    )
+    unit = property_services.unit_create(actor=None, reason="bench", parcel=parcel, address="1 Bench St", bedrooms=3)
+    owner = User.objects.create_user("bench-owner")
+    person = Person.objects.create(given_name="Bench", family_name="Owner", user=owner)
+    lease = services.lease_create(
+        actor=None, reason="bench", unit=unit, template_version=lease_terms, leaseholders=[person],
+        commencement=dt.date(2019, 3, 15), purchase_price=Decimal("185000.00"), appraised_value=Decimal("262000.00"),
+        appraised_land_value=Decimal("70000.00"), appraisal_date=dt.date(2019, 2, 20), monthly_fee=Decimal("35.00"),
+        recording_instrument="2019-000001",
+    )  # fmt: skip
+    services.lease_event_record(
+        lease=lease, kind="executed", effective_on=dt.date(2019, 3, 15), actor=None, reason="bench"
+    )
+    item = services.improvement_request(
+        lease=lease, description="Heat pump", requested_on=dt.date(2021, 4, 1), actor=None, reason="bench",
+        estimated_cost=Decimal("9000"),
+    )  # fmt: skip
+    services.improvement_approve(
+        improvement=item, approved_on=dt.date(2021, 4, 10), approval_reference="letter 21-4", actor=None,
+        reason="bench", method="percent_of_cost", credit_pct=Decimal("100"),
+    )  # fmt: skip
+    services.improvement_complete(
+        improvement=item, completed_on=dt.date(2021, 6, 1), cost=Decimal("8750.00"), documents="invoice",
+        started_on=dt.date(2021, 5, 1), actor=None, reason="bench",
+    )  # fmt: skip
+    staff = User.objects.create_user("bench-staff")
+    staff.groups.add(Group.objects.get_or_create(name=roles.STAFF_GROUP)[0])
+    clients = []
+    for user in (staff, owner):
+        client = APIClient()
+        client.force_authenticate(user)
+        clients.append(client)
+    return lease, clients[0], clients[1]
+
+
+def time_post(client: Any, body: dict[str, Any], repeat: int) -> tuple[float, int, dict[str, Any]]:
+    from django.db import connection
+
+    executed = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    # A wrapper, not CaptureQueriesContext: the request's start resets the connection's query log.
+    with connection.execute_wrapper(count):
+        response = client.post(URL, body, format="json")
+    if response.status_code != 200:
+        raise SystemExit(f"POST {URL} answered {response.status_code}: {response.content[:800]!r}")
+    answer = json.loads(response.content)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.post(URL, body, format="json")
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), len(executed), answer
+
+
+def run(args: argparse.Namespace) -> list[Row]:
+    lease, staff, owner = fixture()
+    on = "2025-09-30"
+    rows = []
+    one, queries, answer = time_post(staff, {"lease": lease.pk, "determination_date": on}, args.repeat)
+    price = answer["quotes"][0]["result"]["price"]
+    rows.append(Row("staff quote, the lease's policy", f"{one:.1f} ms, {queries} queries", f"< {TARGET_MS:.0f} ms",
+                    one < TARGET_MS))  # fmt: skip
+    rows.append(Row("  its price on " + on, price, "", None))
+    what_if = {
+        "lease": lease.pk,
+        "determination_date": on,
+        "index_series": {"cpi": "cpi-u", "ami": "hud-mfi-burlington-south-burlington-vt-msa"},
+        "policies": [
+            {"version": answer["quotes"][0]["policy"]["version"]},
+            {"parameters": {"formula": {"family": "fixed_rate_simple", "rate": "0.015"}}, "label": "1.5 % simple"},
+            {"parameters": {"formula": {"family": "ami_indexed"}}, "label": "AMI"},
+            {"parameters": {"formula": {"family": "fixed_rate_compound", "rate": "0.02"}}, "label": "2 % compound"},
+        ],
+    }
+    four, queries, answer = time_post(staff, what_if, args.repeat)
+    rows.append(Row("staff what-if, 4 policies side by side", f"{four:.1f} ms, {queries} queries",
+                    f"< {TARGET_MS:.0f} ms", four < TARGET_MS))  # fmt: skip
+    rows.append(Row("  their prices", ", ".join(q["result"]["price"] for q in answer["quotes"]), "", None))
+    own, queries, _answer = time_post(owner, {"lease": lease.pk, "determination_date": on}, args.repeat)
+    rows.append(Row("homeowner quote of their own lease", f"{own:.1f} ms, {queries} queries",
+                    f"< {TARGET_MS:.0f} ms", own < TARGET_MS))  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
+    with throwaway_database(backend) as _where:
+        setup_django()
+        rows = run(args)
+    print_table(rows)
+    missed = [r.name.strip() for r in rows if r.ok is False]
+    if missed:
+        print(f"\n{len(missed)} target(s) missed: " + "; ".join(missed))
+        return 1
+    print(f"\nevery target met ({backend}, median of {args.repeat} requests each)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
