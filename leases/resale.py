@@ -1378,8 +1378,11 @@ class _Lines:
     def add(self, code: str, label: str, amount: Decimal, detail: str = "") -> None:
         # The running total keeps the engine's 34 digits; the amount shown is then exactly the change in
         # it, so the amounts of the list always add up to its totals.
-        total = _CONTEXT.plus(_LEDGER.add(self.total, amount))
-        amount, self.total = _LEDGER.subtract(total, self.total), total
+        exact = _LEDGER.add(self.total, amount)
+        total = _CONTEXT.plus(exact)
+        if total != exact:
+            amount = _LEDGER.subtract(total, self.total)
+        self.total = total
         self.items.append(LineItem(code=code, label=label, amount=amount, total=total, detail=detail))
 
     def note(self, code: str, label: str, detail: str = "") -> None:
