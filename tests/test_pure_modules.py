@@ -21,6 +21,7 @@ PURE_MODULES = ["properties/geometry.py"] + [
         "leases/fees.py",
         "leases/lifecycle.py",
         "leases/resale_codec.py",
+        "leases/impact.py",
         "governance/counting.py",
         "governance/blt.py",
     )
