@@ -70,6 +70,7 @@ __all__ = [
     "Quote",
     "QuoteSet",
     "index_fields",
+    "lease_input_values",
     "lease_inputs",
     "quotable_leases",
     "quote",
@@ -153,6 +154,36 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def lease_input_values(lease: GroundLease, subsidies: Sequence[LeaseSubsidy] | None = None) -> dict[str, Any]:
+    """The engine's input values (``resale.ResaleInputs`` fields, typed) a lease's rows supply; see the module doc.
+
+    ``lease_inputs`` is the same values as codec JSON. Valuing thousands of leases (``leases/valuation.py``)
+    builds the engine's inputs from these directly: the rows' values are already Decimals and dates, so
+    decoding their JSON would only check types that cannot be wrong. ``subsidies``: the lease's, when the
+    caller has already read them (default: ``lease.subsidies.all()``).
+    """
+    values: dict[str, Any] = {}
+    if lease.purchase_price is not None:
+        values["purchase_price"] = lease.purchase_price
+    if lease.commencement is not None:
+        values["purchase_date"] = lease.commencement
+    figures = (lease.appraised_value, lease.appraised_land_value, lease.appraised_improvements_value)
+    if any(v is not None for v in figures):
+        values["initial_appraisal"] = resale.Appraisal(
+            total=figures[0], land=figures[1], improvements=figures[2], effective_date=lease.appraisal_date
+        )
+    if lease.unit.bedrooms is not None:
+        values["bedrooms"] = lease.unit.bedrooms
+    subsidies = list(lease.subsidies.all()) if subsidies is None else subsidies
+    if subsidies:
+        values["retained_subsidy"] = sum((s.amount for s in subsidies if s.stays_with_home), ZERO)
+        if lease.purchase_price is not None:
+            basis = lease.purchase_price - sum((s.amount for s in subsidies), ZERO)
+            if basis > 0:
+                values["investment_basis"] = basis
+    return values
+
+
 def lease_inputs(lease: GroundLease) -> dict[str, Any]:
     """The codec inputs (``resale_codec.inputs_from_dict``'s JSON) a lease's rows supply; see the module doc.
 
@@ -160,27 +191,20 @@ def lease_inputs(lease: GroundLease) -> dict[str, Any]:
     engine say which one is missing).
     """
     data: dict[str, Any] = {}
-    if lease.purchase_price is not None:
-        data["purchase_price"] = str(lease.purchase_price)
-    if lease.commencement is not None:
-        data["purchase_date"] = lease.commencement.isoformat()
-    figures = (lease.appraised_value, lease.appraised_land_value, lease.appraised_improvements_value)
-    if any(v is not None for v in figures):
-        data["initial_appraisal"] = {
-            "total": _text(lease.appraised_value),
-            "land": _text(lease.appraised_land_value),
-            "improvements": _text(lease.appraised_improvements_value),
-            "effective_date": lease.appraisal_date.isoformat() if lease.appraisal_date else None,
-        }
-    if lease.unit.bedrooms is not None:
-        data["bedrooms"] = lease.unit.bedrooms
-    subsidies = list(lease.subsidies.all())
-    if subsidies:
-        data["retained_subsidy"] = str(sum((s.amount for s in subsidies if s.stays_with_home), ZERO))
-        if lease.purchase_price is not None:
-            basis = lease.purchase_price - sum((s.amount for s in subsidies), ZERO)
-            if basis > 0:
-                data["investment_basis"] = str(basis)
+    for name, value in lease_input_values(lease).items():
+        if isinstance(value, resale.Appraisal):
+            data[name] = {
+                "total": _text(value.total),
+                "land": _text(value.land),
+                "improvements": _text(value.improvements),
+                "effective_date": value.effective_date.isoformat() if value.effective_date else None,
+            }
+        elif isinstance(value, dt.date):
+            data[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            data[name] = str(value)
+        else:
+            data[name] = value
     return data
 
 

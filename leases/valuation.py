@@ -2,8 +2,8 @@
 
 The portfolio (every active lease today) and the homeowner's page (today, and each month since purchase)
 ask the same question many times, so a ``Valuer`` decodes each policy version once and loads each index
-series once (``services.IndexLookup``); valuing a lease then runs no query, given a queryset from
-``valuable_leases``.
+series once (``services.IndexLookup``); valuing a lease then runs no query, given leases from
+``valuable_leases`` (a queryset) or ``load_valuable_leases`` (a list, for thousands at once).
 
 A saved determination (``ResaleCalculation``) has an appraisal at resale; an estimate today does not. So:
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,23 +31,28 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from leases import resale, resale_codec, services
-from leases.models import CapitalImprovement, GroundLease, ImprovementStatus, LeaseSubsidy, ResalePolicyVersion
-from leases.quotes import index_fields, lease_inputs
+from leases.models import (
+    CapitalImprovement,
+    GroundLease,
+    ImprovementStatus,
+    LeaseSubsidy,
+    LeaseTemplateVersion,
+    ResalePolicyVersion,
+)
+from leases.quotes import index_fields, lease_input_values
 
-__all__ = ["Valuation", "Valuer", "valuable_leases"]
+__all__ = ["Valuation", "Valuer", "lease_subsidies", "load_valuable_leases", "valuable_leases"]
 
 _SERIES_FOR = {"cpi": "cpi_series", "ami": "ami_series"}
+_POLICY_CHAIN = (
+    "resale_policy_version__policy",
+    "resale_policy_version__cpi_series",
+    "resale_policy_version__ami_series",
+)
 
 
-def valuable_leases(queryset: QuerySet | None = None) -> QuerySet:
-    """``queryset`` (default: every lease) with what a valuation reads, in a fixed number of queries."""
-    queryset = GroundLease.objects.all() if queryset is None else queryset
-    return queryset.select_related(
-        "unit",
-        "template_version__resale_policy_version__policy",
-        "template_version__resale_policy_version__cpi_series",
-        "template_version__resale_policy_version__ami_series",
-    ).prefetch_related(
+def _prefetches() -> tuple[Prefetch, ...]:
+    return (
         Prefetch("subsidies", queryset=LeaseSubsidy.objects.order_by("pk")),
         Prefetch(
             "improvements",
@@ -56,6 +62,49 @@ def valuable_leases(queryset: QuerySet | None = None) -> QuerySet:
             to_attr="completed_improvements",
         ),
     )
+
+
+def valuable_leases(queryset: QuerySet | None = None) -> QuerySet:
+    """``queryset`` (default: every lease) with what a valuation reads, in a fixed number of queries."""
+    queryset = GroundLease.objects.all() if queryset is None else queryset
+    return queryset.select_related("unit", *(f"template_version__{path}" for path in _POLICY_CHAIN)).prefetch_related(
+        *_prefetches()
+    )
+
+
+def load_valuable_leases(queryset: QuerySet | None = None) -> list[GroundLease]:
+    """The leases of ``queryset`` (default: all; not sliced) with what a valuation reads, thousands at once.
+
+    The same as ``list(valuable_leases(queryset))`` for a valuation, in four queries, several times faster:
+    a portfolio has a handful of lease terms, so they are read once (with their policy versions and series)
+    and shared, where a join would build them again for every lease; subsidies and improvements are read
+    for the leases of ``queryset`` as a subquery (no list of thousands of ids in the SQL) and kept on
+    each lease as plain lists (``lease_subsidies``), without a related manager's queryset for each.
+    """
+    queryset = GroundLease.objects.all() if queryset is None else queryset
+    leases = list(queryset.select_related("unit"))
+    chosen = queryset.order_by().values("pk")
+    terms = LeaseTemplateVersion.objects.select_related(*_POLICY_CHAIN).in_bulk(
+        {lease.template_version_id for lease in leases}
+    )
+    subsidies: dict[int, list[LeaseSubsidy]] = defaultdict(list)
+    for subsidy in LeaseSubsidy.objects.filter(lease_id__in=chosen).order_by("pk"):
+        subsidies[subsidy.lease_id].append(subsidy)
+    improvements: dict[int, list[CapitalImprovement]] = defaultdict(list)
+    completed = CapitalImprovement.objects.filter(lease_id__in=chosen, status=ImprovementStatus.COMPLETED)
+    for item in completed.order_by("completed_on", "pk"):
+        improvements[item.lease_id].append(item)
+    for lease in leases:
+        lease.template_version = terms[lease.template_version_id]
+        lease.valued_subsidies = subsidies.get(lease.pk, [])
+        lease.completed_improvements = improvements.get(lease.pk, [])
+    return leases
+
+
+def lease_subsidies(lease: GroundLease) -> list[LeaseSubsidy]:
+    """The lease's subsidies, in the order recorded: as loaded by ``load_valuable_leases``, else its own."""
+    found = getattr(lease, "valued_subsidies", None)
+    return list(lease.subsidies.all()) if found is None else found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +138,10 @@ class Valuer:
     def __init__(self) -> None:
         self._policies: dict[int, _Policy] = {}
         self._lookups: dict[int, services.IndexLookup | ValidationError] = {}
-        self._inputs: dict[int, resale.ResaleInputs | str] = {}
+        self._inputs: dict[int, dict[str, Any] | str] = {}
+        # By (series, day): the value in effect or why there is none, and the staleness warning. A portfolio
+        # asks for the same day thousands of times (every lease on the valuation date).
+        self._values: dict[tuple[int, dt.date], tuple[resale.IndexValue | None, str, str | None]] = {}
 
     def _policy(self, version: ResalePolicyVersion) -> _Policy:
         found = self._policies.get(version.pk)
@@ -125,19 +177,27 @@ class Valuer:
             self._lookups[series.pk] = found
         return found
 
-    def _base_inputs(self, lease: GroundLease) -> resale.ResaleInputs | str:
+    def _base_inputs(self, lease: GroundLease) -> dict[str, Any] | str:
+        """The engine's inputs from the lease's rows (``ResaleInputs`` fields), or why there are none."""
         found = self._inputs.get(lease.pk)
         if found is None:
-            data = lease_inputs(lease)
-            if "purchase_price" not in data or "purchase_date" not in data:
+            # Typed values from the rows, given to ``ResaleInputs`` directly: no JSON round trip through the
+            # codec, which would only check types that cannot be wrong (a tenth of the time).
+            found = lease_input_values(lease, lease_subsidies(lease))
+            if "purchase_price" not in found or "purchase_date" not in found:
                 found = _("The lease records no purchase price or commencement date.")
-            else:
-                data["determination_date"] = data["purchase_date"]
-                try:
-                    found = resale_codec.inputs_from_dict(data)
-                except resale.ResaleInputError as error:
-                    found = str(error)
             self._inputs[lease.pk] = found
+        return found
+
+    def _value_on(self, lookup: services.IndexLookup, day: dt.date) -> tuple[resale.IndexValue | None, str, str | None]:
+        key = (lookup.series.pk, day)
+        found = self._values.get(key)
+        if found is None:
+            try:
+                found = (lookup.on(day), "", lookup.stale(day))
+            except ValidationError as error:
+                found = (None, " ".join(error.messages), None)
+            self._values[key] = found
         return found
 
     @staticmethod
@@ -158,7 +218,7 @@ class Valuer:
         base = self._base_inputs(lease)
         if isinstance(base, str):
             return Valuation(lease, on, version, None, base)
-        if on < base.purchase_date:
+        if on < base["purchase_date"]:
             return Valuation(lease, on, version, None, _("The date is before the purchase."))
 
         notes = list(chosen.notes)
@@ -171,17 +231,16 @@ class Valuer:
                 return Valuation(lease, on, version, None, problem, tuple(notes))
             if isinstance(lookup, ValidationError):
                 return Valuation(lease, on, version, None, " ".join(lookup.messages), tuple(notes))
-            day = base.purchase_date if field.endswith("_purchase") else on
-            try:
-                values[field] = lookup.on(day)
-            except ValidationError as error:
-                return Valuation(lease, on, version, None, " ".join(error.messages), tuple(notes))
-            warning = lookup.stale(day)
+            day = base["purchase_date"] if field.endswith("_purchase") else on
+            value, problem, warning = self._value_on(lookup, day)
+            if value is None:
+                return Valuation(lease, on, version, None, problem, tuple(notes))
+            values[field] = value
             if warning and warning not in notes:
                 notes.append(warning)
 
-        inputs = dataclasses.replace(
-            base, determination_date=on, capital_improvements=self._improvements(lease, on), **values
+        inputs = resale.ResaleInputs(
+            **base, determination_date=on, capital_improvements=self._improvements(lease, on), **values
         )
         try:
             result = resale.compute_resale(chosen.policy, inputs)
