@@ -33,6 +33,7 @@ from leases.lifecycle import DeadlineKind, EventKind, LeaseStatus
 from leases.models import (
     Charge,
     ChargeKind,
+    CreditMethod,
     Deadline,
     DeadlineStatus,
     FeeRate,
@@ -42,6 +43,7 @@ from leases.models import (
     Leaseholder,
     Payment,
     PermittedMortgage,
+    ResaleCalculation,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "DocumentKind",
     "DocumentParameterError",
     "DocumentUnavailable",
+    "ExplainedLine",
     "default_notice_context",
     "document_filename",
     "document_response",
@@ -57,6 +60,9 @@ __all__ = [
     "month_bounds",
     "option_notice_context",
     "parse_month",
+    "resale_certificate_context",
+    "resale_certificate_response",
+    "resale_explanation",
     "statement_context",
     "statement_pdfs",
     "statement_period",
@@ -490,6 +496,184 @@ def option_notice_context(lease: GroundLease, *, today: dt.date | None = None) -
         "intent": intent,
         "appraisal_deadlines": appraisal,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Resale-price certificate (a saved calculation, explained)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExplainedLine:
+    """One line of a saved calculation for people: what it is, by how much, the figure after it, and why.
+
+    Amounts are rounded half up to the cent for reading; the stored result keeps them exact.
+    """
+
+    code: str
+    label: str
+    amount: Decimal
+    total: Decimal
+    detail: str
+
+
+# The index inputs a formula reads, in reading order: (field, label, the date it is looked up on).
+INDEX_INPUTS = (
+    ("cpi_at_purchase", gettext_lazy("Consumer price index at purchase"), "purchase_date"),
+    ("cpi_at_determination", gettext_lazy("Consumer price index at determination"), "determination_date"),
+    ("ami_at_purchase", gettext_lazy("Area median income at purchase"), "purchase_date"),
+    ("ami_at_determination", gettext_lazy("Area median income at determination"), "determination_date"),
+)
+# Amounts paid out of the price or the proceeds, as the inputs list them.
+CHARGE_INPUTS = (
+    ("price_deductions", gettext_lazy("Deductions from the price")),
+    ("liens", gettext_lazy("Seller's loan payoff")),
+    ("sale_closing_costs", gettext_lazy("Seller's closing costs")),
+    ("arrears", gettext_lazy("Unpaid lease fees and charges")),
+    ("fees", gettext_lazy("Fees")),
+    ("proceeds_deductions", gettext_lazy("Other deductions from the seller's proceeds")),
+)
+OTHER_INPUTS = (
+    ("bedrooms", gettext_lazy("Bedrooms")),
+    ("investment_basis", gettext_lazy("Investment basis")),
+    ("retained_subsidy", gettext_lazy("Subsidy that stays with the home")),
+    ("principal_paid", gettext_lazy("Loan principal paid")),
+    ("down_payment", gettext_lazy("Down payment")),
+    ("purchase_closing_costs", gettext_lazy("Closing costs at purchase")),
+)
+
+
+def _cent(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _explained(lines: Iterable[Any]) -> list[ExplainedLine]:
+    """``leases.explain``'s translated sentences, with the figures rounded for reading."""
+    return [ExplainedLine(line.code, line.text, _cent(line.amount), _cent(line.total), "") for line in lines]
+
+
+def _appraisal(appraisal: Any) -> dict[str, Any] | None:
+    if appraisal is None:
+        return None
+    return {
+        "total": None if appraisal.total is None else _cent(appraisal.total),
+        "land": None if appraisal.land is None else _cent(appraisal.land),
+        "improvements": None if appraisal.improvements is None else _cent(appraisal.improvements),
+        "effective_date": appraisal.effective_date,
+    }
+
+
+def resale_explanation(calculation: ResaleCalculation) -> dict[str, Any]:
+    """A saved calculation in words and figures, for its page and its certificate: the line items, the prices,
+    the seller's proceeds, and every input the engine used (read back from the stored JSON, never recomputed).
+    """
+    from leases import explain, resale, resale_codec
+
+    inputs = resale_codec.inputs_from_dict(calculation.inputs)
+    result = resale_codec.result_from_dict(calculation.result)
+    try:
+        policy = resale_codec.policy_from_dict(calculation.policy)
+    except resale.ResaleInputError:
+        policy = None  # an engine change made the stored parameters unreadable: sentences without the rates
+    indexes = []
+    for field, label, date_field in INDEX_INPUTS:
+        value = getattr(inputs, field)
+        if value is not None:
+            indexes.append(
+                {
+                    "field": field,
+                    "label": label,
+                    "series": value.series,
+                    "on": getattr(inputs, date_field),
+                    "effective_from": value.effective_from,
+                    "value": value.value,
+                }
+            )
+    charges = []
+    for field, label in CHARGE_INPUTS:
+        for charge in getattr(inputs, field):
+            charges.append({"group": label, "label": charge.label, "amount": _cent(charge.amount)})
+    improvements = [
+        {
+            "description": item.description,
+            "maintenance": item.maintenance,
+            "completed_on": item.completed_on,
+            "approved_on": item.approved_on,
+            "cost": _cent(item.cost),
+            "method": CreditMethod(item.method.value).label,
+            "credit_pct": (item.credit_pct * 100).normalize(),
+            "documented": item.documented,
+        }
+        for item in inputs.capital_improvements
+    ]
+    others = []
+    for field, label in OTHER_INPUTS:
+        value = getattr(inputs, field)
+        if value is None or (field == "retained_subsidy" and not value):
+            continue
+        money = not isinstance(value, int)
+        others.append({"label": label, "value": _cent(value) if money else value, "money": money})
+    lines = _explained(explain.explain(result, policy=policy, inputs=inputs, total=False))
+    return {
+        "lines": lines,
+        "caps": [line for line in lines if line.code.startswith("cap.")],
+        "proceeds": _explained(explain.explain_proceeds(result)[:-1]),  # the last line repeats the total
+        "formula_price": _cent(result.formula_price),
+        "capped_price": _cent(result.capped_price),
+        "price": _cent(result.price),
+        "credits_total": _cent(result.credits_total),
+        "seller_proceeds": _cent(result.seller_proceeds),
+        "purchase_price": _cent(inputs.purchase_price),
+        "purchase_date": inputs.purchase_date,
+        "determination_date": inputs.determination_date,
+        "initial_appraisal": _appraisal(inputs.initial_appraisal),
+        "resale_appraisal": _appraisal(inputs.resale_appraisal),
+        "index_values": indexes,
+        "improvements": improvements,
+        "charges": charges,
+        "other_inputs": others,
+    }
+
+
+RESALE_CERTIFICATE_TEMPLATE = "pdf/resale_certificate.html"
+
+
+def resale_certificate_context(calculation: ResaleCalculation) -> dict[str, Any]:
+    """The resale-price certificate of a saved calculation: the trust, its number (the calculation's id), the
+    lease, home and owners, the policy and its approval, every line, the maximum resale price, the index values
+    with their dates, and who issued it when (the staff member who saved it, on the day it was saved)."""
+    lease = _lease_queryset().get(pk=calculation.lease_id)
+    issued_on = timezone.localdate(calculation.created)
+    actor = calculation.actor
+    return {
+        **_base(lease, _("Resale price certificate"), issued_on),
+        "calculation": calculation,
+        "number": calculation.pk,
+        "home": str(lease.unit),
+        "version": calculation.policy_version,
+        "issued_on": issued_on,
+        "issued_by": (actor.get_full_name() or actor.get_username()) if actor else "",
+        **resale_explanation(calculation),
+    }
+
+
+def resale_certificate_filename(calculation: ResaleCalculation) -> str:
+    return f"lease-{calculation.lease_id}-resale-certificate-{calculation.pk}.pdf"
+
+
+def resale_certificate_response(request: HttpRequest, calculation: ResaleCalculation) -> HttpResponse:
+    """The certificate of ``calculation`` (already fetched through ``visible_to(request.user)``): the PDF as an
+    attachment, or ``?format=html``; any other format is a 400 with the reason."""
+    output = request.GET.get("format", "pdf")
+    if output not in ("pdf", "html"):
+        return _bad_request(DocumentParameterError(_("format: choose pdf or html.")))
+    context = resale_certificate_context(calculation)
+    template = RESALE_CERTIFICATE_TEMPLATE
+    if output == "html":
+        return HttpResponse(pdf.render_html(template, context, request), content_type="text/html; charset=utf-8")
+    response = HttpResponse(pdf.render_pdf(template, context, request), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{resale_certificate_filename(calculation)}"'
+    return response
 
 
 # ---------------------------------------------------------------------------------------------

@@ -811,6 +811,7 @@ class MonitoringKind(models.TextChoices):
     PROPERTY_TAX = "property_tax", _("Property tax paid")
     HOA = "hoa", _("HOA dues paid")
     INSPECTION = "inspection", _("Inspection")
+    # Kept only for records made before improvements had their own model (CapitalImprovement); no longer offered.
     IMPROVEMENT_REQUEST = "improvement_request", _("Improvement request")
 
 

@@ -67,6 +67,7 @@ from properties.models import Unit
 
 __all__ = [
     "BillingReport",
+    "Determination",
     "IndexLookup",
     "balances_for",
     "bill_month",
@@ -99,8 +100,11 @@ __all__ = [
     "occupancy_certify",
     "payment_record",
     "payment_reverse",
+    "resale_calculation_determine",
     "resale_calculation_recompute",
     "resale_calculation_save",
+    "resale_determination_default_date",
+    "resale_determination_preview",
     "resale_policy_create",
     "resale_policy_version_approve",
     "resale_policy_version_create",
@@ -895,6 +899,32 @@ def _on_intent_to_sell(lease: GroundLease, *, data, received_on, **_rest: Any) -
         data["planned_transfer_too_soon"] = planned < earliest
 
 
+def _on_resale_agreement_signed(lease: GroundLease, *, data, **_rest: Any) -> None:
+    # The agreement may name the saved determination it accepts (issue 4 §4): it must be this lease's, and its
+    # price goes into the event, so the timeline and the option notice read the figure agreed.
+    if data.get("calculation") in (None, ""):
+        return
+    value = data["calculation"]
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+        raise ValidationError({"data.calculation": [_("Give the number of a saved resale calculation.")]})
+    number = int(value)
+    calculation = ResaleCalculation.objects.filter(pk=number).first()
+    if calculation is None:
+        raise ValidationError({"data.calculation": [_("There is no saved resale calculation %(n)s.") % {"n": number}]})
+    if calculation.lease_id != lease.pk:
+        raise ValidationError(
+            {
+                "data.calculation": [
+                    _("Resale calculation %(n)s was made for lease %(other)s, not for this lease (%(lease)s).")
+                    % {"n": number, "other": calculation.lease_id, "lease": lease.pk}
+                ]
+            }
+        )
+    data["calculation"] = calculation.pk
+    data["price"] = str(calculation.price)
+    data["determined_on"] = calculation.determination_date.isoformat()
+
+
 _HANDLERS: dict[EventKind, Callable[..., None]] = {
     EventKind.EXECUTED: _on_executed,
     EventKind.RENEWED: _on_renewed,
@@ -912,6 +942,7 @@ _HANDLERS: dict[EventKind, Callable[..., None]] = {
     EventKind.HEIR_ASSUMED: _on_heir_assumed,
     EventKind.OWNER_DIED: _on_owner_died,
     EventKind.INTENT_TO_SELL_RECEIVED: _on_intent_to_sell,
+    EventKind.RESALE_AGREEMENT_SIGNED: _on_resale_agreement_signed,
 }
 
 
@@ -972,6 +1003,9 @@ def monitoring_create(
 ) -> MonitoringRecord:
     """A monitoring item with a due date. Inspections keep the lease's limits: notice and at most N a year."""
     reason = _require_reason(reason)
+    if kind == MonitoringKind.IMPROVEMENT_REQUEST:
+        # Kept only for records made before improvements had their own model.
+        raise ValidationError({"kind": [_("Record an improvement request as a capital improvement.")]})
     record = MonitoringRecord(lease=lease, kind=kind, due=due, **fields)
     if kind == MonitoringKind.INSPECTION:
         _check_inspection(lease, record)
@@ -1712,6 +1746,9 @@ def improvement_complete(
     item.documents = documents
     if appraised_value is not None:
         item.appraised_value = appraised_value
+    if not item.maintenance and item.method == CreditMethod.APPRAISED_VALUE and item.appraised_value is None:
+        # The credit is the value the appraiser isolates: without that figure there is nothing to credit.
+        raise ValidationError({"appraised_value": [_("Give the value the appraiser attributes to the work.")]})
     return _save(item, actor=actor, reason=reason)
 
 
@@ -1793,3 +1830,138 @@ def resale_calculation_recompute(calculation: ResaleCalculation) -> dict[str, An
     from leases import resale_codec
 
     return resale_codec.result_to_dict(_compute(calculation.policy, calculation.inputs))
+
+
+# --- Resale: price determination (a quote of the lease, saved) --------------------------------------------
+
+
+class _TrustItself:
+    """Who a determination is made as when no user acts (a command, a migration of old files): staff's rights.
+
+    ``clt.roles`` reads the cached roles first, so this stands in for a staff login in the quote machinery.
+    """
+
+    is_authenticated = True
+    is_active = True
+    _clt_roles = frozenset({roles.ROLE_STAFF})
+
+
+@dataclass(frozen=True)
+class Determination:
+    """A lease's price as it would be saved: the policy version, the exact engine inputs (codec JSON) and the
+    result (``resale.ResaleResult``), with the index values the formula read."""
+
+    version: ResalePolicyVersion
+    inputs: dict[str, Any]
+    result: Any
+    index_values_used: tuple[Any, ...]
+
+
+def resale_determination_default_date(lease: GroundLease) -> dt.date:
+    """The date a price is determined on by default: the receipt of the open notice of intent to sell while the
+    lease is in price determination (San Leandro's trigger, §3.8), else today."""
+    if lease.transfer_state == lifecycle.TransferState.PRICE_DETERMINATION:
+        opened = (
+            lease.events.filter(track=Track.TRANSFER, to_state=lifecycle.TransferState.PRICE_DETERMINATION)
+            .exclude(from_state=lifecycle.TransferState.PRICE_DETERMINATION)
+            .order_by("-pk")
+            .first()
+        )
+        # An estate sale also opens the price determination, with no notice to count from.
+        if opened is not None and opened.kind == EventKind.INTENT_TO_SELL_RECEIVED:
+            return opened.received_on or opened.effective_on
+    return _today()
+
+
+def _determination_error(error: ValidationError) -> ValidationError:
+    """The quote's errors named for a determination: its one policy is ``policy_version``, not ``policies[0]``."""
+    if not hasattr(error, "error_dict"):
+        return error
+    fields: dict[str, list[str]] = {}
+    for field, messages in error.message_dict.items():
+        name = "policy_version" if field.startswith("policies") else field
+        fields.setdefault(name, []).extend(messages)
+    return ValidationError(fields)
+
+
+def resale_determination_preview(
+    *,
+    lease: GroundLease,
+    actor: Any,
+    determination_date: dt.date,
+    inputs: dict[str, Any] | None = None,
+    policy_version: ResalePolicyVersion | None = None,
+    index_series: dict[str, str] | None = None,
+) -> Determination:
+    """What ``resale_calculation_determine`` would save, without saving it (the page's "Preview").
+
+    The lease's pinned version unless ``policy_version`` names another; never a draft. The inputs are the
+    lease's (``quotes.lease_inputs``, its completed improvements) and the index values in effect, overridden
+    by ``inputs`` field by field. Bad input is a ``ValidationError`` on the dotted field (``inputs.<field>``,
+    ``index_series.<kind>``, ``determination_date``, ``policy_version``).
+    """
+    from leases import quotes, resale_codec  # quotes imports this module
+
+    user = _actor_or_none(actor)
+    if user is not None and not roles.is_staff_member(user):
+        raise PermissionDenied(_("Only the trust's staff determine resale prices."))
+    if lease.status == LeaseStatus.DRAFT:
+        raise ValidationError({"lease": [_("A draft lease has no resale price to determine; execute it first.")]})
+    _not_in_future(determination_date, "determination_date")
+    as_user = user or _TrustItself()
+    lease = quotes.quotable_leases(as_user).get(pk=lease.pk)
+    version = policy_version or lease.template_version.resale_policy_version
+    if version is None:
+        raise ValidationError(
+            {"policy_version": [_("The lease's terms name no resale policy: choose the policy version to apply.")]}
+        )
+    if version.status == PolicyStatus.DRAFT:
+        raise ValidationError(
+            {"policy_version": [_("%(version)s is a draft: approve it before it sets a price.") % {"version": version}]}
+        )
+    try:
+        found = quotes.quote(
+            user=as_user,
+            lease=lease,
+            policies=[quotes.PolicyRequest(version=version.pk)],
+            inputs=inputs,
+            determination_date=determination_date,
+            index_series=index_series,
+        )
+    except ValidationError as error:
+        raise _determination_error(error) from None
+    (chosen,) = found.quotes
+    return Determination(
+        version=chosen.version,
+        inputs=resale_codec.inputs_to_dict(found.inputs),
+        result=chosen.result,
+        index_values_used=chosen.index_values_used,
+    )
+
+
+@transaction.atomic
+def resale_calculation_determine(
+    *,
+    lease: GroundLease,
+    actor: Any,
+    reason: str,
+    determination_date: dt.date,
+    inputs: dict[str, Any] | None = None,
+    policy_version: ResalePolicyVersion | None = None,
+    index_series: dict[str, str] | None = None,
+) -> ResaleCalculation:
+    """Determine a lease's resale price on a date and keep it: the quote of the lease under its policy, saved
+    with exactly the inputs the engine used (index values with their effective dates, appraisals, credit
+    items, liens, arrears), so that ``resale_calculation_recompute`` gives the same result years later."""
+    reason = _require_reason(reason)
+    found = resale_determination_preview(
+        lease=lease,
+        actor=actor,
+        determination_date=determination_date,
+        inputs=inputs,
+        policy_version=policy_version,
+        index_series=index_series,
+    )
+    return resale_calculation_save(
+        lease=lease, inputs=found.inputs, actor=actor, reason=reason, policy_version=found.version
+    )

@@ -1,6 +1,8 @@
 from rest_framework.routers import DefaultRouter
 
-from leases.api import views
+from leases.api import calculations, views
+from leases.api.improvements import CapitalImprovementViewSet
+from leases.api.reports import ImpactReportViewSet
 
 router = DefaultRouter()
 router.register("households", views.HouseholdViewSet)
@@ -15,9 +17,12 @@ router.register("fee-suspensions", views.FeeSuspensionViewSet)
 router.register("charges", views.ChargeViewSet)
 router.register("payments", views.PaymentViewSet)
 router.register("monitoring-records", views.MonitoringRecordViewSet)
+router.register("capital-improvements", CapitalImprovementViewSet)
 router.register("index-series", views.IndexSeriesViewSet)
 router.register("resale-policies", views.ResalePolicyViewSet)
 router.register("resale-policy-versions", views.ResalePolicyVersionViewSet)
 router.register("resale", views.ResaleViewSet, basename="resale")
+router.register("reports/impact", ImpactReportViewSet, basename="impact-report")
+router.register("resale-calculations", calculations.ResaleCalculationViewSet)
 
 urlpatterns = router.urls

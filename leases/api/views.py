@@ -35,6 +35,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +54,7 @@ from clt import roles
 from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedReadOnlyViewSet, change_reason_from
 from clt.permissions import IsCltStaff
 from leases import filters, lifecycle, quotes, selectors, services
+from leases.api import portfolio as portfolio_api
 from leases.api import serializers as s
 from leases.choices import EVENT_LABELS
 from leases.models import (
@@ -759,7 +761,7 @@ def _dotted(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 class ResaleViewSet(viewsets.ViewSet):
-    """Resale prices computed on request (``POST resale/quote/``); nothing is stored."""
+    """Resale prices computed on request (``POST resale/quote/``, ``GET resale/portfolio/``); nothing is stored."""
 
     permission_classes = [CanQuote]
 
@@ -804,3 +806,13 @@ class ResaleViewSet(viewsets.ViewSet):
             index_series=dict(values.get("index_series") or {}),
         )
         return Response(quotes.quote_set_to_dict(found))
+
+    @extend_schema(**portfolio_api.SCHEMA)
+    @action(
+        detail=False,
+        methods=["get"],
+        permission_classes=[IsCltStaff],
+        renderer_classes=portfolio_api.RENDERERS,
+    )
+    def portfolio(self, request: Request) -> Response | HttpResponse:
+        return portfolio_api.respond(self, request)

@@ -83,6 +83,8 @@ from leases.models import (
     TransferMode,
 )
 from leases.selectors import due_buckets, due_items
+from leases.views import improvements
+from leases.views.resale import lease_resale_section, portal_resale_calculations
 from properties.models import Unit
 
 PAGE_SIZE = 50
@@ -600,10 +602,12 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "open_deadlines": open_deadlines,
             "settled_deadlines": settled_deadlines,
             "monitoring": monitoring_rows(lease, today),
+            "improvements": improvements.lease_section(lease, today),
             "documents": documents_section(lease, open_deadlines + settled_deadlines, today),
             "history": history,
             "mortgages": mortgages,
             "successor": successor,
+            "resale": lease_resale_section(lease),
             "today": today,
         },
     )
@@ -1249,6 +1253,7 @@ def portal_context(lease: GroundLease, today: dt.date) -> dict[str, Any]:
         "ledger": ledger_section(lease, today),
         "open_deadlines": open_deadlines,
         "monitoring_due": [row for row in monitoring_rows(lease, today) if row["record"].is_open],
+        "improvements": improvements.portal_section(lease, today),
         "documents": documents_section(lease, open_deadlines + settled, today),
         "certification": certification,
         "certification_form": CertificationForm(
@@ -1260,6 +1265,7 @@ def portal_context(lease: GroundLease, today: dt.date) -> dict[str, Any]:
         "intent_event": intent,
         "earliest_transfer": _iso_date(intent.data.get("earliest_transfer")) if intent else None,
         "transfer_label": state_label(Track.TRANSFER, lease.transfer_state),
+        "resale_calculations": portal_resale_calculations(lease),
         "today": today,
     }
 

@@ -6,6 +6,7 @@ again to show that a second run changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -31,6 +32,7 @@ from leases.models import (
     PaymentMethod,
     PermittedMortgage,
 )
+from leases.reports import build_impact_report
 from leases.selectors import due_buckets, due_items
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +79,8 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing():
     assert any(d.due != d.original_due for d in Deadline.objects.filter(status=DeadlineStatus.OPEN))  # extended
 
     # The resale made the buyer's lease; the inheritance an assignment to the heir.
-    sold = leases.get(status=LeaseStatus.SUPERSEDED)
+    # The latest sale (the past resales of the funder report closed before the billing year).
+    sold = leases.filter(status=LeaseStatus.SUPERSEDED).latest("ended_on")
     buyer = sold.successor
     assert buyer.status == LeaseStatus.ACTIVE and buyer.commencement == sold.ended_on
     assert set(buyer.leaseholders.values_list("person", flat=True)).isdisjoint(
@@ -85,6 +88,14 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing():
     )
     assert sold.payments.filter(method=PaymentMethod.CLOSING).exists()  # arrears collected at the sale
     assert services.ledger_state(sold, as_of=sold.ended_on).arrears == Decimal("0.00")
+    # Past resales over the years, in each of the three programs, with the appraisal at resale and the buyer.
+    staff = User.objects.get(username="staff")
+    found = build_impact_report(user=staff, start=dt.date(2016, 1, 1), end=today)
+    assert found.resale_count >= 26
+    assert len({p.program.name for p in found.programs if p.count >= 5}) == 3
+    resales = [r for p in found.programs for r in p.resales]
+    assert len({r.facts.resale_date.year for r in resales}) >= 8
+    assert sum(1 for r in resales if r.retained_subsidy is not None and r.buyer_pct_ami is not None) >= 25
     assigned = leases.get(status=LeaseStatus.ASSIGNED)
     assert assigned.successor.commencement == assigned.commencement  # an heir takes the remaining term
     terminated = leases.get(status=LeaseStatus.TERMINATED)

@@ -1,0 +1,470 @@
+"""Benchmark of the resale portfolio: every lease in force valued on a date, 10,000 leases (issue 4 §6, §9).
+
+Run by hand or with ``make bench``; never collected by pytest. It creates a throwaway database (an
+SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL, as ``parcels.py`` does),
+migrates it, loads the real CPI-U and HUD series of ``leases/data`` as ``load_demo`` does, approves
+five programs through the services and bulk-inserts the leases directly (parcels, homes, people,
+leases, leaseholders, subsidies, completed improvements, saved determinations with an appraisal at
+resale): this measures valuation, not lease creation. The programs, in equal shares:
+
+- fixed 1.5 % simple with credits, capped at what 80 % of AMI affords (the §2.9 solver for every lease);
+- fixed 2 % compounding with the appraisal cap (left for the sale, and said so);
+- AMI-indexed (HUD median family income, Burlington-South Burlington) with a floor at the price paid;
+- CPI-indexed (BLS CPI-U);
+- shared appreciation, which cannot be estimated without an appraisal at sale (every row says why).
+
+Besides the ``--leases`` in force, 2 % more have ended and 1 % are drafts (both left out). Then it times,
+each ``--repeat`` times keeping the fastest (a shared machine only ever adds time), with the process's CPU
+time and the SQL query count beside the wall time:
+
+- ``manage.py resale_portfolio --as-of DATE --output FILE`` (target < 3 s), and once in a new process,
+  where Python and Django start-up (about a second) come on top;
+- the service ``portfolio.resale_portfolio`` alone, and the CSV writing alone;
+- ``GET /api/v1/resale/portfolio/?as_of=DATE&format=csv`` and the first JSON page, as a staff user
+  (target < 3 s each).
+
+    .venv/bin/python bench/portfolio.py [--leases 10000] [--as-of 2026-03-31] [--repeat 3]
+                                        [--database sqlite|postgres] [--profile]
+
+``--profile`` prints cProfile's top functions of one service run. Prints one table
+(measurement | value | target | ok?) and exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
+
+from billing import _square  # noqa: E402
+from parcels import Row, _is_postgres_url, print_table, setup_django, staff_client, throwaway_database  # noqa: E402
+
+SEED = 20261128
+TARGET_S = 3.0
+BATCH = 2000
+AMI_CODE = "hud-mfi-burlington-south-burlington-vt-msa"
+AFFORDABILITY_TERMS = {  # the demo's, after Met Council 2024
+    "income_share": "0.30",
+    "annual_rate": "0.0625",
+    "term_months": 360,
+    "down_payment_pct": "0.035",
+    "property_tax_rate": "0.0125",
+    "mortgage_insurance_rate": "0.0085",
+    "hazard_insurance_monthly": "100",
+    "ground_lease_fee_monthly": "35",
+    "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
+}
+PROGRAMS = {
+    "Fixed 1.5 % simple": {
+        "formula": {"family": "fixed_rate_simple", "rate": "0.015", "period": "completed_years"},
+        "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": AFFORDABILITY_TERMS}],
+        "floor": "purchase_price_plus_credits",
+        "rounding": {"mode": "dollar"},
+    },
+    "Fixed 2 % compounding": {
+        "formula": {"family": "fixed_rate_compound", "rate": "0.02"},
+        "caps": [{"kind": "appraisal_cap", "scope": "total"}],
+        "rounding": {"mode": "dollar"},
+    },
+    "Area median income indexed": {
+        "formula": {"family": "ami_indexed"},
+        "caps": [{"kind": "appraisal_cap", "scope": "total"}],
+        "floor": "purchase_price",
+        "rounding": {"mode": "dollar"},
+    },
+    "CPI indexed": {"formula": {"family": "cpi_indexed"}, "rounding": {"mode": "dollar"}},
+    "Shared appreciation 25 %": {"formula": {"family": "appraisal_share", "share": "0.25"}},
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leases", type=int, default=10_000, help="leases in force to generate (default 10,000)")
+    parser.add_argument(
+        "--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 3, 31), help="valuation date (2026-03-31)"
+    )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default=None,
+        help="backend of the throwaway database (default: the one DATABASE_URL names, else sqlite)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each measurement, best kept (3)")
+    parser.add_argument("--profile", action="store_true", help="profile one service run and print the top")
+    args = parser.parse_args(argv)
+    if args.leases < 1 or args.repeat < 1:
+        parser.error("--leases and --repeat must be at least 1")
+    return args
+
+
+# ---------------------------------------------------------------------------------------------
+# The portfolio, bulk-inserted
+# ---------------------------------------------------------------------------------------------
+
+
+class _Context:
+    actor = None
+
+    class stdout:  # load_index_series writes a line here
+        @staticmethod
+        def write(text: str) -> None:
+            print(text, flush=True)
+
+
+def programs() -> list[Any]:
+    """The five programs approved, each named by the terms of one lease template."""
+    from leases import services
+    from leases.models import IndexSeries, LeaseTemplate
+
+    cpi = IndexSeries.objects.get(code="cpi-u")
+    ami = IndexSeries.objects.get(code=AMI_CODE)
+    terms = []
+    for name, parameters in PROGRAMS.items():
+        version = services.resale_policy_create(
+            actor=None, reason="bench", name=name, parameters=parameters, cpi_series=cpi, ami_series=ami
+        )
+        version = services.resale_policy_version_approve(
+            version=version,
+            approved_on=dt.date(2014, 6, 1),
+            effective_from=dt.date(2014, 7, 1),
+            approval_reference="bench resolution",
+            actor=None,
+            reason="bench",
+        )
+        template = LeaseTemplate.objects.create(name=f"Lease for {name}")
+        terms.append(
+            services.template_version_create(
+                template=template,
+                actor=None,
+                reason="bench",
+                effective_from=dt.date(2014, 7, 1),
+                resale_policy_version=version,
+            )
+        )
+    return terms
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def build_portfolio(count: int, as_of: dt.date, rng: random.Random) -> dict[str, int]:
+    """``count`` leases in force on ``as_of``, plus ended ones and drafts, with their subsidies and records."""
+    from django.db import transaction
+
+    from clt.models import Person
+    from leases.models import (
+        CapitalImprovement,
+        GroundLease,
+        Leaseholder,
+        LeaseSubsidy,
+        ResaleCalculation,
+    )
+    from properties.models import Parcel, Unit
+
+    terms = programs()
+    ended, drafts = count // 50, count // 100
+    total = count + ended + drafts
+    first = dt.date(2015, 6, 1)  # HUD's series starts with FY2015 (in effect from 2015-04-01)
+    span = (as_of - first).days
+    with transaction.atomic():
+        parcels = Parcel.objects.bulk_create(
+            [Parcel(apn=f"P-{n:06d}", address=f"{n} Valuation St", **_square(n)) for n in range(total)],
+            batch_size=BATCH,
+        )
+        units = Unit.objects.bulk_create(
+            [Unit(parcel=p, address=p.address, bedrooms=1 + n % 4) for n, p in enumerate(parcels)], batch_size=BATCH
+        )
+        people = Person.objects.bulk_create(
+            [Person(given_name=f"Owner{n}", family_name="Bench") for n in range(total)], batch_size=BATCH
+        )
+        leases = []
+        for n, unit in enumerate(units):
+            commencement = first + dt.timedelta(days=rng.randrange(span))
+            price = Decimal(rng.randrange(140000, 260000, 500))
+            appraised = _cents(price * Decimal(rng.randrange(130, 150)) / 100)
+            status, ended_on = "active", None
+            if n >= count + ended:
+                status = "draft"
+            elif n >= count:
+                status, ended_on = "terminated", min(as_of, commencement + dt.timedelta(days=400))
+            leases.append(
+                GroundLease(
+                    unit=unit,
+                    parcel_id=unit.parcel_id,
+                    template_version=terms[n % len(terms)],
+                    status=status,
+                    commencement=commencement,
+                    ended_on=ended_on,
+                    term_end=commencement.replace(year=commencement.year + 99, day=min(commencement.day, 28)),
+                    recording_instrument=f"{commencement.year}-{n:06d}",
+                    purchase_price=price,
+                    appraisal_date=commencement - dt.timedelta(days=rng.randint(20, 60)),
+                    appraised_value=appraised,
+                    appraised_land_value=_cents(appraised * Decimal("0.3")),
+                    appraised_improvements_value=appraised - _cents(appraised * Decimal("0.3")),
+                )
+            )
+        leases = GroundLease.objects.bulk_create(leases, batch_size=BATCH)
+        Leaseholder.objects.bulk_create(
+            [Leaseholder(lease=lease, person=person) for lease, person in zip(leases, people, strict=True)],
+            batch_size=BATCH,
+        )
+        subsidies, improvements, calculations = [], [], []
+        for lease in leases:
+            if rng.random() < 0.6:
+                subsidies.append(
+                    LeaseSubsidy(lease=lease, source="HOME funds", amount=Decimal(rng.randrange(10000, 60000, 500)))
+                )
+                if rng.random() < 0.2:
+                    subsidies.append(
+                        LeaseSubsidy(
+                            lease=lease, source="Down-payment grant", amount=Decimal(5000), stays_with_home=False
+                        )
+                    )
+            if rng.random() < 0.05 and lease.commencement < as_of - dt.timedelta(days=120):
+                done = lease.commencement + dt.timedelta(days=90)
+                improvements.append(
+                    CapitalImprovement(
+                        lease=lease,
+                        description="New roof",
+                        status="completed",
+                        requested_on=lease.commencement + dt.timedelta(days=10),
+                        approved_on=lease.commencement + dt.timedelta(days=20),
+                        approval_reference="staff letter",
+                        started_on=lease.commencement + dt.timedelta(days=30),
+                        completed_on=done,
+                        cost=Decimal(rng.randrange(8000, 20000, 100)),
+                        documents="invoice",
+                        method="percent_of_cost",
+                        credit_pct=Decimal("50"),
+                    )
+                )
+            if rng.random() < 0.01 and lease.commencement < as_of - dt.timedelta(days=400):
+                # A determination at intent to sell, with the appraisal at resale it used.
+                determined = as_of - dt.timedelta(days=rng.randint(10, 200))
+                value = _cents(lease.appraised_value * Decimal("1.2"))
+                calculations.append(
+                    ResaleCalculation(
+                        lease=lease,
+                        determination_date=determined,
+                        policy={},
+                        inputs={
+                            "purchase_price": str(lease.purchase_price),
+                            "purchase_date": lease.commencement.isoformat(),
+                            "determination_date": determined.isoformat(),
+                            "resale_appraisal": {"total": str(value), "effective_date": determined.isoformat()},
+                        },
+                        result={},
+                        formula_price=lease.purchase_price,
+                        price=lease.purchase_price,
+                        reason="bench",
+                    )
+                )
+        LeaseSubsidy.objects.bulk_create(subsidies, batch_size=BATCH)
+        CapitalImprovement.objects.bulk_create(improvements, batch_size=BATCH)
+        ResaleCalculation.objects.bulk_create(calculations, batch_size=BATCH)
+    return {
+        "leases in force": count,
+        "ended": ended,
+        "drafts": drafts,
+        "subsidies": len(subsidies),
+        "improvements": len(improvements),
+        "saved determinations": len(calculations),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[int]]:
+    """Count SQL statements without keeping their text."""
+    from django.db import connection
+
+    count = [0]
+
+    def counter(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        yield count
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # the fastest of the repeats, seconds
+    cpu: float  # the process's CPU seconds in that run
+    queries: int
+
+
+def timed(function: Callable[[], Any], repeat: int = 1) -> tuple[Any, Timing]:
+    """The result of the last run and the fastest of ``repeat`` runs (a shared machine adds noise, never speed)."""
+    best: Timing | None = None
+    result = None
+    for _ in range(repeat):
+        with counting_queries() as queries:
+            start, cpu = time.perf_counter(), time.process_time()
+            result = function()
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if best is None or elapsed < best.wall:
+            best = Timing(elapsed, cpu, queries[0])
+    return result, best
+
+
+def _figures(timing: Timing) -> str:
+    return f"{timing.wall:.2f} s (CPU {timing.cpu:.2f} s), {timing.queries} queries"
+
+
+def profile_service(as_of: dt.date) -> None:
+    import cProfile
+    import pstats
+
+    from leases.portfolio import resale_portfolio
+
+    profile = cProfile.Profile()
+    profile.runcall(resale_portfolio, as_of=as_of)
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profile).sort_stats("tottime").print_stats(20)
+
+
+def run(args: argparse.Namespace, where: str) -> list[Row]:
+    from django.db import connection
+
+    from leases.demo import load_index_series
+
+    rows: list[Row] = []
+    add = rows.append
+    print(f"database: {where} ({connection.vendor})", flush=True)
+    load_index_series(_Context())
+    start = time.perf_counter()
+    counts = build_portfolio(args.leases, args.as_of, random.Random(SEED))
+    built = time.perf_counter() - start
+    print(f"portfolio built in {built:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()), flush=True)
+    add(Row(f"portfolio: {args.leases:,} leases in force, 5 programs, bulk-inserted", f"{built:.1f} s"))
+    add(
+        Row(
+            "  also: ended / drafts (left out) / subsidies / improvements / determinations",
+            f"{counts['ended']:,} / {counts['drafts']:,} / {counts['subsidies']:,} / "
+            f"{counts['improvements']:,} / {counts['saved determinations']:,}",
+        )
+    )
+    if args.profile:
+        profile_service(args.as_of)
+
+    folder = tempfile.mkdtemp(prefix="clt-portfolio-")
+    try:
+        return _measure(args, rows, Path(folder) / "portfolio.csv")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace, rows: list[Row], target: Path) -> list[Row]:
+    from django.core.management import call_command
+
+    from leases.portfolio import resale_portfolio, write_csv
+
+    add = rows.append
+    stderr = io.StringIO()
+
+    def command() -> None:
+        stderr.seek(0)
+        stderr.truncate()
+        call_command("resale_portfolio", "--as-of", args.as_of.isoformat(), "--output", str(target), stderr=stderr)
+
+    _, run_command = timed(command, args.repeat)
+    lines = target.read_bytes().count(b"\r\n") - 1
+    print(f"command: {run_command.wall:.2f} s", flush=True)
+    add(
+        Row(
+            f"manage.py resale_portfolio --as-of {args.as_of} --output FILE (best of {args.repeat})",
+            _figures(run_command),
+            f"< {TARGET_S:g} s",
+            run_command.wall < TARGET_S,
+        )
+    )
+    add(Row("  CSV rows (leases in force)", f"{lines:,}", f"{args.leases:,}", lines == args.leases))
+    add(Row("  CSV size", f"{target.stat().st_size / 1024:,.0f} KiB"))
+    for line in stderr.getvalue().splitlines():
+        name, _, rest = line.partition(": ")
+        if "leases," in rest:
+            add(Row(f"  {name}", rest.split(";")[0]))
+
+    fresh = [sys.executable, str(ROOT / "manage.py"), "resale_portfolio", "--as-of", args.as_of.isoformat()]
+    start = time.perf_counter()
+    subprocess.run([*fresh, "--output", str(target)], check=True, capture_output=True)
+    add(
+        Row("  the same in a new process (Python and Django start-up included)", f"{time.perf_counter() - start:.2f} s")
+    )
+
+    found, service = timed(lambda: resale_portfolio(as_of=args.as_of), args.repeat)
+    add(Row("  of which the service (load and value every lease)", _figures(service)))
+    _, writing = timed(lambda: write_csv(found, io.StringIO()), args.repeat)
+    add(Row("  of which writing the CSV", _figures(writing)))
+
+    client = staff_client()
+    url = f"/api/v1/resale/portfolio/?as_of={args.as_of.isoformat()}"
+    body, api_csv = timed(lambda: b"".join(client.get(url + "&format=csv").streaming_content), args.repeat)
+    add(
+        Row(
+            "GET /api/v1/resale/portfolio/?as_of=…&format=csv (staff)",
+            _figures(api_csv),
+            f"< {TARGET_S:g} s",
+            api_csv.wall < TARGET_S,
+        )
+    )
+    add(Row("  size", f"{len(body) / 1024:,.0f} KiB", f"= the command's ({target.stat().st_size / 1024:,.0f} KiB)"))
+    page, api_json = timed(lambda: client.get(url), args.repeat)
+    if page.status_code != 200:
+        raise SystemExit(f"GET {url} answered {page.status_code}: {page.content[:500]!r}")
+    add(
+        Row(
+            "GET /api/v1/resale/portfolio/?as_of=… (JSON: first 50 rows, every program)",
+            _figures(api_json),
+            f"< {TARGET_S:g} s",
+            api_json.wall < TARGET_S,
+        )
+    )
+    add(Row("load average (1, 5, 15 min) at the end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
+    with throwaway_database(backend) as where:
+        setup_django()
+        rows = run(args, where)
+    print_table(rows)
+    missed = [r.name.strip() for r in rows if r.ok is False]
+    if missed:
+        print(f"\n{len(missed)} target(s) missed: " + "; ".join(missed))
+        return 1
+    print(f"\nevery target met ({backend}, {args.leases:,} leases on {args.as_of})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
