@@ -1,9 +1,11 @@
 """Who a user is to the trust: staff, homeowner, member, board member, or anonymous.
 
 Roles are answers to questions about the user, computed once per request object and cached on
-it, so a page that asks five times costs one query. Staff, member and board are Django groups;
+it, so a page that asks five times costs one query. Staff and board are Django groups;
 a homeowner is a user whose Person holds, or held, a ground lease (what they see is then
-narrowed to their own leases by each model's access rules).
+narrowed to their own leases by each model's access rules). A member is derived too (a lessee
+of a lease in force, or an approved general or supporting member today), and the member group
+still grants the role by hand.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ from typing import Any
 STAFF_GROUP = "staff"
 MEMBER_GROUP = "member"
 BOARD_GROUP = "board"
+ELECTION_OFFICER_GROUP = "election_officer"
 
 ROLE_STAFF = "staff"
 ROLE_HOMEOWNER = "homeowner"
 ROLE_MEMBER = "member"
 ROLE_BOARD = "board"
+ROLE_ELECTION_OFFICER = "election_officer"
 
 __all__ = [
     "BOARD_GROUP",
+    "ELECTION_OFFICER_GROUP",
     "MEMBER_GROUP",
     "STAFF_GROUP",
     "is_board_member",
+    "is_election_officer",
     "is_homeowner",
     "is_member",
     "is_staff_member",
@@ -50,10 +56,12 @@ def user_roles(user: Any) -> frozenset[str]:
     roles = set()
     if user.is_superuser or STAFF_GROUP in groups:
         roles.add(ROLE_STAFF)
-    if MEMBER_GROUP in groups:
+    if MEMBER_GROUP in groups or _is_member_today(user):
         roles.add(ROLE_MEMBER)
     if BOARD_GROUP in groups:
         roles.add(ROLE_BOARD)
+    if ELECTION_OFFICER_GROUP in groups:
+        roles.add(ROLE_ELECTION_OFFICER)
     if _holds_a_lease(user):
         roles.add(ROLE_HOMEOWNER)
     user._clt_roles = frozenset(roles)
@@ -61,13 +69,74 @@ def user_roles(user: Any) -> frozenset[str]:
 
 
 def _holds_a_lease(user: Any) -> bool:
+    return _lease_and_membership(user)[0]
+
+
+def _lease_and_membership(user: Any) -> tuple[bool, bool]:
+    """(holds or held a lease, is a member today), asked in one query and cached on the user object."""
+    cached = getattr(user, "_clt_lease_and_membership", None)
+    if cached is not None:
+        return cached
     # Looked up by name so that this module, imported by every app, imports none of them.
     from django.apps import apps
-    from django.db.models import Q
+    from django.db.models import Exists, Q, Value
 
     lease = apps.get_model("leases", "GroundLease")
     holds = Q(leaseholders__person__user=user) | Q(organization__contact__user=user)
-    return lease.objects.filter(holds).exclude(status="draft").exists()
+    held = Exists(lease.objects.filter(holds).exclude(status="draft"))
+    member = _member_today_query(user)
+    from django.contrib.auth import get_user_model
+
+    found = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(held=held, member=Exists(member) if member is not None else Value(False))
+        .values_list("held", "member")
+        .first()
+    )
+    user._clt_lease_and_membership = (bool(found[0]), bool(found[1])) if found else (False, False)
+    return user._clt_lease_and_membership
+
+
+def _is_member_today(user: Any) -> bool:
+    return _lease_and_membership(user)[1]
+
+
+def _member_today_query(user: Any) -> Any:
+    """The user's Person if a member of the trust today: named on a lease in force, or in the household of
+    one (when the bylaws make adult household members lessee members), or holding an approved membership
+    not ended. ``None`` without the governance app.
+
+    Part of the one roles query; the exact class, vote and reasons are ``governance.membership.standing_of``.
+    Models are looked up by name so that this module imports no app.
+    """
+    from django.apps import apps
+    from django.db.models import Exists, OuterRef, Q
+    from django.utils import timezone
+
+    try:
+        person_model = apps.get_model("clt", "Person")
+        lease = apps.get_model("leases", "GroundLease")
+        membership = apps.get_model("governance", "Membership")
+        settings = apps.get_model("governance", "GovernanceSettings")
+    except LookupError:
+        return None
+    today = timezone.localdate()
+    in_force = (
+        ~Q(status="draft")
+        & Q(commencement__lte=today)
+        & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        & (Q(predecessor__isnull=True) | Q(predecessor__ended_on__lte=today))
+    )
+    named = lease.objects.filter(in_force, leaseholders__person=OuterRef("pk"))
+    household = lease.objects.filter(in_force, household__members__person=OuterRef("pk"))
+    adults_count = settings.objects.filter(lessee_scope="adult_household_members")
+    general = membership.objects.filter(
+        Q(person=OuterRef("pk"), status__in=("active", "resigned", "ended"), approved_on__lte=today)
+        & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+    )
+    condition = Exists(named) | Exists(general) | (Exists(household) & Exists(adults_count))
+    return person_model.objects.filter(condition, user=user)
 
 
 def is_staff_member(user: Any) -> bool:
@@ -84,3 +153,8 @@ def is_member(user: Any) -> bool:
 
 def is_board_member(user: Any) -> bool:
     return ROLE_BOARD in user_roles(user)
+
+
+def is_election_officer(user: Any) -> bool:
+    """Runs elections: issues codes, closes, counts and certifies (the officer named on an election)."""
+    return ROLE_ELECTION_OFFICER in user_roles(user)

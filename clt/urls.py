@@ -19,6 +19,7 @@ urlpatterns = [
     path("parcels/", include("properties.urls")),
     path("leases/", include("leases.urls")),
     path("my/", include("leases.portal_urls")),
+    path("governance/", include("governance.urls")),
     path("api/", include("clt.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,1 +1,629 @@
-"""Membership, the board, meetings and elections (arrives with the governance issue)."""
+"""Membership and the board (``shared/domain/governance.md`` §1).
+
+Lessee (leaseholder) membership is never stored: it is derived from ground leases on a date
+(``governance.membership``), so it changes on the lease's effective dates and cannot drift from them.
+What is stored is what cannot be derived: the trust's bylaw settings (every ``cfg:`` rule of the notes),
+general and supporting memberships with their applications and dues, the board's seat classes and the
+terms served in them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from clt.models import Person, TimeStampedModel
+from clt.querysets import AccessRules, RestrictedManager
+
+ZERO = Decimal("0")
+
+# The lookups from a membership row to the user it belongs to.
+OWN_MEMBERSHIP = ("person__user",)
+
+
+class MemberClass(models.TextChoices):
+    """The classes of the model bylaws (R2-R5), in order of precedence: a person in several votes in the first."""
+
+    LESSEE = "lessee", _("Lessee member")
+    GENERAL = "general", _("General member")
+    SUPPORTING = "supporting", _("Supporting member")
+
+
+class LesseeScope(models.TextChoices):
+    """R2: which people of a leasehold are lessee members."""
+
+    NAMED_LESSEES = "named_lessees", _("Every person named on the lease")
+    ADULT_HOUSEHOLD_MEMBERS = "adult_household_members", _("Every adult of the leaseholding household")
+    ONE_PER_LEASEHOLD = "one_per_leasehold", _("One member per leasehold")
+
+
+class VoteUnit(models.TextChoices):
+    """R4: one vote per person, per household, or per leasehold."""
+
+    PERSON = "person", _("One vote per person")
+    HOUSEHOLD = "household", _("One vote per household")
+    LEASEHOLD = "leasehold", _("One vote per leasehold")
+
+
+class DuesPeriod(models.TextChoices):
+    CALENDAR_YEAR = "calendar_year", _("Calendar year")
+    ROLLING_YEAR = "rolling_year", _("Twelve months from payment")
+
+
+class GovernanceSettings(TimeStampedModel):
+    """The trust's bylaw rules for membership (R2-R5): one row, edited by staff, with its history.
+
+    ``service_area`` is a GeoJSON Polygon or MultiPolygon in WGS84 longitude/latitude; a general member
+    resides in it when their residence point falls inside (checked with shapely).
+    """
+
+    lessee_scope = models.CharField(
+        _("who of a leasehold is a lessee member"),
+        max_length=32,
+        choices=LesseeScope.choices,
+        default=LesseeScope.NAMED_LESSEES,
+    )
+    vote_unit = models.CharField(_("vote unit"), max_length=16, choices=VoteUnit.choices, default=VoteUnit.PERSON)
+    adult_age = models.PositiveSmallIntegerField(
+        _("adult age"), default=18, help_text=_("For lessee membership of adult household members.")
+    )
+    general_min_age = models.PositiveSmallIntegerField(_("minimum age of a general member"), default=16)
+    dues_amount = models.DecimalField(
+        _("yearly dues"), max_digits=10, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(ZERO)]
+    )
+    dues_period = models.CharField(
+        _("dues period"), max_length=16, choices=DuesPeriod.choices, default=DuesPeriod.CALENDAR_YEAR
+    )
+    residency_min_months = models.PositiveSmallIntegerField(
+        _("months of residence before a general member may vote"), default=0
+    )
+    requires_application = models.BooleanField(_("general membership needs an approved application"), default=True)
+    out_of_area_may_vote = models.BooleanField(
+        _("members living outside the service area may vote"),
+        default=False,
+        help_text=_("Where the bylaws say so, members outside the area keep their membership without a vote."),
+    )
+    candidate_consent_required = models.BooleanField(
+        _("candidates must consent to stand"), default=True, help_text=_("R7: a nomination counts once accepted.")
+    )
+    service_area_name = models.CharField(_("service area"), max_length=200, blank=True)
+    service_area = models.JSONField(_("service area boundary (GeoJSON)"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("governance settings")
+        verbose_name_plural = _("governance settings")
+
+    def __str__(self) -> str:
+        return str(_("Governance settings"))
+
+    @classmethod
+    def current(cls) -> GovernanceSettings:
+        """The one row of settings (made with the defaults the first time it is asked for)."""
+        found = cls.objects.order_by("pk").first()
+        return found if found is not None else cls.objects.create()
+
+
+class MembershipKind(models.TextChoices):
+    GENERAL = "general", _("General")
+    SUPPORTING = "supporting", _("Supporting (no vote)")
+
+
+class MembershipStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    ACTIVE = "active", _("Active")
+    REFUSED = "refused", _("Refused")
+    RESIGNED = "resigned", _("Resigned")
+    ENDED = "ended", _("Ended")
+
+
+class Membership(TimeStampedModel):
+    """A person's general or supporting membership: application, approval, residence and dues.
+
+    Lessee membership is not a row: it comes from leases. A person who is both a lessee and a general
+    member votes once, in the lessee class (R5).
+    """
+
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="membership")
+    kind = models.CharField(_("kind"), max_length=16, choices=MembershipKind.choices, default=MembershipKind.GENERAL)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED
+    )
+    applied_on = models.DateField(_("applied on"))
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    residence_address = models.TextField(_("residence address"), blank=True)
+    # The residence as a point (WGS84): checked against the service area.
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    resident_since = models.DateField(_("living in the service area since"), null=True, blank=True)
+    statement_of_support = models.BooleanField(_("signed a statement of support"), default=False)
+    dues_waived = models.BooleanField(_("dues waived"), default=False)
+    waiver_reason = models.CharField(_("why the dues are waived"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=OWN_MEMBERSHIP)
+
+    class Meta:
+        ordering = ["person__family_name", "person__given_name", "pk"]
+        verbose_name = _("membership")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True, latitude__isnull=True)
+                | Q(longitude__isnull=False, latitude__isnull=False),
+                name="governance_membership_point_whole",
+                violation_error_message=_("Give both the longitude and the latitude of the residence, or neither."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_kind_display()})"
+
+
+class DuesPayment(TimeStampedModel):
+    """Dues paid (or waived in writing) for a period; a general member votes only with dues current (R3)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="dues")
+    period_start = models.DateField(_("period starts"))
+    period_end = models.DateField(_("period ends"))
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
+    paid_on = models.DateField(_("paid on"))
+    method = models.CharField(_("method"), max_length=40, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=tuple("membership__" + lookup for lookup in OWN_MEMBERSHIP))
+
+    class Meta:
+        ordering = ["membership_id", "-period_start", "-pk"]
+        verbose_name = _("dues payment")
+
+    def __str__(self) -> str:
+        return f"{self.membership} {self.period_start}–{self.period_end}: {self.amount}"
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The period ends before it starts.")})
+
+
+# ---------------------------------------------------------------------------------------------
+# The board (R1, R6, R11, R12)
+# ---------------------------------------------------------------------------------------------
+
+
+class Selection(models.TextChoices):
+    ELECTED = "elected", _("Elected by the members")
+    APPOINTED = "appointed", _("Appointed")
+    BOARD_SLATE_RATIFIED = "board_slate_ratified", _("Board slate ratified by the members")
+    EX_OFFICIO = "ex_officio", _("Ex officio")
+
+
+class VacancyFill(models.TextChoices):
+    BOARD = "board", _("The board appoints")
+    CLASS_MEMBERS = "class_members", _("The class's members elect")
+    NEXT_ANNUAL_MEETING = "next_annual_meeting", _("Left to the next annual meeting")
+
+
+class VacancyServes(models.TextChoices):
+    REMAINDER_OF_TERM = "remainder_of_term", _("The rest of the term")
+    UNTIL_NEXT_ANNUAL_MEETING = "until_next_annual_meeting", _("Until the next annual meeting")
+
+
+class Shortfall(models.TextChoices):
+    """R8: what happens when a class has fewer candidates than seats."""
+
+    LEAVE_VACANT = "leave_vacant", _("Leave the seats vacant")
+    BOARD_APPOINTS = "board_appoints", _("The board appoints from the same class")
+    OPEN_TO_OTHER_CLASS = "open_to_other_class", _("Open the seats to another class")
+
+
+class Uncontested(models.TextChoices):
+    """R8: as many candidates as seats (or fewer)."""
+
+    ACCLAIM = "acclaim", _("Declared elected without a vote")
+    STILL_BALLOT = "still_ballot", _("Still put to a ballot")
+
+
+class SeatClass(TimeStampedModel):
+    """A class of board seats (R1): how many, who elects them, who may stand, how they are filled, terms.
+
+    Seats are a fixed number, or a floor (``min_seats``) and a cap as a share of the board (``max_share``).
+    ``electorate`` and ``candidate_pool`` are lists of ``MemberClass`` values; an empty candidate pool means
+    anyone may stand (public seats).
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    seats = models.PositiveSmallIntegerField(_("seats"), null=True, blank=True)
+    min_seats = models.PositiveSmallIntegerField(_("at least"), null=True, blank=True)
+    max_share = models.DecimalField(
+        _("at most, as a share of the board"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+    )
+    electorate = models.JSONField(_("who elects"), default=list, blank=True)
+    candidate_pool = models.JSONField(_("who may stand"), default=list, blank=True)
+    selection = models.CharField(
+        _("how the seats are filled"), max_length=24, choices=Selection.choices, default=Selection.ELECTED
+    )
+    appointing_body = models.CharField(_("appointed by"), max_length=200, blank=True)
+    term_years = models.PositiveSmallIntegerField(_("term (years)"), default=3, validators=[MinValueValidator(1)])
+    stagger_groups = models.PositiveSmallIntegerField(
+        _("staggered in groups"), default=3, validators=[MinValueValidator(1)]
+    )
+    term_limit_consecutive = models.PositiveSmallIntegerField(_("consecutive terms at most"), null=True, blank=True)
+    break_years = models.PositiveSmallIntegerField(_("years off before standing again"), default=0)
+    vacancy_fill = models.CharField(
+        _("vacancies are filled by"), max_length=24, choices=VacancyFill.choices, default=VacancyFill.BOARD
+    )
+    vacancy_serves = models.CharField(
+        _("a vacancy's filler serves"),
+        max_length=32,
+        choices=VacancyServes.choices,
+        default=VacancyServes.UNTIL_NEXT_ANNUAL_MEETING,
+    )
+    uncontested = models.CharField(
+        _("when uncontested"), max_length=16, choices=Uncontested.choices, default=Uncontested.ACCLAIM
+    )
+    shortfall = models.CharField(
+        _("when candidates are short"), max_length=24, choices=Shortfall.choices, default=Shortfall.BOARD_APPOINTS
+    )
+    removal_threshold = models.DecimalField(
+        _("share of the electing class's votes needed to remove"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+    )
+
+    # The board is public (the roster page and the API read it for everyone); writes are staff-only.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("seat class")
+        verbose_name_plural = _("seat classes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.seats is None and self.min_seats is None:
+            raise ValidationError({"seats": _("Give the number of seats, or a floor (and a cap).")})
+        known = set(MemberClass.values)
+        for field in ("electorate", "candidate_pool"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not set(value) <= known:
+                raise ValidationError({field: _("A list of member classes: lessee, general, supporting.")})
+
+
+class TermEnd(models.TextChoices):
+    COMPLETED = "completed", _("Term completed")
+    RESIGNED = "resigned", _("Resigned")
+    REMOVED = "removed", _("Removed by the electing class")
+    DIED = "died", _("Died")
+    DISQUALIFIED = "disqualified", _("No longer eligible")
+    REPLACED = "replaced", _("Replaced at the next annual meeting")
+
+
+class TermBasis(models.TextChoices):
+    ELECTED = "elected", _("Elected")
+    ACCLAIMED = "acclaimed", _("Elected unopposed")
+    APPOINTED = "appointed", _("Appointed")
+    RATIFIED = "ratified", _("Board slate ratified")
+    VACANCY = "vacancy", _("Filling a vacancy")
+    EX_OFFICIO = "ex_officio", _("Ex officio")
+
+
+class BoardTerm(TimeStampedModel):
+    """A person's term in a seat class: from ``starts_on`` to ``ends_on`` (scheduled), or ``ended_on`` early."""
+
+    seat_class = models.ForeignKey(SeatClass, on_delete=models.PROTECT, related_name="terms")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="board_terms")
+    basis = models.CharField(_("how"), max_length=16, choices=TermBasis.choices, default=TermBasis.ELECTED)
+    stagger_group = models.PositiveSmallIntegerField(_("stagger group"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("term ends on"))
+    ended_on = models.DateField(_("ended early on"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended early"), max_length=16, choices=TermEnd.choices, blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=200, blank=True, help_text=_("The election, resolution or board minute.")
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("fills the vacancy of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Public, as the seat classes are.
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["seat_class__order", "-starts_on", "pk"]
+        verbose_name = _("board term")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")),
+                name="governance_boardterm_ends_after_start",
+                violation_error_message=_("A term ends after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}, {self.seat_class} ({self.starts_on}–{self.ends_on})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Elections
+# ---------------------------------------------------------------------------------------------
+#
+# Secrecy by structure (issue 5 §5): who voted (``Participation``, tied to the roll) and how
+# (``Ballot``) are separate tables written in one transaction, and nothing leads from one to the
+# other. A ballot has no user, no history, no timestamp, no IP and a random primary key; its only
+# links are to its contest. ``tests/governance/test_elections_secrecy.py`` walks the model graph to
+# keep it so.
+
+
+class ElectionPhase(models.TextChoices):
+    """§6.8: draft → frozen (roll and contests locked) → open → closed → counted → certified."""
+
+    DRAFT = "draft", _("Draft")
+    FROZEN = "frozen", _("Roll frozen")
+    OPEN = "open", _("Open for voting")
+    CLOSED = "closed", _("Closed")
+    COUNTED = "counted", _("Counted")
+    CERTIFIED = "certified", _("Certified")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    PAPER = "paper", _("Paper ballot entered by staff")
+    PROXY = "proxy", _("By proxy")
+
+
+class ElectionQuerySet(models.QuerySet):
+    def visible_to(self, user: object) -> ElectionQuerySet:
+        """Staff see every election; anyone else those past the draft (the roll and contests are public)."""
+        from clt import roles
+
+        if roles.is_staff_member(user):
+            return self
+        return self.exclude(phase=ElectionPhase.DRAFT)
+
+
+class Election(TimeStampedModel):
+    """An election: one contest per seat class, a roll frozen at the record date, a voting window."""
+
+    name = models.CharField(_("name"), max_length=200)
+    record_date = models.DateField(_("record date"), help_text=_("Who may vote is decided on this date."))
+    opens_at = models.DateTimeField(_("voting opens"))
+    closes_at = models.DateTimeField(_("voting closes"))
+    phase = models.CharField(_("phase"), max_length=16, choices=ElectionPhase.choices, default=ElectionPhase.DRAFT)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("election officer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    certified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("certified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    certified_at = models.DateTimeField(_("certified on"), null=True, blank=True)
+    # Salt of the access codes' hashes: per election, so one election's hashes say nothing of another's.
+    code_salt = models.CharField(max_length=64, editable=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = ElectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_at", "pk"]
+        verbose_name = _("election")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")),
+                name="governance_election_closes_after_opening",
+                violation_error_message=_("Voting closes after it opens."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def results_public(self) -> bool:
+        return self.phase in (ElectionPhase.COUNTED, ElectionPhase.CERTIFIED)
+
+
+class Contest(TimeStampedModel):
+    """One question of an election, usually the seats of one class (R1): who votes, how it is counted."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="contests")
+    seat_class = models.ForeignKey(
+        SeatClass, verbose_name=_("seat class"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    seats = models.PositiveSmallIntegerField(_("seats"), default=1, validators=[MinValueValidator(1)])
+    method = models.CharField(_("counting method"), max_length=24, default="scottish-stv")
+    tie_break_rules = models.JSONField(_("tie-break rules"), default=list, blank=True)
+    # Drawn when the roll is frozen, before any ballot exists, and published with the result (§2.7).
+    tie_break_seed = models.BigIntegerField(_("tie-break seed"), null=True, blank=True)
+    max_marks = models.PositiveSmallIntegerField(_("marks allowed"), null=True, blank=True)
+    eligible_classes = models.JSONField(_("member classes that vote"), default=list)
+    options = models.JSONField(_("counting options"), default=dict, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["election_id", "order", "pk"]
+        verbose_name = _("contest")
+
+    def __str__(self) -> str:
+        return f"{self.election}: {self.title}"
+
+    @property
+    def ranked(self) -> bool:
+        return self.method not in ("plurality", "block", "approval")
+
+    def clean(self) -> None:
+        from governance import counting
+
+        errors: dict[str, str] = {}
+        if self.method not in counting.METHODS:
+            errors["method"] = _("Choose one of: %(methods)s.") % {"methods": ", ".join(counting.METHODS)}
+        elif self.method == "irv" and self.seats != 1:
+            errors["seats"] = _("Instant runoff fills one seat.")
+        elif set(self.options or {}) - set(counting.method_options(self.method)):
+            errors["options"] = _("This method takes only: %(names)s.") % {
+                "names": ", ".join(counting.method_options(self.method)) or "-"
+            }
+        unknown_rules = [rule for rule in self.tie_break_rules or [] if rule not in counting.TIE_RULES]
+        if not isinstance(self.tie_break_rules, list) or unknown_rules:
+            errors["tie_break_rules"] = _("A list of: %(rules)s.") % {"rules": ", ".join(counting.TIE_RULES)}
+        if (
+            not isinstance(self.eligible_classes, list)
+            or not self.eligible_classes
+            or not set(self.eligible_classes) <= set(MemberClass.values)
+        ):
+            errors["eligible_classes"] = _("A non-empty list of member classes: lessee, general, supporting.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Candidate(TimeStampedModel):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="candidacies")
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="candidates")
+    consented_on = models.DateField(_("consented on"), null=True, blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    ballot_order = models.PositiveSmallIntegerField(_("ballot order"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["contest_id", "ballot_order", "pk"]
+        verbose_name = _("candidate")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "person"], name="governance_candidate_once_per_contest"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class RollEntry(models.Model):
+    """One vote unit on the frozen roll (R4): the member who holds its vote and the hash of its access code.
+
+    The code itself is shown once, when issued, and never stored.
+    """
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="roll")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="roll_entries")
+    member_class = models.CharField(_("member class"), max_length=16, choices=MemberClass.choices)
+    vote_unit_key = models.CharField(_("vote unit"), max_length=64)
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    channel = models.CharField(_("channel used"), max_length=16, choices=Channel.choices, blank=True)
+
+    class Meta:
+        ordering = ["election_id", "person__family_name", "person__given_name", "pk"]
+        verbose_name = _("roll entry")
+        verbose_name_plural = _("roll entries")
+        constraints = [
+            models.UniqueConstraint(fields=["election", "vote_unit_key"], name="governance_roll_one_vote_per_unit"),
+            models.UniqueConstraint(
+                fields=["election", "code_hash"],
+                condition=~Q(code_hash=""),
+                name="governance_roll_code_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_member_class_display()})"
+
+
+class Participation(models.Model):
+    """That a vote unit voted in a contest, and how it reached us: never what it voted.
+
+    The unique constraint is what makes one vote per unit hold under concurrency.
+    """
+
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="participations")
+    roll_entry = models.ForeignKey(RollEntry, on_delete=models.PROTECT, related_name="participations")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+
+    class Meta:
+        ordering = ["contest_id", "roll_entry_id"]
+        verbose_name = _("participation")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "roll_entry"], name="governance_participation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.roll_entry} voted in {self.contest}"
+
+
+class Ballot(models.Model):
+    """An anonymous ballot: its contest, a random id, the voter's receipt code and the marks or ranking.
+
+    ``choices`` lists candidate ids: the marked candidates (plurality, block, approval) or the ranking,
+    highest first (IRV, STV). Deliberately no history, user, IP, timestamp or link to the roll.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="ballots")
+    receipt = models.CharField(_("receipt code"), max_length=32, unique=True)
+    choices = models.JSONField(_("choices"), default=list)
+
+    class Meta:
+        # Published in receipt order: random, so the list says nothing about who voted when.
+        ordering = ["contest_id", "receipt"]
+        verbose_name = _("ballot")
+
+    def __str__(self) -> str:
+        return self.receipt

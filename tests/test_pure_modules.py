@@ -24,6 +24,8 @@ PURE_MODULES = ["properties/geometry.py"] + [
         "leases/impact.py",
         "governance/counting.py",
         "governance/blt.py",
+        "governance/board.py",
+        "governance/eligibility.py",
     )
     if (ROOT / path).exists()
 ]

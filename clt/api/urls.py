@@ -4,11 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from governance.api.urls import router as governance_router
 from leases.api.urls import router as leases_router
 from properties.api.urls import router as properties_router
 
 router = DefaultRouter()
-for app_router in (properties_router, leases_router):
+for app_router in (properties_router, leases_router, governance_router):
     router.registry.extend(app_router.registry)
 
 urlpatterns = [

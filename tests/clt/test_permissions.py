@@ -20,7 +20,8 @@ def test_roles(users):
     assert roles.user_roles(users["staff"]) == {"staff"}
     assert roles.user_roles(users["member"]) == {"member"}
     assert roles.user_roles(users["board"]) == {"member", "board"}
-    assert roles.user_roles(users["homeowner"]) == {"homeowner"}
+    # A leaseholder whose lease is in force is a lessee member too (governance R2).
+    assert roles.user_roles(users["homeowner"]) == {"homeowner", "member"}
 
 
 def test_inactive_users_see_nothing(staff_user):
@@ -67,4 +68,4 @@ def test_a_person_becomes_a_homeowner_when_their_lease_is_executed(db):
     from leases import services
 
     services.lease_event_record(lease=lease, kind="executed", actor=None, reason="signed")
-    assert roles.user_roles(type(user).objects.get(pk=user.pk)) == {"homeowner"}
+    assert roles.user_roles(type(user).objects.get(pk=user.pk)) == {"homeowner", "member"}

@@ -1,0 +1,376 @@
+"""API of the board: serializers and viewsets.
+
+Who may do what: the board is public to the trust, so every signed-in user (member, homeowner, board member,
+staff, or a login with no role at all) reads the seat classes, the terms and the roster; only staff write,
+through ``governance.services``. Anonymous requests are refused (401/403): the public reads the roster page.
+
+- ``seat-classes/``: list, read; staff create and change (PATCH).
+- ``board-terms/``: list (filters ``seat_class``, ``person``, ``on``: in force that day), read, history;
+  staff start a term (POST), end one early (``POST board-terms/{id}/end/``) and fill the vacancy a term left
+  (``POST board-terms/{id}/fill/``).
+- ``board/roster/?on=DATE``: each class's seats, holders, vacancies and the warnings.
+
+Seat classes and terms are public records, so their managers are plain (no ``visible_to`` narrowing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clt import roles
+from clt.api.viewsets import HistoryMixin, change_reason_from
+from clt.models import Person
+from governance import services
+from governance.models import BoardTerm, SeatClass
+
+__all__ = ["BoardSeatClassViewSet", "BoardTermViewSet", "BoardViewSet", "SignedInReadStaffWrite"]
+
+
+class SignedInReadStaffWrite(BasePermission):
+    """Any signed-in user reads; staff write."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        return request.method in SAFE_METHODS or roles.is_staff_member(user)
+
+
+def _reason(request: Request, data: dict[str, Any], default: str) -> str:
+    return (data.pop("change_reason", "") or "").strip() or change_reason_from(request, default)
+
+
+def _reason_field() -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why this change is made; kept in the record's history with the acting user.",
+    )
+
+
+# --- Serializers -----------------------------------------------------------------------------------
+
+
+class BoardSeatClassSerializer(serializers.ModelSerializer):
+    # Plain strings (checked by the model's clean): one enum per field would name the same choices twice.
+    electorate = serializers.ListField(
+        child=serializers.CharField(max_length=16),
+        required=False,
+        help_text="Member classes who elect: lessee, general, supporting.",
+    )
+    candidate_pool = serializers.ListField(
+        child=serializers.CharField(max_length=16),
+        required=False,
+        help_text="Member classes who may stand (lessee, general, supporting); empty: anyone.",
+    )
+    change_reason = _reason_field()
+
+    class Meta:
+        model = SeatClass
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "order",
+            "seats",
+            "min_seats",
+            "max_share",
+            "electorate",
+            "candidate_pool",
+            "selection",
+            "appointing_body",
+            "term_years",
+            "stagger_groups",
+            "term_limit_consecutive",
+            "break_years",
+            "vacancy_fill",
+            "vacancy_serves",
+            "uncontested",
+            "shortfall",
+            "removal_threshold",
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
+        read_only_fields = ["created", "last_updated"]
+
+    def create(self, validated_data: dict[str, Any]) -> SeatClass:
+        request = self.context["request"]
+        reason = _reason(request, validated_data, "Seat class created through the API")
+        return services.seat_class_create(actor=request.user, reason=reason, **validated_data)
+
+    def update(self, instance: SeatClass, validated_data: dict[str, Any]) -> SeatClass:
+        request = self.context["request"]
+        reason = _reason(request, validated_data, "Seat class changed through the API")
+        return services.seat_class_update(seat_class=instance, actor=request.user, reason=reason, **validated_data)
+
+
+class BoardTermSerializer(serializers.ModelSerializer):
+    seat_class_name = serializers.CharField(source="seat_class.name", read_only=True)
+    person_name = serializers.CharField(source="person.__str__", read_only=True)
+    change_reason = _reason_field()
+
+    class Meta:
+        model = BoardTerm
+        fields = [
+            "id",
+            "seat_class",
+            "seat_class_name",
+            "person",
+            "person_name",
+            "basis",
+            "stagger_group",
+            "starts_on",
+            "ends_on",
+            "ended_on",
+            "end_reason",
+            "reference",
+            "replaces",
+            "created",
+            "last_updated",
+            "change_reason",
+        ]
+        read_only_fields = ["ended_on", "end_reason", "replaces", "created", "last_updated"]
+        extra_kwargs = {"ends_on": {"required": False, "help_text": "Defaults to the class's term_years later."}}
+
+    def create(self, validated_data: dict[str, Any]) -> BoardTerm:
+        request = self.context["request"]
+        reason = _reason(request, validated_data, "Board term started through the API")
+        return services.board_term_start(actor=request.user, reason=reason, **validated_data)
+
+
+class BoardTermEndSerializer(serializers.Serializer):
+    ended_on = serializers.DateField()
+    end_reason = serializers.ChoiceField(choices=[(c.value, c.label) for c in services.EARLY_ENDS])
+    reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="For a removal: the electing class's vote."
+    )
+    change_reason = _reason_field()
+
+
+class BoardVacancyFillSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    starts_on = serializers.DateField()
+    next_annual_meeting = serializers.DateField(required=False, allow_null=True)
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    change_reason = _reason_field()
+
+
+class BoardRosterQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)
+
+
+class BoardRosterHolderSerializer(serializers.Serializer):
+    term = serializers.IntegerField()
+    person = serializers.IntegerField()
+    person_name = serializers.CharField()
+    basis = serializers.CharField()
+    stagger_group = serializers.IntegerField(allow_null=True)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
+class BoardRosterVacatedSerializer(serializers.Serializer):
+    term = serializers.IntegerField()
+    person_name = serializers.CharField()
+    ended_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
+class BoardRosterClassSerializer(serializers.Serializer):
+    seat_class = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    seats = serializers.IntegerField(allow_null=True)
+    min_seats = serializers.IntegerField(allow_null=True)
+    cap = serializers.IntegerField(allow_null=True)
+    vacancies = serializers.IntegerField()
+    intended_share = serializers.CharField(allow_null=True, help_text="An exact fraction, e.g. 1/3.")
+    share = serializers.CharField(allow_null=True, help_text="Its holders over the sitting board, e.g. 1/4.")
+    holders = BoardRosterHolderSerializer(many=True)
+    vacated = BoardRosterVacatedSerializer(many=True)
+
+
+class BoardRosterWarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    seat_class = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+
+
+class BoardRosterSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    board_size = serializers.IntegerField()
+    sitting = serializers.IntegerField()
+    classes = BoardRosterClassSerializer(many=True)
+    warnings = BoardRosterWarningSerializer(many=True)
+
+
+def roster_data(on: dt.date) -> dict[str, Any]:
+    """The roster as plain data (the API and tests read it)."""
+    roster, classes, _terms = services.board_roster(on)
+    names = {key: c.name for key, c in classes.items()}
+    return {
+        "on": on,
+        "board_size": roster.board_size,
+        "sitting": roster.sitting,
+        "classes": [
+            {
+                "seat_class": classes[entry.rule.key].pk,
+                "code": classes[entry.rule.key].code,
+                "name": entry.rule.name,
+                "seats": entry.seats,
+                "min_seats": entry.floor,
+                "cap": entry.cap,
+                "vacancies": entry.vacancies,
+                "intended_share": str(entry.intended_share) if entry.intended_share is not None else None,
+                "share": str(entry.share) if entry.share is not None else None,
+                "holders": [
+                    {
+                        "term": t.key,
+                        "person": t.person_key,
+                        "person_name": t.person_name,
+                        "basis": t.basis,
+                        "stagger_group": t.stagger_group,
+                        "starts_on": t.starts_on,
+                        "ends_on": t.ends_on,
+                    }
+                    for t in entry.holders
+                ],
+                "vacated": [
+                    {"term": t.key, "person_name": t.person_name, "ended_on": t.ended_on, "ends_on": t.ends_on}
+                    for t in entry.vacated
+                ],
+            }
+            for entry in roster.classes
+        ],
+        "warnings": [
+            {
+                "code": n.code,
+                "seat_class": classes[n.class_key].pk if n.class_key in classes else None,
+                "message": services.notice_text(n, names),
+            }
+            for n in roster.warnings
+        ],
+    }
+
+
+# --- Viewsets --------------------------------------------------------------------------------------
+
+
+class BoardSeatClassViewSet(
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The board's seat classes (R1). Signed-in users read; staff create and change them (PATCH)."""
+
+    queryset = SeatClass.objects.order_by("order", "name", "pk")
+    serializer_class = BoardSeatClassSerializer
+    permission_classes = [SignedInReadStaffWrite]
+    filterset_fields = ["code", "selection"]
+    ordering_fields = ["order", "name", "code"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class BoardTermViewSet(
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Board terms. Signed-in users read; staff start terms, end them early and fill vacancies."""
+
+    queryset = BoardTerm.objects.select_related("seat_class", "person").order_by(
+        "seat_class__order", "-starts_on", "pk"
+    )
+    serializer_class = BoardTermSerializer
+    permission_classes = [SignedInReadStaffWrite]
+    filterset_fields = ["seat_class", "person", "basis"]
+    ordering_fields = ["starts_on", "ends_on"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="Only the terms in force on this date.")]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if self.action == "list" and "on" in self.request.query_params:
+            query = BoardRosterQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            on = query.validated_data["on"]
+            queryset = queryset.filter(starts_on__lte=on, ends_on__gt=on).exclude(ended_on__lte=on)
+        return queryset
+
+    @extend_schema(
+        summary="End a term early: resigned, removed (give the vote's reference), died or disqualified",
+        request=BoardTermEndSerializer,
+        responses=BoardTermSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        term = self.get_object()
+        body = BoardTermEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        reason = _reason(request, data, "Board term ended through the API")
+        term = services.board_term_end(term=term, actor=request.user, reason=reason, **data)
+        return Response(BoardTermSerializer(self.get_queryset().get(pk=term.pk)).data)
+
+    @extend_schema(
+        summary="Fill the vacancy this term left, per its class's vacancy rules",
+        request=BoardVacancyFillSerializer,
+        responses={201: BoardTermSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def fill(self, request: Request, pk: str | None = None) -> Response:
+        vacated = self.get_object()
+        body = BoardVacancyFillSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        person = Person.objects.filter(pk=data.pop("person")).first()
+        if person is None:
+            raise serializers.ValidationError({"person": ["No such person."]})
+        reason = _reason(request, data, "Vacancy filled through the API")
+        term = services.vacancy_fill(vacated=vacated, person=person, actor=request.user, reason=reason, **data)
+        return Response(BoardTermSerializer(self.get_queryset().get(pk=term.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class BoardViewSet(viewsets.GenericViewSet):
+    """The board as a whole."""
+
+    permission_classes = [SignedInReadStaffWrite]
+    serializer_class = BoardRosterSerializer
+    pagination_class = None
+
+    @extend_schema(
+        summary="The roster on a date: each class's seats, holders, vacancies, and warnings",
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="Defaults to today.")],
+        responses=BoardRosterSerializer,
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def roster(self, request: Request) -> Response:
+        query = BoardRosterQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("on") or timezone.localdate()
+        return Response(BoardRosterSerializer(roster_data(on)).data)

@@ -1,0 +1,288 @@
+"""API of elections: serializers and viewsets. Every write calls ``governance.services.elections``.
+
+* ``elections/``, ``election-contests/``, ``election-candidates/``: staff write, signed-in users read
+  (drafts are staff-only). Phase changes are actions (``freeze``, ``codes``, ``open``, ``close``,
+  ``count``, ``certify``); closing, counting and certifying are the election officer's too.
+* ``ballots/`` (POST only): cast with an access code. Any signed-in user holding a code may cast it,
+  in the contests its roll entry votes in; the answer is the receipt code, nothing else.
+* ``election-contests/{id}/results/``, ``…/ballots/`` and ``…/blt/``: after the count only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clt.api.viewsets import HistoryMixin, change_reason_from
+from governance import counting
+from governance import services as gs
+from governance.models import Candidate, Channel, Contest, Election, ElectionPhase
+
+__all__ = ["BallotCastViewSet", "CandidateViewSet", "ContestViewSet", "ElectionViewSet"]
+
+
+class ElectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Election
+        fields = [
+            "id",
+            "name",
+            "record_date",
+            "opens_at",
+            "closes_at",
+            "phase",
+            "officer",
+            "certified_by",
+            "certified_at",
+            "notes",
+        ]
+        read_only_fields = ["phase", "certified_by", "certified_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["closes_at"] <= attrs["opens_at"]:
+            raise serializers.ValidationError({"closes_at": _("Voting closes after it opens.")})
+        return attrs
+
+
+class ElectionContestSerializer(serializers.ModelSerializer):
+    method = serializers.ChoiceField(choices=list(counting.METHODS))
+    # Member class values (lessee, general, supporting); checked by the model (one enum name in the schema).
+    eligible_classes = serializers.ListField(child=serializers.CharField(max_length=16))
+    tie_break_rules = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(counting.TIE_RULES)), required=False
+    )
+    result_available = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contest
+        fields = [
+            "id",
+            "election",
+            "seat_class",
+            "title",
+            "order",
+            "seats",
+            "method",
+            "tie_break_rules",
+            "tie_break_seed",
+            "max_marks",
+            "eligible_classes",
+            "options",
+            "result_available",
+        ]
+        read_only_fields = ["tie_break_seed"]
+
+    def get_result_available(self, contest: Contest) -> bool:
+        return contest.election.results_public and contest.result is not None
+
+
+class ElectionCandidateSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.__str__", read_only=True)
+
+    class Meta:
+        model = Candidate
+        fields = ["id", "contest", "person", "name", "consented_on", "withdrawn", "ballot_order"]
+        read_only_fields = ["withdrawn"]
+
+
+class BallotCastSerializer(serializers.Serializer):
+    code = serializers.CharField(write_only=True, max_length=40)
+    contest = serializers.IntegerField(write_only=True)
+    choices = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, write_only=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE, write_only=True)
+    receipt = serializers.CharField(read_only=True)
+
+
+class ElectionCodeSerializer(serializers.Serializer):
+    roll_entry = serializers.IntegerField()
+    person = serializers.CharField()
+    code = serializers.CharField()
+
+
+class PublishedBallotSerializer(serializers.Serializer):
+    receipt = serializers.CharField()
+    choices = serializers.ListField(child=serializers.IntegerField())
+    names = serializers.ListField(child=serializers.CharField())
+
+
+def _elections_for(user: Any) -> QuerySet:
+    return Election.objects.visible_to(user)
+
+
+def _service(call: Any) -> Any:
+    try:
+        return call()
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
+    serializer_class = ElectionSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    non_staff_write_actions = ("close", "count", "certify")
+    filterset_fields = ["phase"]
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Election.objects.none()
+        return _elections_for(self.request.user).select_related("officer")
+
+    def perform_create(self, serializer: ElectionSerializer) -> None:
+        serializer.instance = gs.election_create(
+            actor=self.request.user,
+            reason=change_reason_from(self.request, "election created"),
+            **serializer.validated_data,
+        )
+
+    def _phase(self, request: Request, function: Any, default_reason: str) -> Response:
+        election = self.get_object()
+        reason = change_reason_from(request, default_reason)
+        _service(lambda: function(actor=request.user, reason=reason, election=election))
+        election.refresh_from_db()
+        return Response(ElectionSerializer(election).data)
+
+    @extend_schema(request=None, responses=ElectionSerializer)
+    @action(detail=True, methods=["post"])
+    def freeze(self, request: Request, pk: str | None = None) -> Response:
+        return self._phase(request, gs.roll_freeze, "roll frozen")
+
+    @extend_schema(request=None, responses=ElectionSerializer)
+    @action(detail=True, methods=["post"], url_path="open")
+    def open_voting(self, request: Request, pk: str | None = None) -> Response:
+        return self._phase(request, gs.election_open, "voting opened")
+
+    @extend_schema(request=None, responses=ElectionSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        return self._phase(request, gs.election_close, "voting closed")
+
+    @extend_schema(request=None, responses=ElectionSerializer)
+    @action(detail=True, methods=["post"])
+    def count(self, request: Request, pk: str | None = None) -> Response:
+        return self._phase(request, gs.election_count, "counted")
+
+    @extend_schema(request=None, responses=ElectionSerializer)
+    @action(detail=True, methods=["post"])
+    def certify(self, request: Request, pk: str | None = None) -> Response:
+        return self._phase(request, gs.election_certify, "certified")
+
+    @extend_schema(request=None, responses=ElectionCodeSerializer(many=True))
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def codes(self, request: Request, pk: str | None = None) -> Response:
+        """Issue the access codes not yet issued; they are shown in this answer only."""
+        election = self.get_object()
+        reason = change_reason_from(request, "access codes issued")
+        codes = _service(lambda: gs.access_codes_issue(actor=request.user, reason=reason, election=election))
+        entries = election.roll.filter(pk__in=list(codes)).select_related("person")
+        rows = [{"roll_entry": e.pk, "person": str(e.person), "code": codes[e.pk]} for e in entries]
+        return Response(ElectionCodeSerializer(rows, many=True).data)
+
+
+class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
+    serializer_class = ElectionContestSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_fields = ["election"]
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Contest.objects.none()
+        return Contest.objects.filter(election__in=_elections_for(self.request.user)).select_related("election")
+
+    def perform_create(self, serializer: ElectionContestSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = gs.contest_add(
+            actor=self.request.user, reason=change_reason_from(self.request, "contest added"), **data
+        )
+
+    def _counted(self) -> Contest:
+        contest = self.get_object()
+        if not contest.election.results_public or contest.result is None:
+            raise ValidationError({"phase": _("Results are shown once the election is closed and counted.")})
+        return contest
+
+    @extend_schema(responses=OpenApiResponse(description="The count: winners and the full round table."))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def results(self, request: Request, pk: str | None = None) -> Response:
+        return Response(self._counted().result)
+
+    @extend_schema(responses=PublishedBallotSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[], url_path="ballots")
+    def published_ballots(self, request: Request, pk: str | None = None) -> Response:
+        contest = self._counted()
+        return Response(PublishedBallotSerializer(gs.ballots_publish(contest), many=True).data)
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="The ballots as a .blt file.")})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def blt(self, request: Request, pk: str | None = None) -> HttpResponse:
+        contest = self._counted()
+        response = HttpResponse(gs.contest_blt(contest), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="contest-{contest.pk}.blt"'
+        return response
+
+
+class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
+    serializer_class = ElectionCandidateSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_fields = ["contest"]
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Candidate.objects.none()
+        return Candidate.objects.filter(contest__election__in=_elections_for(self.request.user)).select_related(
+            "person"
+        )
+
+    def perform_create(self, serializer: ElectionCandidateSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = gs.candidate_add(
+            actor=self.request.user,
+            reason=change_reason_from(self.request, "candidate nominated"),
+            contest=data["contest"],
+            person=data["person"],
+            consented_on=data.get("consented_on"),
+            ballot_order=data.get("ballot_order"),
+        )
+
+
+class BallotCastViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Cast a ballot with an access code; the answer is the receipt code."""
+
+    serializer_class = BallotCastSerializer
+    non_staff_write_actions = ("create",)
+
+    def get_queryset(self) -> QuerySet:
+        return Contest.objects.none()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        contest = (
+            Contest.objects.filter(pk=data["contest"], election__phase=ElectionPhase.OPEN)
+            .select_related("election")
+            .first()
+        )
+        if contest is None:
+            raise ValidationError({"contest": _("No open contest has this number.")})
+        receipt = _service(
+            lambda: gs.ballot_cast(
+                code=data["code"],
+                contest=contest,
+                choices=data["choices"],
+                channel=data["channel"],
+                actor=request.user,
+                reason="ballot entered",
+            )
+        )
+        return Response({"receipt": receipt}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,340 @@
+"""API of membership: serializers and viewsets.
+
+Who may do what:
+- staff: every membership, the standings of every member on a date (``members/``), the settings
+  (``governance-settings/``, GET and PATCH), and the actions ``approve/``, ``refuse/``, ``end/``, ``dues/`` (POST);
+- a signed-in person: their own membership (others are 404), may apply for themself (POST ``memberships/``
+  without ``person``), reads their own dues, and their standing today (``my-membership/``);
+- anonymous: refused.
+Writes go through ``governance.services``; a refused change is HTTP 400 naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clt import roles
+from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_reason_from
+from clt.models import Person
+from clt.permissions import IsCltStaff
+from governance import services
+from governance.membership import Standing, standing_of, standings_on
+from governance.models import (
+    DuesPayment,
+    GovernanceSettings,
+    MemberClass,
+    Membership,
+    MembershipKind,
+    MembershipStatus,
+)
+
+__all__ = [
+    "GovernanceSettingsViewSet",
+    "MembersViewSet",
+    "MembershipViewSet",
+    "MyMembershipViewSet",
+]
+
+
+# --- Serializers ----------------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "description": "general | supporting", "default": "general"})
+class MembershipKindField(serializers.ChoiceField):
+    """``general`` or ``supporting``; described inline so the schema's one ``kind`` enum of membership is the
+    response's (two components with the same choices would collide with the API's other ``kind`` enums)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=MembershipKind.choices, **kwargs)
+
+
+class MembershipDuesPaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DuesPayment
+        fields = ["id", "membership", "period_start", "period_end", "amount", "paid_on", "method", "reference"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "kind",
+            "status",
+            "applied_on",
+            "approved_on",
+            "ended_on",
+            "birth_date",
+            "residence_address",
+            "longitude",
+            "latitude",
+            "resident_since",
+            "statement_of_support",
+            "dues_waived",
+            "waiver_reason",
+            "notes",
+            "created",
+            "last_updated",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Membership) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not roles.is_staff_member(request.user):
+            data.pop("notes", None)  # staff's notes about a member are not the member's to read
+        return data
+
+
+class MembershipApplySerializer(serializers.Serializer):
+    person = serializers.IntegerField(required=False, help_text="Staff: the applicant. Omit to apply for yourself.")
+    kind = MembershipKindField(default=MembershipKind.GENERAL)
+    applied_on = serializers.DateField(required=False)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    residence_address = serializers.CharField(required=False, allow_blank=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
+    latitude = serializers.DecimalField(max_digits=8, decimal_places=6, required=False, allow_null=True)
+    resident_since = serializers.DateField(required=False, allow_null=True)
+    statement_of_support = serializers.BooleanField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, help_text="Staff only.")
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class MembershipApproveSerializer(serializers.Serializer):
+    approved_on = serializers.DateField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class MembershipRefuseSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class MembershipEndSerializer(serializers.Serializer):
+    ended_on = serializers.DateField(required=False)
+    status = serializers.ChoiceField(
+        choices=[(MembershipStatus.RESIGNED, "resigned"), (MembershipStatus.ENDED, "ended")],
+        default=MembershipStatus.RESIGNED,
+    )
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class MembershipDuesCreateSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    paid_on = serializers.DateField(required=False)
+    period_start = serializers.DateField(required=False)
+    method = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class MembershipStandingSerializer(serializers.Serializer):
+    person = serializers.IntegerField(source="person.pk")
+    person_name = serializers.CharField(source="person.full_name")
+    member_class = serializers.ChoiceField(choices=MemberClass.choices, allow_null=True)
+    votes = serializers.BooleanField()
+    vote_unit_key = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    lease = serializers.IntegerField(source="lease_id", allow_null=True)
+    membership = serializers.IntegerField(source="membership_id", allow_null=True)
+    dues_current = serializers.BooleanField(allow_null=True)
+
+
+class MembershipStandingQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(required=False)
+    member_class = serializers.ChoiceField(choices=MemberClass.choices, required=False)
+    votes = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class GovernanceSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GovernanceSettings
+        fields = ["id", *services.SETTINGS_FIELDS, "last_updated"]
+        read_only_fields = ["id", "last_updated"]
+
+
+class MyMembershipSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    standing = MembershipStandingSerializer(allow_null=True)
+    membership = MembershipSerializer(allow_null=True)
+    dues = MembershipDuesPaymentSerializer(many=True)
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def _body(serializer_class: type, request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def _reason(request: Request, given: str | None) -> str:
+    return (given or "").strip() or change_reason_from(request, "")
+
+
+class _SingleObjectSchema(AutoSchema):
+    """``list`` of these viewsets answers one object, not a page of them."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
+# --- Viewsets -------------------------------------------------------------------------------------
+
+
+class MembershipViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    """General and supporting memberships (lessee membership is derived from leases: see ``members/``)."""
+
+    queryset = Membership.objects.select_related("person")
+    serializer_class = MembershipSerializer
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["applied_on", "approved_on", "id"]
+    non_staff_write_actions = ("create",)
+
+    @extend_schema(request=MembershipApplySerializer, responses={201: MembershipSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        values = _body(MembershipApplySerializer, request)
+        reason = _reason(request, values.pop("reason", ""))
+        person_id = values.pop("person", None)
+        # Resolved through visible_to: a non-staff caller cannot learn which other people exist.
+        person = Person.objects.visible_to(request.user).filter(pk=person_id).first() if person_id else None
+        if person_id and person is None:
+            raise ApiValidationError({"person": [_("No such person.")]})
+        if not roles.is_staff_member(request.user):
+            own = Person.objects.filter(user=request.user).first()
+            if own is None:
+                raise ApiValidationError({"person": [_("Your login has no person record: ask the staff.")]})
+            if "notes" in values:
+                raise ApiValidationError({"notes": [_("This field cannot be set here.")]})
+            person = own
+        elif person is None:
+            raise ApiValidationError({"person": [_("Choose the person who applies.")]})
+        membership = services.membership_apply(person=person, actor=request.user, reason=reason, **values)
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def _act(self, request: Request, serializer_class: type, service: Any) -> Response:
+        membership = self.get_object()
+        values = _body(serializer_class, request)
+        reason = _reason(request, values.pop("reason", ""))
+        membership = service(membership=membership, actor=request.user, reason=reason, **values)
+        return Response(self.get_serializer(membership).data)
+
+    @extend_schema(request=MembershipApproveSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, MembershipApproveSerializer, services.membership_approve)
+
+    @extend_schema(request=MembershipRefuseSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def refuse(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, MembershipRefuseSerializer, services.membership_refuse)
+
+    @extend_schema(request=MembershipEndSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(request, MembershipEndSerializer, services.membership_end)
+
+    @extend_schema(methods=["GET"], request=None, responses=MembershipDuesPaymentSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["POST"], request=MembershipDuesCreateSerializer, responses={201: MembershipDuesPaymentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def dues(self, request: Request, pk: str | None = None) -> Response:
+        membership = self.get_object()
+        if request.method == "GET":
+            payments = DuesPayment.objects.visible_to(request.user).filter(membership=membership)
+            return Response(MembershipDuesPaymentSerializer(payments, many=True).data)
+        values = _body(MembershipDuesCreateSerializer, request)
+        reason = _reason(request, values.pop("reason", ""))
+        payment = services.dues_record(membership=membership, actor=request.user, reason=reason, **values)
+        return Response(MembershipDuesPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class MembersViewSet(viewsets.GenericViewSet):
+    """Staff: every member's standing on a date (``?on=``, default today), one per person, class precedence
+    applied, with the reasons a member does not vote. Filter by ``member_class`` and ``votes``."""
+
+    permission_classes = [IsCltStaff]
+    serializer_class = MembershipStandingSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=[MembershipStandingQuerySerializer])
+    def list(self, request: Request) -> Response:
+        query = MembershipStandingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("on") or timezone.localdate()
+        rows: list[Standing] = standings_on(on)
+        wanted_class = query.validated_data.get("member_class")
+        if wanted_class:
+            rows = [s for s in rows if s.member_class == wanted_class]
+        votes = query.validated_data.get("votes")
+        if votes is not None:
+            rows = [s for s in rows if s.votes == votes]
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(MembershipStandingSerializer(page, many=True).data)
+
+
+class GovernanceSettingsViewSet(viewsets.GenericViewSet):
+    """Staff: the trust's membership rules, one object (GET, PATCH). The service area is GeoJSON (lon/lat)."""
+
+    permission_classes = [IsCltStaff]
+    serializer_class = GovernanceSettingsSerializer
+    pagination_class = None
+    filter_backends: list = []
+    schema = _SingleObjectSchema()
+
+    @classmethod
+    def as_view(cls, actions: dict | None = None, **initkwargs: Any) -> Any:
+        # One object at the collection's address: PATCH goes where GET does.
+        if actions and actions.get("get") == "list":
+            actions = {"get": "list", "patch": "update_settings"}
+        return super().as_view(actions, **initkwargs)
+
+    def list(self, request: Request) -> Response:
+        return Response(GovernanceSettingsSerializer(GovernanceSettings.current()).data)
+
+    @extend_schema(request=GovernanceSettingsSerializer(partial=True), responses=GovernanceSettingsSerializer)
+    def update_settings(self, request: Request) -> Response:
+        current = GovernanceSettings.current()
+        data = GovernanceSettingsSerializer(current, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        reason = change_reason_from(request, "")
+        updated = services.governance_settings_update(actor=request.user, reason=reason, **data.validated_data)
+        return Response(GovernanceSettingsSerializer(updated).data)
+
+
+class MyMembershipViewSet(viewsets.GenericViewSet):
+    """The caller's membership today: class, vote and why not, the membership row and dues (any signed-in user)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MyMembershipSerializer
+    pagination_class = None
+    filter_backends: list = []
+    schema = _SingleObjectSchema()
+
+    def list(self, request: Request) -> Response:
+        today = timezone.localdate()
+        person = Person.objects.visible_to(request.user).filter(user=request.user).first()
+        body: dict[str, Any] = {"on": today, "standing": None, "membership": None, "dues": []}
+        if person is not None:
+            body["standing"] = standing_of(person, today)
+            membership = Membership.objects.visible_to(request.user).filter(person=person).first()
+            body["membership"] = membership
+            if membership is not None:
+                body["dues"] = list(DuesPayment.objects.visible_to(request.user).filter(membership=membership))
+        return Response(MyMembershipSerializer(body, context={"request": request}).data)

@@ -1,0 +1,21 @@
+from rest_framework.routers import DefaultRouter
+
+from governance.api import board, elections, membership
+
+router = DefaultRouter()
+# --- membership ---
+router.register("memberships", membership.MembershipViewSet, basename="membership")
+router.register("members", membership.MembersViewSet, basename="member")
+router.register("governance-settings", membership.GovernanceSettingsViewSet, basename="governance-settings")
+router.register("my-membership", membership.MyMembershipViewSet, basename="my-membership")
+# --- board ---
+router.register(r"seat-classes", board.BoardSeatClassViewSet, basename="seat-class")
+router.register(r"board-terms", board.BoardTermViewSet, basename="board-term")
+router.register(r"board", board.BoardViewSet, basename="board")
+# --- elections ---
+router.register("elections", elections.ElectionViewSet, basename="election")
+router.register("election-contests", elections.ContestViewSet, basename="election-contest")
+router.register("election-candidates", elections.CandidateViewSet, basename="election-candidate")
+router.register("ballots", elections.BallotCastViewSet, basename="ballot")
+
+urlpatterns = router.urls

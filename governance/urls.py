@@ -1,0 +1,34 @@
+"""Pages of governance (``/governance/``)."""
+
+from django.urls import path
+
+from governance.views import board, elections, membership
+
+app_name = "governance"
+
+urlpatterns: list = [
+    # --- membership ---
+    path("members/", membership.member_list, name="member_list"),
+    path("members/apply/", membership.membership_apply, name="membership_apply"),
+    path("memberships/<int:pk>/", membership.membership_detail, name="membership_detail"),
+    path("settings/", membership.settings_edit, name="settings"),
+    path("my/", membership.my_membership, name="my_membership"),
+    # --- board ---
+    path("board/", board.board_roster, name="board_roster"),
+    path("board/classes/new/", board.seat_class_edit, name="board_seat_class_create"),
+    path("board/classes/<int:pk>/edit/", board.seat_class_edit, name="board_seat_class_edit"),
+    path("board/terms/new/", board.term_start, name="board_term_start"),
+    path("board/terms/<int:pk>/end/", board.term_end, name="board_term_end"),
+    path("board/terms/<int:pk>/fill/", board.vacancy_fill, name="board_vacancy_fill"),
+    # --- elections ---
+    path("vote/", elections.vote, name="election_vote"),
+    path("elections/", elections.election_list, name="election_list"),
+    path("elections/<int:pk>/", elections.results, name="election_results"),
+    path("elections/<int:pk>/results.pdf", elections.results_pdf, name="election_results_pdf"),
+    path("elections/<int:pk>/receipt/", elections.receipt_check, name="election_receipt"),
+    path("elections/<int:pk>/manage/", elections.election_manage, name="election_manage"),
+    path("elections/<int:pk>/action/", elections.election_action, name="election_action"),
+    path("elections/<int:pk>/paper/", elections.paper_entry, name="election_paper"),
+    path("elections/contests/<int:pk>/ballots/", elections.contest_ballots, name="election_contest_ballots"),
+    path("elections/contests/<int:pk>/ballots.blt", elections.contest_blt_download, name="election_contest_blt"),
+]

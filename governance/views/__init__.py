@@ -1,0 +1,1 @@
+"""Pages of governance, by topic: ``membership``, ``board``, ``elections``."""

@@ -1,0 +1,360 @@
+"""Pages of the board.
+
+``/governance/board/`` is public (a trust publishes its board): each class's seats, holders and term ends,
+vacancies, and a chart of the board's composition by class against the intended shares. Staff also see the
+warnings and links to edit seat classes, start and end terms and fill vacancies; those pages write through
+``governance.services`` and show a service's refusal on the field it names, with nothing saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from clt import roles
+from clt.decorators import staff_required
+from clt.models import Person
+from governance import board as rules
+from governance import services
+from governance.models import BoardTerm, MemberClass, SeatClass, TermBasis
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Reason for this change"),
+        max_length=1000,
+        help_text=gettext_lazy("Kept in the record's history with your name."),
+    )
+
+
+def _people() -> Any:
+    return Person.objects.order_by("family_name", "given_name", "pk")
+
+
+def _apply_errors(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for name, found in error.message_dict.items():
+        target = "change_reason" if name == "change_reason" else name
+        for message in found:
+            form.add_error(target if target in form.fields and name != NON_FIELD_ERRORS else None, message)
+
+
+# --- Forms -----------------------------------------------------------------------------------------
+
+
+class SeatClassForm(forms.ModelForm):
+    electorate = forms.MultipleChoiceField(
+        label=gettext_lazy("Who elects"),
+        choices=MemberClass.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    candidate_pool = forms.MultipleChoiceField(
+        label=gettext_lazy("Who may stand"),
+        choices=MemberClass.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None ticked: anyone may stand (public seats)."),
+    )
+    change_reason = _reason_field()
+
+    class Meta:
+        model = SeatClass
+        fields = [
+            "code",
+            "name",
+            "description",
+            "order",
+            "seats",
+            "min_seats",
+            "max_share",
+            "electorate",
+            "candidate_pool",
+            "selection",
+            "appointing_body",
+            "term_years",
+            "stagger_groups",
+            "term_limit_consecutive",
+            "break_years",
+            "vacancy_fill",
+            "vacancy_serves",
+            "uncontested",
+            "shortfall",
+            "removal_threshold",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class TermStartForm(forms.Form):
+    seat_class = forms.ModelChoiceField(label=gettext_lazy("Seat class"), queryset=SeatClass.objects.all())
+    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=_people())
+    basis = forms.ChoiceField(label=gettext_lazy("How"), choices=[c for c in TermBasis.choices if c[0] != "vacancy"])
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE)
+    ends_on = forms.DateField(
+        label=gettext_lazy("Term ends on"),
+        required=False,
+        widget=DATE,
+        help_text=gettext_lazy("Leave empty for the class's full term; at founding give the staggered end."),
+    )
+    stagger_group = forms.IntegerField(label=gettext_lazy("Stagger group"), required=False, min_value=1)
+    reference = forms.CharField(
+        label=gettext_lazy("Reference"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("The election, resolution or board minute."),
+    )
+    change_reason = _reason_field()
+
+
+class TermEndForm(forms.Form):
+    ended_on = forms.DateField(label=gettext_lazy("Ended on"), widget=DATE)
+    end_reason = forms.ChoiceField(label=gettext_lazy("Why"), choices=[(c.value, c.label) for c in services.EARLY_ENDS])
+    reference = forms.CharField(
+        label=gettext_lazy("Reference"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("For a removal, the electing class's vote (meeting and resolution)."),
+    )
+    change_reason = _reason_field()
+
+
+class VacancyFillForm(forms.Form):
+    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=_people())
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE)
+    next_annual_meeting = forms.DateField(
+        label=gettext_lazy("Next annual meeting"),
+        required=False,
+        widget=DATE,
+        help_text=gettext_lazy("Needed when the filler serves until the next annual meeting."),
+    )
+    reference = forms.CharField(label=gettext_lazy("Reference"), max_length=200, required=False)
+    change_reason = _reason_field()
+
+
+# --- The roster page -------------------------------------------------------------------------------
+
+
+@dataclass
+class ChartRow:
+    name: str
+    holders: int
+    seats: int
+    y: int
+    seats_width: float
+    held_width: float
+    share: str
+    intended: str
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    rows: list[ChartRow] = field(default_factory=list)
+
+
+def _percent(value: Fraction | None) -> str:
+    if value is None:
+        return "–"
+    return formats.number_format(float(value * 100), 1)  # display only
+
+
+def composition_chart(roster: rules.Roster) -> Chart:
+    """One row per class: its seats (outline) and the seats held (filled), on one scale across classes."""
+    label_width, bar_space, row_height = 150, 300, 34
+    scale = max([max(c.seats or c.floor or 0, c.holder_count, c.cap or 0) for c in roster.classes] + [1])
+    chart = Chart(
+        width=label_width + bar_space + 60, height=row_height * len(roster.classes) + 10, label_width=label_width
+    )
+    for index, entry in enumerate(roster.classes):
+        seats = entry.seats if entry.seats is not None else (entry.floor or 0)
+        chart.rows.append(
+            ChartRow(
+                name=entry.rule.name,
+                holders=entry.holder_count,
+                seats=seats,
+                y=index * row_height + 6,
+                seats_width=round(bar_space * seats / scale, 1),
+                held_width=round(bar_space * entry.holder_count / scale, 1),
+                share=_percent(entry.share),
+                intended=_percent(entry.intended_share),
+            )
+        )
+    return chart
+
+
+@dataclass
+class ClassView:
+    seat_class: SeatClass
+    entry: rules.ClassRoster
+    holders: list[BoardTerm]
+    vacated: list[BoardTerm]
+    empty_seats: range
+
+
+def _parse_on(request: HttpRequest) -> tuple[dt.date, str]:
+    raw = request.GET.get("on", "")
+    if not raw:
+        return timezone.localdate(), ""
+    try:
+        return dt.date.fromisoformat(raw), ""
+    except ValueError:
+        return timezone.localdate(), _("“%(value)s” is not a date (YYYY-MM-DD); showing today.") % {"value": raw}
+
+
+@login_not_required
+def board_roster(request: HttpRequest) -> HttpResponse:
+    on, date_error = _parse_on(request)
+    roster, classes, terms = services.board_roster(on)
+    names = {key: c.name for key, c in classes.items()}
+    views = [
+        ClassView(
+            seat_class=classes[entry.rule.key],
+            entry=entry,
+            holders=[terms[t.key] for t in entry.holders],
+            vacated=[terms[t.key] for t in entry.vacated],
+            empty_seats=range(max(entry.vacancies - len(entry.vacated), 0)),
+        )
+        for entry in roster.classes
+    ]
+    is_staff = roles.is_staff_member(request.user)
+    return render(
+        request,
+        "governance/board_roster.html",
+        {
+            "on": on,
+            "date_error": date_error,
+            "roster": roster,
+            "classes": views,
+            "chart": composition_chart(roster),
+            "warnings": [services.notice_text(n, names) for n in roster.warnings] if is_staff else [],
+            "is_staff": is_staff,
+        },
+    )
+
+
+# --- Staff pages -----------------------------------------------------------------------------------
+
+
+def _form_page(request: HttpRequest, form: forms.Form, title: str, **context: Any) -> HttpResponse:
+    return render(request, "governance/board_form.html", {"form": form, "title": title, **context})
+
+
+def _roster_url() -> str:
+    return reverse("governance:board_roster")
+
+
+@staff_required
+def seat_class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    seat_class = get_object_or_404(SeatClass, pk=pk) if pk is not None else None
+    title = _("Edit %(name)s") % {"name": seat_class.name} if seat_class else _("New seat class")
+    form = SeatClassForm(request.POST or None, instance=seat_class)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "change_reason"}
+        reason = form.cleaned_data["change_reason"]
+        try:
+            if seat_class is None:
+                services.seat_class_create(actor=request.user, reason=reason, **values)
+            else:
+                services.seat_class_update(
+                    seat_class=SeatClass.objects.get(pk=seat_class.pk), actor=request.user, reason=reason, **values
+                )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Seat class saved."))
+            return redirect(_roster_url())
+    return _form_page(request, form, title)
+
+
+@staff_required
+def term_start(request: HttpRequest) -> HttpResponse:
+    initial = {"seat_class": request.GET.get("seat_class"), "starts_on": timezone.localdate()}
+    form = TermStartForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.board_term_start(
+                seat_class=data["seat_class"],
+                person=data["person"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                basis=data["basis"],
+                stagger_group=data["stagger_group"],
+                reference=data["reference"],
+                actor=request.user,
+                reason=data["change_reason"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Term started."))
+            return redirect(_roster_url())
+    return _form_page(request, form, _("Start a board term"))
+
+
+@staff_required
+def term_end(request: HttpRequest, pk: int) -> HttpResponse:
+    term = get_object_or_404(BoardTerm.objects.select_related("person", "seat_class"), pk=pk)
+    form = TermEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.board_term_end(
+                term=term,
+                ended_on=data["ended_on"],
+                end_reason=data["end_reason"],
+                reference=data["reference"],
+                actor=request.user,
+                reason=data["change_reason"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Term ended; the seat is vacant."))
+            return redirect(_roster_url())
+    return _form_page(request, form, _("End the term of %(person)s") % {"person": term.person}, term=term)
+
+
+@staff_required
+def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
+    vacated = get_object_or_404(BoardTerm.objects.select_related("person", "seat_class"), pk=pk)
+    form = VacancyFillForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.vacancy_fill(
+                vacated=vacated,
+                person=data["person"],
+                starts_on=data["starts_on"],
+                next_annual_meeting=data["next_annual_meeting"],
+                reference=data["reference"],
+                actor=request.user,
+                reason=data["change_reason"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Vacancy filled."))
+            return redirect(_roster_url())
+    title = _("Fill the seat left by %(person)s") % {"person": vacated.person}
+    return _form_page(request, form, title, term=vacated)
