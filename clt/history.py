@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
-__all__ = ["FieldChange", "HistoryEntry", "history_entries", "stamp"]
+__all__ = ["FieldChange", "HistoryEntry", "history_entries", "require_reason", "save_stamped", "stamp"]
 
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -22,6 +24,22 @@ def stamp(instance: models.Model, *, actor: Any, reason: str) -> models.Model:
     """Mark the next save of ``instance`` with who did it and why (read by simple-history)."""
     instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
     instance._change_reason = reason
+    return instance
+
+
+def require_reason(reason: str, message: str | None = None) -> str:
+    """The reason a service was given, stripped; a ValidationError on ``change_reason`` when there is none."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"change_reason": [message or _("Give a reason for this change.")]})
+    return reason
+
+
+def save_stamped(instance: models.Model, *, actor: Any, reason: str) -> Any:
+    """Validate and save ``instance``, its history row saying who and why (every service's last step)."""
+    instance.full_clean()
+    stamp(instance, actor=actor, reason=reason)
+    instance.save()
     return instance
 
 

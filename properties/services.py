@@ -22,7 +22,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from clt.history import stamp
+from clt.history import require_reason, save_stamped, stamp
 from properties import geometry, messages
 from properties.exchange import ReadRecord as ImportRecord
 from properties.models import (
@@ -65,10 +65,7 @@ OVERLAP_MIN_AREA_M2 = 1.0  # digitising noise along shared boundaries is smaller
 
 
 def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"change_reason": [messages.REASON_REQUIRED]})
-    return reason
+    return require_reason(reason, messages.REASON_REQUIRED)
 
 
 def _area_tolerance() -> Decimal:
@@ -160,11 +157,7 @@ def _refuse_manual_retirement(fields: dict[str, Any], current: str | None = None
         raise ValidationError({"status": [messages.RETIRED_ONLY_BY_LINEAGE]})
 
 
-def _save(instance: Any, *, actor: Any, reason: str) -> Any:
-    instance.full_clean()
-    stamp(instance, actor=actor, reason=reason)
-    instance.save()
-    return instance
+_save = save_stamped
 
 
 # ---------------------------------------------------------------------------------------------

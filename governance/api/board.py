@@ -33,6 +33,7 @@ from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.models import Person
 from governance import services
 from governance.models import BoardTerm, SeatClass
+from governance.services.board import SEAT_CLASS_FIELDS
 
 __all__ = ["BoardSeatClassViewSet", "BoardTermViewSet", "BoardViewSet", "SignedInReadStaffWrite"]
 
@@ -80,32 +81,7 @@ class BoardSeatClassSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SeatClass
-        fields = [
-            "id",
-            "code",
-            "name",
-            "description",
-            "order",
-            "seats",
-            "min_seats",
-            "max_share",
-            "electorate",
-            "candidate_pool",
-            "selection",
-            "appointing_body",
-            "term_years",
-            "stagger_groups",
-            "term_limit_consecutive",
-            "break_years",
-            "vacancy_fill",
-            "vacancy_serves",
-            "uncontested",
-            "shortfall",
-            "removal_threshold",
-            "created",
-            "last_updated",
-            "change_reason",
-        ]
+        fields = ["id", *SEAT_CLASS_FIELDS, "created", "last_updated"]
         read_only_fields = ["created", "last_updated"]
 
     def create(self, validated_data: dict[str, Any]) -> SeatClass:

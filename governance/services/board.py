@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from clt.history import stamp
+from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance import board as rules
 from governance.models import (
@@ -53,18 +53,10 @@ SEAT_CLASS_FIELDS = tuple(
 )
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"change_reason": [_("Give a reason for this change.")]})
-    return reason
+_require_reason = require_reason
 
 
-def _save(instance: Any, *, actor: Any, reason: str) -> Any:
-    instance.full_clean()
-    stamp(instance, actor=actor, reason=reason)
-    instance.save()
-    return instance
+_save = save_stamped
 
 
 def _actor_or_none(actor: Any) -> Any:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clt import roles
-from clt.history import stamp
+from clt.history import save_stamped, stamp
 from clt.models import Person
 from governance import counting
 from governance.blt import BltProfile, write_blt
@@ -79,11 +79,7 @@ def already_voted_message() -> str:
     return _("This access code has already been used to vote in this contest; a second ballot is not accepted.")
 
 
-def _save(instance: Any, *, actor: Any, reason: str) -> Any:
-    instance.full_clean()
-    stamp(instance, actor=actor, reason=reason)
-    instance.save()
-    return instance
+_save = save_stamped
 
 
 def _require_phase(election: Election, *phases: str) -> None:

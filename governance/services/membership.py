@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clt import roles
-from clt.history import stamp
+from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance import eligibility
 from governance.models import (
@@ -62,18 +62,10 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"change_reason": [_("Give a reason for this change.")]})
-    return reason
+_require_reason = require_reason
 
 
-def _save(instance: Any, *, actor: Any, reason: str) -> Any:
-    instance.full_clean()
-    stamp(instance, actor=actor, reason=reason)
-    instance.save()
-    return instance
+_save = save_stamped
 
 
 def _locked(membership: Membership) -> Membership:

@@ -30,6 +30,7 @@ from clt.models import Person
 from governance import board as rules
 from governance import services
 from governance.models import BoardTerm, MemberClass, SeatClass, TermBasis
+from governance.services.board import SEAT_CLASS_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -78,28 +79,7 @@ class SeatClassForm(forms.ModelForm):
 
     class Meta:
         model = SeatClass
-        fields = [
-            "code",
-            "name",
-            "description",
-            "order",
-            "seats",
-            "min_seats",
-            "max_share",
-            "electorate",
-            "candidate_pool",
-            "selection",
-            "appointing_body",
-            "term_years",
-            "stagger_groups",
-            "term_limit_consecutive",
-            "break_years",
-            "vacancy_fill",
-            "vacancy_serves",
-            "uncontested",
-            "shortfall",
-            "removal_threshold",
-        ]
+        fields = list(SEAT_CLASS_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
