@@ -81,7 +81,7 @@ class BoardSeatClassSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SeatClass
-        fields = ["id", *SEAT_CLASS_FIELDS, "created", "last_updated"]
+        fields = ["id", *SEAT_CLASS_FIELDS, "created", "last_updated", "change_reason"]
         read_only_fields = ["created", "last_updated"]
 
     def create(self, validated_data: dict[str, Any]) -> SeatClass:
