@@ -58,6 +58,54 @@ class DuesPeriod(models.TextChoices):
     ROLLING_YEAR = "rolling_year", _("Twelve months from payment")
 
 
+class NominationMode(models.TextChoices):
+    """R7: the ways a candidate reaches the ballot."""
+
+    FLOOR = "floor", _("Nominated from the floor of a meeting")
+    PETITION = "petition", _("Petition signed by members")
+    COMMITTEE = "committee", _("Nominating committee")
+    BOARD_SLATE = "board_slate", _("Board slate")
+    SELF = "self", _("Self-nomination")
+
+
+class QuorumBasis(models.TextChoices):
+    PERCENT = "percent", _("A percentage of the voting members")
+    NUMBER = "number", _("A number of voting members")
+
+
+class Threshold(models.TextChoices):
+    """R13: what share of the votes a resolution needs; abstentions never count as votes cast."""
+
+    MAJORITY = "majority", _("More than half of the votes cast")
+    TWO_THIRDS = "two_thirds", _("At least two thirds of the votes cast")
+    THREE_QUARTERS = "three_quarters", _("At least three quarters of the votes cast")
+    MAJORITY_OF_PRESENT = "majority_present", _("More than half of the voting members present")
+    TWO_THIRDS_OF_PRESENT = "two_thirds_present", _("At least two thirds of the voting members present")
+
+
+class ResolutionKind(models.TextChoices):
+    BYLAWS = "bylaws", _("Bylaw amendment")
+    RESALE_FORMULA = "resale_formula", _("Resale formula")
+    LAND_SALE = "land_sale", _("Sale of land")
+    REMOVAL = "removal", _("Removal of a director")
+    OTHER = "other", _("Other")
+
+
+def default_nomination_modes() -> list[str]:
+    return [NominationMode.COMMITTEE.value, NominationMode.PETITION.value, NominationMode.FLOOR.value]
+
+
+def default_resolution_thresholds() -> dict[str, str]:
+    # Peer CLT bylaws put the bylaws, the resale formula and land sales to a two-thirds vote.
+    return {
+        ResolutionKind.BYLAWS.value: Threshold.TWO_THIRDS.value,
+        ResolutionKind.RESALE_FORMULA.value: Threshold.TWO_THIRDS.value,
+        ResolutionKind.LAND_SALE.value: Threshold.TWO_THIRDS.value,
+        ResolutionKind.REMOVAL.value: Threshold.MAJORITY.value,
+        ResolutionKind.OTHER.value: Threshold.MAJORITY.value,
+    }
+
+
 class GovernanceSettings(TimeStampedModel):
     """The trust's bylaw rules for membership (R2-R5): one row, edited by staff, with its history.
 
@@ -96,6 +144,56 @@ class GovernanceSettings(TimeStampedModel):
     )
     service_area_name = models.CharField(_("service area"), max_length=200, blank=True)
     service_area = models.JSONField(_("service area boundary (GeoJSON)"), null=True, blank=True)
+
+    # R7: how candidates are nominated.
+    nomination_modes = models.JSONField(
+        _("ways a candidate may be nominated"),
+        default=default_nomination_modes,
+        blank=True,
+        help_text=_("A list of: floor, petition, committee, board_slate, self."),
+    )
+    petition_min_signers = models.PositiveSmallIntegerField(_("signatures a nominating petition needs"), default=5)
+    petition_same_class = models.BooleanField(
+        _("petition signers must belong to the class that elects the seat"), default=True
+    )
+    nomination_deadline_days = models.PositiveSmallIntegerField(
+        _("nominations close this many days before voting opens"), default=30
+    )
+
+    # R9: quorum at member meetings.
+    quorum_basis = models.CharField(
+        _("quorum is"), max_length=16, choices=QuorumBasis.choices, default=QuorumBasis.PERCENT
+    )
+    quorum_percent = models.DecimalField(
+        _("quorum, percent of voting members"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    quorum_number = models.PositiveIntegerField(_("quorum, number of voting members"), default=0)
+    quorum_class_minimums = models.JSONField(
+        _("at least this many of each class"),
+        default=dict,
+        blank=True,
+        help_text=_('For example {"lessee": 3}: the bylaws\' per-class minimums.'),
+    )
+    quorum_counts_proxies = models.BooleanField(_("proxies count toward the quorum"), default=True)
+
+    # R10: proxies.
+    proxies_allowed = models.BooleanField(_("members may vote by proxy"), default=False)
+    proxy_holder_must_be_member = models.BooleanField(_("a proxy holder must be a voting member"), default=True)
+    proxy_holder_same_class = models.BooleanField(_("a proxy holder must be of the grantor's class"), default=False)
+    proxy_max_per_holder = models.PositiveSmallIntegerField(
+        _("proxies one holder may carry"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+
+    # R13: the threshold each kind of resolution needs unless the resolution says otherwise.
+    resolution_thresholds = models.JSONField(
+        _("thresholds by kind of resolution"), default=default_resolution_thresholds, blank=True
+    )
+    notice_min_days = models.PositiveSmallIntegerField(_("meeting notice at least (days)"), default=10)
+    notice_max_days = models.PositiveSmallIntegerField(_("meeting notice at most (days)"), default=60)
 
     history = HistoricalRecords()
 
@@ -454,6 +552,9 @@ class Election(TimeStampedModel):
         related_name="+",
     )
     certified_at = models.DateTimeField(_("certified on"), null=True, blank=True)
+    nominations_close = models.DateField(
+        _("nominations close"), null=True, blank=True, help_text=_("Empty: the settings' days before voting opens.")
+    )
     # Salt of the access codes' hashes: per election, so one election's hashes say nothing of another's.
     code_salt = models.CharField(max_length=64, editable=False)
     notes = models.TextField(_("notes"), blank=True)
@@ -498,6 +599,22 @@ class Contest(TimeStampedModel):
     eligible_classes = models.JSONField(_("member classes that vote"), default=list)
     options = models.JSONField(_("counting options"), default=dict, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+    # R8, settled when the roll is frozen: no more candidates than seats, or fewer.
+    acclaimed = models.BooleanField(_("declared elected without a vote"), default=False, editable=False)
+    vacant_seats = models.PositiveSmallIntegerField(_("seats left without a candidate"), default=0, editable=False)
+    shortfall_action = models.CharField(
+        _("what was done about the missing candidates"),
+        max_length=24,
+        choices=Shortfall.choices,
+        blank=True,
+        editable=False,
+    )
+    open_to_classes = models.JSONField(
+        _("also open to candidates of"),
+        default=list,
+        blank=True,
+        help_text=_("R8: member classes invited to stand when the seat class has too few candidates."),
+    )
 
     history = HistoricalRecords()
 
@@ -543,6 +660,14 @@ class Candidate(TimeStampedModel):
     consented_on = models.DateField(_("consented on"), null=True, blank=True)
     withdrawn = models.BooleanField(_("withdrawn"), default=False)
     ballot_order = models.PositiveSmallIntegerField(_("ballot order"), default=0)
+    nomination_mode = models.CharField(
+        _("nominated by way of"), max_length=16, choices=NominationMode.choices, blank=True
+    )
+    nominated_on = models.DateField(_("nominated on"), null=True, blank=True)
+    nominated_by = models.CharField(
+        _("nominated by"), max_length=200, blank=True, help_text=_("The committee, the board minute or the member.")
+    )
+    statement = models.TextField(_("candidate's statement"), blank=True)
 
     history = HistoricalRecords()
 
@@ -627,3 +752,229 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return self.receipt
+
+
+class PetitionSignature(models.Model):
+    """A member's signature on a candidate's nominating petition (R7)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="signatures")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="petition_signatures")
+    signed_on = models.DateField(_("signed on"))
+
+    class Meta:
+        ordering = ["candidate_id", "signed_on", "pk"]
+        verbose_name = _("petition signature")
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "person"], name="governance_signature_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} for {self.candidate}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Member meetings, proxies and resolutions (R9, R10, R12, R13)
+# ---------------------------------------------------------------------------------------------
+
+
+class MeetingKind(models.TextChoices):
+    ANNUAL = "annual", _("Annual meeting")
+    SPECIAL = "special", _("Special meeting")
+
+
+class MeetingStatus(models.TextChoices):
+    """scheduled → noticed → in session → adjourned; or cancelled before it sits."""
+
+    SCHEDULED = "scheduled", _("Scheduled")
+    NOTICED = "noticed", _("Notice sent")
+    IN_SESSION = "in_session", _("In session")
+    ADJOURNED = "adjourned", _("Adjourned")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Meeting(TimeStampedModel):
+    """A meeting of the members: its notice, agenda, who attended, proxies and the resolutions put to it.
+
+    Who may vote is decided on ``record_date`` (like an election's roll); a special meeting states its
+    purpose in the notice, and a removal may be voted on only if the notice said so (R12).
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=MeetingKind.choices, default=MeetingKind.ANNUAL)
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    location = models.CharField(_("where"), max_length=300, blank=True)
+    record_date = models.DateField(_("record date"), help_text=_("Who may vote is decided on this date."))
+    purpose = models.TextField(
+        _("purpose stated in the notice"), blank=True, help_text=_("Required for a special meeting.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
+    )
+    notice_sent_on = models.DateField(_("notice sent on"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("called to order at"), null=True, blank=True)
+    adjourned_at = models.DateTimeField(_("adjourned at"), null=True, blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_at", "pk"]
+        verbose_name = _("member meeting")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting_id", "order", "pk"]
+        verbose_name = _("agenda item")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    """A person at a meeting: their class on the record date (empty: present without a vote), arrival, departure.
+
+    The quorum counts those present now (no ``left_at``), so it is live as people come and go.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="meeting_attendance")
+    member_class = models.CharField(_("votes as"), max_length=16, choices=MemberClass.choices, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"))
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["meeting_id", "arrived_at", "pk"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="governance_attendance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.meeting}"
+
+
+class Proxy(TimeStampedModel):
+    """A member's written proxy for one meeting or one election (R10), to another person.
+
+    It counts only while its holder attends (the quorum) and lapses when the grantor attends in person or
+    revokes it. ``directed``: the grantor told the holder how to vote (``instructions``).
+    """
+
+    grantor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="proxies_given")
+    holder = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="proxies_held")
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="proxies")
+    election = models.ForeignKey(
+        Election, null=True, blank=True, on_delete=models.CASCADE, related_name="proxies"
+    )
+    received_on = models.DateField(_("received on"))
+    directed = models.BooleanField(_("directed (the grantor says how to vote)"), default=False)
+    instructions = models.TextField(_("instructions"), blank=True)
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("proxy")
+        verbose_name_plural = _("proxies")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(meeting__isnull=False) & Q(election__isnull=True))
+                | (Q(meeting__isnull=True) & Q(election__isnull=False)),
+                name="governance_proxy_one_occasion",
+                violation_error_message=_("A proxy is for one meeting or one election."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(grantor=models.F("holder")),
+                name="governance_proxy_not_to_self",
+                violation_error_message=_("A member cannot hold their own proxy."),
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "grantor"],
+                condition=Q(meeting__isnull=False, revoked_on__isnull=True),
+                name="governance_proxy_once_per_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["election", "grantor"],
+                condition=Q(election__isnull=False, revoked_on__isnull=True),
+                name="governance_proxy_once_per_election",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grantor} → {self.holder}"
+
+
+class ResolutionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CARRIED = "carried", _("Carried")
+    FAILED = "failed", _("Failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Resolution(TimeStampedModel):
+    """A yes/no question put to a meeting (R13), with the threshold it needs and the quorum when it was voted.
+
+    ``quorum`` is the snapshot taken at the moment of the vote (who was present, by class, with proxies,
+    against what was needed); a vote without a quorum is refused, so a carried resolution always had one.
+    A carried resolution may approve a draft resale policy version, which then cites it.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="resolutions")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text of the resolution"))
+    kind = models.CharField(_("kind"), max_length=16, choices=ResolutionKind.choices, default=ResolutionKind.OTHER)
+    threshold = models.CharField(_("needs"), max_length=24, choices=Threshold.choices)
+    voting_classes = models.JSONField(
+        _("member classes that vote"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: every voting member. A removal is voted by the electing class only (R12)."),
+    )
+    policy_version = models.ForeignKey(
+        "leases.ResalePolicyVersion",
+        verbose_name=_("approves the resale policy version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resolutions",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResolutionStatus.choices, default=ResolutionStatus.PROPOSED
+    )
+    votes_yes = models.PositiveIntegerField(_("yes"), null=True, blank=True)
+    votes_no = models.PositiveIntegerField(_("no"), null=True, blank=True)
+    votes_abstain = models.PositiveIntegerField(_("abstentions"), null=True, blank=True)
+    voted_at = models.DateTimeField(_("voted at"), null=True, blank=True)
+    quorum = models.JSONField(_("quorum at the vote"), null=True, blank=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting_id", "order", "pk"]
+        verbose_name = _("resolution")
+
+    def __str__(self) -> str:
+        return self.title
