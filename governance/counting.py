@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import random
 import secrets
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from itertools import accumulate, repeat
 from typing import Any
 
 __all__ = [
@@ -94,12 +96,15 @@ LAST_VACANCIES = "last_vacancies"
 # ---------------------------------------------------------------------------------------------
 
 
+_NAMES_ONLY = frozenset((str,))
+
+
 def _check_count(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"a ballot's count must be a positive whole number, not {value!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ballot:
     """A group of identical ranked ballots (IRV and STV), preferences highest first.
 
@@ -112,6 +117,12 @@ class Ballot:
     count: int = 1
 
     def __post_init__(self) -> None:
+        # A count may build 100,000 of these: a tuple of plain names (the common ballot) is checked
+        # at C speed and kept as it is; anything else is normalised below.
+        if type(self.ranking) is tuple and _NAMES_ONLY.issuperset(map(type, self.ranking)):
+            if type(self.count) is not int or self.count < 1:
+                _check_count(self.count)
+            return
         if isinstance(self.ranking, str):
             raise ValueError("a ranking is a sequence of candidate names, not one string")
         items: list[str | tuple[str, ...]] = []
@@ -467,9 +478,13 @@ def _lookup(field_: _Field, name: str) -> int:
 
 @dataclass
 class _Ranked:
-    """Valid ranked ballots, normalised and grouped: identical rankings share one entry."""
+    """Valid ranked ballots, normalised and grouped: identical rankings share one entry.
 
-    rankings: list[tuple[int, ...]]
+    A ranking is a sequence of candidate indices: ``bytes`` when there are fewer than 256
+    candidates (cheap to build, hash and sort), else a tuple.
+    """
+
+    rankings: list[Sequence[int]]
     counts: list[int]
     summary: BallotSummary
 
@@ -482,14 +497,6 @@ def _normalise_ranking(
     ranking: Sequence[str | tuple[str, ...]], field_: _Field, duplicate_rule: str, overvote_rule: str
 ) -> tuple[tuple[int, ...] | None, str | None]:
     """A ranking as candidate indices, or the reason the ballot is not a valid vote (§2.1)."""
-    # The common ballot (known, running candidates, each once, no equal ranks) needs none of the rules
-    # below, and 100,000 of them must not cost seconds; anything else takes the full path.
-    try:
-        fast = tuple(field_.index[item] for item in ranking)
-    except (KeyError, TypeError):  # an unknown name, or an equal-rank group
-        fast = ()
-    if fast and len(set(fast)) == len(fast) and field_.withdrawn.isdisjoint(fast):
-        return fast, None
     seen: set[int] = set()
     order: list[int] = []
     named_someone = False
@@ -529,24 +536,71 @@ def _prepare_ranked(ballots: Iterable[Ballot], field_: _Field, duplicate_rule: s
         raise ValueError(f"duplicate_rule must be one of {', '.join(DUPLICATE_RULES)}")
     if overvote_rule not in OVERVOTE_RULES:
         raise ValueError(f"overvote_rule must be one of {', '.join(OVERVOTE_RULES)}")
-    grouped: dict[tuple[int, ...], int] = {}
-    cast = valid = blank = 0
-    reasons: dict[str, int] = {}
+    # Identical papers are grouped before anything else, so each distinct ranking is read once:
+    # 100,000 ungrouped ballots cost little more than the same ballots grouped.
+    papers: dict[tuple[str | tuple[str, ...], ...], int] = {}
     for ballot in ballots:
         if not isinstance(ballot, Ballot):
             raise ValueError(f"ranked methods count Ballot objects, not {type(ballot).__name__}")
-        cast += ballot.count
-        if not ballot.ranking:
-            blank += ballot.count
-        ranking, reason = _normalise_ranking(ballot.ranking, field_, duplicate_rule, overvote_rule)
-        if ranking is None:
-            assert reason is not None
-            reasons[reason] = reasons.get(reason, 0) + ballot.count
+        papers[ballot.ranking] = papers.get(ballot.ranking, 0) + ballot.count
+    pack: Callable[[Iterable[int]], Sequence[int]] = bytes if len(field_.names) < 256 else tuple
+    cast = sum(papers.values())
+    plain = _read_plain(papers, field_, pack)
+    if plain is not None:
+        summary = BallotSummary(cast=cast, valid=cast, invalid=0, blank=0, reasons={})
+        return _Ranked(rankings=plain, counts=list(papers.values()), summary=summary)
+    index = field_.index.__getitem__
+    withdrawn = field_.withdrawn
+    rankings: list[Sequence[int]] = []
+    counts: list[int] = []
+    others: dict[Sequence[int], int] = {}
+    reasons: dict[str, int] = {}
+    for raw, n in papers.items():
+        # The common ballot (known, running candidates, each once, no equal ranks) needs none of
+        # the §2.1 rules; anything else, including a blank, takes the full path.
+        try:
+            ranking: Sequence[int] | None = pack(map(index, raw))
+        except (KeyError, TypeError):  # an unknown name, or an equal-rank group
+            ranking = None
+        if ranking and len(set(ranking)) == len(ranking) and (not withdrawn or withdrawn.isdisjoint(ranking)):
+            # Distinct papers read this way stay distinct (one index per name), so no merging.
+            rankings.append(ranking)
+            counts.append(n)
             continue
-        valid += ballot.count
-        grouped[ranking] = grouped.get(ranking, 0) + ballot.count
-    summary = BallotSummary(cast=cast, valid=valid, invalid=cast - valid, blank=blank, reasons=reasons)
-    return _Ranked(rankings=list(grouped), counts=list(grouped.values()), summary=summary)
+        order, reason = _normalise_ranking(raw, field_, duplicate_rule, overvote_rule)
+        if order is None:
+            assert reason is not None
+            reasons[reason] = reasons.get(reason, 0) + n
+            continue
+        ranking = pack(order)
+        others[ranking] = others.get(ranking, 0) + n
+    if others:
+        # A paper the rules rewrote may now equal another (a withdrawn name dropped, say).
+        grouped = dict(zip(rankings, counts, strict=True))
+        for ranking, n in others.items():
+            grouped[ranking] = grouped.get(ranking, 0) + n
+        rankings, counts = list(grouped), list(grouped.values())
+    valid = sum(counts)
+    summary = BallotSummary(cast=cast, valid=valid, invalid=cast - valid, blank=papers.get((), 0), reasons=reasons)
+    return _Ranked(rankings=rankings, counts=counts, summary=summary)
+
+
+def _read_plain(
+    papers: Mapping[tuple[str | tuple[str, ...], ...], int],
+    field_: _Field,
+    pack: Callable[[Iterable[int]], Sequence[int]],
+) -> list[Sequence[int]] | None:
+    """Every paper as candidate indices, read in bulk at C speed, when all of them are plain (known
+    running candidates, each once, no equal ranks, not blank); None when any needs the §2.1 rules."""
+    if field_.withdrawn:
+        return None
+    try:
+        rankings = list(map(pack, map(map, repeat(field_.index.__getitem__), papers)))
+    except (KeyError, TypeError):  # an unknown name, or an equal-rank group
+        return None
+    if not all(rankings) or list(map(len, map(set, rankings))) != list(map(len, rankings)):
+        return None  # a blank paper, or a name given twice
+    return rankings
 
 
 def _marks_of(ballot: Ballot | MarkBallot, depth: int | None) -> MarkBallot:
@@ -1108,14 +1162,29 @@ class _GregoryRule:
     defeat_sure_losers: bool  # PRF B.2 / §2.6.4
 
 
+def _past(ranking: Sequence[int], depth: int) -> Sequence[int]:
+    """The least key sorted after every ranking whose first ``depth + 1`` preferences are ``ranking``'s."""
+    following = ranking[depth] + 1  # below 256 in bytes: bytes hold fewer than 256 candidates
+    return ranking[:depth] + (bytes((following,)) if type(ranking) is bytes else (following,))
+
+
 class _Gregory:
-    """One WIGM count: papers held in parcels by candidate, transferred as whole parcels."""
+    """One WIGM count: papers held in parcels by candidate, transferred as whole parcels.
+
+    The distinct rankings are sorted, so the papers that share their first ``d`` preferences are one
+    run ``rankings[lo:hi]`` and ``cum`` gives their number at once. A parcel is such a run, all at one
+    value, held by its ``d``-th preference; moved on, it splits only where its rankings differ (found
+    by bisection), each part going whole to its next continuing preference. A transfer costs the
+    number of distinct prefixes it meets, not the number of papers: the 100,000 full rankings of
+    ``bench/stv.py`` take about 12,000 bisections, where moving each distinct ranking on its own
+    took 250,000 steps. Sums are exact (integers or fractions), so the grouping changes no figure of
+    the round table.
+    """
 
     def __init__(self, rule: _GregoryRule, field_: _Field, ranked: _Ranked, seats: int, ties: _Ties):
         self.rule = rule
         self.ar = rule.arithmetic
         self.field = field_
-        self.rankings = ranked.rankings
         self.seats = seats
         self.ties = ties
         n = len(field_.names)
@@ -1127,42 +1196,55 @@ class _Gregory:
         self.votes = [self.zero] * n
         self.exhausted = self.zero
         self.residual = self.zero
-        # Each candidate's papers: (ranking id, position of this candidate in it, paper value) -> papers.
-        self.piles: list[dict[tuple[int, int, Any], int]] = [{} for _ in range(n)]
+        # Each candidate's parcels: (lo, hi, depth, paper value), papers rankings[lo:hi] at preference depth.
+        self.piles: list[list[tuple[int, int, int, Any]]] = [[] for _ in range(n)]
         self.quota = rule.quota(ranked.valid, seats)
         self.table = _Table(field_, self.ar.fraction)
-        one = self.ar.whole(1)
-        # Rule 45: sort the papers by first preference; each is worth one vote.
-        for rid, papers in enumerate(ranked.counts):
-            self._place(rid, -1, one, papers)
+        self._load(ranked)
 
     # -- papers ----------------------------------------------------------------------------
 
-    def _place(self, rid: int, after: int, value: Any, papers: int) -> int | None:
-        """Give papers to their next continuing preference after position ``after``; None if none."""
-        ranking = self.rankings[rid]
-        p = after + 1
-        while p < len(ranking) and self.state[ranking[p]] != HOPEFUL:
-            p += 1  # rules 48(2), 50(3): skip candidates already elected or excluded
-        if p == len(ranking):
-            return None
-        to = ranking[p]
-        key = (rid, p, value)
-        pile = self.piles[to]
-        pile[key] = pile.get(key, 0) + papers
-        self.votes[to] += value * papers
-        return to
+    def _load(self, ranked: _Ranked) -> None:
+        """Rule 45: sort the papers by first preference; each is worth one vote."""
+        papers = dict(zip(ranked.rankings, ranked.counts, strict=True))
+        self.rankings = sorted(papers)
+        self.cum = list(accumulate(map(papers.__getitem__, self.rankings), initial=0))  # papers before each run
+        self._spread(0, len(self.rankings), 0, self.ar.whole(1))
+
+    def _spread(self, lo: int, hi: int, depth: int, value: Any) -> int:
+        """Give the papers ``rankings[lo:hi]``, which share their first ``depth`` preferences, each to
+        its next continuing preference at ``value``; returns how many papers have none."""
+        rankings, cum, state, piles, votes = self.rankings, self.cum, self.state, self.piles, self.votes
+        lost = 0
+        runs = [(lo, hi, depth)]
+        while runs:
+            lo, hi, depth = runs.pop()
+            if lo < hi and len(rankings[lo]) == depth:
+                # A ranking that stops here sorts first in its run: those papers are non-transferable.
+                lost += cum[lo + 1] - cum[lo]
+                lo += 1
+            while lo < hi:
+                ranking = rankings[lo]
+                c = ranking[depth]
+                end = hi if lo + 1 == hi else bisect_left(rankings, _past(ranking, depth), lo + 1, hi)
+                if state[c] == HOPEFUL:
+                    piles[c].append((lo, end, depth + 1, value))
+                    votes[c] += value * (cum[end] - cum[lo])
+                else:
+                    runs.append((lo, end, depth + 1))  # rules 48(2), 50(3): skip candidates elected or excluded
+                lo = end
+        return lost
 
     def _transfer(self, c: int, new_value: Callable[[Any], Any]) -> Any:
         """Move all of ``c``'s papers on; returns the value that became non-transferable."""
-        pile, self.piles[c] = self.piles[c], {}
+        pile, self.piles[c] = self.piles[c], []
         lost = self.zero
-        for (rid, p, value), papers in pile.items():
+        for lo, hi, depth, value in pile:
             value = new_value(value)
             if not value:
                 continue  # a paper worth nothing carries nothing (PRF D.2 exhausts it)
-            if self._place(rid, p, value, papers) is None:
-                lost += value * papers  # rules 48(1)(b), 50(2)(b): non-transferable papers
+            # Rules 48(1)(b), 50(2)(b): papers with no continuing preference are non-transferable.
+            lost += value * self._spread(lo, hi, depth, value)
         return lost
 
     # -- state -----------------------------------------------------------------------------

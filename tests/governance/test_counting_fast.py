@@ -1,0 +1,198 @@
+"""governance.counting: the fast reading and transfer of ranked ballots change no result (issue 5 §11).
+
+The Gregory counts (Scottish STV, PRF and exact WIGM) move papers as runs of sorted rankings that share
+their first preferences, not one ranking at a time; ranked ballots are grouped by identical paper and
+the common paper is read without the name-by-name rules of §2.1. These tests count random profiles
+both ways and require the whole result (every stage's votes, transfers, exhausted and residual values,
+ties and the ballot summary) to be identical:
+
+* ``PaperByPaper`` below is the transfer as the statute words it (rule 48: each paper to its next
+  continuing preference), one distinct ranking at a time; it is the engine the counts used before;
+* the reading is compared with the full §2.1 path (``_normalise_ranking``) paper by paper, and a
+  profile given as separate papers with the same profile grouped.
+
+Pure module: no database.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from governance import counting
+from governance.counting import Ballot, TieBreak
+
+# No example database: every run draws fresh examples; nothing is replayed from (or saved to) .hypothesis/.
+FAST = settings(max_examples=60, deadline=None, database=None)
+
+NAMES = ("Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus")
+
+
+class PaperByPaper(counting._Gregory):
+    """The reference: each distinct ranking is placed and moved on its own (rules 45, 48(2), 50(3))."""
+
+    def _load(self, ranked: counting._Ranked) -> None:
+        self.rankings = ranked.rankings
+        self.piles = [{} for _ in range(self.n)]  # (ranking id, position, value) -> papers
+        for rid, papers in enumerate(ranked.counts):
+            self._place(rid, -1, self.ar.whole(1), papers)
+
+    def _place(self, rid: int, after: int, value: Any, papers: int) -> int | None:
+        ranking = self.rankings[rid]
+        p = after + 1
+        while p < len(ranking) and self.state[ranking[p]] != counting.HOPEFUL:
+            p += 1
+        if p == len(ranking):
+            return None
+        to = ranking[p]
+        pile = self.piles[to]
+        pile[(rid, p, value)] = pile.get((rid, p, value), 0) + papers
+        self.votes[to] += value * papers
+        return to
+
+    def _transfer(self, c: int, new_value: Callable[[Any], Any]) -> Any:
+        pile, self.piles[c] = self.piles[c], {}
+        lost = self.zero
+        for (rid, p, value), papers in pile.items():
+            value = new_value(value)
+            if value and self._place(rid, p, value, papers) is None:
+                lost += value * papers
+        return lost
+
+
+def by_paper(count: Callable[[], counting.CountResult]) -> counting.CountResult:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(counting, "_Gregory", PaperByPaper)
+        return count()
+
+
+GREGORY_METHODS = ("scottish-stv", "wigm-prf", "wigm")
+
+
+def both_ways(method: str, ballots: list[Ballot], seats: int, names: tuple[str, ...], **kwargs: Any) -> tuple:
+    def run() -> counting.CountResult:
+        return counting.count(method, ballots, seats, names, **kwargs)
+
+    return run().as_dict(), by_paper(run).as_dict()
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> tuple[tuple[str, ...], list[Ballot], int, list[str]]:
+    """A few candidates, ballots of any length, with repeats, equal ranks and withdrawals now and then."""
+    names = NAMES[: draw(st.integers(min_value=2, max_value=len(NAMES)))]
+    item = st.one_of(
+        st.sampled_from(names),
+        st.lists(st.sampled_from(names), min_size=1, max_size=3).map(tuple),  # an equal rank
+    )
+    plain = st.permutations(names).flatmap(lambda order: st.integers(1, len(order)).map(lambda k: order[:k]))
+    ranking = st.one_of(plain, plain, plain, st.lists(item, max_size=len(names) + 2))
+    ballots = draw(
+        st.lists(st.builds(Ballot, ranking.map(tuple), st.integers(min_value=1, max_value=40)), max_size=30)
+    )
+    seats = draw(st.integers(min_value=1, max_value=len(names) - 1))
+    withdrawn = draw(st.lists(st.sampled_from(names), unique=True, max_size=1)) if len(names) > 2 else []
+    return names, ballots, seats, withdrawn
+
+
+@FAST
+@given(
+    profile=profiles(),
+    method=st.sampled_from(GREGORY_METHODS),
+    rules=st.sampled_from([("first", "exhaust"), ("first", "skip"), ("invalid", "exhaust")]),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_runs_of_rankings_and_paper_by_paper_give_the_same_round_table(profile, method, rules, seed):
+    names, ballots, seats, withdrawn = profile
+    options = {"duplicate_rule": rules[0], "overvote_rule": rules[1]}
+    fast, reference = both_ways(
+        method, ballots, seats, names, options=options, withdrawn=withdrawn, tie_break=TieBreak(seed=seed)
+    )
+    assert fast == reference
+
+
+def three_parties(ballots: int, candidates: int, seed: int) -> tuple[tuple[str, ...], list[Ballot]]:
+    """The benchmark's kind of electorate (bench/stv.py), smaller: party lines, then across, mostly short."""
+    rng = random.Random(seed)
+    names = tuple(f"C{i:03d}" for i in range(candidates))
+    parties = [names[i::3] for i in range(3)]
+    rankings = []
+    for _ in range(ballots):
+        own = list(rng.choice(parties))
+        rng.shuffle(own)
+        others = [n for n in names if n not in own]
+        rng.shuffle(others)
+        rankings.append(tuple((own + others)[: rng.randint(1, min(candidates, 12))]))
+    return names, [Ballot(ranking, n) for ranking, n in Counter(rankings).items()]
+
+
+@pytest.mark.parametrize("method", GREGORY_METHODS)
+def test_a_larger_count_with_many_transfers_is_the_same_both_ways(method):
+    names, ballots = three_parties(3_000, 12, seed=5)
+    fast, reference = both_ways(method, ballots, 4, names, tie_break=TieBreak(seed=1))
+    assert fast == reference
+    # The profile really exercises transfers: surpluses, exclusions and non-transferable papers.
+    actions = {stage["action"] for stage in fast["stages"]}
+    assert {"surplus", "exclusion"} <= actions
+    assert fast["stages"][-1]["exhausted"] != fast["stages"][0]["exhausted"]
+
+
+def test_more_than_255_candidates_are_read_as_tuples_and_count_the_same():
+    names, ballots = three_parties(2_000, 300, seed=9)
+    ballots.append(Ballot((names[299], names[1], names[299]), 2))  # a repeat: the §2.1 path
+    fast, reference = both_ways("scottish-stv", ballots, 3, names, tie_break=TieBreak(seed=3), withdrawn=[names[0]])
+    assert fast == reference
+    assert fast["ballots"]["valid"] == 2_002
+
+
+@FAST
+@given(profile=profiles(), rules=st.sampled_from([("first", "exhaust"), ("first", "skip"), ("invalid", "skip")]))
+def test_reading_grouped_papers_matches_the_full_rules_paper_by_paper(profile, rules):
+    names, ballots, _seats, withdrawn = profile
+    field = counting._field(names, withdrawn)
+    ranked = counting._prepare_ranked(ballots, field, *rules)
+    expected: Counter[bytes] = Counter()
+    reasons: Counter[str] = Counter()
+    for ballot in ballots:
+        order, reason = counting._normalise_ranking(ballot.ranking, field, *rules)
+        if order is None:
+            reasons[reason] += ballot.count
+        else:
+            expected[bytes(order)] += ballot.count
+    assert dict(zip(ranked.rankings, ranked.counts, strict=True)) == dict(expected)
+    assert len(set(ranked.rankings)) == len(ranked.rankings)  # identical rankings share one entry
+    assert dict(ranked.summary.reasons) == dict(reasons)
+    assert ranked.summary.valid == sum(expected.values())
+    assert ranked.summary.cast == sum(ballot.count for ballot in ballots)
+    assert ranked.summary.blank == sum(ballot.count for ballot in ballots if not ballot.ranking)
+
+
+@FAST
+@given(profile=profiles(), method=st.sampled_from((*GREGORY_METHODS, "irv", "meek-prf")))
+def test_separate_papers_count_as_the_same_papers_grouped(profile, method):
+    names, ballots, seats, withdrawn = profile
+    papers = [Ballot(ballot.ranking) for ballot in ballots for _ in range(ballot.count)]
+    seats = 1 if method == "irv" else seats
+    grouped, separate = (
+        counting.count(method, given, seats, names, withdrawn=withdrawn, tie_break=TieBreak(seed=7)).as_dict()
+        for given in (ballots, papers)
+    )
+    assert grouped == separate
+
+
+def test_a_plain_ballot_is_kept_as_given_and_others_are_still_checked():
+    ranking = ("Ann", "Bo")
+    assert Ballot(ranking).ranking is ranking  # nothing rebuilt for the common ballot
+    assert Ballot(["Ann", ("Bo",), ("Cy", "Di")]).ranking == ("Ann", "Bo", ("Cy", "Di"))
+    with pytest.raises(ValueError, match="not one string"):
+        Ballot("Ann")
+    with pytest.raises(ValueError, match="equal-rank group"):
+        Ballot(("Ann", ()))
+    for bad in (0, -2, True, 1.0):
+        with pytest.raises(ValueError, match="positive whole number"):
+            Ballot(ranking, bad)
