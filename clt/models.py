@@ -48,6 +48,9 @@ class Person(TimeStampedModel):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     mailing_address = models.TextField(_("mailing address"), blank=True)
+    # On the person, not only on a membership row: a lease's household members have no membership, yet
+    # lessee_scope=adult_household_members needs their age (governance.membership).
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=PreferredLanguage.choices, default=PreferredLanguage.ENGLISH
     )

@@ -121,9 +121,13 @@ def _gather(on: dt.date, people: Any, rules: el.Rules) -> tuple[dict[int, el.Per
 
     leases = dict(GroundLease.objects.filter(in_force_q(on)).values_list("pk", "household_id"))  # 1
     first_named = Leaseholder.objects.filter(lease=OuterRef("lease")).order_by("pk").values("pk")[:1]
-    holders = _narrow(
-        Leaseholder.objects.filter(in_force_q(on, "lease__")).annotate(first=Subquery(first_named)), people, "person"
-    ).values_list("pk", "lease_id", "person_id", "first")  # 2
+    holders = list(
+        _narrow(
+            Leaseholder.objects.filter(in_force_q(on, "lease__")).annotate(first=Subquery(first_named)),
+            people,
+            "person",
+        ).values_list("pk", "lease_id", "person_id", "first", "person__birth_date")
+    )  # 2
     memberships = list(
         _narrow(Membership.objects.all(), people, "person").values(
             "pk",
@@ -134,6 +138,7 @@ def _gather(on: dt.date, people: Any, rules: el.Rules) -> tuple[dict[int, el.Per
             "approved_on",
             "ended_on",
             "birth_date",
+            "person__birth_date",
             "longitude",
             "latitude",
             "resident_since",
@@ -150,7 +155,7 @@ def _gather(on: dt.date, people: Any, rules: el.Rules) -> tuple[dict[int, el.Per
         wanted_households |= Q(person_id__in=list(member_people))
     household_rows = list(
         _narrow(HouseholdMember.objects.filter(wanted_households), people, "person").values_list(
-            "household_id", "person_id"
+            "household_id", "person_id", "person__birth_date"
         )
     )  # 4
     periods: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
@@ -159,14 +164,19 @@ def _gather(on: dt.date, people: Any, rules: el.Rules) -> tuple[dict[int, el.Per
     ).values_list("membership_id", "period_start", "period_end"):  # 5
         periods[membership_id].append((start, end))
 
-    birth = {m["person_id"]: m["birth_date"] for m in memberships}
+    # The person's own date of birth wins; the membership row's is the fallback (it was the only place
+    # before people carried one). Read through the joins above: no query of its own.
+    birth: dict[int, dt.date | None] = {m["person_id"]: m["person__birth_date"] or m["birth_date"] for m in memberships}
+    for person_id, born in [(h[2], h[4]) for h in holders] + [(r[1], r[2]) for r in household_rows]:
+        if born is not None:
+            birth[person_id] = born
     ties: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for pk, lease_id, person_id, first in holders:
+    for pk, lease_id, person_id, first, _born in holders:
         tie = ties[person_id].setdefault(lease_id, {"named": False, "first_named": False, "household_member": False})
         tie["named"] = True
         tie["first_named"] = pk == first
     households_of: dict[int, set[int]] = defaultdict(set)
-    for household_id, person_id in household_rows:
+    for household_id, person_id, _born in household_rows:
         households_of[person_id].add(household_id)
         for lease_id in household_to_leases.get(household_id, ()):
             tie = ties[person_id].setdefault(
