@@ -3,4 +3,5 @@ arguments with the acting user and a reason, one transaction). Split by topic; i
 
 from governance.services.board import *  # noqa: F403
 from governance.services.elections import *  # noqa: F403
+from governance.services.meetings import *  # noqa: F403
 from governance.services.membership import *  # noqa: F403
