@@ -6,6 +6,10 @@
 * ``ballots/`` (POST only): cast with an access code. Any signed-in user holding a code may cast it,
   in the contests its roll entry votes in; the answer is the receipt code, nothing else.
 * ``election-contests/{id}/results/``, ``…/ballots/`` and ``…/blt/``: after the count only.
+* Nominations (R7, R8): a candidate created with a ``nomination_mode`` is nominated (``candidate_nominate``);
+  ``election-candidates/{id}/consent/`` and ``…/withdraw/``; ``election-contests/{id}/open-to-classes/``;
+  ``petition-signatures/`` (staff only: who signed whose petition is not published). A contest shows its R8
+  outcome (``acclaimed``, ``vacant_seats``, ``shortfall_action``) read-only; a candidate whether it stands.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -25,11 +29,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt.api.viewsets import HistoryMixin, change_reason_from
+from clt.permissions import IsCltStaff
 from governance import counting
 from governance import services as gs
-from governance.models import Candidate, Channel, Contest, Election, ElectionPhase
+from governance.models import (
+    Candidate,
+    Channel,
+    Contest,
+    Election,
+    ElectionPhase,
+    GovernanceSettings,
+    NominationMode,
+    PetitionSignature,
+)
 
-__all__ = ["BallotCastViewSet", "CandidateViewSet", "ContestViewSet", "ElectionViewSet"]
+__all__ = ["BallotCastViewSet", "CandidateViewSet", "ContestViewSet", "ElectionViewSet", "PetitionSignatureViewSet"]
 
 
 class ElectionSerializer(serializers.ModelSerializer):
@@ -45,6 +59,7 @@ class ElectionSerializer(serializers.ModelSerializer):
             "officer",
             "certified_by",
             "certified_at",
+            "nominations_close",
             "notes",
         ]
         read_only_fields = ["phase", "certified_by", "certified_at"]
@@ -63,6 +78,8 @@ class ElectionContestSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=list(counting.TIE_RULES)), required=False
     )
     result_available = serializers.SerializerMethodField()
+    # R8's outcome, set at the freeze (a Shortfall value or blank); plain text: one enum name in the schema.
+    shortfall_action = serializers.CharField(read_only=True)
 
     class Meta:
         model = Contest
@@ -80,8 +97,12 @@ class ElectionContestSerializer(serializers.ModelSerializer):
             "eligible_classes",
             "options",
             "result_available",
+            "acclaimed",
+            "vacant_seats",
+            "shortfall_action",
+            "open_to_classes",
         ]
-        read_only_fields = ["tie_break_seed"]
+        read_only_fields = ["tie_break_seed", "acclaimed", "vacant_seats", "shortfall_action", "open_to_classes"]
 
     def get_result_available(self, contest: Contest) -> bool:
         return contest.election.results_public and contest.result is not None
@@ -89,11 +110,67 @@ class ElectionContestSerializer(serializers.ModelSerializer):
 
 class ElectionCandidateSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="person.__str__", read_only=True)
+    nomination_mode = serializers.ChoiceField(choices=NominationMode.choices, required=False, allow_blank=True)
+    signature_count = serializers.SerializerMethodField()
+    stands = serializers.SerializerMethodField()
+    not_standing_reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = Candidate
-        fields = ["id", "contest", "person", "name", "consented_on", "withdrawn", "ballot_order"]
+        fields = [
+            "id",
+            "contest",
+            "person",
+            "name",
+            "consented_on",
+            "withdrawn",
+            "ballot_order",
+            "nomination_mode",
+            "nominated_on",
+            "nominated_by",
+            "statement",
+            "signature_count",
+            "stands",
+            "not_standing_reasons",
+        ]
         read_only_fields = ["withdrawn"]
+
+    def _standing(self, candidate: Candidate) -> tuple[bool, list[str]]:
+        cache = self.context.setdefault("_standing", {})
+        if candidate.pk not in cache:
+            settings = self.context.get("governance_settings") or GovernanceSettings.current()
+            self.context["governance_settings"] = settings
+            cache[candidate.pk] = gs.candidate_standing(
+                candidate, settings=settings, signatures=self.get_signature_count(candidate)
+            )
+        return cache[candidate.pk]
+
+    def get_signature_count(self, candidate: Candidate) -> int:
+        count = getattr(candidate, "signature_count", None)
+        return count if count is not None else candidate.signatures.count()
+
+    def get_stands(self, candidate: Candidate) -> bool:
+        return self._standing(candidate)[0]
+
+    def get_not_standing_reasons(self, candidate: Candidate) -> list[str]:
+        return self._standing(candidate)[1]
+
+
+class CandidateConsentSerializer(serializers.Serializer):
+    consented_on = serializers.DateField()
+
+
+class ContestOpenSerializer(serializers.Serializer):
+    # Member class values, checked by the service (a ChoiceField would give the schema a second enum name).
+    classes = serializers.ListField(child=serializers.CharField(max_length=16), allow_empty=False)
+
+
+class PetitionSignatureSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.__str__", read_only=True)
+
+    class Meta:
+        model = PetitionSignature
+        fields = ["id", "candidate", "person", "name", "signed_on"]
 
 
 class BallotCastSerializer(serializers.Serializer):
@@ -205,6 +282,21 @@ class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
             actor=self.request.user, reason=change_reason_from(self.request, "contest added"), **data
         )
 
+    @extend_schema(request=ContestOpenSerializer, responses=ElectionContestSerializer)
+    @action(detail=True, methods=["post"], url_path="open-to-classes")
+    def open_to_classes(self, request: Request, pk: str | None = None) -> Response:
+        """R8: let members of other classes stand for this contest's seats (draft; short of candidates)."""
+        contest = self.get_object()
+        body = ContestOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reason = change_reason_from(request, "contest opened to another class")
+        contest = _service(
+            lambda: gs.contest_open_to_class(
+                actor=request.user, reason=reason, contest=contest, classes=body.validated_data["classes"]
+            )
+        )
+        return Response(ElectionContestSerializer(contest).data)
+
     def _counted(self) -> Contest:
         contest = self.get_object()
         if not contest.election.results_public or contest.result is None:
@@ -239,12 +331,35 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Candidate.objects.none()
-        return Candidate.objects.filter(contest__election__in=_elections_for(self.request.user)).select_related(
-            "person"
+        return (
+            Candidate.objects.filter(contest__election__in=_elections_for(self.request.user))
+            .select_related("person")
+            .annotate(signature_count=Count("signatures"))
+            .order_by("contest_id", "ballot_order", "pk")
         )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["governance_settings"] = GovernanceSettings.current()
+        return context
 
     def perform_create(self, serializer: ElectionCandidateSerializer) -> None:
         data = dict(serializer.validated_data)
+        if data.get("nomination_mode"):
+            serializer.instance = gs.candidate_nominate(
+                actor=self.request.user,
+                reason=change_reason_from(self.request, "candidate nominated"),
+                contest=data["contest"],
+                person=data["person"],
+                mode=data["nomination_mode"],
+                nominated_on=data.get("nominated_on"),
+                nominated_by=data.get("nominated_by", ""),
+                statement=data.get("statement", ""),
+                consented_on=data.get("consented_on"),
+                ballot_order=data.get("ballot_order"),
+            )
+            return
         serializer.instance = gs.candidate_add(
             actor=self.request.user,
             reason=change_reason_from(self.request, "candidate nominated"),
@@ -252,6 +367,57 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
             person=data["person"],
             consented_on=data.get("consented_on"),
             ballot_order=data.get("ballot_order"),
+        )
+
+
+    def _after(self, candidate: Candidate) -> Response:
+        fresh = self.get_queryset().get(pk=candidate.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    @extend_schema(request=CandidateConsentSerializer, responses=ElectionCandidateSerializer)
+    @action(detail=True, methods=["post"])
+    def consent(self, request: Request, pk: str | None = None) -> Response:
+        """Record the candidate's consent to stand (draft)."""
+        candidate = self.get_object()
+        body = CandidateConsentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reason = change_reason_from(request, "consent to stand received")
+        _service(
+            lambda: gs.candidate_consent(
+                actor=request.user, reason=reason, candidate=candidate, consented_on=body.validated_data["consented_on"]
+            )
+        )
+        return self._after(candidate)
+
+    @extend_schema(request=None, responses=ElectionCandidateSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        candidate = self.get_object()
+        reason = change_reason_from(request, "candidate withdrew")
+        _service(lambda: gs.candidate_withdraw(actor=request.user, reason=reason, candidate=candidate))
+        return self._after(candidate)
+
+
+class PetitionSignatureViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Signatures on nominating petitions (R7): staff only, read and record."""
+
+    serializer_class = PetitionSignatureSerializer
+    permission_classes = [IsCltStaff]
+    filterset_fields = ["candidate"]
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return PetitionSignature.objects.none()
+        return PetitionSignature.objects.select_related("person").order_by("candidate_id", "signed_on", "pk")
+
+    def perform_create(self, serializer: PetitionSignatureSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = gs.petition_sign(
+            actor=self.request.user,
+            reason=change_reason_from(self.request, "petition signed"),
+            candidate=data["candidate"],
+            person=data["person"],
+            signed_on=data["signed_on"],
         )
 
 

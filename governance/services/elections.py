@@ -7,6 +7,16 @@ Secrecy and one vote per unit (issue 5 §5): :func:`ballot_cast` inserts the ``P
 voted, unique per contest and roll entry) and the anonymous ``Ballot`` (how) in one transaction. The
 unique constraint, not a prior check, is what stops a second ballot: two concurrent casts for the same
 unit race on the index, one commits, the other rolls back whole and is told why.
+
+Nominations and too few candidates (R7, R8): ``candidate_nominate`` takes a nomination by one of the
+trust's modes while the election is a draft; ``candidate_standing`` says whether a candidate stands (not
+withdrawn, consented when required, a petition with enough signatures). At ``roll_freeze`` a candidate who
+does not stand is marked withdrawn (the row stays, for the record; its history says why), and each contest
+with a seat class is settled: no more standing candidates than seats under ``acclaim`` → acclaimed, no
+ballot (the count records them elected unopposed, certification starts ``acclaimed`` terms); fewer than
+seats → the rest are vacant and the class's shortfall rule is recorded (``open_to_other_class`` is used
+before the freeze, so a class still short at the freeze leaves its seats vacant). ``still_ballot`` puts an
+uncontested class to an ordinary vote: a yes/no or approval threshold for it is not implemented.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clt import roles
-from clt.history import save_stamped, stamp
+from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
 from governance import counting
 from governance.blt import BltProfile, write_blt
@@ -37,10 +47,17 @@ from governance.models import (
     Contest,
     Election,
     ElectionPhase,
+    GovernanceSettings,
     MemberClass,
+    NominationMode,
     Participation,
+    PetitionSignature,
+    Proxy,
     RollEntry,
     SeatClass,
+    Shortfall,
+    TermBasis,
+    Uncontested,
 )
 
 __all__ = [
@@ -50,19 +67,26 @@ __all__ = [
     "ballot_cast",
     "ballots_publish",
     "candidate_add",
+    "candidate_consent",
     "candidate_labels",
+    "candidate_nominate",
+    "candidate_standing",
     "candidate_withdraw",
     "contest_add",
     "contest_blt",
     "contest_count",
     "contest_count_of",
+    "contest_open_to_class",
+    "contest_takes_ballot",
     "election_certify",
     "election_close",
     "election_count",
     "election_create",
     "election_open",
     "hash_code",
+    "nominations_close_on",
     "normalise_code",
+    "petition_sign",
     "roll_freeze",
 ]
 
@@ -132,7 +156,11 @@ def election_create(
     closes_at: dt.datetime,
     officer: Any = None,
     notes: str = "",
+    nominations_close: dt.date | None = None,
 ) -> Election:
+    """A draft election. ``nominations_close`` empty: the settings' days before voting opens (R7)."""
+    if nominations_close is not None and nominations_close > timezone.localtime(opens_at).date():
+        raise ValidationError({"nominations_close": _("Nominations close on or before the day voting opens.")})
     election = Election(
         name=name,
         record_date=record_date,
@@ -140,6 +168,7 @@ def election_create(
         closes_at=closes_at,
         officer=officer,
         notes=notes,
+        nominations_close=nominations_close,
         code_salt=secrets.token_hex(16),
     )
     return _save(election, actor=actor, reason=reason)
@@ -219,6 +248,297 @@ def candidate_withdraw(*, actor: Any, reason: str, candidate: Candidate) -> Cand
     return _save(candidate, actor=actor, reason=reason)
 
 
+# --- Nominations (R7) -------------------------------------------------------------------------
+
+
+def nominations_close_on(election: Election, settings: GovernanceSettings | None = None) -> dt.date:
+    """The last day of nominations: the election's own date, else the settings' days before voting opens."""
+    if election.nominations_close is not None:
+        return election.nominations_close
+    settings = settings or GovernanceSettings.current()
+    return timezone.localtime(election.opens_at).date() - dt.timedelta(days=settings.nomination_deadline_days)
+
+
+def _date_text(value: dt.date) -> str:
+    from django.utils import formats
+
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def _class_labels(values: Iterable[str]) -> str:
+    return ", ".join(str(MemberClass(v).label) for v in values if v in MemberClass.values)
+
+
+def _check_candidate_pool(contest: Contest, person: Person) -> None:
+    """R1/R8: on the record date the person is in the seat class's pool, or in a class the contest was opened to.
+
+    A contest without a seat class, or a class with an empty pool (public seats), takes anyone.
+    """
+    seat_class = contest.seat_class
+    pool = list(seat_class.candidate_pool or []) if seat_class is not None else []
+    if not pool:
+        return
+    allowed = pool + [c for c in contest.open_to_classes or [] if c not in pool]
+    from governance.membership import standing_of
+
+    on = contest.election.record_date
+    standing = standing_of(person, on)
+    if standing.member_class in allowed:
+        return
+    message = _("%(person)s may not stand for %(contest)s: on %(date)s they are not in %(pool)s.") % {
+        "person": person,
+        "contest": contest.title,
+        "date": _date_text(on),
+        "pool": _class_labels(allowed),
+    }
+    raise ValidationError({"person": f"{message} {'; '.join(standing.reasons)}".strip()})
+
+
+@transaction.atomic
+def candidate_nominate(
+    *,
+    actor: Any,
+    reason: str,
+    contest: Contest,
+    person: Person,
+    mode: str,
+    nominated_on: dt.date,
+    nominated_by: str = "",
+    statement: str = "",
+    consented_on: dt.date | None = None,
+    ballot_order: int | None = None,
+) -> Candidate:
+    """Nominate ``person`` in ``contest`` by one of the trust's nomination modes (R7), while the election is a draft.
+
+    Nominations close on ``nominations_close_on``; a floor nomination is made at the meeting itself, so it is
+    taken up to the freeze. Consent may come later (``candidate_consent``); a petition nomination stands once it
+    has the signatures (``petition_sign``). Whether a candidate stands is ``candidate_standing``.
+    """
+    reason = require_reason(reason)
+    election = _locked(contest.election)
+    _require_phase(election, ElectionPhase.DRAFT)
+    contest = Contest.objects.select_related("seat_class").get(pk=contest.pk)
+    contest.election = election
+    settings = GovernanceSettings.current()
+    modes = list(settings.nomination_modes or [])
+    if mode not in NominationMode.values or mode not in modes:
+        raise ValidationError(
+            {
+                "nomination_mode": _("The bylaws allow these ways of nomination: %(modes)s.")
+                % {"modes": ", ".join(str(NominationMode(m).label) for m in modes if m in NominationMode.values)}
+            }
+        )
+    if nominated_on is None:
+        raise ValidationError({"nominated_on": _("Give the date of the nomination.")})
+    close = nominations_close_on(election, settings)
+    if mode != NominationMode.FLOOR and nominated_on > close:
+        raise ValidationError(
+            {"nominated_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}}
+        )
+    if Candidate.objects.filter(contest=contest, person=person).exists():
+        raise ValidationError({"person": _("%(person)s is already a candidate in this contest.") % {"person": person}})
+    _check_candidate_pool(contest, person)
+    candidate = Candidate(
+        contest=contest,
+        person=person,
+        nomination_mode=mode,
+        nominated_on=nominated_on,
+        nominated_by=(nominated_by or "").strip(),
+        statement=(statement or "").strip(),
+        consented_on=consented_on,
+        ballot_order=ballot_order if ballot_order is not None else contest.candidates.count() + 1,
+    )
+    return _save(candidate, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def candidate_consent(*, actor: Any, reason: str, candidate: Candidate, consented_on: dt.date) -> Candidate:
+    """Record the candidate's written consent to stand (R7), while the election is a draft."""
+    reason = require_reason(reason)
+    _require_phase(_locked(candidate.contest.election), ElectionPhase.DRAFT)
+    if consented_on is None:
+        raise ValidationError({"consented_on": _("Give the date of the consent.")})
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.withdrawn:
+        raise ValidationError({"candidate": _("%(person)s has withdrawn.") % {"person": candidate.person}})
+    candidate.consented_on = consented_on
+    return _save(candidate, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def petition_sign(
+    *, actor: Any, reason: str, candidate: Candidate, person: Person, signed_on: dt.date
+) -> PetitionSignature:
+    """A member signs a candidate's nominating petition (R7).
+
+    The signer has a vote on the record date (and, when ``petition_same_class``, is of the class that elects
+    the seat), is not the candidate, signs once and by the close of nominations.
+    """
+    reason = require_reason(reason)
+    candidate = Candidate.objects.select_related("contest__seat_class", "person").get(pk=candidate.pk)
+    contest = candidate.contest
+    election = _locked(contest.election)
+    _require_phase(election, ElectionPhase.DRAFT)
+    if candidate.nomination_mode != NominationMode.PETITION:
+        message = _("%(person)s was not nominated by petition.") % {"person": candidate.person}
+        raise ValidationError({"candidate": message})
+    if candidate.withdrawn:
+        raise ValidationError({"candidate": _("%(person)s has withdrawn.") % {"person": candidate.person}})
+    if person.pk == candidate.person_id:
+        raise ValidationError({"person": _("A candidate cannot sign their own petition.")})
+    if signed_on is None:
+        raise ValidationError({"signed_on": _("Give the date of the signature.")})
+    settings = GovernanceSettings.current()
+    close = nominations_close_on(election, settings)
+    if signed_on > close:
+        raise ValidationError({"signed_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}})
+    from governance.membership import standing_of
+
+    standing = standing_of(person, election.record_date, settings=settings)
+    if not standing.votes:
+        why = "; ".join(standing.reasons)
+        message = _("%(person)s has no vote on the record date (%(date)s).") % {
+            "person": person,
+            "date": _date_text(election.record_date),
+        }
+        raise ValidationError({"person": f"{message} {why}".strip()})
+    electorate = list((contest.seat_class.electorate if contest.seat_class else None) or contest.eligible_classes)
+    if settings.petition_same_class and standing.member_class not in electorate:
+        raise ValidationError(
+            {
+                "person": _("Only members who elect this seat (%(classes)s) may sign; %(person)s is a %(cls)s.")
+                % {
+                    "classes": _class_labels(electorate),
+                    "person": person,
+                    "cls": MemberClass(standing.member_class).label,
+                }
+            }
+        )
+    if PetitionSignature.objects.filter(candidate=candidate, person=person).exists():
+        raise ValidationError({"person": _("%(person)s has already signed this petition.") % {"person": person}})
+    signature = PetitionSignature(candidate=candidate, person=person, signed_on=signed_on)
+    _save(signature, actor=actor, reason=reason)
+    # The signature has no history of its own: the candidate's history says who recorded it and why.
+    stamp(candidate, actor=actor, reason=f"{reason} (petition signed by {person})")
+    candidate.save(update_fields=["last_updated"])
+    return signature
+
+
+def candidate_standing(
+    candidate: Candidate, *, settings: GovernanceSettings | None = None, signatures: int | None = None
+) -> tuple[bool, list[str]]:
+    """Whether the candidate stands (goes on the ballot), and every reason they do not.
+
+    Not withdrawn; consented when the settings require consent; a petition nomination with at least
+    ``petition_min_signers`` signatures (every stored signature was checked when it was taken). Pages pass
+    ``settings`` and an annotated ``signatures`` count so that a list costs no query per candidate.
+    """
+    settings = settings or GovernanceSettings.current()
+    reasons: list[str] = []
+    if candidate.withdrawn:
+        reasons.append(_("Withdrawn, or not on the ballot."))
+    if settings.candidate_consent_required and candidate.consented_on is None:
+        reasons.append(_("No consent to stand recorded."))
+    if candidate.nomination_mode == NominationMode.PETITION:
+        count = signatures if signatures is not None else candidate.signatures.count()
+        if count < settings.petition_min_signers:
+            reasons.append(
+                _("The petition has %(n)s of the %(needed)s signatures it needs.")
+                % {"n": count, "needed": settings.petition_min_signers}
+            )
+    return (not reasons, reasons)
+
+
+def _standing_candidates(
+    contest: Contest, settings: GovernanceSettings
+) -> tuple[list[Candidate], list[tuple[Candidate, list[str]]]]:
+    """The contest's candidates who stand, and ``(candidate, reasons)`` of those who do not."""
+    from django.db.models import Count
+
+    standing: list[Candidate] = []
+    dropped: list[tuple[Candidate, list[str]]] = []
+    for candidate in contest.candidates.annotate(signature_count=Count("signatures")).order_by("ballot_order", "pk"):
+        stands, reasons = candidate_standing(candidate, settings=settings, signatures=candidate.signature_count)
+        if stands:
+            standing.append(candidate)
+        else:
+            dropped.append((candidate, reasons))
+    return standing, dropped
+
+
+@transaction.atomic
+def contest_open_to_class(*, actor: Any, reason: str, contest: Contest, classes: Sequence[str]) -> Contest:
+    """R8: invite members of other classes to stand for a class short of candidates, before the freeze.
+
+    Only where the seat class's shortfall rule is ``open_to_other_class`` and the contest has fewer standing
+    candidates than seats.
+    """
+    reason = require_reason(reason)
+    _require_phase(_locked(contest.election), ElectionPhase.DRAFT)
+    contest = Contest.objects.select_related("seat_class", "election").get(pk=contest.pk)
+    seat_class = contest.seat_class
+    if seat_class is None or seat_class.shortfall != Shortfall.OPEN_TO_OTHER_CLASS:
+        raise ValidationError(
+            {"contest": _("The bylaws do not open this contest's seats to another class when candidates are short.")}
+        )
+    if not isinstance(classes, list | tuple) or not classes or not set(classes) <= set(MemberClass.values):
+        raise ValidationError({"classes": _("A non-empty list of member classes: lessee, general, supporting.")})
+    standing, _dropped = _standing_candidates(contest, GovernanceSettings.current())
+    if len(standing) >= contest.seats:
+        raise ValidationError(
+            {
+                "contest": _("%(contest)s has %(n)s standing candidates for %(seats)s seats: it is not short.")
+                % {"contest": contest.title, "n": len(standing), "seats": contest.seats}
+            }
+        )
+    contest.open_to_classes = sorted(set(classes), key=MemberClass.values.index)
+    return _save(contest, actor=actor, reason=reason)
+
+
+def contest_takes_ballot(contest: Contest) -> bool:
+    """Whether members vote in the contest: not when it was acclaimed or left with no candidate at the freeze."""
+    return not contest.acclaimed and contest.vacant_seats < contest.seats
+
+
+def _settle_contest(contest: Contest, settings: GovernanceSettings, *, actor: Any, reason: str) -> None:
+    """At the freeze: drop the candidates who do not stand, then apply R8 to a contest with a seat class.
+
+    A candidate who does not stand is marked withdrawn (kept for the record, off the ballot), the history
+    saying why. No more standing candidates than seats and ``uncontested == acclaim``: acclaimed, no ballot.
+    Fewer than seats: the missing seats are vacant and the class's shortfall rule says what follows; opening
+    to another class is done before the freeze, so a class still short at the freeze leaves them vacant.
+    ``still_ballot`` puts an uncontested class to the vote as usual (a yes/no or approval threshold is not
+    implemented). A contest with no standing candidate is not voted.
+    """
+    standing, dropped = _standing_candidates(contest, settings)
+    for candidate, reasons in dropped:
+        if not candidate.withdrawn:
+            candidate.withdrawn = True
+            _save(candidate, actor=actor, reason=f"{reason}: not on the ballot ({' '.join(reasons)})")
+    seat_class = contest.seat_class
+    if seat_class is None:
+        if not standing:
+            raise ValidationError({"candidates": _("%(contest)s has no candidate.") % {"contest": contest.title}})
+        return
+    n, seats = len(standing), contest.seats
+    contest.acclaimed = 0 < n <= seats and seat_class.uncontested == Uncontested.ACCLAIM
+    contest.vacant_seats = max(seats - n, 0)
+    if contest.vacant_seats:
+        action = seat_class.shortfall
+        note = ""
+        if action == Shortfall.OPEN_TO_OTHER_CLASS:
+            action = Shortfall.LEAVE_VACANT
+            note = " (still short after being opened to another class: left vacant)"
+        contest.shortfall_action = action
+        _save(
+            contest,
+            actor=actor,
+            reason=f"{reason}: {n} standing candidate(s) for {seats} seat(s), {contest.vacant_seats} vacant{note}",
+        )
+    elif contest.acclaimed:
+        _save(contest, actor=actor, reason=f"{reason}: {n} standing candidate(s) for {seats} seat(s), acclaimed")
+
+
 def _standings(on: dt.date) -> list[Any]:
     from governance.membership import standings_on
 
@@ -235,13 +555,14 @@ def roll_freeze(*, actor: Any, reason: str, election: Election, standings: Itera
     """
     election = _locked(election)
     _require_phase(election, ElectionPhase.DRAFT)
-    contests = list(election.contests.prefetch_related("candidates"))
+    contests = list(election.contests.select_related("seat_class"))
     if not contests:
         raise ValidationError({"contests": _("Add at least one contest before freezing the roll.")})
+    settings = GovernanceSettings.current()
     for contest in contests:
-        if not [c for c in contest.candidates.all() if not c.withdrawn]:
-            raise ValidationError({"candidates": _("%(contest)s has no candidate.") % {"contest": contest.title}})
-    voting_classes = {value for contest in contests for value in contest.eligible_classes}
+        _settle_contest(contest, settings, actor=actor, reason=reason)
+    balloted = [c for c in contests if contest_takes_ballot(c)]
+    voting_classes = {value for contest in balloted for value in contest.eligible_classes}
     by_unit: dict[str, Any] = {}
     for standing in standings if standings is not None else _standings(election.record_date):
         if not standing.votes or standing.member_class not in voting_classes:
@@ -251,7 +572,7 @@ def roll_freeze(*, actor: Any, reason: str, election: Election, standings: Itera
         rank = (_PRECEDENCE.get(standing.member_class, 99), standing.person.pk)
         if held is None or rank < (_PRECEDENCE.get(held.member_class, 99), held.person.pk):
             by_unit[standing.vote_unit_key] = standing
-    if not by_unit:
+    if not by_unit and balloted:
         raise ValidationError({"roll": _("No member may vote on %(date)s.") % {"date": election.record_date}})
     RollEntry.objects.bulk_create(
         RollEntry(election=election, person=s.person, member_class=s.member_class, vote_unit_key=key)
@@ -363,6 +684,18 @@ def _check_choices(contest: Contest, candidates: list[Candidate], choices: Any) 
     return list(choices)
 
 
+def _check_proxy(election: Election, entry: RollEntry) -> None:
+    """R10: a proxy ballot needs the bylaws to allow proxies and an unrevoked proxy from the roll entry's member.
+
+    Who held the proxy is not written anywhere near the ballot: the participation says only "by proxy".
+    """
+    if not GovernanceSettings.current().proxies_allowed:
+        raise ValidationError({"channel": _("The bylaws do not allow voting by proxy.")})
+    if not Proxy.objects.filter(election=election, grantor_id=entry.person_id, revoked_on__isnull=True).exists():
+        message = _("%(person)s has given no proxy for this election (or revoked it).") % {"person": entry.person}
+        raise ValidationError({"channel": message})
+
+
 def _receipt() -> str:
     code = _random_text(_RECEIPT_LENGTH)
     return "-".join(code[i : i + 4] for i in range(0, _RECEIPT_LENGTH, 4))
@@ -400,11 +733,16 @@ def ballot_cast(
         entry = RollEntry.objects.filter(election=election, code_hash=hash_code(election, code)).first()
         if entry is None or not normalise_code(code):
             raise ValidationError({"code": _("This access code is not valid for this election.")})
+        if not contest_takes_ballot(contest):
+            message = _("No ballot is taken in %(title)s: it was settled without a vote.") % {"title": contest.title}
+            raise ValidationError({"contest": message})
         if entry.member_class not in contest.eligible_classes:
             raise ValidationError({"contest": _("Your access code does not give a vote in this contest.")})
+        if channel == Channel.PROXY:
+            _check_proxy(election, entry)
         if Participation.objects.filter(contest=contest, roll_entry=entry).exists():
             raise ValidationError({"code": already_voted_message()})
-        candidates = list(contest.candidates.order_by("ballot_order", "pk"))
+        candidates = list(contest.candidates.select_related("person").order_by("ballot_order", "pk"))
         chosen = _check_choices(contest, candidates, list(choices))
         try:
             # The savepoint keeps the outer transaction usable to raise a clean refusal.
@@ -481,6 +819,10 @@ def election_count(*, actor: Any, reason: str, election: Election) -> Election:
     if not (roles.is_staff_member(actor) or _is_officer(actor, election)):
         raise PermissionDenied(_("Only staff or the election officer count an election."))
     for contest in election.contests.all():
+        if not contest_takes_ballot(contest):
+            contest.result = _unballoted_result(contest)
+            _save(contest, actor=actor, reason=reason)
+            continue
         try:
             result = contest_count(contest)
         except counting.TieUnresolved as exc:
@@ -490,10 +832,63 @@ def election_count(*, actor: Any, reason: str, election: Election) -> Election:
         data = result.as_dict()
         data["candidate_ids"] = by_label
         data["winner_ids"] = [by_label[name] for name in result.winners]
+        data["acclaimed"] = False
+        data["vacant_seats"] = contest.vacant_seats
         contest.result = data
         _save(contest, actor=actor, reason=reason)
     election.phase = ElectionPhase.COUNTED
     return _save(election, actor=actor, reason=reason)
+
+
+def _unballoted_result(contest: Contest) -> dict[str, Any]:
+    """The result of a contest settled at the freeze (R8), shaped like a count's: one stage, no ballot.
+
+    Acclaimed: the standing candidates are elected unopposed. No standing candidate: nobody is elected and
+    the seats are vacant.
+    """
+    candidates = list(contest.candidates.select_related("person").order_by("ballot_order", "pk"))
+    labels = candidate_labels(candidates)
+    winners = [labels[c.pk] for c in candidates if not c.withdrawn] if contest.acclaimed else []
+    if contest.acclaimed:
+        action, description = "acclaimed", _("Elected unopposed: no more candidates than seats, so no vote was taken.")
+    else:
+        action, description = "no_candidate", _("No candidate stood: no vote was taken.")
+    stage = {
+        "stage": 1,
+        "action": action,
+        "description": description,
+        "subjects": winners,
+        "quota": None,
+        "votes": dict.fromkeys(winners, ""),
+        "transfers": {},
+        "exhausted": "",
+        "exhausted_change": "",
+        "residual": "",
+        "residual_change": "",
+        "elected": winners,
+        "excluded": [],
+        "status": dict.fromkeys(winners, "elected"),
+        "ties": [],
+    }
+    return {
+        "method": contest.method,
+        "seats": contest.seats,
+        "candidates": [labels[c.pk] for c in candidates],
+        "withdrawn": [labels[c.pk] for c in candidates if c.withdrawn],
+        "winners": winners,
+        "quota": None,
+        "places": None,
+        "rounded_for_display": False,
+        "ballots": {"cast": 0, "valid": 0, "invalid": 0, "blank": 0, "reasons": {}},
+        "tie_break": {"rules": [], "seed": None, "order": [], "random_order": None},
+        "options": {},
+        "final_votes": {},
+        "stages": [stage],
+        "candidate_ids": {label: pk for pk, label in labels.items()},
+        "winner_ids": [c.pk for c in candidates if labels[c.pk] in winners],
+        "acclaimed": contest.acclaimed,
+        "vacant_seats": contest.vacant_seats,
+    }
 
 
 def _start_terms(*, actor: Any, reason: str, election: Election, on: dt.date) -> int:
@@ -512,8 +907,11 @@ def _start_terms(*, actor: Any, reason: str, election: Election, on: dt.date) ->
             c.pk: c.person for c in Candidate.objects.filter(pk__in=winner_ids).select_related("person")
         }
         people = [people_by_candidate[pk] for pk in winner_ids]  # in order of election
+        if not people:
+            continue
         common = {"actor": actor, "reason": reason, "seat_class": contest.seat_class, "starts_on": on}
-        common.update(basis="elected", reference=f"{election.name}: {contest.title}")
+        basis = TermBasis.ACCLAIMED if (contest.result or {}).get("acclaimed") else TermBasis.ELECTED
+        common.update(basis=basis, reference=f"{election.name}: {contest.title}")
         if by_result is not None:
             by_result(people=people, **common)
         else:

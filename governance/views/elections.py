@@ -116,7 +116,7 @@ def _contest_ballots(entry: RollEntry) -> tuple[list[ContestBallot], list[Contes
     contests = [
         c
         for c in entry.election.contests.prefetch_related("candidates__person").order_by("order", "pk")
-        if entry.member_class in c.eligible_classes
+        if entry.member_class in c.eligible_classes and gs.contest_takes_ballot(c)  # R8: acclaimed, no ballot
     ]
     voted = set(Participation.objects.filter(roll_entry=entry).values_list("contest_id", flat=True))
     ballots = [
@@ -262,7 +262,12 @@ class CodeForm(forms.Form):
 def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool) -> HttpResponse:
     """The code → ballot → confirm → receipts flow, for voters online and for staff entering paper."""
     template = "governance/election_paper.html" if staff else "governance/election_vote.html"
-    context: dict[str, Any] = {"election": election, "staff": staff, "channels": Channel.choices[1:]}
+    from governance.models import GovernanceSettings
+
+    channels = Channel.choices[1:]
+    if staff and not GovernanceSettings.current().proxies_allowed:
+        channels = [c for c in channels if c[0] != Channel.PROXY]  # R10: offered only where the bylaws allow it
+    context: dict[str, Any] = {"election": election, "staff": staff, "channels": channels}
     if request.method != "POST":
         context["form"] = CodeForm()
         return render(request, template, context)
@@ -496,13 +501,18 @@ def contest_view(contest: Contest) -> dict[str, Any]:
         "tie_rules": tie_break.get("rules", []),
         "random_order": tie_break.get("random_order"),
         "chart": round_chart(result),
+        # R8: settled at the freeze without a ballot (elected unopposed, or nobody stood).
+        "unballoted": (result.get("stages") or [{}])[0].get("action") in ("acclaimed", "no_candidate"),
+        "acclaimed": bool(result.get("acclaimed")),
+        "vacant_seats": contest.vacant_seats,
+        "shortfall_text": _shortfall_text(contest),
     }
 
 
 @login_not_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election_for(request.user, pk)
-    contests = list(election.contests.order_by("order", "pk"))
+    contests = list(election.contests.select_related("seat_class").order_by("order", "pk"))
     context = {
         "election": election,
         "published": election.results_public,
@@ -544,7 +554,9 @@ def _pdf_context(election: Election) -> dict[str, Any]:
     return {
         "title": _("Certified election results"),
         "election": election,
-        "contests": [contest_view(c) for c in election.contests.order_by("order", "pk") if c.result],
+        "contests": [
+            contest_view(c) for c in election.contests.select_related("seat_class").order_by("order", "pk") if c.result
+        ],
         "certified_by": election.certified_by,
         "certified_at": election.certified_at,
         "prepared_on": timezone.localdate(),
@@ -694,3 +706,415 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
     labels = _action_labels()
     messages.success(request, _("Done: %(action)s.") % {"action": labels[action]})
     return redirect("governance:election_manage", pk=election.pk)
+
+
+# --- Setting up: a new election, its contests, nominations (R7, R8) ---------------------------------------
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Reason for this change"),
+        max_length=200,
+        help_text=gettext_lazy("Kept in the election's history with your name."),
+    )
+
+
+def _people() -> Any:
+    from clt.models import Person
+
+    return Person.objects.order_by("family_name", "given_name", "pk")
+
+
+def _apply_errors(form: forms.Form, error: ValidationError | PermissionDenied) -> None:
+    """Put a service's refusal on the field it names (``change_reason`` on the reason field), else on the form."""
+    if isinstance(error, PermissionDenied) or not hasattr(error, "error_dict"):
+        for message in _messages_of(error):
+            form.add_error(None, message)
+        return
+    renames = {"nomination_mode": "mode"}
+    for name, found in error.message_dict.items():
+        target = renames.get(name, name)
+        for message in found:
+            form.add_error(target if target in form.fields else None, message)
+
+
+class ElectionForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    record_date = forms.DateField(
+        label=gettext_lazy("Record date"),
+        widget=DATE,
+        help_text=gettext_lazy("Who may vote, stand and sign petitions is decided on this date."),
+    )
+    opens_at = forms.DateTimeField(label=gettext_lazy("Voting opens"), widget=DATETIME)
+    closes_at = forms.DateTimeField(label=gettext_lazy("Voting closes"), widget=DATETIME)
+    nominations_close = forms.DateField(
+        label=gettext_lazy("Nominations close"),
+        widget=DATE,
+        required=False,
+        help_text=gettext_lazy("Empty: the number of days before voting opens set in the governance settings."),
+    )
+    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    change_reason = _reason_field()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+            self.add_error("closes_at", _("Voting closes after it opens."))
+        return data
+
+
+class ContestForm(forms.Form):
+    seat_class = forms.ModelChoiceField(
+        label=gettext_lazy("Seat class"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("Empty for a question that fills no board seat (e.g. the meeting's chair)."),
+    )
+    title = forms.CharField(
+        label=gettext_lazy("Title"), max_length=200, required=False, help_text=gettext_lazy("Empty: the seat class.")
+    )
+    seats = forms.IntegerField(
+        label=gettext_lazy("Seats"), min_value=1, required=False, help_text=gettext_lazy("Empty: the seat class's.")
+    )
+    method = forms.ChoiceField(label=gettext_lazy("Counting method"), choices=())
+    eligible_classes = forms.MultipleChoiceField(
+        label=gettext_lazy("Member classes that vote"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None ticked: the seat class's electorate."),
+    )
+    max_marks = forms.IntegerField(
+        label=gettext_lazy("Marks allowed"),
+        min_value=1,
+        required=False,
+        help_text=gettext_lazy("Block vote: how many candidates a voter may mark (empty: as many as seats)."),
+    )
+    tie_break_rules = forms.CharField(
+        label=gettext_lazy("Tie-break rules, in order"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Comma-separated; empty: the method's usual rules."),
+    )
+    change_reason = _reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from governance import counting
+        from governance.models import MemberClass, SeatClass
+
+        super().__init__(*args, **kwargs)
+        self.fields["seat_class"].queryset = SeatClass.objects.order_by("order", "name")
+        self.fields["method"].choices = [(m, m) for m in counting.METHODS]
+        self.fields["eligible_classes"].choices = MemberClass.choices
+        help_text = _("Comma-separated, among: %(rules)s; empty: the method's usual.")
+        self.fields["tie_break_rules"].help_text = help_text % {"rules": ", ".join(counting.TIE_RULES)}
+
+    def clean_tie_break_rules(self) -> list[str] | None:
+        from governance import counting
+
+        raw = [r.strip() for r in (self.cleaned_data.get("tie_break_rules") or "").split(",") if r.strip()]
+        unknown = [r for r in raw if r not in counting.TIE_RULES]
+        if unknown:
+            raise forms.ValidationError(_("Unknown rule: %(rule)s.") % {"rule": unknown[0]})
+        return raw or None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        seat_class = data.get("seat_class")
+        if not data.get("title"):
+            if seat_class is None:
+                self.add_error("title", _("Give a title, or choose a seat class."))
+            else:
+                data["title"] = seat_class.name
+        if not data.get("seats"):
+            data["seats"] = (seat_class.seats if seat_class is not None else None) or 1
+        if not data.get("eligible_classes"):
+            if seat_class is not None and seat_class.electorate:
+                data["eligible_classes"] = list(seat_class.electorate)
+            else:
+                self.add_error("eligible_classes", _("Tick the member classes that vote."))
+        return data
+
+
+def _candidates_of(election: Election) -> Any:
+    from governance.models import Candidate
+
+    return Candidate.objects.filter(contest__election=election).select_related("person", "contest")
+
+
+class NominateForm(forms.Form):
+    contest = forms.ModelChoiceField(label=gettext_lazy("Contest"), queryset=None)
+    person = forms.ModelChoiceField(label=gettext_lazy("Candidate"), queryset=None)
+    mode = forms.ChoiceField(label=gettext_lazy("Nominated by way of"), choices=())
+    nominated_on = forms.DateField(label=gettext_lazy("Nominated on"), widget=DATE)
+    nominated_by = forms.CharField(
+        label=gettext_lazy("Nominated by"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("The committee, the board minute or the member who nominated."),
+    )
+    statement = forms.CharField(
+        label=gettext_lazy("Candidate's statement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Shown on the ballot."),
+    )
+    consented_on = forms.DateField(
+        label=gettext_lazy("Consented on"),
+        widget=DATE,
+        required=False,
+        help_text=gettext_lazy("Empty if the written consent has not come in yet."),
+    )
+    change_reason = _reason_field()
+
+    def __init__(self, *args: Any, election: Election, modes: list[str], **kwargs: Any) -> None:
+        from governance.models import NominationMode
+
+        super().__init__(*args, prefix="nominate", **kwargs)
+        self.fields["contest"].queryset = election.contests.order_by("order", "pk")
+        self.fields["person"].queryset = _people()
+        self.fields["mode"].choices = [(m, NominationMode(m).label) for m in modes if m in NominationMode.values]
+
+
+class ConsentForm(forms.Form):
+    candidate = forms.ModelChoiceField(label=gettext_lazy("Candidate"), queryset=None)
+    consented_on = forms.DateField(label=gettext_lazy("Consented on"), widget=DATE)
+    change_reason = _reason_field()
+
+    def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="consent", **kwargs)
+        self.fields["candidate"].queryset = _candidates_of(election).filter(withdrawn=False, consented_on=None)
+
+
+class SignForm(forms.Form):
+    candidate = forms.ModelChoiceField(label=gettext_lazy("Petition of"), queryset=None)
+    person = forms.ModelChoiceField(label=gettext_lazy("Signed by"), queryset=None)
+    signed_on = forms.DateField(label=gettext_lazy("Signed on"), widget=DATE)
+    change_reason = _reason_field()
+
+    def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="sign", **kwargs)
+        self.fields["candidate"].queryset = _candidates_of(election).filter(
+            withdrawn=False, nomination_mode="petition"
+        )
+        self.fields["person"].queryset = _people()
+
+
+class WithdrawForm(forms.Form):
+    candidate = forms.ModelChoiceField(label=gettext_lazy("Candidate"), queryset=None)
+    change_reason = _reason_field()
+
+    def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="withdraw", **kwargs)
+        self.fields["candidate"].queryset = _candidates_of(election).filter(withdrawn=False)
+
+
+class OpenToClassForm(forms.Form):
+    contest = forms.ModelChoiceField(label=gettext_lazy("Contest"), queryset=None)
+    classes = forms.MultipleChoiceField(
+        label=gettext_lazy("Also open to candidates of"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    change_reason = _reason_field()
+
+    def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
+        from governance.models import MemberClass, Shortfall
+
+        super().__init__(*args, prefix="open", **kwargs)
+        self.fields["contest"].queryset = election.contests.filter(
+            seat_class__shortfall=Shortfall.OPEN_TO_OTHER_CLASS
+        ).order_by("order", "pk")
+        self.fields["classes"].choices = MemberClass.choices
+
+
+@staff_required
+def election_create(request: HttpRequest) -> HttpResponse:
+    form = ElectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("change_reason")
+        try:
+            election = gs.election_create(actor=request.user, reason=reason, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Election created: add its contests, then the nominations."))
+            return redirect("governance:election_nominations", pk=election.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "title": _("New election"), "election": None}
+    return render(request, "governance/election_form.html", context, status=status)
+
+
+@staff_required
+def contest_create(request: HttpRequest, pk: int) -> HttpResponse:
+    election = _election_for(request.user, pk)
+    form = ContestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("change_reason")
+        try:
+            gs.contest_add(actor=request.user, reason=reason, election=election, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Contest added."))
+            return redirect("governance:election_nominations", pk=election.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "title": _("Add a contest to %(name)s") % {"name": election.name},
+        "election": election,
+    }
+    return render(request, "governance/election_form.html", context, status=status)
+
+
+def _shortfall_text(contest: Contest) -> str:
+    """What follows from the R8 outcome of a frozen contest, in words."""
+    from governance.models import Shortfall
+
+    if not contest.vacant_seats:
+        return ""
+    texts = {
+        Shortfall.LEAVE_VACANT: _("They stay vacant until the next election."),
+        Shortfall.BOARD_APPOINTS: _("The board fills them by appointment (the board page lists them as vacant)."),
+    }
+    text = str(texts.get(contest.shortfall_action, ""))
+    seat_class = contest.seat_class
+    if seat_class is not None and seat_class.shortfall == Shortfall.OPEN_TO_OTHER_CLASS:
+        text = _("The seats could be opened to another class before the freeze; still short, they stay vacant.")
+    return text
+
+
+def _class_labels(values: Any) -> list[str]:
+    from governance.models import MemberClass
+
+    return [str(MemberClass(v).label) for v in values or [] if v in MemberClass.values]
+
+
+def _nomination_rows(election: Election, settings: Any) -> list[dict[str, Any]]:
+    """Each contest with its candidates, their standing and why not; a fixed number of queries."""
+    from django.db.models import Count
+
+    from governance.models import Candidate
+
+    contests = list(election.contests.select_related("seat_class").order_by("order", "pk"))
+    candidates = (
+        Candidate.objects.filter(contest__election=election)
+        .select_related("person")
+        .annotate(signature_count=Count("signatures"))
+        .order_by("ballot_order", "pk")
+    )
+    by_contest: dict[int, list[dict[str, Any]]] = {c.pk: [] for c in contests}
+    for candidate in candidates:
+        stands, reasons = gs.candidate_standing(candidate, settings=settings, signatures=candidate.signature_count)
+        by_contest[candidate.contest_id].append(
+            {
+                "candidate": candidate,
+                "stands": stands,
+                "reasons": reasons,
+                "petition": candidate.nomination_mode == "petition",
+                "signatures": candidate.signature_count,
+            }
+        )
+    rows = []
+    for contest in contests:
+        listed = by_contest[contest.pk]
+        standing = sum(1 for row in listed if row["stands"])
+        seat_class = contest.seat_class
+        pool = _class_labels(seat_class.candidate_pool if seat_class else [])
+        rows.append(
+            {
+                "contest": contest,
+                "candidates": listed,
+                "standing": standing,
+                "short": standing < contest.seats,
+                "pool": pool,
+                "open_to": _class_labels(contest.open_to_classes),
+                "may_open": bool(
+                    seat_class
+                    and seat_class.shortfall == "open_to_other_class"
+                    and standing < contest.seats
+                    and election.phase == ElectionPhase.DRAFT
+                ),
+                "takes_ballot": gs.contest_takes_ballot(contest),
+                "shortfall_text": _shortfall_text(contest),
+            }
+        )
+    return rows
+
+
+_NOMINATION_FORMS = {
+    "nominate": NominateForm,
+    "consent": ConsentForm,
+    "sign": SignForm,
+    "withdraw": WithdrawForm,
+    "open": OpenToClassForm,
+}
+
+
+def _nomination_forms(election: Election, modes: list[str], data: Any = None, op: str = "") -> dict[str, forms.Form]:
+    built = {}
+    for name, form_class in _NOMINATION_FORMS.items():
+        kwargs: dict[str, Any] = {"election": election}
+        if name == "nominate":
+            kwargs["modes"] = modes
+        built[name] = form_class(data if name == op else None, **kwargs)
+    return built
+
+
+def _nominate_call(request: HttpRequest, op: str, data: dict[str, Any]) -> None:
+    actor, reason = request.user, data.pop("change_reason")
+    if op == "nominate":
+        gs.candidate_nominate(actor=actor, reason=reason, **data)
+    elif op == "consent":
+        gs.candidate_consent(actor=actor, reason=reason, **data)
+    elif op == "sign":
+        gs.petition_sign(actor=actor, reason=reason, **data)
+    elif op == "withdraw":
+        gs.candidate_withdraw(actor=actor, reason=reason, candidate=data["candidate"])
+    elif op == "open":
+        gs.contest_open_to_class(actor=actor, reason=reason, contest=data["contest"], classes=data["classes"])
+
+
+@staff_required
+@never_cache
+def nominations(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff: the candidates of each contest, how they were nominated, whether they stand and why not (R7),
+    the forms to nominate, record consent and petition signatures, withdraw and open a contest to another
+    class (R8); after the freeze, each contest's R8 outcome."""
+    from governance.models import GovernanceSettings, NominationMode
+
+    election = _election_for(request.user, pk)
+    settings = GovernanceSettings.current()
+    modes = [m for m in settings.nomination_modes or [] if m in NominationMode.values]
+    op = request.POST.get("op", "") if request.method == "POST" else ""
+    if request.method == "POST" and op not in _NOMINATION_FORMS:
+        messages.error(request, _("Unknown action."))
+        return redirect("governance:election_nominations", pk=election.pk)
+    forms_by_name = _nomination_forms(election, modes, request.POST, op)
+    status = 200
+    if op:
+        form = forms_by_name[op]
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                _nominate_call(request, op, data)
+            except (ValidationError, PermissionDenied) as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("governance:election_nominations", pk=election.pk)
+        status = 400
+    context = {
+        "election": election,
+        "draft": election.phase == ElectionPhase.DRAFT,
+        "rows": _nomination_rows(election, settings),
+        "settings": settings,
+        "modes": [NominationMode(m).label for m in modes],
+        "close_on": gs.nominations_close_on(election, settings),
+        "forms": forms_by_name,
+        "op": op,
+    }
+    return render(request, "governance/election_nominations.html", context, status=status)
