@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from governance.views import board, elections, membership
+from governance.views import board, elections, meetings, membership
 
 app_name = "governance"
 
@@ -23,6 +23,9 @@ urlpatterns: list = [
     # --- elections ---
     path("vote/", elections.vote, name="election_vote"),
     path("elections/", elections.election_list, name="election_list"),
+    path("elections/new/", elections.election_create, name="election_create"),
+    path("elections/<int:pk>/contests/new/", elections.contest_create, name="election_contest_create"),
+    path("elections/<int:pk>/nominations/", elections.nominations, name="election_nominations"),
     path("elections/<int:pk>/", elections.results, name="election_results"),
     path("elections/<int:pk>/results.pdf", elections.results_pdf, name="election_results_pdf"),
     path("elections/<int:pk>/receipt/", elections.receipt_check, name="election_receipt"),
@@ -31,4 +34,14 @@ urlpatterns: list = [
     path("elections/<int:pk>/paper/", elections.paper_entry, name="election_paper"),
     path("elections/contests/<int:pk>/ballots/", elections.contest_ballots, name="election_contest_ballots"),
     path("elections/contests/<int:pk>/ballots.blt", elections.contest_blt_download, name="election_contest_blt"),
+    # --- meetings ---
+    path("meetings/", meetings.meeting_list, name="meeting_list"),
+    path("meetings/new/", meetings.meeting_edit, name="meeting_create"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/notice/", meetings.meeting_notice, name="meeting_notice"),
+    path("meetings/<int:pk>/agenda/new/", meetings.agenda_item_add, name="meeting_agenda_add"),
+    path("meetings/<int:pk>/resolutions/new/", meetings.resolution_propose, name="meeting_resolution_propose"),
+    path("meetings/<int:pk>/action/", meetings.meeting_action, name="meeting_action"),
+    path("meetings/<int:pk>/run/", meetings.meeting_run, name="meeting_run"),
 ]

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from governance.api import board, elections, membership
+from governance.api import board, elections, meetings, membership
 
 router = DefaultRouter()
 # --- membership ---
@@ -16,6 +16,13 @@ router.register(r"board", board.BoardViewSet, basename="board")
 router.register("elections", elections.ElectionViewSet, basename="election")
 router.register("election-contests", elections.ContestViewSet, basename="election-contest")
 router.register("election-candidates", elections.CandidateViewSet, basename="election-candidate")
+router.register("petition-signatures", elections.PetitionSignatureViewSet, basename="petition-signature")
 router.register("ballots", elections.BallotCastViewSet, basename="ballot")
+# --- meetings ---
+router.register("meetings", meetings.MeetingViewSet, basename="meeting")
+router.register("agenda-items", meetings.AgendaItemViewSet, basename="agenda-item")
+router.register("meeting-attendance", meetings.MeetingAttendanceViewSet, basename="meeting-attendance")
+router.register("proxies", meetings.ProxyViewSet, basename="proxy")
+router.register("resolutions", meetings.ResolutionViewSet, basename="resolution")
 
 urlpatterns = router.urls

@@ -39,6 +39,10 @@ from governance.models import (
     Membership,
     MembershipKind,
     MembershipStatus,
+    NominationMode,
+    QuorumBasis,
+    ResolutionKind,
+    Threshold,
     VoteUnit,
 )
 from governance.services.membership import CLOSED
@@ -157,7 +161,173 @@ class SettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text=gettext_lazy("A Polygon or MultiPolygon (or a Feature holding one). Leave empty for no area check."),
     )
+    # R9: quorum at member meetings. The per-class minimums and the thresholds are edited one number or
+    # select per class / kind, and put back together as the settings' dicts in ``clean``.
+    quorum_basis = forms.ChoiceField(label=gettext_lazy("Quorum is"), choices=QuorumBasis.choices)
+    quorum_percent = forms.DecimalField(
+        label=gettext_lazy("Quorum, percent of voting members"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        help_text=gettext_lazy("Used when the quorum is a percentage; rounded up to whole members."),
+    )
+    quorum_number = forms.IntegerField(
+        label=gettext_lazy("Quorum, number of voting members"),
+        min_value=0,
+        help_text=gettext_lazy("Used when the quorum is a number."),
+    )
+    quorum_counts_proxies = forms.BooleanField(label=gettext_lazy("Proxies count toward the quorum"), required=False)
+    # R10: proxies.
+    proxies_allowed = forms.BooleanField(label=gettext_lazy("Members may vote by proxy"), required=False)
+    proxy_holder_must_be_member = forms.BooleanField(
+        label=gettext_lazy("A proxy holder must be a voting member"), required=False
+    )
+    proxy_holder_same_class = forms.BooleanField(
+        label=gettext_lazy("A proxy holder must be of the grantor's class"), required=False
+    )
+    proxy_max_per_holder = forms.IntegerField(
+        label=gettext_lazy("Proxies one holder may carry"),
+        required=False,
+        min_value=0,
+        max_value=32767,
+        help_text=gettext_lazy("Empty: no limit."),
+    )
+    # Notice of meetings.
+    notice_min_days = forms.IntegerField(
+        label=gettext_lazy("Meeting notice at least (days)"), min_value=0, max_value=32767
+    )
+    notice_max_days = forms.IntegerField(
+        label=gettext_lazy("Meeting notice at most (days)"), min_value=0, max_value=32767
+    )
+    # R7: nominations.
+    nomination_modes = forms.MultipleChoiceField(
+        label=gettext_lazy("Ways a candidate may be nominated"),
+        choices=NominationMode.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    petition_min_signers = forms.IntegerField(
+        label=gettext_lazy("Signatures a nominating petition needs"), min_value=0, max_value=32767
+    )
+    petition_same_class = forms.BooleanField(
+        label=gettext_lazy("Petition signers must belong to the class that elects the seat"), required=False
+    )
+    nomination_deadline_days = forms.IntegerField(
+        label=gettext_lazy("Nominations close this many days before voting opens"), min_value=0, max_value=32767
+    )
     change_reason = ReasonField()
+
+    KEEP_IF_ABSENT = (
+        "quorum_basis",
+        "quorum_percent",
+        "quorum_number",
+        "notice_min_days",
+        "notice_max_days",
+        "petition_min_signers",
+        "nomination_deadline_days",
+    )
+    GROUPS = (
+        (
+            gettext_lazy("Membership"),
+            (
+                "lessee_scope",
+                "vote_unit",
+                "adult_age",
+                "general_min_age",
+                "dues_amount",
+                "dues_period",
+                "residency_min_months",
+                "requires_application",
+                "out_of_area_may_vote",
+                "service_area_name",
+                "service_area",
+            ),
+        ),
+        (
+            gettext_lazy("Quorum at member meetings"),
+            ("quorum_basis", "quorum_percent", "quorum_number", "*minimums", "quorum_counts_proxies"),
+        ),
+        (
+            gettext_lazy("Proxies"),
+            ("proxies_allowed", "proxy_holder_must_be_member", "proxy_holder_same_class", "proxy_max_per_holder"),
+        ),
+        (gettext_lazy("Resolutions and notice"), ("*thresholds", "notice_min_days", "notice_max_days")),
+        (
+            gettext_lazy("Nominations"),
+            ("nomination_modes", "petition_min_signers", "petition_same_class", "nomination_deadline_days"),
+        ),
+        (None, ("change_reason",)),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in MemberClass.choices:
+            self.fields[f"quorum_min_{value}"] = forms.IntegerField(
+                label=_("At least this many %(members)s") % {"members": str(label).lower()},
+                required=False,
+                min_value=0,
+                help_text=_("Empty or 0: no minimum for this class."),
+            )
+        for value, label in ResolutionKind.choices:
+            self.fields[f"threshold_{value}"] = forms.ChoiceField(
+                label=_("%(kind)s needs") % {"kind": label}, choices=Threshold.choices
+            )
+        # A post that leaves out a meeting setting altogether (an older form, a script) keeps its current value;
+        # the page itself always sends every one of them.
+        self._absent = set()
+        if self.is_bound:
+            for name in self.KEEP_IF_ABSENT + tuple(f"threshold_{k}" for k in ResolutionKind.values):
+                if self.add_prefix(name) not in self.data:
+                    self.fields[name].required = False
+                    self._absent.add(name)
+
+    @staticmethod
+    def initial_from(current: GovernanceSettings) -> dict[str, Any]:
+        """The per-class and per-kind fields' values from the settings' dicts."""
+        minimums = current.quorum_class_minimums or {}
+        thresholds = current.resolution_thresholds or {}
+        initial: dict[str, Any] = {f"quorum_min_{c}": minimums.get(c) or None for c in MemberClass.values}
+        initial.update({f"threshold_{k}": thresholds.get(k, Threshold.MAJORITY) for k in ResolutionKind.values})
+        return initial
+
+    def groups(self) -> list[dict[str, Any]]:
+        """The fields in fieldsets, for the template."""
+        found = []
+        for legend, names in self.GROUPS:
+            fields = []
+            for name in names:
+                if name == "*minimums":
+                    fields += [self[f"quorum_min_{c}"] for c in MemberClass.values]
+                elif name == "*thresholds":
+                    fields += [self[f"threshold_{k}"] for k in ResolutionKind.values]
+                else:
+                    fields.append(self[name])
+            found.append({"legend": legend, "fields": fields})
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in self._absent:
+            data.pop(name, None)
+        minimums = {}
+        for value in MemberClass.values:
+            number = data.pop(f"quorum_min_{value}", None)
+            if number:
+                minimums[value] = number
+        if not self.is_bound or any(self.add_prefix(f"quorum_min_{c}") in self.data for c in MemberClass.values):
+            data["quorum_class_minimums"] = minimums
+        thresholds = {
+            value: data.pop(f"threshold_{value}") for value in ResolutionKind.values if f"threshold_{value}" in data
+        }
+        if thresholds:
+            data["resolution_thresholds"] = {**(GovernanceSettings.current().resolution_thresholds or {}), **thresholds}
+        low, high = data.get("notice_min_days"), data.get("notice_max_days")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "notice_max_days", _("At most must not be less than at least (%(days)s days).") % {"days": low}
+            )
+        return data
 
     def clean_service_area(self) -> Any:
         text = self.cleaned_data["service_area"].strip()
@@ -393,13 +563,14 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     current = GovernanceSettings.current()
     initial = {name: getattr(current, name) for name in services.SETTINGS_FIELDS}
     initial["service_area"] = json.dumps(current.service_area, indent=1) if current.service_area else ""
+    initial.update(SettingsForm.initial_from(current))
     form = SettingsForm(request.POST or None, initial=initial)
 
     def save(values: dict[str, Any]) -> GovernanceSettings:
         reason = values.pop("change_reason")
         return services.governance_settings_update(actor=request.user, reason=reason, **values)
 
-    if request.method == "POST" and _save_form(request, form, save, _("The membership rules are saved.")):
+    if request.method == "POST" and _save_form(request, form, save, _("The governance rules are saved.")):
         return redirect("governance:settings")
     history = history_entries(current.history.select_related("history_user"))
     return render(
