@@ -422,10 +422,255 @@ def load_membership_demo(context: Any) -> None:
     context.stdout.write(f"Membership: {made} memberships; standing today {counts}")
 
 
+# --- Meetings (M) --------------------------------------------------------------------------------
+
+MEETINGS_REASON = "Demo data: member meetings"
+MEETING_PLACE = "Old North End Community Center, 20 Allen Street"
+
+
+def _evening(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(18, 30)))
+
+
+def _demo_policy_draft(actor: Any) -> Any:
+    """The draft resale policy version the members approve: the leases demo's, or a new version of a policy
+    (its latest version's terms, re-adopted at the five-yearly review). ``None`` without resale policies."""
+    from leases import services as lease_services
+    from leases.models import PolicyStatus, ResalePolicy, ResalePolicyVersion
+
+    draft = ResalePolicyVersion.objects.filter(status=PolicyStatus.DRAFT).order_by("pk").first()
+    if draft is not None:
+        return draft
+    policy = (
+        ResalePolicy.objects.filter(name="Area median income indexed").first()
+        or ResalePolicy.objects.order_by("pk").first()
+    )
+    latest = policy.versions.order_by("-version").first() if policy is not None else None
+    if latest is None:
+        return None
+    return lease_services.resale_policy_version_create(
+        policy=policy,
+        parameters=latest.parameters,
+        cpi_series=latest.cpi_series,
+        ami_series=latest.ami_series,
+        actor=actor,
+        reason="Five-yearly review of the resale formula: put to the annual meeting",
+    )
+
+
+def _dues_for_the_record_date(actor: Any, record_date: dt.date) -> None:
+    """General members whose only bar to voting on ``record_date`` is that year's dues paid them then: the
+    membership demo records this year's dues only (and one member's lapsed dues, left alone), so a meeting in an
+    earlier year would have no general voters."""
+    from governance import eligibility as el
+    from governance import services as gs
+    from governance.membership import standings_on
+    from governance.models import GovernanceSettings, Membership
+
+    if record_date.year >= timezone.localdate().year:
+        return
+    settings = GovernanceSettings.current()
+    for standing in standings_on(record_date):
+        if standing.member_class != "general" or standing.votes or standing.membership_id is None:
+            continue
+        if standing.reason_codes != (el.DUES_NOT_CURRENT,):
+            continue
+        try:
+            gs.dues_record(
+                membership=Membership.objects.get(pk=standing.membership_id),
+                amount=settings.dues_amount,
+                actor=actor,
+                reason=MEETINGS_REASON,
+                paid_on=record_date.replace(month=1, day=15) if record_date.month > 1 else record_date,
+                period_start=record_date,
+                method="cash",
+            )
+        except ValidationError:
+            continue
+
+
+def load_meetings_demo(context: Any) -> None:
+    """The last annual meeting, adjourned: attendance of both voting classes above the quorum (with two proxies),
+    the resale formula's new version approved by a carried resolution (an "other" resolution without
+    resale policies), a motion that failed; and a special meeting in a few weeks, its notice sent, with an
+    agenda and a proposed land sale. Runs once (skipped when meetings exist)."""
+    import math
+
+    from governance import services as gs
+    from governance.membership import standings_on
+    from governance.models import Meeting
+
+    if Meeting.objects.exists():
+        context.stdout.write(f"Meetings: {Meeting.objects.count()} meetings (already loaded)")
+        return
+    actor = context.actor
+    if actor is None:
+        context.stdout.write("Meetings: skipped (no demo users)")
+        return
+    rng = context.rng
+    today = timezone.localdate()
+    # The last annual meeting (14 June, as the board's terms say).
+    day = _last_annual_meeting(today)
+    record_date = day - dt.timedelta(days=30)
+    starts_at = _evening(day)
+    _dues_for_the_record_date(actor, record_date)
+    voters = [s for s in standings_on(record_date) if s.votes]
+    lessees = [s.person for s in voters if s.member_class == "lessee"]
+    generals = [s.person for s in voters if s.member_class == "general"]
+    # "10 % of the voting members, including at least 5 lessee and 2 general members" (the general minimum only
+    # when the demo has general members who voted then).
+    gs.governance_settings_update(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        quorum_basis="percent",
+        quorum_percent=10,
+        quorum_class_minimums={"lessee": 5, "general": 2} if len(generals) >= 2 else {"lessee": 5},
+        proxies_allowed=True,
+        proxy_max_per_holder=2,
+    )
+    annual = gs.meeting_create(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        kind="annual",
+        title=f"Annual meeting {day.year}",
+        starts_at=starts_at,
+        record_date=record_date,
+        location=MEETING_PLACE,
+    )
+    for title, description in [
+        ("Call to order and quorum", ""),
+        ("Minutes of the last annual meeting", ""),
+        ("Resale formula", "The five-yearly review of the resale formula: the board proposes to re-adopt it."),
+        ("Board election results", "The election officer reports the certified results."),
+        ("Any other business", ""),
+    ]:
+        gs.agenda_item_add(actor=actor, reason=MEETINGS_REASON, meeting=annual, title=title, description=description)
+    draft = _demo_policy_draft(actor)
+    if draft is not None:
+        main = gs.resolution_propose(
+            actor=actor,
+            reason=MEETINGS_REASON,
+            meeting=annual,
+            title=f"Approve {draft}",
+            text=f"Resolved: the members approve version {draft.version} of the resale policy “{draft.policy}”, "
+            "in use from the day of this vote.",
+            kind="resale_formula",
+            policy_version=draft,
+        )
+    else:
+        main = gs.resolution_propose(
+            actor=actor,
+            reason=MEETINGS_REASON,
+            meeting=annual,
+            title="Approve the annual report",
+            text="Resolved: the members approve the annual report and the accounts of the past year.",
+            kind="other",
+        )
+    online = gs.resolution_propose(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        meeting=annual,
+        title="Hold the next annual meeting online only",
+        text="Resolved: the next annual meeting is held online, without a meeting room.",
+        kind="other",
+    )
+    gs.meeting_notice_send(actor=actor, reason=MEETINGS_REASON, meeting=annual, sent_on=day - dt.timedelta(days=21))
+    gs.meeting_open(actor=actor, reason=MEETINGS_REASON, meeting=annual, at=starts_at)
+
+    users = context.shared.get("users", {})
+    logins = {getattr(users.get(name), "person", None) for name in ("homeowner", "member", "board") if users.get(name)}
+    # The demo logins come first, so that they find themselves in the attendance.
+    lessees.sort(key=lambda p: p not in logins)
+    generals.sort(key=lambda p: p not in logins)
+    needed = math.ceil(len(voters) * 0.10)
+    coming = lessees[: max(5, math.ceil(needed * 0.9))] + generals[: max(2, math.ceil(len(generals) * 0.4))]
+    for minute, person in enumerate(coming):
+        gs.attendance_check_in(
+            actor=actor, meeting=annual, person=person, at=starts_at + dt.timedelta(minutes=minute % 15)
+        )
+    # Two lessees who could not come gave their proxy to one who did.
+    absent = [p for p in lessees if p not in coming]
+    holder = coming[0] if coming else None
+    for grantor in rng.sample(absent, k=min(2, len(absent))) if holder is not None else []:
+        gs.proxy_record(
+            actor=actor,
+            reason=MEETINGS_REASON,
+            grantor=grantor,
+            holder=holder,
+            received_on=day - dt.timedelta(days=3),
+            meeting=annual,
+        )
+    quorum = gs.quorum_now(annual)
+    if not quorum.met:
+        context.stdout.write(f"Meetings: no quorum at the demo's annual meeting ({gs.quorum_shortfall_text(quorum)})")
+        return
+    room = quorum.votes_present()
+    gs.resolution_vote(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        resolution=main,
+        yes=room - room // 8 - 2,
+        no=room // 8,
+        abstain=2,
+        at=starts_at + dt.timedelta(minutes=40),
+    )
+    gs.resolution_vote(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        resolution=online,
+        yes=room // 4,
+        no=room - room // 4 - 1,
+        abstain=1,
+        at=starts_at + dt.timedelta(minutes=55),
+    )
+    gs.meeting_adjourn(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        meeting=annual,
+        at=starts_at + dt.timedelta(hours=1, minutes=45),
+        minutes="The chair declared a quorum. The resale formula was approved; the motion to meet online only "
+        "failed. The election officer reported the certified results of the board election.",
+    )
+
+    # A special meeting in four weeks, its notice sent yesterday.
+    special_day = today + dt.timedelta(days=28)
+    special = gs.meeting_create(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        kind="special",
+        title="Special meeting: sale of the Archibald Street lot",
+        starts_at=_evening(special_day),
+        record_date=today - dt.timedelta(days=2),
+        location=MEETING_PLACE,
+        purpose="To decide on the sale of the vacant lot at 45 Archibald Street to the City of Burlington "
+        "for a community garden.",
+    )
+    for title, description in [
+        ("Call to order and quorum", ""),
+        ("The city's offer", "Staff present the offer, the appraisal and the deed restriction."),
+        ("Vote on the sale", "A sale of land needs two thirds of the votes cast."),
+    ]:
+        gs.agenda_item_add(actor=actor, reason=MEETINGS_REASON, meeting=special, title=title, description=description)
+    gs.resolution_propose(
+        actor=actor,
+        reason=MEETINGS_REASON,
+        meeting=special,
+        title="Sell the Archibald Street lot to the city",
+        text="Resolved: the trust sells the vacant lot at 45 Archibald Street to the City of Burlington for a "
+        "community garden, with a deed restriction keeping it open to the public.",
+        kind="land_sale",
+    )
+    gs.meeting_notice_send(actor=actor, reason=MEETINGS_REASON, meeting=special, sent_on=today - dt.timedelta(days=1))
+    context.stdout.write(
+        f"Meetings: {annual.title!r} adjourned ({quorum.counted} counted of {quorum.required} needed, "
+        f"{main.title!r} carried), {special.title!r} noticed"
+    )
+
+
 def load_demo(context: Any) -> None:
-    """Governance's demo: membership first, then the board and the elections (their loaders, when present)."""
+    """Governance's demo: membership first, then the board, the elections and the meetings (their loaders)."""
     load_membership_demo(context)
-    for name in ("load_board_demo", "load_elections_demo"):
+    for name in ("load_board_demo", "load_elections_demo", "load_meetings_demo"):
         loader = globals().get(name)
         if loader is not None:
             loader(context)
