@@ -15,14 +15,27 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-__all__ = ["FieldChange", "HistoryEntry", "history_entries", "require_reason", "save_stamped", "stamp"]
+__all__ = [
+    "FieldChange",
+    "HistoryEntry",
+    "actor_or_none",
+    "history_entries",
+    "require_reason",
+    "save_stamped",
+    "stamp",
+]
 
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
+def actor_or_none(actor: Any) -> Any:
+    """The acting user to record, or None for a command or an anonymous caller."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def stamp(instance: models.Model, *, actor: Any, reason: str) -> models.Model:
     """Mark the next save of ``instance`` with who did it and why (read by simple-history)."""
-    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    instance._history_user = actor_or_none(actor)
     instance._change_reason = reason
     return instance
 

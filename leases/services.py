@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clt import roles
+from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Organization, Person
 from leases import fees, lifecycle
@@ -151,10 +152,6 @@ def _today() -> dt.date:
 def _not_in_future(value: dt.date | None, field: str) -> None:
     if value is not None and value > _today():
         raise ValidationError({field: [_("%(date)s is in the future.") % {"date": value.isoformat()}]})
-
-
-def _actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 # --- Households and templates ---------------------------------------------------------------

@@ -34,6 +34,7 @@ from clt.models import Person
 from governance import services
 from governance.models import BoardTerm, SeatClass
 from governance.services.board import SEAT_CLASS_FIELDS
+from leases.api.serializers import change_reason_field as _reason_field
 
 __all__ = ["BoardSeatClassViewSet", "BoardTermViewSet", "BoardViewSet", "SignedInReadStaffWrite"]
 
@@ -50,16 +51,6 @@ class SignedInReadStaffWrite(BasePermission):
 
 def _reason(request: Request, data: dict[str, Any], default: str) -> str:
     return (data.pop("change_reason", "") or "").strip() or change_reason_from(request, default)
-
-
-def _reason_field() -> serializers.CharField:
-    return serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=1000,
-        help_text="Why this change is made; kept in the record's history with the acting user.",
-    )
 
 
 # --- Serializers -----------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from governance.models import (
     ResolutionKind,
     Threshold,
 )
+from leases.api.serializers import change_reason_field as _reason_field
 
 __all__ = [
     "AgendaItemViewSet",
@@ -74,16 +75,6 @@ class SignedInReadStaffWrite(BasePermission):
         if not roles.user_roles(request.user):
             return False
         return request.method in SAFE_METHODS or roles.is_staff_member(request.user)
-
-
-def _reason_field() -> serializers.CharField:
-    return serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=1000,
-        help_text="Why this change is made; kept in the record's history with the acting user.",
-    )
 
 
 def _reason(request: Request, data: dict[str, Any], default: str) -> str:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance import board as rules
@@ -57,10 +58,6 @@ _require_reason = require_reason
 
 
 _save = save_stamped
-
-
-def _actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _date(value: dt.date) -> str:

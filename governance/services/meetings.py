@@ -22,6 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from clt import roles
+from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance import quorum as rules
@@ -71,10 +72,6 @@ NOTICED_FIXED = ("kind", "starts_at", "record_date", "purpose")
 # R12, R13: these must be stated in the notice, so they are proposed before it is sent.
 NOTICE_KINDS = (ResolutionKind.BYLAWS, ResolutionKind.RESALE_FORMULA, ResolutionKind.LAND_SALE, ResolutionKind.REMOVAL)
 CLOSED_ELECTION = (ElectionPhase.CLOSED, ElectionPhase.COUNTED, ElectionPhase.CERTIFIED)
-
-
-def _actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _date(value: dt.date) -> str:

@@ -26,25 +26,13 @@ from django.utils.translation import gettext_lazy
 
 from clt import roles
 from clt.decorators import staff_required
-from clt.models import Person
 from governance import board as rules
 from governance import services
 from governance.models import BoardTerm, MemberClass, SeatClass, TermBasis
 from governance.services.board import SEAT_CLASS_FIELDS
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _reason_field() -> forms.CharField:
-    return forms.CharField(
-        label=gettext_lazy("Reason for this change"),
-        max_length=1000,
-        help_text=gettext_lazy("Kept in the record's history with your name."),
-    )
-
-
-def _people() -> Any:
-    return Person.objects.order_by("family_name", "given_name", "pk")
+from governance.views.common import DATE
+from governance.views.common import people as _people
+from governance.views.common import reason_field as _reason_field
 
 
 def _apply_errors(form: forms.Form, error: ValidationError) -> None:

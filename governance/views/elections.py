@@ -45,6 +45,9 @@ from governance.models import (
     Participation,
     RollEntry,
 )
+from governance.views.common import DATE, DATETIME
+from governance.views.common import people as _people
+from governance.views.common import reason_field as _reason_field
 
 _MARKED = ("plurality", "block", "approval")
 
@@ -709,23 +712,6 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Setting up: a new election, its contests, nominations (R7, R8) ---------------------------------------
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _reason_field() -> forms.CharField:
-    return forms.CharField(
-        label=gettext_lazy("Reason for this change"),
-        max_length=200,
-        help_text=gettext_lazy("Kept in the election's history with your name."),
-    )
-
-
-def _people() -> Any:
-    from clt.models import Person
-
-    return Person.objects.order_by("family_name", "given_name", "pk")
 
 
 def _apply_errors(form: forms.Form, error: ValidationError | PermissionDenied) -> None:

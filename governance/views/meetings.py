@@ -48,24 +48,13 @@ from governance.models import (
     ResolutionStatus,
     Threshold,
 )
+from governance.views.common import DATE, DATETIME
+from governance.views.common import people as _people
+from governance.views.common import reason_field as _reason_field
 from leases.views import add_service_errors
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 CLASS_LABELS = dict(MemberClass.choices)
 THRESHOLD_LABELS = dict(Threshold.choices)
-
-
-def _reason_field() -> forms.CharField:
-    return forms.CharField(
-        label=gettext_lazy("Reason for this change"),
-        max_length=200,
-        help_text=gettext_lazy("Kept in the record's history with your name."),
-    )
-
-
-def _people() -> QuerySet:
-    return Person.objects.order_by("family_name", "given_name", "pk")
 
 
 # --- Forms -----------------------------------------------------------------------------------------
