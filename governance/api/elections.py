@@ -25,9 +25,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clt import roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.permissions import IsCltStaff
 from governance import counting
@@ -421,11 +423,23 @@ class PetitionSignatureViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, v
         )
 
 
+def _caller_person(user: Any) -> Any:
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    if person is None:
+        raise ValidationError({"code": _("Your login is not linked to a person on the roll.")})
+    return person
+
+
 class BallotCastViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Cast a ballot with an access code; the answer is the receipt code."""
+    """Cast a ballot with an access code; the answer is the receipt code.
+
+    Voter only: any signed-in person may call it (a voter who resigned after the record date still holds their
+    vote), but a non-staff caller casts only the ballot of the code issued to them. Staff enter paper and proxy
+    ballots with the voter's code.
+    """
 
     serializer_class = BallotCastSerializer
-    non_staff_write_actions = ("create",)
+    permission_classes = [IsAuthenticated]
 
     def get_queryset(self) -> QuerySet:
         return Contest.objects.none()
@@ -449,6 +463,7 @@ class BallotCastViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
                 channel=data["channel"],
                 actor=request.user,
                 reason="ballot entered",
+                voter=None if roles.is_staff_member(request.user) else _caller_person(request.user),
             )
         )
         return Response({"receipt": receipt}, status=status.HTTP_201_CREATED)

@@ -709,8 +709,12 @@ def ballot_cast(
     channel: str = Channel.ONLINE,
     actor: Any = None,
     reason: str = "",
+    voter: Any = None,
 ) -> str:
     """Cast one ballot with an access code and return its receipt code.
+
+    ``voter``: the person a signed-in caller is; when given, the code must be the one issued to them (the API
+    casts only the caller's own ballot; the vote page, like a mailed ballot, takes the code alone).
 
     In one transaction: find the roll entry of the code, check the contest is open to its class,
     validate the ballot, insert the ``Participation`` (unique per contest and entry) and the anonymous
@@ -733,6 +737,8 @@ def ballot_cast(
         entry = RollEntry.objects.filter(election=election, code_hash=hash_code(election, code)).first()
         if entry is None or not normalise_code(code):
             raise ValidationError({"code": _("This access code is not valid for this election.")})
+        if voter is not None and entry.person_id != voter.pk:
+            raise ValidationError({"code": _("This access code was issued to another voter.")})
         if not contest_takes_ballot(contest):
             message = _("No ballot is taken in %(title)s: it was settled without a vote.") % {"title": contest.title}
             raise ValidationError({"contest": message})

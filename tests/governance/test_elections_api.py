@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from governance import services as gs
 from governance.blt import read_blt
 from governance.models import Ballot, Election, Participation
+from tests.conftest import make_user
 from tests.governance.test_elections_core import build_election, ids, make_officer
 
 ANONYMOUS_REFUSED = (401, 403)
@@ -100,7 +101,14 @@ def test_staff_create_goes_through_the_services_and_bad_input_is_a_400(staff_api
 
 def test_officer_runs_the_election_and_voters_cast_with_codes(api_for, officer, officer_api, member_user):
     election, stv, _plurality, codes = build_election(officer=officer)
-    voter = api_for("member")
+    voter = api_for("member")  # the login of the first lessee on the roll
+    codes[0][0].person.user = member_user
+    codes[0][0].person.save()
+    general_user = make_user("general-voter")  # the last voter on the roll, a general member
+    general = APIClient()
+    general.force_authenticate(general_user)
+    codes[-1][0].person.user = general_user
+    codes[-1][0].person.save()
     c = ids(stv)
     url = "/api/v1/ballots/"
     assert api_for("anonymous").post(
@@ -111,8 +119,11 @@ def test_officer_runs_the_election_and_voters_cast_with_codes(api_for, officer, 
     receipt = response.json()["receipt"]
     again = voter.post(url, {"code": codes[0][1], "contest": stv.pk, "choices": [c["C"]]})
     assert again.status_code == 400 and "already been used" in again.json()["code"][0]
-    wrong = voter.post(url, {"code": codes[-1][1], "contest": stv.pk, "choices": [c["C"]]})  # a general member's
+    wrong = general.post(url, {"code": codes[-1][1], "contest": stv.pk, "choices": [c["C"]]})  # not their class
     assert wrong.status_code == 400 and "contest" in wrong.json()
+    not_mine = voter.post(url, {"code": codes[1][1], "contest": stv.pk, "choices": [c["C"]]})  # another lessee's
+    assert not_mine.status_code == 400
+    assert not_mine.json() == {"code": ["This access code was issued to another voter."]}
     paper = voter.post(url, {"code": codes[1][1], "contest": stv.pk, "choices": [c["C"]], "channel": "paper"})
     assert paper.status_code == 403
     assert Ballot.objects.count() == 1 and Participation.objects.count() == 1
