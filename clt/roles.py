@@ -58,7 +58,7 @@ def user_roles(user: Any) -> frozenset[str]:
         roles.add(ROLE_STAFF)
     if MEMBER_GROUP in groups or _is_member_today(user):
         roles.add(ROLE_MEMBER)
-    if BOARD_GROUP in groups:
+    if BOARD_GROUP in groups or _on_the_board_today(user):
         roles.add(ROLE_BOARD)
     if ELECTION_OFFICER_GROUP in groups:
         roles.add(ROLE_ELECTION_OFFICER)
@@ -72,8 +72,9 @@ def _holds_a_lease(user: Any) -> bool:
     return _lease_and_membership(user)[0]
 
 
-def _lease_and_membership(user: Any) -> tuple[bool, bool]:
-    """(holds or held a lease, is a member today), asked in one query and cached on the user object."""
+def _lease_and_membership(user: Any) -> tuple[bool, bool, bool]:
+    """(holds or held a lease, is a member today, serves on the board today), asked in one query and cached on
+    the user object."""
     cached = getattr(user, "_clt_lease_and_membership", None)
     if cached is not None:
         return cached
@@ -85,21 +86,49 @@ def _lease_and_membership(user: Any) -> tuple[bool, bool]:
     holds = Q(leaseholders__person__user=user) | Q(organization__contact__user=user)
     held = Exists(lease.objects.filter(holds).exclude(status="draft"))
     member = _member_today_query(user)
+    board = _board_today_query(user)
     from django.contrib.auth import get_user_model
 
     found = (
         get_user_model()
         .objects.filter(pk=user.pk)
-        .annotate(held=held, member=Exists(member) if member is not None else Value(False))
-        .values_list("held", "member")
+        .annotate(
+            held=held,
+            member=Exists(member) if member is not None else Value(False),
+            board=Exists(board) if board is not None else Value(False),
+        )
+        .values_list("held", "member", "board")
         .first()
     )
-    user._clt_lease_and_membership = (bool(found[0]), bool(found[1])) if found else (False, False)
+    user._clt_lease_and_membership = tuple(bool(v) for v in found) if found else (False, False, False)
     return user._clt_lease_and_membership
 
 
 def _is_member_today(user: Any) -> bool:
     return _lease_and_membership(user)[1]
+
+
+def _on_the_board_today(user: Any) -> bool:
+    return _lease_and_membership(user)[2]
+
+
+def _board_today_query(user: Any) -> Any:
+    """The user's board terms in force today (started, not yet at their end, not ended early): holding a seat
+    makes a director a board member without anyone adding them to the board group. ``None`` without governance.
+    """
+    from django.apps import apps
+    from django.db.models import Q
+    from django.utils import timezone
+
+    try:
+        term = apps.get_model("governance", "BoardTerm")
+    except LookupError:
+        return None
+    today = timezone.localdate()
+    return term.objects.filter(
+        Q(person__user=user, starts_on__lte=today, ends_on__gt=today)
+        & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+    )
 
 
 def _member_today_query(user: Any) -> Any:

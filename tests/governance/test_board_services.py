@@ -384,3 +384,24 @@ def test_board_demo_seats_a_staggered_board_with_one_vacancy(db, board_user):
     load_board_demo(context)  # runs once
     assert SeatClass.objects.count() == 3
     assert "already loaded" in out.getvalue()
+
+
+def test_holding_a_seat_today_gives_the_board_role_without_the_group(db):
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from clt import roles
+
+    today = timezone.localdate()
+    public = cht_classes()["public"]
+    sitting, past, resigned = (User.objects.create_user(n) for n in ("sitting", "past", "resigned"))
+    for user in (sitting, past, resigned):
+        Person.objects.create(given_name=user.username.title(), family_name="Director", user=user)
+    start(public, sitting.person, starts_on=today - dt.timedelta(days=365))
+    start(public, past.person, starts_on=today - dt.timedelta(days=4 * 365))  # three-year term, over a year ago
+    term = start(public, resigned.person, starts_on=today - dt.timedelta(days=365))
+    assert roles.is_board_member(sitting) and roles.is_board_member(resigned)
+    assert not roles.is_board_member(past)
+    assert not roles.is_member(sitting)  # a public director need not be a member
+    services.board_term_end(term=term, ended_on=today, end_reason="resigned", actor=None, reason="letter")
+    assert not roles.is_board_member(User.objects.get(pk=resigned.pk))  # roles are cached per user object
