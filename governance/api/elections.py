@@ -209,7 +209,7 @@ def _service(call: Any) -> Any:
 class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
     serializer_class = ElectionSerializer
     http_method_names = ["get", "post", "head", "options"]
-    non_staff_write_actions = ("close", "count", "certify")
+    non_staff_write_actions = ("codes", "close", "count", "certify")
     filterset_fields = ["phase"]
 
     def get_queryset(self) -> QuerySet:

@@ -495,7 +495,7 @@ WRITES: list[tuple[str, str, Any, Any, dict[str, int]]] = [
         "post",
         lambda w: f"/api/v1/elections/{w.elections['open'].pk}/codes/",
         lambda w: {},
-        STAFF_ONLY,
+        only({"staff": 200, "officer": 200}, 403),  # the election's officer may issue them, as on the Run page
     ),
     (
         "call a meeting",
