@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt import roles
 from clt.history import actor_or_none as _actor_or_none
@@ -459,30 +460,46 @@ def quorum_rules(settings: GovernanceSettings) -> rules.QuorumRules:
 
 
 def quorum_now(meeting: Meeting, *, settings: GovernanceSettings | None = None) -> rules.QuorumStatus:
-    """The quorum at this moment: voting members by class on the record date, voting members in the room, and
-    the proxies their holders carry for grantors not in the room (a proxy counts once, only while its holder
-    attends). The same queries whatever the size of the meeting: the standings', attendance, proxies."""
+    """The quorum at this moment, counted in vote units (R4: a person, a household or a leasehold, a setting).
+
+    Voting members are the vote units with a vote on the record date, each in the class of its highest-ranked
+    member (as on an election's roll); a unit is present when any of its voting members is in the room, and a
+    proxy counts for a unit not present, once, only while its holder attends. With one vote per person each
+    unit is one person. The same queries whatever the size of the meeting: the standings', attendance, proxies.
+    """
     from governance.membership import standings_on
 
     settings = settings or GovernanceSettings.current()
-    standings = standings_on(meeting.record_date, settings=settings)
-    voting_class = {s.person.pk: s.member_class for s in standings if s.votes and s.member_class}
+    precedence = {value: rank for rank, value in enumerate(MemberClass.values)}
+    unit_of: dict[int, str] = {}
+    unit_class: dict[str, str] = {}
+    for standing in standings_on(meeting.record_date, settings=settings):
+        if not (standing.votes and standing.member_class):
+            continue
+        key = standing.vote_unit_key
+        unit_of[standing.person.pk] = key
+        held = unit_class.get(key)
+        if held is None or precedence.get(standing.member_class, 99) < precedence.get(held, 99):
+            unit_class[key] = standing.member_class
+    # Everyone in the room (a proxy holder need not be a voting member, where the bylaws allow it), and the
+    # units of those who voted on the record date.
     in_room = dict(
         Attendance.objects.filter(meeting_id=meeting.pk, left_at__isnull=True).values_list("person_id", "member_class")
     )
-    present = Counter(member_class for member_class in in_room.values() if member_class)
-    proxies: Counter[str] = Counter()
+    units_present = {unit_of[person_id] for person_id, cls in in_room.items() if cls and person_id in unit_of}
+    represented: set[str] = set()
     granted = Proxy.objects.filter(meeting_id=meeting.pk, revoked_on__isnull=True).values_list(
         "grantor_id", "holder_id"
     )
     for grantor_id, holder_id in granted:
-        if holder_id in in_room and grantor_id not in in_room and grantor_id in voting_class:
-            proxies[voting_class[grantor_id]] += 1
+        unit = unit_of.get(grantor_id)
+        if holder_id in in_room and unit is not None and unit not in units_present:
+            represented.add(unit)
     return rules.quorum_status(
         quorum_rules(settings),
-        voting_members=Counter(voting_class.values()),
-        present=present,
-        proxies=proxies,
+        voting_members=Counter(unit_class.values()),
+        present=Counter(unit_class[unit] for unit in units_present),
+        proxies=Counter(unit_class[unit] for unit in represented),
     )
 
 
@@ -629,7 +646,20 @@ def resolution_vote(
         raise ValidationError(
             {
                 "yes": [
-                    _("%(cast)s votes recorded (yes, no and abstentions), but %(present)s votes are in the room.")
+                    " ".join(
+                        (
+                            ngettext(
+                                "%(cast)s vote recorded (yes, no and abstentions),",
+                                "%(cast)s votes recorded (yes, no and abstentions),",
+                                yes + no + abstain,
+                            ),
+                            ngettext(
+                                "but %(present)s vote is in the room.",
+                                "but %(present)s votes are in the room.",
+                                in_room,
+                            ),
+                        )
+                    )
                     % {"cast": yes + no + abstain, "present": in_room}
                 ]
             }

@@ -410,6 +410,24 @@ def test_a_vote_without_quorum_is_refused_and_nothing_is_stored():
     assert r.quorum["votes_present"] == 7
 
 
+def test_with_one_vote_per_leasehold_the_quorum_and_the_room_count_leaseholds():
+    settings_set(vote_unit="leasehold")
+    m = sitting()
+    ann, bob, cy = person("Ann"), person("Bob"), person("Cy")
+    make_lease(people=[ann, bob])  # co-lessees: one leasehold, one vote
+    make_lease(people=[cy])
+    check_in(m, ann, bob)
+    status = services.quorum_now(m)
+    assert (status.eligible, status.present, status.counted) == (2, 1, 1)
+    r = propose(m)
+    with pytest.raises(ValidationError) as e:
+        vote(r, 2, 0)
+    assert "2 votes recorded" in errors(e)["yes"][0] and "1 vote is in the room" in errors(e)["yes"][0]
+    record_proxy(m, cy, ann)  # Cy's leasehold is represented by proxy
+    assert services.quorum_now(m).counted == 2
+    assert vote(r, 2, 0).status == ResolutionStatus.CARRIED
+
+
 def test_votes_cannot_exceed_the_votes_in_the_room():
     m = sitting()
     a, b, c, d = (general(n) for n in "ABCD")
