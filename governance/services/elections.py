@@ -229,15 +229,16 @@ def candidate_add(
     _require_phase(_locked(contest.election), ElectionPhase.DRAFT)
     if consented_on is None and _consent_required():
         raise ValidationError({"consented_on": _("The candidate's consent to stand is required: give its date.")})
+    candidate = _new_candidate(contest, person, ballot_order, consented_on=consented_on)
+    return _save(candidate, actor=actor, reason=reason)
+
+
+def _new_candidate(contest: Contest, person: Person, ballot_order: int | None, **fields: Any) -> Candidate:
+    """A candidate not yet in the contest, last on the ballot unless placed."""
     if Candidate.objects.filter(contest=contest, person=person).exists():
         raise ValidationError({"person": _("%(person)s is already a candidate in this contest.") % {"person": person}})
-    candidate = Candidate(
-        contest=contest,
-        person=person,
-        consented_on=consented_on,
-        ballot_order=ballot_order if ballot_order is not None else contest.candidates.count() + 1,
-    )
-    return _save(candidate, actor=actor, reason=reason)
+    order = ballot_order if ballot_order is not None else contest.candidates.count() + 1
+    return Candidate(contest=contest, person=person, ballot_order=order, **fields)
 
 
 @transaction.atomic
@@ -335,19 +336,17 @@ def candidate_nominate(
         raise ValidationError(
             {"nominated_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}}
         )
-    if Candidate.objects.filter(contest=contest, person=person).exists():
-        raise ValidationError({"person": _("%(person)s is already a candidate in this contest.") % {"person": person}})
-    _check_candidate_pool(contest, person)
-    candidate = Candidate(
-        contest=contest,
-        person=person,
+    candidate = _new_candidate(
+        contest,
+        person,
+        ballot_order,
         nomination_mode=mode,
         nominated_on=nominated_on,
         nominated_by=(nominated_by or "").strip(),
         statement=(statement or "").strip(),
         consented_on=consented_on,
-        ballot_order=ballot_order if ballot_order is not None else contest.candidates.count() + 1,
     )
+    _check_candidate_pool(contest, person)
     return _save(candidate, actor=actor, reason=reason)
 
 
