@@ -28,6 +28,13 @@ def test_staff_check_members_in_and_record_a_carried_vote_with_the_keyboard(page
     assert page.locator("#quorum-word").inner_text() == "No quorum"
     assert summary(page).startswith("0 counted of 2 needed")
 
+    # The desk finds a member by typing part of the name; the other rows step aside.
+    page.get_by_label("Find a member on the roll").fill("ben")
+    assert page.locator(f"#roll-{ben.pk}").is_visible() and page.locator(f"#roll-{ada.pk}").is_hidden()
+    assert page.locator("#roll-filter-status").inner_text() == "Members shown: 1"
+    page.get_by_label("Find a member on the roll").fill("")
+    assert page.locator(f"#roll-{ada.pk}").is_visible()
+
     # The registration desk checks Ada in on this page (a form post and a reload).
     page.locator(f"[data-check-in='{ada.pk}']").click()
     page.wait_for_selector(f"[data-check-out='{ada.pk}']")
