@@ -31,7 +31,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
 from billing import _square  # noqa: E402
 from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
+from portfolio import _cents, approved_programs  # noqa: E402
 
 SEED = 20261128
 BATCH = 2000
@@ -93,38 +94,11 @@ class _Context:
 
 def programs() -> list[Any]:
     """The three programs approved and reading HUD's Burlington median, each named by one lease template."""
-    from leases import services
-    from leases.models import IndexSeries, LeaseTemplate
+    from leases.models import IndexSeries
 
     ami = IndexSeries.objects.get(code=AMI_CODE)
-    terms = []
-    for name, parameters in PROGRAMS.items():
-        version = services.resale_policy_create(
-            actor=None, reason="bench", name=name, parameters=parameters, ami_series=ami
-        )
-        version = services.resale_policy_version_approve(
-            version=version,
-            approved_on=dt.date(2009, 6, 1),
-            effective_from=dt.date(2009, 7, 1),
-            approval_reference="bench resolution",
-            actor=None,
-            reason="bench",
-        )
-        template = LeaseTemplate.objects.create(name=f"Lease for {name}")
-        terms.append(
-            services.template_version_create(
-                template=template,
-                actor=None,
-                reason="bench",
-                effective_from=dt.date(2009, 7, 1),
-                resale_policy_version=version,
-            )
-        )
-    return terms
-
-
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    since = {"approved_on": dt.date(2009, 6, 1), "effective_from": dt.date(2009, 7, 1)}
+    return approved_programs(PROGRAMS, ami_series=ami, **since)
 
 
 def build_portfolio(homes: int, share: float, rng: random.Random) -> dict[str, int]:

@@ -132,20 +132,27 @@ class _Context:
 
 def programs() -> list[Any]:
     """The five programs approved, each named by the terms of one lease template."""
-    from leases import services
-    from leases.models import IndexSeries, LeaseTemplate
+    from leases.models import IndexSeries
 
-    cpi = IndexSeries.objects.get(code="cpi-u")
-    ami = IndexSeries.objects.get(code=AMI_CODE)
+    series = {"cpi_series": IndexSeries.objects.get(code="cpi-u"), "ami_series": IndexSeries.objects.get(code=AMI_CODE)}
+    return approved_programs(PROGRAMS, approved_on=dt.date(2014, 6, 1), effective_from=dt.date(2014, 7, 1), **series)
+
+
+def approved_programs(
+    programs: dict[str, dict[str, Any]], *, approved_on: dt.date, effective_from: dt.date, **series: Any
+) -> list[Any]:
+    """Each program (name → resale parameters) approved through the services and named by the terms of one
+    lease template, reading the index ``series`` given (``cpi_series``, ``ami_series``)."""
+    from leases import services
+    from leases.models import LeaseTemplate
+
     terms = []
-    for name, parameters in PROGRAMS.items():
-        version = services.resale_policy_create(
-            actor=None, reason="bench", name=name, parameters=parameters, cpi_series=cpi, ami_series=ami
-        )
+    for name, parameters in programs.items():
+        version = services.resale_policy_create(actor=None, reason="bench", name=name, parameters=parameters, **series)
         version = services.resale_policy_version_approve(
             version=version,
-            approved_on=dt.date(2014, 6, 1),
-            effective_from=dt.date(2014, 7, 1),
+            approved_on=approved_on,
+            effective_from=effective_from,
             approval_reference="bench resolution",
             actor=None,
             reason="bench",
@@ -156,7 +163,7 @@ def programs() -> list[Any]:
                 template=template,
                 actor=None,
                 reason="bench",
-                effective_from=dt.date(2014, 7, 1),
+                effective_from=effective_from,
                 resale_policy_version=version,
             )
         )
