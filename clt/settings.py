@@ -1,13 +1,14 @@
 """Settings for the CLT back office, read from the environment.
 
 One module for every environment (NetBox's habit): the differences between a laptop and a
-production host are environment variables, listed in the README.
+production host are environment variables, listed with their defaults in docs/deployment.md.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import leaflet
@@ -28,6 +29,17 @@ def env_bool(name: str, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    """Read a whole number; a typo (``EMAIL_PORT=58 7``) is refused with the variable's name."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -105,7 +117,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # Seconds a worker keeps its database connection between requests (0: one per request).
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -152,7 +165,28 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email (Django's own names). In development mail is printed on the console; naming an SMTP
+# server (EMAIL_HOST) is enough to send real mail, so that an operator who sets the server but
+# forgets the backend does not lose the deadline emails to a console nobody reads.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# STARTTLS (usually port 587) or implicit TLS (usually 465): one or the other. Django would only
+# fail when the first email is sent; refuse at start-up instead.
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on: STARTTLS (usually port 587) or implicit TLS "
+        "(usually port 465), not both"
+    )
+# Seconds before a connection to the mail server gives up: a cron job must not hang on a dead server.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "office@clt.example")
 
 # Security. Every default is the safe one once DEBUG is off; each can be relaxed by the operator
@@ -160,7 +194,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "office@clt.example")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+# HSTS: browsers remember for this long (a year) to use HTTPS only. Lower it while trying HTTPS out;
+# subdomains and preload lists are on with it, so turn them off if a subdomain still serves plain HTTP.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -222,21 +258,40 @@ MAP = {
     "TILES_ATTRIBUTION": os.environ.get("MAP_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors"),
 }
 
-# The trust's own tolerances, named so that a reviewer finds them in one place.
+# The public address of the site. Emails (manage.py deadlines) link to it, since a cron job has no
+# request to take the host from; `check --deploy` warns while it still points at this machine.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+site_url = (os.environ.get("SITE_URL") or DEFAULT_SITE_URL).strip().rstrip("/")
+if urlsplit(site_url).scheme not in {"http", "https"} or not urlsplit(site_url).hostname:
+    raise ImproperlyConfigured(f"SITE_URL must be an address such as https://office.example-clt.org; got {site_url!r}")
+
+# Paper for the PDFs: "letter" or "A4". Empty leaves it to the time zone (clt/pdf.py): US Letter for a
+# trust in the Americas, A4 elsewhere. Anything else is refused rather than silently printed on A4.
+PAPER_SIZES = {"": "", "letter": "letter", "a4": "A4"}
+paper_size = os.environ.get("PAPER_SIZE", "").strip()
+if paper_size.lower() not in PAPER_SIZES:
+    raise ImproperlyConfigured(f"PAPER_SIZE must be letter or A4, or empty to follow TIME_ZONE; got {paper_size!r}")
+
+# The trust's own tolerances and facts, named so that a reviewer finds them in one place.
 CLT = {
     # Below this zoom level the map asks for centroids (points), from it on for polygons.
-    "MAP_POLYGON_MIN_ZOOM": int(os.environ.get("CLT_MAP_POLYGON_MIN_ZOOM", "16")),
+    "MAP_POLYGON_MIN_ZOOM": env_int("CLT_MAP_POLYGON_MIN_ZOOM", 16),
     # Relative difference between the official (recorded) area and our geodesic area that flags a parcel.
     "AREA_MISMATCH_TOLERANCE": os.environ.get("CLT_AREA_MISMATCH_TOLERANCE", "0.01"),
     # A split must cover its original to within this fraction of the original's area.
     "SPLIT_COVERAGE_TOLERANCE": os.environ.get("CLT_SPLIT_COVERAGE_TOLERANCE", "0.001"),
+    "SITE_URL": site_url,
+    # The trust's name in the running header of every PDF (statements, notices, certificates).
+    "TRUST_NAME": os.environ.get("TRUST_NAME", "").strip() or "Community Land Trust",
+    "PAPER_SIZE": PAPER_SIZES[paper_size.lower()],
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # LOG_LEVEL: DEBUG, INFO, WARNING, ERROR; everything goes to stderr, for the process manager to keep.
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

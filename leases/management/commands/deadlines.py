@@ -3,7 +3,9 @@
 The list is the staff dashboard's (``leases.selectors.due_items`` grouped by ``due_buckets``):
 open deadlines and open monitoring records, overdue or due within the horizon, across every lease.
 Each active staff user with an email address gets it as plain text with an HTML alternative,
-through Django's email backend (the console in development). Nothing due: nothing is sent.
+through Django's email backend (the console in development; EMAIL_HOST and friends in production,
+docs/deployment.md). Nothing due: nothing is sent. Links are absolute, to ``settings.CLT["SITE_URL"]``
+(the SITE_URL environment variable), since a cron job has no request to take the host from.
 
 Whose eyes the list is built for: ``due_items`` narrows to what its user may see, and every staff
 user sees every lease, so the list is built once, as the first recipient sees it. With no staff
@@ -29,6 +31,7 @@ from django.utils.translation import gettext, ngettext
 from clt import roles
 from leases.selectors import DueItem, due_buckets, due_items
 
+# Only for settings without a CLT["SITE_URL"] (a test's override_settings): clt/settings.py always sets one.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 MAX_HORIZON_DAYS = 366
 
