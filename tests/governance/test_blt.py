@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from governance import counting
 from governance.blt import BltError, BltProfile, read_blt, write_blt
 from governance.counting import Ballot
+from tests.datafiles import BALLOTS
 
-BALLOTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "ballots"
-needs_ballots = pytest.mark.skipif(
-    not BALLOTS.is_dir(), reason=f"the shared ballot files are not at {BALLOTS} (checkout without ../shared)"
-)
-SHARED_FILES = sorted(path.name for path in BALLOTS.glob("*.blt")) if BALLOTS.is_dir() else []
+BALLOT_FILES = sorted(path.name for path in BALLOTS.glob("*.blt"))
 
 # The example of Hill, Wichmann & Woodall's Algorithm 123 (1987), which defined the format:
 # candidate 2 withdrew before the count.
@@ -48,7 +43,6 @@ def test_reads_the_original_example_with_a_withdrawn_candidate():
     assert "Basil" not in result.stages[0].votes
 
 
-@needs_ballots
 def test_reads_42t_with_its_tie_line():
     p = read_blt((BALLOTS / "42t.blt").read_text())
     assert p.candidates == ("Castor", "Pollux", "Helen")
@@ -59,7 +53,6 @@ def test_reads_42t_with_its_tie_line():
     assert "[tie 3 2 1]" in write_blt(p)
 
 
-@needs_ballots
 def test_m135_blank_ballots_extra_strings_and_trailing_notes():
     p = read_blt((BALLOTS / "M135.blt").read_bytes())
     assert (len(p.candidates), p.seats, p.ballot_count) == (25, 7, 679)
@@ -70,8 +63,7 @@ def test_m135_blank_ballots_extra_strings_and_trailing_notes():
     assert p.trailer.startswith("First Prefs\n") and p.trailer.endswith("Quota  84.88")
 
 
-@needs_ballots
-@pytest.mark.parametrize("name", SHARED_FILES)
+@pytest.mark.parametrize("name", BALLOT_FILES)
 def test_every_shared_file_round_trips(name):
     p = read_blt((BALLOTS / name).read_bytes())
     text = write_blt(p)

@@ -1,11 +1,10 @@
 """governance.counting: every method against worked examples and published reference counts.
 
 Pure module, so no database and no Django. Expected figures come from outside the code under test:
-``shared/data/ballots/expected_scottish.json`` (the Glasgow 2007 wards under the Scottish rules),
+``tests/data/ballots/expected_scottish.json`` (the Glasgow 2007 wards under the Scottish rules),
 the reference reports that droop publishes for the same ballot files (cited by file name, e.g.
-droop ``test/ref/report/SC-wigm-prf-fixed-p4-d4.txt``), the worked examples of
-``shared/domain/governance.md`` §2, star-server's tabulator tests, and hand counts written out
-in the comments.
+droop ``test/ref/report/SC-wigm-prf-fixed-p4-d4.txt``), published worked examples of each
+method, star-server's tabulator tests, and hand counts written out in the comments.
 """
 
 from __future__ import annotations
@@ -15,26 +14,16 @@ import random
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from governance import counting
 from governance.blt import BltProfile, read_blt
 from governance.counting import Ballot, MarkBallot, TieBreak, TieUnresolved
+from tests.datafiles import BALLOTS
 
-# tests/governance/test_counting.py → parents[2] is the project root, parents[3] the directory
-# that holds it and ../shared.
-BALLOTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "ballots"
-needs_ballots = pytest.mark.skipif(
-    not BALLOTS.is_dir(), reason=f"the shared ballot files are not at {BALLOTS} (checkout without ../shared)"
-)
-GLASGOW = sorted(path.name for path in BALLOTS.glob("*-2007.blt")) if BALLOTS.is_dir() else []
-EXPECTED_SCOTTISH = (
-    json.loads((BALLOTS / "expected_scottish.json").read_text())
-    if (BALLOTS / "expected_scottish.json").is_file()
-    else {}
-)
+GLASGOW = sorted(path.name for path in BALLOTS.glob("*-2007.blt"))
+EXPECTED_SCOTTISH = json.loads((BALLOTS / "expected_scottish.json").read_text())
 # droop's reference reports use the ballot (listing) order as the "predetermined random order".
 LISTING = TieBreak(rules=("index",))
 
@@ -204,7 +193,6 @@ def test_unknown_candidate_on_a_ballot_is_a_data_error():
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_ballots
 def test_blank_ranked_ballots_are_not_valid_and_not_in_the_quota():
     # §2.1: droop drops M135's two empty ballots, so the exact quota is 677/8, not 679/8.
     wigm = tally("wigm", "M135.blt", tie_break=LISTING)
@@ -342,7 +330,6 @@ def test_no_valid_ballots_still_fills_the_seats_by_tie_break():
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_ballots
 @pytest.mark.parametrize("ward", sorted(EXPECTED_SCOTTISH))
 def test_glasgow_wards_reproduce_the_expected_scottish_results(ward):
     expected = EXPECTED_SCOTTISH[ward]
@@ -355,7 +342,6 @@ def test_glasgow_wards_reproduce_the_expected_scottish_results(ward):
     assert {name: result.format(v) for name, v in final.items()} == expected["final_votes_of_elected"]
 
 
-@needs_ballots
 @pytest.mark.parametrize("ward", GLASGOW)
 def test_every_glasgow_ward_counts(ward):
     result = tally("scottish-stv", ward)
@@ -373,7 +359,6 @@ def test_every_glasgow_ward_counts(ward):
     assert result.stages[0].action == "first_preferences"
 
 
-@needs_ballots
 def test_springburn_round_table():
     result = tally("scottish-stv", "Springburn-2007.blt")
     assert result.winners == ("Allan Stewart", "James Todd", "Phil Greene")  # order of election
@@ -396,7 +381,6 @@ def test_springburn_round_table():
     assert result.format(result.stages[-1].votes["Phil Greene"]) == "1374.08557"
 
 
-@needs_ballots
 def test_the_order_of_the_ballots_does_not_change_the_count():
     p = profile("Springburn-2007.blt")
     forward = counting.count_scottish_stv(p.ballots, p.seats, p.candidates)
@@ -478,7 +462,6 @@ def test_equal_surpluses_rule_49_2():
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_ballots
 def test_42_integer_quota_has_no_tie():
     # §2.5: on the 6-ballot profile the integer quota is 3 and there is no tie (droop
     # 42-scotland-fixed-p5-d5: Castor, then Helen as the last vacancy).
@@ -488,7 +471,6 @@ def test_42_integer_quota_has_no_tie():
     assert result.ties == ()
 
 
-@needs_ballots
 def test_42_exact_quota_creates_a_tie_settled_by_prior_stage():
     # §2.5: with the exact quota 2 (> to be elected), Castor's surplus of 2 gives Pollux 2 = Helen 2.
     result = tally("wigm", "42.blt")
@@ -499,7 +481,6 @@ def test_42_exact_quota_creates_a_tie_settled_by_prior_stage():
     assert result.winners == ("Castor", "Helen")
 
 
-@needs_ballots
 def test_42_and_42t_differ_only_in_tie_order_and_the_winner_changes():
     # §2.6.2: identical ballots, different [tie] lines; droop 42-wigm-rational-d12 elects Helen,
     # 42t-wigm-rational-d12 elects Pollux.
@@ -515,7 +496,6 @@ def test_42_and_42t_differ_only_in_tie_order_and_the_winner_changes():
     assert default.winners == ("Castor", "Helen")
 
 
-@needs_ballots
 def test_seeded_random_order_is_drawn_before_the_count_recorded_and_reproducible():
     outcomes = {}
     for seed in range(40):
@@ -535,7 +515,6 @@ def test_seeded_random_order_is_drawn_before_the_count_recorded_and_reproducible
     assert set(outcomes) == {("Castor", "Helen"), ("Castor", "Pollux")}
 
 
-@needs_ballots
 def test_random_without_a_seed_draws_one_and_records_it():
     first = tally("wigm", "42.blt", tie_break=TieBreak(("random",)))
     seed = first.tie_break.seed
@@ -544,7 +523,6 @@ def test_random_without_a_seed_draws_one_and_records_it():
     assert (again.random_order, again.winners) == (first.random_order, first.winners)
 
 
-@needs_ballots
 def test_lot_is_recorded_and_reproducible_from_its_seed():
     result = tally("wigm", "42.blt", tie_break=TieBreak(("lot",), seed=5))
     (tie,) = result.ties
@@ -553,7 +531,6 @@ def test_lot_is_recorded_and_reproducible_from_its_seed():
     assert tally("wigm", "42.blt", tie_break=TieBreak(("lot",), seed=5)).winners == result.winners
 
 
-@needs_ballots
 def test_manual_order():
     result = tally("wigm", "42.blt", tie_break=TieBreak(("manual",), order=("Helen", "Pollux")))
     assert result.winners == ("Castor", "Pollux")
@@ -564,7 +541,6 @@ def test_manual_order():
     assert (excinfo.value.tied, excinfo.value.purpose, excinfo.value.stage) == (("Pollux", "Helen"), "exclude", 3)
 
 
-@needs_ballots
 def test_513():
     # Integer quota 4: Castor's surplus of 1 leaves Pollux 2 below Helen 3, no tie (droop
     # 513-scotland-fixed-p5-d5). Exact quota 3: Pollux 3 = Helen 3; Pollux had 1 at stage 1.
@@ -602,7 +578,6 @@ def test_seven_ballot_tie_example():
 # ---------------------------------------------------------------------------------------------
 
 
-@needs_ballots
 @pytest.mark.parametrize("name", ["M135.blt", "SC.blt"])
 @pytest.mark.parametrize("method", ["wigm", "wigm-prf", "meek", "meek-prf", "scottish-stv"])
 def test_m135_and_sc_count_with_conserved_votes(name, method):
@@ -618,7 +593,6 @@ def test_m135_and_sc_count_with_conserved_votes(name, method):
         assert all((v * 10**places).denominator == 1 for s in result.stages for v in s.votes.values())
 
 
-@needs_ballots
 def test_sc_wigm_prf_matches_droops_reference_report():
     # droop test/ref/report/SC-wigm-prf-fixed-p4-d4.txt (ties by listing order).
     result = tally("wigm-prf", "SC.blt", tie_break=LISTING)
@@ -643,7 +617,6 @@ def test_sc_wigm_prf_matches_droops_reference_report():
     assert result.format(budd.exhausted) == "3.8707"
 
 
-@needs_ballots
 def test_m135_wigm_prf_and_scottish_match_droops_final_figures():
     # droop M135-wigm-prf-fixed-p4-d4.txt and M135-scotland-fixed-p5-d5.txt, "Count Complete".
     prf = tally("wigm-prf", "M135.blt", tie_break=LISTING)
@@ -658,7 +631,6 @@ def test_m135_wigm_prf_and_scottish_match_droops_final_figures():
     assert (scottish.format(last.exhausted), scottish.format(last.residual)) == ("71.10325", "0.00128")
 
 
-@needs_ballots
 def test_defeat_sure_losers_changes_the_table_not_the_result():
     # §2.6.4 (PRF WIGM B.2).
     for name in ("SC.blt", "M135.blt"):
@@ -670,7 +642,6 @@ def test_defeat_sure_losers_changes_the_table_not_the_result():
         assert_conserved(batch)
 
 
-@needs_ballots
 def test_sc_wigm_prf_sure_losers_match_droops_reference_report():
     # droop SC-wigm-prf-batch-fixed-p4-d4.txt: after LaMarche's surplus, seven sure losers go at
     # once (B.2, counted with pending surpluses, before any further surplus transfer).
@@ -705,7 +676,6 @@ def test_sc_wigm_prf_sure_losers_match_droops_reference_report():
     assert result.winners == ("Rebecca Rotzler", "Pat LaMarche", "Steve Kramer", "Tom Sevigny")
 
 
-@needs_ballots
 def test_sc_meek_elects_olsen_where_every_wigm_elects_sevigny():
     # §2.6.3: on the GPUS 2005 ballots Meek elects Olsen, every WIGM variant Sevigny.
     for method in ("meek", "meek-prf"):
@@ -716,7 +686,6 @@ def test_sc_meek_elects_olsen_where_every_wigm_elects_sevigny():
         assert "Tom Sevigny" in winners and "Kristen Olsen" not in winners, method
 
 
-@needs_ballots
 def test_sc_meek_prf_matches_droops_reference_report():
     # droop SC-meek-prf-o6-fixed-p9-d9.txt, round 11 "Elect: Kristen Olsen".
     result = tally("meek-prf", "SC.blt", tie_break=LISTING)
@@ -744,7 +713,6 @@ def test_sc_meek_prf_matches_droops_reference_report():
     assert result.format(piacsek.surplus) == "0.000000906"
 
 
-@needs_ballots
 def test_sc_meek_exact_matches_droops_rational_reference():
     # droop SC-meek-o10-rational-d12.txt (parametric Meek, omega 10**-10, which defeats sure
     # losers by default), round 6 "Elect: Kristen Olsen", to all 12 printed places.
@@ -765,7 +733,6 @@ def test_sc_meek_exact_matches_droops_rational_reference():
     assert result.format(olsen.exhausted) == "1.042391589020"
 
 
-@needs_ballots
 def test_voting_matters_12_exact_meek_elects_x_and_prf_meek_elects_y():
     # §2.6.3: exact Meek elects X, 9-digit PRF Meek elects Y.
     exact = tally("meek", "SC-Vm-12.blt", tie_break=LISTING)
@@ -800,7 +767,6 @@ def test_voting_matters_12_exact_meek_elects_x_and_prf_meek_elects_y():
     assert batch.format(x.quota) == "800.620526946008"
 
 
-@needs_ballots
 def test_m135_meek_prf_matches_droops_reference_report():
     # droop M135-meek-prf-o6-fixed-p9-d9.txt, round 23 "Elect: C10".
     result = tally("meek-prf", "M135.blt", tie_break=LISTING)
@@ -822,7 +788,6 @@ def test_m135_meek_prf_matches_droops_reference_report():
     assert result.format(last.exhausted) == "58.196557375"
 
 
-@needs_ballots
 def test_meek_settings():
     coarse = tally("meek", "SC.blt", options={"omega": "1e-6", "keep_factor_places": 12})
     assert coarse.options["omega"] == Fraction(1, 10**6)
@@ -870,7 +835,6 @@ def test_tie_break_validation():
     assert counting.default_tie_break("scottish-stv", order=("A",)).rules == ("prior_stage_backward", "predetermined")
 
 
-@needs_ballots
 def test_result_as_json_and_text():
     result = tally("scottish-stv", "Springburn-2007.blt", tie_break=TieBreak(seed=42))
     data = json.loads(json.dumps(result.as_dict()))

@@ -7,16 +7,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BALLOTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "ballots"
-needs_ballots = pytest.mark.skipif(
-    not BALLOTS.is_dir(), reason=f"the shared ballot files are not at {BALLOTS} (checkout without ../shared)"
-)
+from tests.datafiles import BALLOTS, PROJECT_ROOT
 
 
 def tally(*args: str, **options) -> str:
@@ -29,7 +24,6 @@ def tally_json(*args: str, **options) -> dict:
     return json.loads(tally(*args, json=True, **options))
 
 
-@needs_ballots
 def test_prints_winners_in_order_and_the_round_table():
     out = tally(str(BALLOTS / "Springburn-2007.blt"), method="scottish-stv", seed=1)
     assert out.startswith("SPRINGBURN Ward\n")
@@ -41,7 +35,6 @@ def test_prints_winners_in_order_and_the_round_table():
     assert "Random tie order (seed 1):" in out
 
 
-@needs_ballots
 def test_json_has_the_full_result_with_decimals_as_strings():
     data = tally_json(str(BALLOTS / "Govan-2007.blt"), method="scottish-stv", seed=9)
     assert data["title"] == "GOVAN Ward"
@@ -58,7 +51,6 @@ def test_json_has_the_full_result_with_decimals_as_strings():
     assert all(isinstance(v, str) for v in stage["votes"].values())
 
 
-@needs_ballots
 @pytest.mark.parametrize(
     ("method", "seats", "winners"),
     [
@@ -81,7 +73,6 @@ def test_every_method_and_the_seats_option(method, seats, winners):
         assert data["winners"] == winners
 
 
-@needs_ballots
 def test_the_files_tie_line_and_a_manual_order():
     # 42t's [tie 3 2 1] line: with the tie-break rules of droop's reference (the order alone),
     # Helen is excluded and Pollux elected.
@@ -94,7 +85,6 @@ def test_the_files_tie_line_and_a_manual_order():
     assert manual["stages"][2]["ties"][0]["rule"] == "manual"
 
 
-@needs_ballots
 def test_settings_pass_through_as_options():
     data = tally_json(str(BALLOTS / "SC.blt"), method="wigm-prf", option=["defeat_sure_losers=true"], seed=1)
     assert data["options"]["defeat_sure_losers"] is True

@@ -16,7 +16,6 @@ import datetime as dt
 import html
 import io
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,12 +27,12 @@ from rest_framework.test import APIClient
 from leases import resale_codec, services
 from leases.models import IndexSeries, LeaseEvent, ResaleCalculation, ResalePolicyVersion
 from tests.conftest import make_user
+from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
 
 pytestmark = pytest.mark.django_db
 
 D = dt.date
-CPI_FILE = Path(__file__).resolve().parents[2] / "leases" / "data" / "cpi_u.csv"
 SIMPLE_15 = {"formula": {"family": "fixed_rate_simple", "rate": "0.015", "period": "completed_years"}}
 CPI_INDEXED = {"formula": {"family": "cpi_indexed"}}
 CAPPED_15 = {**SIMPLE_15, "caps": [{"kind": "appraisal_cap", "scope": "total"}]}

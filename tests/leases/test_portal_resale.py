@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -23,6 +22,7 @@ from leases.models import IndexSeries
 from leases.views import portal_resale
 from leases.views.portal_resale import PricePoint, chart_dates, price_chart
 from tests.conftest import make_user
+from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
 from tests.leases.test_quotes import SIMPLE_15, approved_policy
 
@@ -30,7 +30,6 @@ pytestmark = pytest.mark.django_db
 
 D = dt.date
 TODAY = D(2026, 6, 30)
-CPI_FILE = Path(__file__).resolve().parents[2] / "leases" / "data" / "cpi_u.csv"
 SHARED = {"formula": {"family": "appraisal_share", "share": "0.25"}}
 
 

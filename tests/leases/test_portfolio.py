@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,6 +23,7 @@ from leases import services
 from leases.models import GroundLease, IndexSeries, LeaseSubsidy
 from leases.portfolio import CSV_COLUMNS, resale_portfolio
 from leases.valuation import Valuer, load_valuable_leases, valuable_leases
+from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
 from tests.leases.test_quotes import CPI_INDEXED, SIMPLE_15, approved_policy
 
@@ -32,7 +32,6 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 AS_OF = D(2026, 6, 30)
 URL = "/api/v1/resale/portfolio/"
-CPI_FILE = Path(__file__).resolve().parents[2] / "leases" / "data" / "cpi_u.csv"
 SHARED = {"formula": {"family": "appraisal_share", "share": "0.25"}}
 
 

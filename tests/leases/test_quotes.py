@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -23,13 +22,13 @@ from leases import quotes, services
 from leases.models import IndexSeries, PolicyStatus, ResalePolicy, ResalePolicyVersion
 from properties import services as property_services
 from tests.conftest import make_user
+from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_parcel, make_template_version
 
 pytestmark = pytest.mark.django_db
 
 D = dt.date
 URL = "/api/v1/resale/quote/"
-CPI_FILE = Path(__file__).resolve().parents[2] / "leases" / "data" / "cpi_u.csv"
 ANON_REFUSED = (401, 403)
 SIMPLE_15 = {"formula": {"family": "fixed_rate_simple", "rate": "0.015", "period": "completed_years"}}
 SIMPLE_2 = {"formula": {"family": "fixed_rate_simple", "rate": "0.02", "period": "completed_years"}}

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import random
 from decimal import Decimal, localcontext
-from pathlib import Path
 
 import pytest
 
@@ -56,13 +55,11 @@ from leases.resale import (
     TimeVestedShare,
     Timing,
 )
+from tests.datafiles import AMI_FILE, CPI_FILE, PROJECT_ROOT
 
 D = Decimal
 d = dt.date
 
-# tests/leases/test_resale.py → parents[2] is the checkout, parents[3] the directory holding it and ../shared.
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 CENT = Rounding(RoundingMode.CENT)
 DOLLAR = Rounding(RoundingMode.DOLLAR)
@@ -1556,17 +1553,14 @@ def test_caps_are_never_exceeded_and_floors_never_undercut():
 
 
 # ---------------------------------------------------------------------------------------------
-# Real series: BLS CPI-U and HUD median family income (shared/data)
+# Real series: BLS CPI-U and HUD median family income (leases/data)
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def cpi_series() -> list[tuple[dt.date, Decimal]]:
-    path = SHARED_DATA / "cpi_u.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the real-series tests need the shared data beside the checkout")
     series = []
-    with path.open(newline="") as f:
+    with CPI_FILE.open(newline="") as f:
         for row in csv.DictReader(f):
             if "-" not in row["period"]:
                 continue  # an annual average, not a monthly value
@@ -1579,10 +1573,7 @@ def cpi_series() -> list[tuple[dt.date, Decimal]]:
 
 
 def hud_mfi(area: str) -> list[tuple[dt.date, Decimal]]:
-    path = SHARED_DATA / "hud_ami.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the real-series tests need the shared data beside the checkout")
-    with path.open(newline="") as f:
+    with AMI_FILE.open(newline="") as f:
         # Test convention: a HUD fiscal-year release is treated as in effect from 1 June of that year, after
         # each spring release in FY2015-FY2025. The series importer will record HUD's actual effective dates.
         return [

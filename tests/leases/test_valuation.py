@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -18,13 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from leases import services
 from leases.models import GroundLease, IndexSeries
 from leases.valuation import Valuer, valuable_leases
+from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
 from tests.leases.test_quotes import SIMPLE_15, approved_policy
 
 pytestmark = pytest.mark.django_db
 
 D = dt.date
-CPI_FILE = Path(__file__).resolve().parents[2] / "leases" / "data" / "cpi_u.csv"
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ an independent source (a closed-form ellipsoid formula, pyproj's forward geodesi
 attributes) rather than from the code under test.
 """
 
+import hashlib
 import json
 import math
 import statistics
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,11 +18,7 @@ from shapely.geometry import LinearRing, MultiPolygon, Polygon, box
 
 from properties import geometry
 from properties.geometry import GeometryError
-
-# tests/properties/test_geometry.py → parents[2] is the checkout, parents[3] the directory that holds both it
-# and ../shared (so on CI as here).
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-PARCELS_B = SHARED_DATA / "parcels_B.geojson"
+from tests.datafiles import PARCELS_B
 
 # Burlington, Vermont: every synthetic parcel is built around here.
 ORIGIN_LON, ORIGIN_LAT = -73.2121, 44.4759
@@ -652,15 +648,13 @@ def test_garbage_wkt_is_malformed(text):
 
 @pytest.fixture(scope="module")
 def eatonville():
-    if not PARCELS_B.exists():
-        pytest.skip(f"{PARCELS_B} is not here (it lives in ../shared beside the checkout)")
     return json.loads(PARCELS_B.read_text())
 
 
-def test_shared_data_path_is_beside_the_checkout():
-    # parents[2] must be the checkout itself, so parents[3]/shared sits beside it.
-    assert (Path(__file__).resolve().parents[2] / "properties" / "geometry.py").exists()
-    assert SHARED_DATA.parent.parent == Path(__file__).resolve().parents[2].parent
+def test_the_county_file_ships_with_its_source_note():
+    # The file is in the repository (a clone alone runs this), unedited: its checksum is the source note's.
+    note = PARCELS_B.with_suffix(".md").read_text()
+    assert hashlib.sha256(PARCELS_B.read_bytes()).hexdigest() in note
 
 
 def test_eatonville_parcels_parse_and_match_official_areas(eatonville):

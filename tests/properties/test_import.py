@@ -23,6 +23,7 @@ from shapely.geometry import shape
 
 from properties import geometry, services
 from properties.models import Parcel, ParcelOverlap, ParcelStatus
+from tests.datafiles import PARCELS_B
 from tests.factories import lonlat, make_parcel, rect_ring, square
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +31,6 @@ pytestmark = pytest.mark.django_db
 CENT = Decimal("0.01")
 SQUARE_METRES_PER_ACRE = Decimal("4046.8564224")
 US_SURVEY_FOOT = Decimal(1200) / Decimal(3937)
-
-# The county file lives in the shared data folder beside the project root (parents[2] is the
-# project root: tests/properties/test_import.py → tests/properties → tests → project).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-COUNTY_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "parcels_B.geojson"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -881,10 +877,6 @@ def test_imported_parcel_overlapping_an_existing_one_is_recorded(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not COUNTY_FILE.exists(),
-    reason=f"county file {COUNTY_FILE} is absent (CI puts shared/data beside the project root {PROJECT_ROOT})",
-)
 def test_real_county_file_imports_with_areas_matching_the_county(tmp_path):
     """Eatonville, WA: 1,302 parcels in Washington State Plane South (US feet), no ``crs`` member.
 
@@ -901,12 +893,12 @@ def test_real_county_file_imports_with_areas_matching_the_county(tmp_path):
     Kept quick: one plain ``django_db`` test (rolled back, no flush), one import of about a
     second on SQLite; the assertions work on values already loaded.
     """
-    source = json.loads(COUNTY_FILE.read_bytes())
+    source = json.loads(PARCELS_B.read_bytes())
     attributes = {f["properties"]["PARCEL_ID_"]: f["properties"] for f in source["features"]}
     assert len(attributes) == 1302
 
     stdout, _ = run(
-        COUNTY_FILE,
+        PARCELS_B,
         "--crs",
         "2286",
         "--map",
