@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from clt import clock
+
 STAFF_GROUP = "staff"
 MEMBER_GROUP = "member"
 BOARD_GROUP = "board"
@@ -118,13 +120,12 @@ def _board_today_query(user: Any) -> Any:
     """
     from django.apps import apps
     from django.db.models import Q
-    from django.utils import timezone
 
     try:
         term = apps.get_model("governance", "BoardTerm")
     except LookupError:
         return None
-    today = timezone.localdate()
+    today = clock.today()
     return term.objects.filter(
         Q(person__user=user, starts_on__lte=today, ends_on__gt=today)
         & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
@@ -141,7 +142,6 @@ def _member_today_query(user: Any) -> Any:
     """
     from django.apps import apps
     from django.db.models import Exists, OuterRef, Q
-    from django.utils import timezone
 
     try:
         person_model = apps.get_model("clt", "Person")
@@ -150,7 +150,7 @@ def _member_today_query(user: Any) -> Any:
         settings = apps.get_model("governance", "GovernanceSettings")
     except LookupError:
         return None
-    today = timezone.localdate()
+    today = clock.today()
     in_force = (
         ~Q(status="draft")
         & Q(commencement__lte=today)

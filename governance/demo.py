@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clt import roles
+from clt import clock, roles
 
 CLOSED_NAME = "Annual election (last year)"
 OPEN_NAME = "Annual election"
@@ -46,7 +46,7 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
         actor=actor,
         reason="Demo data",
         name=name,
-        record_date=timezone.localdate() - dt.timedelta(days=30),
+        record_date=clock.today() - dt.timedelta(days=30),
         opens_at=opens_at,
         closes_at=closes_at,
         officer=officer,
@@ -158,7 +158,7 @@ def load_board_demo(context: Any) -> None:
             **common,
         ),
     ]
-    today = timezone.localdate()
+    today = clock.today()
     meeting = _last_annual_meeting(today)
     users = context.shared.get("users", {})
     board_person = getattr(users.get("board"), "person", None) if users.get("board") else None
@@ -232,7 +232,7 @@ def load_elections_demo(context: Any) -> None:
         return
     officer = _officer(context)
     rng = context.rng
-    now = timezone.now()
+    now = clock.now()
     try:
         with transaction.atomic():
             election, stv, chair, codes = _election(
@@ -261,7 +261,7 @@ def load_elections_demo(context: Any) -> None:
             )
     gs.election_close(actor=officer, reason="Demo data", election=election)
     gs.election_count(actor=officer, reason="Demo data", election=election)
-    gs.election_certify(actor=officer, reason="Demo data", election=election, terms_start_on=timezone.localdate())
+    gs.election_certify(actor=officer, reason="Demo data", election=election, terms_start_on=clock.today())
 
     current, _, _, open_codes = _election(
         context,
@@ -325,11 +325,11 @@ def load_membership_demo(context: Any) -> None:
         )
         settings = GovernanceSettings.current()
     if Membership.objects.exists():
-        counts = class_counts(standings_on(timezone.localdate()))
+        counts = class_counts(standings_on(clock.today()))
         context.stdout.write(f"Membership: {counts} (already loaded)")
         return
 
-    today = timezone.localdate()
+    today = clock.today()
     rng = context.rng
     ring = settings.service_area["coordinates"][0] if settings.service_area else None
     xs = [p[0] for p in ring] if ring else [-73.2121]
@@ -467,7 +467,7 @@ def _dues_for_the_record_date(actor: Any, record_date: dt.date) -> None:
     from governance.membership import standings_on
     from governance.models import GovernanceSettings, Membership
 
-    if record_date.year >= timezone.localdate().year:
+    if record_date.year >= clock.today().year:
         return
     settings = GovernanceSettings.current()
     for standing in standings_on(record_date):
@@ -508,7 +508,7 @@ def load_meetings_demo(context: Any) -> None:
         context.stdout.write("Meetings: skipped (no demo users)")
         return
     rng = context.rng
-    today = timezone.localdate()
+    today = clock.today()
     # The last annual meeting (14 June, as the board's terms say).
     day = _last_annual_meeting(today)
     record_date = day - dt.timedelta(days=30)

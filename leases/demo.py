@@ -21,6 +21,7 @@ from typing import Any
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from clt import clock
 from clt.demo import FAMILY, GIVEN, LANGUAGES
 from clt.history import stamp
 from clt.models import Organization, OrganizationKind, Person
@@ -132,7 +133,7 @@ class Demo:
     """
 
     context: Any
-    today: dt.date = field(default_factory=timezone.localdate)
+    today: dt.date = field(default_factory=clock.today)
     plans: list[LeasePlan] = field(default_factory=list)
     actions: list[tuple[dt.date, int, Callable[[], None]]] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
@@ -1161,7 +1162,9 @@ class Demo:
             elif plan.profile == "rosa":
                 self.rosa_payment(pay, due, amount, from_end)
             else:
-                pay(due + dt.timedelta(days=rng.randint(-6, 9)), amount)
+                # A good payer's cheque or transfer arrives by the due date, so the demo's arrears are
+                # its late payers' whatever the day of the month it is built on.
+                pay(due - dt.timedelta(days=rng.randint(0, 6)), amount)
         return payments
 
     def rosa_payment(self, pay: Callable[..., Payment | None], due: dt.date, amount: Decimal, from_end: int) -> None:
@@ -1286,7 +1289,7 @@ class Demo:
             extra, MonitoringRecord, batch_size=500, default_user=self.actor, default_change_reason=REASON
         )
 
-        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        now = clock.now().replace(minute=0, second=0, microsecond=0)
         inspected = active[len(active) // 2]
         scheduled = now + dt.timedelta(days=12)
         services.monitoring_create(

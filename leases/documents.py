@@ -27,7 +27,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clt import pdf
+from clt import clock, pdf
 from leases import fees, services
 from leases.lifecycle import DeadlineKind, EventKind, LeaseStatus
 from leases.models import (
@@ -173,7 +173,7 @@ def _parse_date(value: str, name: str) -> dt.date:
 
 
 def last_full_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     last = today.replace(day=1) - dt.timedelta(days=1)
     return month_bounds(last.year, last.month)
 
@@ -236,7 +236,7 @@ def _parties(lease: GroundLease) -> dict[str, Any]:
 
 
 def _base(lease: GroundLease, title: str, today: dt.date | None) -> dict[str, Any]:
-    return {"lease": lease, "title": title, "prepared_on": today or timezone.localdate(), **_parties(lease)}
+    return {"lease": lease, "title": title, "prepared_on": today or clock.today(), **_parties(lease)}
 
 
 def _rate_on(lease: GroundLease, day: dt.date) -> Decimal | None:
@@ -276,7 +276,7 @@ def _date_or_none(value: Any) -> dt.date | None:
 
 def summary_context(lease: GroundLease, *, today: dt.date | None = None) -> dict[str, Any]:
     """The lease at a glance: home, parties, terms, dates, recording, prices, subsidies, mortgages, fee."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     version = lease.template_version
     schedule = lease.fee_schedule
     suspended = [s for s in schedule.suspensions.all() if s.start <= today and (s.end is None or today <= s.end)]

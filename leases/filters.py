@@ -10,9 +10,9 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clt import clock
 from leases.models import (
     MONITORING_DONE,
     Charge,
@@ -196,7 +196,7 @@ class DeadlineFilterSet(django_filters.FilterSet):
     def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return qs
-        late = Q(status=DeadlineStatus.OPEN, due__lt=timezone.localdate())
+        late = Q(status=DeadlineStatus.OPEN, due__lt=clock.today())
         return qs.filter(late) if value else qs.exclude(late)
 
 
@@ -286,5 +286,5 @@ class MonitoringRecordFilterSet(django_filters.FilterSet):
     def filter_overdue(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return qs
-        late = Q(due__lt=timezone.localdate()) & ~Q(status__in=MONITORING_DONE)
+        late = Q(due__lt=clock.today()) & ~Q(status__in=MONITORING_DONE)
         return qs.filter(late) if value else qs.exclude(late)

@@ -13,9 +13,9 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clt import clock
 from clt.models import Organization, Person
 from leases import lifecycle, services
 from leases.choices import DEADLINE_LABELS, EVENT_LABELS, STATE_LABELS, TRACK_LABELS
@@ -368,13 +368,9 @@ def event_data(kind: str, cleaned: dict[str, Any]) -> dict[str, Any]:
 # --- Ledger -----------------------------------------------------------------------------------------
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 class PaymentForm(forms.Form):
     amount = money_input(_("Amount"))
-    received_on = date_field(_("Received on"), initial=_today)
+    received_on = date_field(_("Received on"), initial=clock.today)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.CHECK)
     reference = forms.CharField(
         label=_("Reference"), required=False, max_length=100, help_text=_("Cheque number or transfer reference.")
@@ -383,20 +379,20 @@ class PaymentForm(forms.Form):
 
 
 class PaymentReverseForm(forms.Form):
-    reversed_on = date_field(_("Reversed on"), initial=_today, help_text=_("The day the bank returned it."))
+    reversed_on = date_field(_("Reversed on"), initial=clock.today, help_text=_("The day the bank returned it."))
     change_reason = reason_field(_("Reason for the reversal"))
 
 
 class ChargeForm(forms.Form):
     amount = money_input(_("Amount"))
-    due = date_field(_("Due"), initial=_today)
+    due = date_field(_("Due"), initial=clock.today)
     description = forms.CharField(label=_("Description"), max_length=200)
     change_reason = reason_field()
 
 
 class WaiverForm(forms.Form):
     amount = money_input(_("Amount waived"), help_text=_("At most what is still unpaid on this charge."))
-    granted_on = date_field(_("Granted on"), initial=_today)
+    granted_on = date_field(_("Granted on"), initial=clock.today)
     change_reason = reason_field(_("Reason for the waiver"))
 
 
@@ -466,7 +462,7 @@ class MonitoringReviewForm(forms.Form):
 
 class DeadlineExtendForm(forms.Form):
     new_due = date_field(_("New due date"))
-    agreed_on = date_field(_("Agreed in writing on"), initial=_today)
+    agreed_on = date_field(_("Agreed in writing on"), initial=clock.today)
     change_reason = reason_field(_("Reason for the extension"))
 
 
@@ -584,11 +580,11 @@ class IntentToSellForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["planned_transfer"].widget.attrs["min"] = _today().isoformat()
+        self.fields["planned_transfer"].widget.attrs["min"] = clock.today().isoformat()
 
     def clean_planned_transfer(self) -> dt.date | None:
         value = self.cleaned_data.get("planned_transfer")
-        if value is not None and value < _today():
+        if value is not None and value < clock.today():
             raise forms.ValidationError(_("Give a date from today on."))
         return value
 
@@ -818,7 +814,7 @@ class ImprovementRequestForm(forms.Form):
     """Staff record a request on the owner's behalf (or maintenance, which is kept on file but earns no credit)."""
 
     description = forms.CharField(label=_("What the owner wants to do"), max_length=300)
-    requested_on = date_field(_("Requested on"), initial=_today, help_text=_("The date of the owner's request."))
+    requested_on = date_field(_("Requested on"), initial=clock.today, help_text=_("The date of the owner's request."))
     estimated_cost = money_input(_("Estimated cost"), required=False, minimum="0.00")
     maintenance = forms.BooleanField(
         label=_("Ordinary maintenance or a repair"),
@@ -831,7 +827,7 @@ class ImprovementRequestForm(forms.Form):
 class ImprovementApproveForm(forms.Form):
     """Approval before the work: its date and reference, and how the work will be valued for the credit."""
 
-    approved_on = date_field(_("Approved on"), initial=_today, help_text=_("The work may not start before it."))
+    approved_on = date_field(_("Approved on"), initial=clock.today, help_text=_("The work may not start before it."))
     approval_reference = forms.CharField(
         label=_("Approval reference"), max_length=200, help_text=_("The letter, decision or reference number.")
     )
@@ -866,7 +862,7 @@ class ImprovementDenyForm(forms.Form):
 class ImprovementCompleteForm(forms.Form):
     """The work is done: its dates, final cost, the documents on file and, if valued so, the appraiser's figure."""
 
-    completed_on = date_field(_("Completed on"), initial=_today)
+    completed_on = date_field(_("Completed on"), initial=clock.today)
     started_on = date_field(_("Work started on"), required=False, help_text=_("Not before the approval."))
     cost = money_input(_("Final cost"), minimum="0.00")
     documents = forms.CharField(

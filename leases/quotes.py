@@ -49,10 +49,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clt import roles
+from clt import clock, roles
 from leases import resale, resale_codec, services
 from leases.models import (
     GroundLease,
@@ -326,7 +325,7 @@ def _merged_inputs(
             raise ValidationError({source: [_("Differs from “determination_date”: give the date once.")]})
     else:
         source = "determination_date"
-        data["determination_date"] = (determination_date or timezone.localdate()).isoformat()
+        data["determination_date"] = (determination_date or clock.today()).isoformat()
     return data, source
 
 

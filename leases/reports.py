@@ -36,10 +36,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clt import clock
 from leases import impact, resale, services
 from leases.lifecycle import EventKind
 from leases.models import GroundLease, IndexSeries, LeaseEvent
@@ -78,7 +78,7 @@ def _pct_text(fraction: Decimal) -> str:
 def default_parameters(today: dt.date | None = None) -> dict[str, str]:
     """The form's values when the request gives none: the last ten calendar years to today, and the
     default assumptions (``impact.DEFAULT_ASSUMPTIONS``) as people write them."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     a = impact.DEFAULT_ASSUMPTIONS
     return {
         "start": dt.date(today.year - 10, 1, 1).isoformat(),

@@ -19,10 +19,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from clt import roles
+from clt import clock, roles
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Organization, Person
@@ -145,12 +145,8 @@ _require_reason = require_reason
 _save = save_stamped
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 def _not_in_future(value: dt.date | None, field: str) -> None:
-    if value is not None and value > _today():
+    if value is not None and value > clock.today():
         raise ValidationError({field: [_("%(date)s is in the future.") % {"date": value.isoformat()}]})
 
 
@@ -202,7 +198,7 @@ def template_create(*, actor: Any, reason: str, name: str, description: str = ""
     """
     reason = _require_reason(reason)
     template = _save(LeaseTemplate(name=name, description=description or ""), actor=actor, reason=reason)
-    terms.setdefault("effective_from", _today())
+    terms.setdefault("effective_from", clock.today())
     template_version_create(template=template, actor=actor, reason=reason, **terms)
     return template
 
@@ -216,7 +212,7 @@ def template_version_create(*, template: Any, actor: Any, reason: str, **terms: 
         raise ValidationError({unknown[0]: [_("Not a term of a lease template.")]})
     latest = template.versions.order_by("-version").first()
     values = {name: getattr(latest, name) for name in TEMPLATE_VERSION_FIELDS} if latest else {}
-    values["effective_from"] = _today()  # a new version is in use from today unless told otherwise
+    values["effective_from"] = clock.today()  # a new version is in use from today unless told otherwise
     values.update(terms)
     version = LeaseTemplateVersion(template=template, version=(latest.version + 1) if latest else 1, **values)
     return _save(version, actor=actor, reason=reason)
@@ -289,7 +285,7 @@ def lease_create(
     schedule = FeeSchedule(lease=lease, **{f: getattr(template_version, f) for f in FeeSchedule.LATE_FEE_FIELDS})
     _save(schedule, actor=actor, reason=reason)
     amount = template_version.default_monthly_fee if monthly_fee is None else monthly_fee
-    effective = fee_effective or lease.commencement or _today()
+    effective = fee_effective or lease.commencement or clock.today()
     _save(FeeRate(schedule=schedule, effective=effective, amount=amount, reason=reason), actor=actor, reason=reason)
     return lease
 
@@ -425,7 +421,7 @@ def lease_event_record(
     lease = _lease_for_update(lease)
     _check_submitter(lease, kind, actor)
     rule = _check_transition(lease, kind)
-    effective_on = effective_on or received_on or _today()
+    effective_on = effective_on or received_on or clock.today()
     for name, value in (("received_on", received_on), ("sent_on", sent_on), ("effective_on", effective_on)):
         _not_in_future(value, name)
     if rule.needs_receipt and received_on is None:
@@ -531,7 +527,7 @@ def _open(
 def _settle(
     deadline: Deadline, event: LeaseEvent | None, *, actor: Any, reason: str, on: dt.date | None = None
 ) -> None:
-    on = on or (event.effective_on if event else _today())
+    on = on or (event.effective_on if event else clock.today())
     deadline.status = DeadlineStatus.MET if on <= deadline.due else DeadlineStatus.MISSED
     deadline.settled_by = event
     deadline.settled_on = on
@@ -576,7 +572,7 @@ def _on_executed(lease: GroundLease, *, effective_on, actor, reason, after_save,
 def _first_certification(lease: GroundLease, *, actor: Any, reason: str) -> MonitoringRecord:
     # The first certification falls due after the lease starts: a lease signed in March is not
     # overdue for a January deadline. A lease recorded long after it began starts with this year's.
-    year = max(lease.commencement.year, _today().year)
+    year = max(lease.commencement.year, clock.today().year)
     if _certification_due(lease, year) < lease.commencement:
         year += 1
     return certification_schedule(lease=lease, year=year, actor=actor, reason=reason)
@@ -999,7 +995,7 @@ def monitoring_create(
     if kind == MonitoringKind.INSPECTION:
         _check_inspection(lease, record)
     if kind == MonitoringKind.OCCUPANCY_CERTIFICATION and record.year is None:
-        record.year = (due or _today()).year
+        record.year = (due or clock.today()).year
     return _save(record, actor=actor, reason=reason)
 
 
@@ -1048,7 +1044,7 @@ def occupancy_certify(
     record.months_occupied = months_occupied
     record.details = details
     record.status = MonitoringStatus.SUBMITTED
-    record.submitted_on = _today()
+    record.submitted_on = clock.today()
     record.submitted_by = _actor_or_none(actor)
     return _save(record, actor=actor, reason=reason)
 
@@ -1060,7 +1056,7 @@ def monitoring_review(*, record: MonitoringRecord, status: str, actor: Any, reas
     if status not in (MonitoringStatus.ACCEPTED, MonitoringStatus.REJECTED, MonitoringStatus.WAIVED):
         raise ValidationError({"status": [_("Choose accepted, rejected or waived.")]})
     record.status = status
-    record.completed_on = _today() if status in MONITORING_DONE else None
+    record.completed_on = clock.today() if status in MONITORING_DONE else None
     if status == MonitoringStatus.ACCEPTED and record.kind == MonitoringKind.OCCUPANCY_CERTIFICATION:
         months = record.months_occupied or 0
         required = record.lease.template_version.occupancy_months_per_year
@@ -1230,12 +1226,12 @@ def _ledger_call(function: Callable[..., Any], lease: GroundLease, *args: Any) -
 
 def ledger_state(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.LedgerState:
     """Charges, payments, balance and open amounts of one lease at a date (default today)."""
-    return _ledger_call(fees.ledger_at, lease, as_of or _today())
+    return _ledger_call(fees.ledger_at, lease, as_of or clock.today())
 
 
 def ledger_ageing(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.Ageing:
     """Arrears by days past due (0–30, 31–60, 61–90, over 90) at a date (default today)."""
-    return _ledger_call(fees.ageing, lease, as_of or _today())
+    return _ledger_call(fees.ageing, lease, as_of or clock.today())
 
 
 def ledger_lines(lease: GroundLease, *, start: dt.date, end: dt.date) -> fees.Statement:
@@ -1300,7 +1296,7 @@ def bill_month(
     tens of thousands of model instances was most of the cost).
     """
     first, last = _month_bounds(year, month)
-    as_of = min(last, max(_today(), first))
+    as_of = min(last, max(clock.today(), first))
     active = GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last).values("pk")
     schedules = {
         lease_id: (schedule_id, commencement, dict(zip(FeeSchedule.LATE_FEE_FIELDS, row, strict=True)))
@@ -1487,24 +1483,34 @@ def index_values_import(
     if problems:
         raise ValidationError({"rows": problems})
     existing = {(v.period, v.household_size): v for v in series.values.all()}
-    created = updated = unchanged = 0
+    new, changed = [], []
     for row in rows:
         effective = row.effective_from or _period_start(row.period)
         current = existing.get((row.period, row.household_size))
         if current is None:
-            value = IndexValue(
-                series=series, period=row.period, household_size=row.household_size, value=row.value,
-                effective_from=effective,
+            new.append(
+                IndexValue(
+                    series=series, period=row.period, household_size=row.household_size, value=row.value,
+                    effective_from=effective,
+                )
             )  # fmt: skip
-            _save(value, actor=actor, reason=reason)
-            created += 1
         elif (current.value, current.effective_from) != (row.value, effective):
             current.value, current.effective_from = row.value, effective
-            _save(current, actor=actor, reason=reason)
-            updated += 1
-        else:
-            unchanged += 1
-    return created, updated, unchanged
+            changed.append(current)
+    # A series is hundreds of rows: saved in bulk, each with its history row (who and why), instead
+    # of a query per row. Uniqueness needs no query per row either: the file's keys were checked
+    # against each other above, and a key already stored is an update.
+    for value in (*new, *changed):
+        value.full_clean(validate_unique=False, validate_constraints=False)
+    user = _actor_or_none(actor)
+    if new:
+        bulk_create_with_history(new, IndexValue, batch_size=500, default_user=user, default_change_reason=reason)
+    if changed:
+        bulk_update_with_history(
+            changed, IndexValue, ["value", "effective_from"], batch_size=500, default_user=user,
+            default_change_reason=reason,
+        )  # fmt: skip
+    return len(new), len(changed), len(rows) - len(new) - len(changed)
 
 
 def _check_policy_parameters(parameters: Any) -> dict[str, Any]:
@@ -1859,7 +1865,7 @@ def resale_determination_default_date(lease: GroundLease) -> dt.date:
         # An estate sale also opens the price determination, with no notice to count from.
         if opened is not None and opened.kind == EventKind.INTENT_TO_SELL_RECEIVED:
             return opened.received_on or opened.effective_on
-    return _today()
+    return clock.today()
 
 
 def _determination_error(error: ValidationError) -> ValidationError:

@@ -17,11 +17,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from clt import clock
 from clt.history import require_reason, save_stamped, stamp
 from properties import geometry, messages
 from properties.exchange import ReadRecord as ImportRecord
@@ -127,7 +127,7 @@ def _overlaps_with_registry(geom: BaseGeometry, *, exclude: Iterable[int] = ()) 
 
 def _record_overlap(a: Parcel, b: Parcel, area_m2: float, *, actor: Any = None, reason: str = "") -> ParcelOverlap:
     first, second = (a, b) if a.pk < b.pk else (b, a)
-    accepted = {"accepted_at": timezone.now(), "accepted_by": actor, "accepted_reason": reason} if reason else {}
+    accepted = {"accepted_at": clock.now(), "accepted_by": actor, "accepted_reason": reason} if reason else {}
     overlap, _created = ParcelOverlap.objects.update_or_create(
         parcel=first,
         other=second,
@@ -251,7 +251,7 @@ def parcel_accept_area_mismatch(*, parcel: Parcel, actor: Any, reason: str) -> P
 def overlap_accept(*, overlap: ParcelOverlap, actor: Any, reason: str) -> ParcelOverlap:
     """Staff accept an overlap (a shared easement, a survey difference) with a reason."""
     reason = _require_reason(reason)
-    overlap.accepted_at = timezone.now()
+    overlap.accepted_at = clock.now()
     overlap.accepted_by = actor
     overlap.accepted_reason = reason
     overlap.save()
@@ -678,7 +678,7 @@ def _import_overlaps(
         pairs.extend((parcels[o.first], others[o.second], o.area_m2) for o in found)
     # A re-import replaces what it knew of its own parcels' overlaps.
     ParcelOverlap.objects.filter(Q(parcel_id__in=imported_ids) | Q(other_id__in=imported_ids)).delete()
-    now = timezone.now()
+    now = clock.now()
     rows = []
     for a, b, area in pairs:
         first, second = (a, b) if a.pk < b.pk else (b, a)

@@ -19,7 +19,6 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -28,7 +27,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clt import roles
+from clt import clock, roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.models import Person
 from governance import services
@@ -339,5 +338,5 @@ class BoardViewSet(viewsets.GenericViewSet):
     def roster(self, request: Request) -> Response:
         query = BoardRosterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        on = query.validated_data.get("on") or timezone.localdate()
+        on = query.validated_data.get("on") or clock.today()
         return Response(BoardRosterSerializer(roster_data(on)).data)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -24,7 +23,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clt import roles
+from clt import clock, roles
 from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_reason_from
 from clt.models import Person
 from clt.permissions import IsCltStaff
@@ -277,7 +276,7 @@ class MembersViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         query = MembershipStandingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        on = query.validated_data.get("on") or timezone.localdate()
+        on = query.validated_data.get("on") or clock.today()
         rows: list[Standing] = standings_on(on)
         wanted_class = query.validated_data.get("member_class")
         if wanted_class:
@@ -328,7 +327,7 @@ class MyMembershipViewSet(viewsets.GenericViewSet):
     schema = _SingleObjectSchema()
 
     def list(self, request: Request) -> Response:
-        today = timezone.localdate()
+        today = clock.today()
         person = Person.objects.visible_to(request.user).filter(user=request.user).first()
         body: dict[str, Any] = {"on": today, "standing": None, "membership": None, "dues": []}
         if person is not None:

@@ -16,9 +16,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from clt import clock
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Person
@@ -178,7 +179,7 @@ def seat_class_update(*, seat_class: SeatClass, actor: Any, reason: str, **field
     seat_class = SeatClass.objects.select_for_update().get(pk=seat_class.pk)
     _apply_fields(seat_class, fields)
     if seat_class.seats is not None:
-        held = _holders_ahead(seat_class, timezone.localdate())
+        held = _holders_ahead(seat_class, clock.today())
         if seat_class.seats < held:
             raise ValidationError(
                 {

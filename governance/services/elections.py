@@ -35,7 +35,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clt import roles
+from clt import clock, roles
 from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
 from governance import counting
@@ -728,7 +728,7 @@ def ballot_cast(
     with transaction.atomic():
         election = Election.objects.get(pk=contest.election_id)
         _require_phase(election, ElectionPhase.OPEN)
-        now = timezone.now()
+        now = clock.now()
         if now < election.opens_at:
             raise ValidationError({"phase": _("Voting has not opened yet.")})
         if channel == Channel.ONLINE and now >= election.closes_at:
@@ -936,9 +936,9 @@ def election_certify(*, actor: Any, reason: str, election: Election, terms_start
         raise PermissionDenied(_("Only the election officer certifies the result."))
     election.phase = ElectionPhase.CERTIFIED
     election.certified_by = actor
-    election.certified_at = timezone.now()
+    election.certified_at = clock.now()
     _save(election, actor=actor, reason=reason)
-    _start_terms(actor=actor, reason=reason, election=election, on=terms_start_on or timezone.localdate())
+    _start_terms(actor=actor, reason=reason, election=election, on=terms_start_on or clock.today())
     return election
 
 

@@ -22,7 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from clt import roles
+from clt import clock, roles
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Person
@@ -102,7 +102,7 @@ def _require_status(meeting: Meeting, *statuses: str, field: str = "status") -> 
 
 
 def _at(at: dt.datetime | None) -> dt.datetime:
-    return at or timezone.now()
+    return at or clock.now()
 
 
 def meetings_visible_to(user: Any) -> QuerySet:
@@ -363,7 +363,7 @@ def proxy_record(
         same_occasion = Q(election=election)
     if not settings.proxies_allowed:
         raise ValidationError({occasion_field: [_("The bylaws do not allow voting by proxy.")]})
-    if received_on > timezone.localdate():
+    if received_on > clock.today():
         raise ValidationError({"received_on": [_("A proxy is recorded once it has been received.")]})
     if grantor.pk == holder.pk:
         raise ValidationError({"holder": [_("A member cannot hold their own proxy.")]})

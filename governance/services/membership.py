@@ -14,10 +14,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clt import roles
+from clt import clock, roles
 from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance import eligibility
@@ -58,10 +57,6 @@ SETTINGS_FIELDS = tuple(
 CLOSED = (MembershipStatus.REFUSED, MembershipStatus.RESIGNED, MembershipStatus.ENDED)
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 _require_reason = require_reason
 
 
@@ -89,8 +84,8 @@ def membership_apply(
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
         raise ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
-    applied_on = applied_on or _today()
-    if applied_on > _today():
+    applied_on = applied_on or clock.today()
+    if applied_on > clock.today():
         raise ValidationError({"applied_on": [_("%(date)s is in the future.") % {"date": applied_on.isoformat()}]})
 
     membership = Membership.objects.select_for_update().filter(person=person).first()
@@ -117,7 +112,7 @@ def membership_approve(
     membership = _locked(membership)
     if membership.status != MembershipStatus.APPLIED:
         raise ValidationError({"status": [_("Only an application can be approved.")]})
-    approved_on = approved_on or _today()
+    approved_on = approved_on or clock.today()
     if approved_on < membership.applied_on:
         raise ValidationError({"approved_on": [_("Approval cannot come before the application.")]})
     membership.status = MembershipStatus.ACTIVE
@@ -152,7 +147,7 @@ def membership_end(
     membership = _locked(membership)
     if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.APPLIED):
         raise ValidationError({"status": [_("This membership has already ended.")]})
-    ended_on = ended_on or _today()
+    ended_on = ended_on or clock.today()
     if ended_on < (membership.approved_on or membership.applied_on):
         raise ValidationError({"ended_on": [_("A membership cannot end before it began.")]})
     membership.status = status
@@ -191,8 +186,8 @@ def dues_record(
                 ]
             }
         )
-    paid_on = paid_on or _today()
-    if paid_on > _today():
+    paid_on = paid_on or clock.today()
+    if paid_on > clock.today():
         raise ValidationError({"paid_on": [_("%(date)s is in the future.") % {"date": paid_on.isoformat()}]})
     start, end = eligibility.dues_period_for(period_start or paid_on, settings.dues_period)
     if membership.dues.filter(period_start__lte=end, period_end__gte=start).exists():

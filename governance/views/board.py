@@ -20,11 +20,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clt import roles
+from clt import clock, roles
 from clt.decorators import staff_required
 from governance import board as rules
 from governance import services
@@ -182,11 +182,11 @@ class ClassView:
 def _parse_on(request: HttpRequest) -> tuple[dt.date, str]:
     raw = request.GET.get("on", "")
     if not raw:
-        return timezone.localdate(), ""
+        return clock.today(), ""
     try:
         return dt.date.fromisoformat(raw), ""
     except ValueError:
-        return timezone.localdate(), _("“%(value)s” is not a date (YYYY-MM-DD); showing today.") % {"value": raw}
+        return clock.today(), _("“%(value)s” is not a date (YYYY-MM-DD); showing today.") % {"value": raw}
 
 
 @login_not_required
@@ -256,7 +256,7 @@ def seat_class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 @staff_required
 def term_start(request: HttpRequest) -> HttpResponse:
-    initial = {"seat_class": request.GET.get("seat_class"), "starts_on": timezone.localdate()}
+    initial = {"seat_class": request.GET.get("seat_class"), "starts_on": clock.today()}
     form = TermStartForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -283,7 +283,7 @@ def term_start(request: HttpRequest) -> HttpResponse:
 @staff_required
 def term_end(request: HttpRequest, pk: int) -> HttpResponse:
     term = get_object_or_404(BoardTerm.objects.select_related("person", "seat_class"), pk=pk)
-    form = TermEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+    form = TermEndForm(request.POST or None, initial={"ended_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -306,7 +306,7 @@ def term_end(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
     vacated = get_object_or_404(BoardTerm.objects.select_related("person", "seat_class"), pk=pk)
-    form = VacancyFillForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    form = VacancyFillForm(request.POST or None, initial={"starts_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

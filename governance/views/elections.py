@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from clt import pdf, roles
+from clt import clock, pdf, roles
 from clt.decorators import staff_required
 from governance import services as gs
 from governance.models import (
@@ -240,7 +240,7 @@ def _window_error(election: Election, channel: str) -> str | None:
             "name": election.name,
             "phase": election.get_phase_display(),
         }
-    now = timezone.now()
+    now = clock.now()
     if now < election.opens_at:
         return _("Voting in %(name)s has not opened yet.") % {"name": election.name}
     if channel == Channel.ONLINE and now >= election.closes_at:
@@ -562,7 +562,7 @@ def _pdf_context(election: Election) -> dict[str, Any]:
         ],
         "certified_by": election.certified_by,
         "certified_at": election.certified_at,
-        "prepared_on": timezone.localdate(),
+        "prepared_on": clock.today(),
     }
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from clt import roles
+from clt import clock, roles
 from clt.decorators import staff_required
 from clt.models import Person
 from governance import services
@@ -341,8 +341,7 @@ def _detail_context(meeting: Meeting, *, staff: bool, **forms_: forms.Form) -> d
     }
     if staff:
         context.update(
-            notice_form=forms_.get("notice_form")
-            or NoticeForm(initial={"sent_on": timezone.localdate()}, prefix="notice"),
+            notice_form=forms_.get("notice_form") or NoticeForm(initial={"sent_on": clock.today()}, prefix="notice"),
             reason_form=forms_.get("reason_form") or ReasonOnlyForm(),
             settings=GovernanceSettings.current(),
         )
@@ -534,7 +533,7 @@ def _roll(meeting: Meeting, attendance: list[Any]) -> list[dict[str, Any]]:
 
 def _run_context(request: HttpRequest, meeting: Meeting, forms_: dict[str, Any] | None = None) -> dict[str, Any]:
     forms_ = forms_ or {}
-    today = timezone.localdate()
+    today = clock.today()
     attendance = list(meeting.attendance.select_related("person").order_by("arrived_at", "pk"))
     proxies = list(
         Proxy.objects.filter(meeting=meeting).select_related("grantor", "holder").order_by("revoked_on", "pk")

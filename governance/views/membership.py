@@ -8,7 +8,6 @@ Views are thin: they read through ``visible_to`` (another person's membership is
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,11 +20,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clt import roles
+from clt import clock, roles
 from clt.decorators import staff_required
 from clt.history import history_entries
 from clt.models import Person
@@ -342,10 +340,6 @@ class SettingsForm(forms.Form):
 # --- Helpers ----------------------------------------------------------------------------------------
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 def _save_form(request: HttpRequest, form: forms.Form, save: Callable[[dict[str, Any]], Any], success: str) -> bool:
     if not form.is_valid():
         return False
@@ -391,7 +385,7 @@ def area_preview(area: dict[str, Any] | None, *, width: int = 320, height: int =
 def member_list(request: HttpRequest) -> HttpResponse:
     form = MemberFilterForm(request.GET or None)
     values = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    on = values.get("on") or _today()
+    on = values.get("on") or clock.today()
     standings = standings_on(on)
     counts = class_counts(standings)
     rows = standings
@@ -485,7 +479,7 @@ def _membership_for(request: HttpRequest, pk: int) -> Membership:
 def membership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership_for(request, pk)
     staff = roles.is_staff_member(request.user)
-    today = _today()
+    today = clock.today()
     action = request.POST.get("action") if request.method == "POST" else None
     if action and not staff:
         raise PermissionDenied
@@ -582,7 +576,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_membership(request: HttpRequest) -> HttpResponse:
-    today = _today()
+    today = clock.today()
     person = Person.objects.filter(user=request.user).first()
     context: dict[str, Any] = {"person": person, "today": today}
     if person is not None:

@@ -20,7 +20,6 @@ from typing import Any
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -31,7 +30,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clt import roles
+from clt import clock, roles
 from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_reason_from
 from leases import services
 from leases.api.serializers import StrictKeysMixin, change_reason_field, reason_field
@@ -243,7 +242,7 @@ class CapitalImprovementViewSet(HistoryMixin, mixins.CreateModelMixin, Restricte
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         values = _body(ImprovementRequestSerializer, request)
         lease = self._lease_for_request(values["lease"])
-        today = timezone.localdate()
+        today = clock.today()
         staff = roles.is_staff_member(request.user)
         # A homeowner's request reaches the trust when it is sent: it is dated today.
         requested_on = (values.get("requested_on") or today) if staff else today
@@ -275,7 +274,7 @@ class CapitalImprovementViewSet(HistoryMixin, mixins.CreateModelMixin, Restricte
         terms = {name: values[name] for name in services.CREDIT_TERMS if name in values}
         approved = services.improvement_approve(
             improvement=item,
-            approved_on=values.get("approved_on") or timezone.localdate(),
+            approved_on=values.get("approved_on") or clock.today(),
             approval_reference=values["approval_reference"],
             actor=request.user,
             reason=_reason(request, values, "Approved through the API"),
@@ -311,7 +310,7 @@ class CapitalImprovementViewSet(HistoryMixin, mixins.CreateModelMixin, Restricte
         require_appraised_value(item, values.get("appraised_value"))
         completed = services.improvement_complete(
             improvement=item,
-            completed_on=values.get("completed_on") or timezone.localdate(),
+            completed_on=values.get("completed_on") or clock.today(),
             started_on=values.get("started_on"),
             cost=values["cost"],
             documents=values["documents"],
@@ -336,7 +335,7 @@ class CapitalImprovementViewSet(HistoryMixin, mixins.CreateModelMixin, Restricte
         item = self.get_object()
         query = CreditQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        on = query.validated_data.get("on") or timezone.localdate()
+        on = query.validated_data.get("on") or clock.today()
         lease = GroundLease.objects.select_related("template_version__resale_policy_version").get(pk=item.lease_id)
         valued = credit_on(item, on=on, rules=credit_rules_for(lease))
         body = {

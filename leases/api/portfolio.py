@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -24,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from clt import clock
 from clt.pagination import StandardPagination
 from leases import portfolio
 from leases.models import GroundLease
@@ -155,7 +155,7 @@ def respond(view: Any, request: Request) -> Response | StreamingHttpResponse:
     """The portfolio for ``ResaleViewSet.portfolio``: a JSON page, or the whole CSV."""
     query = PortfolioQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    as_of = query.validated_data.get("as_of") or timezone.localdate()
+    as_of = query.validated_data.get("as_of") or clock.today()
     # A ValidationError on ``program`` becomes a 400 through the project's exception handler.
     found = portfolio.resale_portfolio(
         as_of=as_of,

@@ -37,7 +37,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -50,7 +49,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clt import roles
+from clt import clock, roles
 from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedReadOnlyViewSet, change_reason_from
 from clt.permissions import IsCltStaff
 from leases import filters, lifecycle, quotes, selectors, services
@@ -259,7 +258,7 @@ class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve", "create", "partial_update"):
-            queryset = with_ledger_figures(queryset, timezone.localdate())
+            queryset = with_ledger_figures(queryset, clock.today())
         return queryset
 
     def perform_create(self, serializer: s.GroundLeaseSerializer) -> None:
@@ -318,7 +317,7 @@ class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
             rule = lifecycle.EVENTS[lifecycle.EventKind(values["kind"])]
             if rule.staff_only:
                 raise PermissionDenied(_("Only staff record “%(kind)s”.") % {"kind": EVENT_LABELS[rule.kind]})
-            today = timezone.localdate()
+            today = clock.today()
             values.update(effective_on=today, sent_on=today, received_on=today, delivery_method="online")
             reason = reason or HOMEOWNER_SUBMISSION
         event = services.lease_event_record(lease=lease, actor=request.user, reason=reason, **values)
@@ -338,7 +337,7 @@ class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def ledger(self, request: Request, pk: str | None = None) -> Response:
         lease = self.get_object()
-        as_of = _query(s.LedgerQuerySerializer, request).get("as_of") or timezone.localdate()
+        as_of = _query(s.LedgerQuerySerializer, request).get("as_of") or clock.today()
         state = services.ledger_state(lease, as_of=as_of)
         ageing = services.ledger_ageing(lease, as_of=as_of)
         open_charges = []
@@ -486,7 +485,7 @@ class DeadlineViewSet(HistoryMixin, RestrictedReadOnlyViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def due(self, request: Request) -> Response:
         horizon = _query(s.DueQuerySerializer, request)["horizon"]
-        today = timezone.localdate()
+        today = clock.today()
         items = selectors.due_items(request.user, today=today, horizon_days=horizon)
         buckets = [{"key": key, "label": label, "items": bucket} for key, label, bucket in selectors.due_buckets(items)]
         return Response(s.DueSerializer({"as_of": today, "horizon": horizon, "buckets": buckets}).data)
@@ -546,7 +545,7 @@ class ChargeViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
         services.charge_waive(
             charge=charge,
             amount=values["amount"],
-            granted_on=values.get("granted_on") or timezone.localdate(),
+            granted_on=values.get("granted_on") or clock.today(),
             actor=request.user,
             reason=_reason(request, values.get("reason")),
         )
@@ -569,7 +568,7 @@ class PaymentViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyVi
         values = _body(s.PaymentReverseSerializer, request)
         reversed_payment = services.payment_reverse(
             payment=payment,
-            reversed_on=values.get("reversed_on") or timezone.localdate(),
+            reversed_on=values.get("reversed_on") or clock.today(),
             actor=request.user,
             reason=_reason(request, values.get("reason")),
         )
@@ -716,7 +715,7 @@ class ResalePolicyVersionViewSet(HistoryMixin, RestrictedModelViewSet):
     def approve(self, request: Request, pk: str | None = None) -> Response:
         version = self.get_object()
         values = _body(s.ResalePolicyApproveSerializer, request)
-        approved_on = values.get("approved_on") or timezone.localdate()
+        approved_on = values.get("approved_on") or clock.today()
         services.resale_policy_version_approve(
             version=version,
             approved_on=approved_on,

@@ -21,13 +21,13 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.dates import MONTHS
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from clt import roles
+from clt import clock, roles
 from clt.dashboard import Panel
 from clt.decorators import staff_required
 from clt.history import history_entries
@@ -100,10 +100,6 @@ TRACK_FIELDS = {
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 def add_service_errors(form: Any, error: ValidationError) -> None:
@@ -231,7 +227,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     leases = list(page)
-    today = _today()
+    today = clock.today()
     ids = [lease.pk for lease in leases]
     balances = services.balances_for(ids, as_of=today)
     next_due = next_deadlines_for(ids)
@@ -581,7 +577,7 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lease = get_object_or_404(_lease_queryset(request.user), pk=pk)
     if not roles.is_staff_member(request.user):
         return redirect("portal:lease", pk=lease.pk)
-    today = _today()
+    today = clock.today()
     open_deadlines, settled_deadlines = deadline_rows(lease, today)
     history = history_entries(lease.history.select_related("history_user").all())
     mortgages = PermittedMortgage.objects.filter(lease=lease).select_related("lender").order_by("lien_position")
@@ -807,7 +803,7 @@ def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
 def charge_waive(request: HttpRequest, pk: int, charge_pk: int) -> HttpResponse:
     lease = _staff_lease(request, pk)
     charge = get_object_or_404(Charge.objects.visible_to(request.user), pk=charge_pk, lease=lease)
-    today = _today()
+    today = clock.today()
     open_amount = services.ledger_state(lease, as_of=max(today, charge.due)).open_by_charge.get(str(charge.pk))
     form = WaiverForm(request.POST or None, initial={"amount": open_amount})
 
@@ -976,7 +972,7 @@ def lease_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @staff_required
 def deadlines_dashboard(request: HttpRequest) -> HttpResponse:
     """Everything due across all leases: overdue, then the next 30, 31-60 and 61-90 days."""
-    today = _today()
+    today = clock.today()
     sections = []
     for key, label, items in due_buckets(due_items(request.user, today=today)):
         rows = [
@@ -1112,7 +1108,7 @@ def terms_version_create(request: HttpRequest, template_pk: int) -> HttpResponse
     template = _staff_template(request, template_pk)
     latest = template.versions.order_by("-version").first()
     initial = model_to_dict(latest, fields=TERM_FIELDS) if latest else {}
-    initial["effective_from"] = _today()
+    initial["effective_from"] = clock.today()
     form = TermsForm(request.POST or None, initial=initial)
 
     def save(cleaned: dict[str, Any]) -> LeaseTemplateVersion:
@@ -1189,7 +1185,7 @@ def terms_version_edit(request: HttpRequest, template_pk: int, version_pk: int) 
 @staff_required
 def terms_create(request: HttpRequest) -> HttpResponse:
     """A new lease template with the terms of its version 1, starting from the domain notes' published figures."""
-    form = TemplateCreateForm(request.POST or None, initial={"effective_from": _today()})
+    form = TemplateCreateForm(request.POST or None, initial={"effective_from": clock.today()})
 
     def save(cleaned: dict[str, Any]) -> LeaseTemplate:
         return services.template_create(
@@ -1278,7 +1274,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     leases = _portal_leases(user)
     if not leases:
         return render(request, "portal/no_lease.html")
-    today = _today()
+    today = clock.today()
     if len(leases) == 1:
         return render(request, "portal/lease.html", portal_context(leases[0], today))
     balances = services.balances_for([lease.pk for lease in leases], as_of=today)
@@ -1297,7 +1293,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 def portal_lease(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the homeowner's leases; anyone else's is a 404. Staff see what the homeowner sees."""
     lease = get_object_or_404(_lease_queryset(request.user).exclude(status=LeaseStatus.DRAFT), pk=pk)
-    return render(request, "portal/lease.html", portal_context(lease, _today()))
+    return render(request, "portal/lease.html", portal_context(lease, clock.today()))
 
 
 def _submittable(request: HttpRequest, pk: int) -> GroundLease:
@@ -1315,7 +1311,7 @@ def _portal_url(request: HttpRequest, lease: GroundLease) -> str:
 def portal_certify(request: HttpRequest, pk: int) -> HttpResponse:
     """The annual owner-occupancy certification: the same service staff use (``occupancy_certify``)."""
     lease = _submittable(request, pk)
-    today = _today()
+    today = clock.today()
     form = CertificationForm(request.POST or None, initial={"year": today.year})
 
     def save(cleaned: dict[str, Any]) -> MonitoringRecord:
@@ -1346,7 +1342,7 @@ def portal_intent_to_sell(request: HttpRequest, pk: int) -> HttpResponse:
     form = IntentToSellForm(request.POST or None)
 
     def save(cleaned: dict[str, Any]) -> LeaseEvent:
-        today = _today()
+        today = clock.today()
         data: dict[str, Any] = {}
         if cleaned["planned_transfer"]:
             data["planned_transfer"] = cleaned["planned_transfer"]
@@ -1383,7 +1379,7 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
     """Staff: how many deadlines and monitoring items are overdue or due within 30 days. Homeowners: their
     balance and next fee."""
     user = request.user
-    today = _today()
+    today = clock.today()
     if roles.is_staff_member(user):
         buckets = {key: items for key, _label, items in due_buckets(due_items(user, today=today, horizon_days=30))}
         return Panel(

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from clt import clock
 from clt.decorators import staff_required
 from leases import resale, resale_codec, services
 
@@ -355,7 +356,7 @@ def portal_improvement_request(request: HttpRequest, pk: int) -> HttpResponse:
         return services.improvement_request(
             lease=lease,
             description=cleaned["description"],
-            requested_on=pages._today(),
+            requested_on=clock.today(),
             estimated_cost=cleaned["estimated_cost"],
             maintenance=cleaned["kind"] == ImprovementAskForm.MAINTENANCE,
             actor=request.user,

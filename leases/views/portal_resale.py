@@ -22,9 +22,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from clt import clock
 from leases import resale, resale_codec
 from leases.explain import explain, money
 from leases.lifecycle import LeaseStatus
@@ -41,10 +42,6 @@ MONTHLY_UNTIL_MONTHS = 60
 # stay legible.
 WIDTH, HEIGHT = 480, 270
 LEFT, RIGHT, TOP, BOTTOM = 64, 20, 14, 34
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,4 +388,4 @@ def portal_resale(request: HttpRequest, pk: int) -> HttpResponse:
     calculations = list(
         ResaleCalculation.objects.visible_to(request.user).filter(lease=lease).order_by("determination_date", "pk")
     )
-    return render(request, "portal/resale.html", resale_context(lease, _today(), calculations))
+    return render(request, "portal/resale.html", resale_context(lease, clock.today(), calculations))

@@ -18,10 +18,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clt import clock
 from clt.decorators import staff_required
 from leases import portfolio
 from leases.models import GroundLease, ResalePolicy
@@ -139,7 +139,7 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "leases/portfolio.html", context, status=400)
     values = form.cleaned_data if form.is_bound else {}
-    as_of = values.get("as_of") or timezone.localdate()
+    as_of = values.get("as_of") or clock.today()
     program = values.get("program") or None
     try:
         found = portfolio.resale_portfolio(

@@ -19,11 +19,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from clt import pdf
+from clt import clock, pdf
 from clt.decorators import staff_required
 from leases import impact, reports
 
@@ -481,7 +481,7 @@ def report_context(report: reports.ImpactReport, form: reports.ImpactParametersF
         "programs": program_views(report),
         "subsidy": subsidy_chart(report.programs),
         "assumptions": assumptions,
-        "prepared_on": timezone.localdate(),
+        "prepared_on": clock.today(),
         "title": _("Funder impact report"),
     }
 

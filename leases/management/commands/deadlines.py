@@ -25,10 +25,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from clt import roles
+from clt import clock, roles
 from leases.selectors import DueItem, due_buckets, due_items
 
 # Only for settings without a CLT["SITE_URL"] (a test's override_settings): clt/settings.py always sets one.
@@ -169,7 +169,7 @@ class Command(BaseCommand):
     @staticmethod
     def _today(value: str | None) -> dt.date:
         if not value:
-            return timezone.localdate()
+            return clock.today()
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
