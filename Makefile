@@ -28,6 +28,10 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# One worker per core; each xdist group (a day of the demo) stays on one worker, so the demo is
+# loaded once per day, not once per test. The 20 slowest tests are listed so a regression shows.
+PYTEST_ARGS ?= -n auto --dist loadgroup --durations=20
+
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,8 +1,11 @@
-"""Shared fixtures: one user per role and API clients logged in as each."""
+"""Shared fixtures: one user per role and API clients logged in as each; ``--today`` for the calendar."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
@@ -10,6 +13,28 @@ from clt import roles
 from clt.models import Person
 
 ROLES = ("anonymous", "member", "homeowner", "staff")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="run the suite as if today were this day (time-machine moves the clock; it keeps ticking)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    raw = config.getoption("--today")
+    if not raw:
+        return
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(f"--today: “{raw}” is not a date (YYYY-MM-DD)") from None
+    # 17:00 UTC is midday on that day in every US time zone, far from either midnight.
+    traveller = time_machine.travel(dt.datetime.combine(day, dt.time(17), tzinfo=dt.UTC), tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
 
 
 def make_user(username: str, *, groups: tuple[str, ...] = (), person: bool = False) -> User:

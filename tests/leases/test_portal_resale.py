@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from clt import clock
 from leases import services
 from leases.models import IndexSeries
-from leases.views import portal_resale
 from leases.views.portal_resale import PricePoint, chart_dates, price_chart
 from tests.conftest import make_user
 from tests.datafiles import CPI_FILE
@@ -34,8 +34,8 @@ SHARED = {"formula": {"family": "appraisal_share", "share": "0.25"}}
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr(portal_resale, "_today", lambda: TODAY)
+def today(time_machine):
+    time_machine.move_to(clock.moment_on(TODAY))
     return TODAY
 
 
@@ -169,10 +169,10 @@ def test_the_line_breaks_where_a_date_has_no_price():
     assert chart.latest.value == Decimal("120")
 
 
-def test_a_cpi_policy_reads_the_series_and_shows_the_months_it_has_no_value_for(client, monkeypatch):
+def test_a_cpi_policy_reads_the_series_and_shows_the_months_it_has_no_value_for(client, time_machine):
     call_command("import_index", str(CPI_FILE), stdout=io.StringIO())
     cpi = IndexSeries.objects.get(code="cpi-u")
-    monkeypatch.setattr(portal_resale, "_today", lambda: D(2026, 5, 20))
+    time_machine.move_to(clock.moment_on(D(2026, 5, 20)))
     user = make_user("indexed", person=True)
     lease = make_lease(
         people=[user.person],
@@ -194,12 +194,12 @@ def test_a_cpi_policy_reads_the_series_and_shows_the_months_it_has_no_value_for(
     assert len(response.context["chart"].segments) == 2
     assert "no price: cpi-u: has no value in effect on 2025-10-31" in html
     # Past the last value on file (May 2026) the latest stays in effect, and the page says a newer one may exist.
-    monkeypatch.setattr(portal_resale, "_today", lambda: D(2026, 7, 15))
+    time_machine.move_to(clock.moment_on(D(2026, 7, 15)))
     response, html = page_of(client, user, lease)
     assert response.context["valuation"].price == Decimal("160001.43")
     assert "This estimate uses the latest consumer price index on file; a newer figure may have been published" in html
     # On a day inside the gap there is no price today either, and the page says why in plain words.
-    monkeypatch.setattr(portal_resale, "_today", lambda: D(2025, 10, 20))
+    time_machine.move_to(clock.moment_on(D(2025, 10, 20)))
     response, html = page_of(client, user, lease)
     assert response.context["valuation"].price is None
     assert (

@@ -1,21 +1,33 @@
-"""The demo trust's leases: every status and track state, a year of billing, the demo homeowner's arrears.
+"""The demo trust, built once per day it is built for, and checked on each of those days.
 
-One test, because loading the demo is the expensive part: it is loaded once, checked, then loaded
-again to show that a second run changes nothing.
+``load_demo --as-of`` builds the demo relative to a day, and these tests check it on days chosen
+to catch calendar mistakes: the 7th and the 1st of a month (billing, payments and arrears turn
+over at the start of a month), 28 February, 29 February of a leap year and 31 December. On each,
+the demo is loaded once for this module (a load takes several seconds) inside a transaction
+that is rolled back at the end, with the clock moved to that day by time-machine; each test
+then runs in its own savepoint, so one test's changes (loading again) never reach the next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.utils import timezone
+from django.db import transaction
 
-from clt.models import OrganizationKind
+from clt import clock
+from clt.models import OrganizationKind, Person
+from governance import counting
+from governance import services as gs
+from governance.blt import read_blt
+from governance.models import Election, ElectionPhase
 from leases import services
 from leases.lifecycle import ComplianceState, DeadlineKind, FinancingState, LeaseStatus, TransferState
 from leases.models import (
@@ -34,8 +46,50 @@ from leases.models import (
 )
 from leases.reports import build_impact_report
 from leases.selectors import due_buckets, due_items
+from properties.models import Parcel, ParcelLineage, ParcelStatus, Unit
 
 pytestmark = pytest.mark.django_db
+
+DEMO_DAYS = [
+    dt.date(2026, 12, 7),
+    dt.date(2027, 3, 1),
+    dt.date(2027, 2, 28),
+    dt.date(2028, 2, 29),
+    dt.date(2027, 12, 31),
+]
+
+
+@dataclass(frozen=True)
+class LoadedDemo:
+    day: dt.date
+    output: str
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        # Each day's tests go to one xdist worker together, so each day's demo is loaded once.
+        pytest.param(day, id=day.isoformat(), marks=pytest.mark.xdist_group(f"demo-{day.isoformat()}"))
+        for day in DEMO_DAYS
+    ],
+)
+def demo(request, django_db_setup, django_db_blocker):
+    day = request.param
+    traveller = time_machine.travel(clock.moment_on(day), tick=True)
+    traveller.start()
+    try:
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                out = StringIO()
+                call_command("load_demo", "--as-of", day.isoformat(), stdout=out)
+                yield LoadedDemo(day=day, output=out.getvalue())
+            finally:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+    finally:
+        traveller.stop()
 
 
 def _counts() -> dict[str, int]:
@@ -45,9 +99,31 @@ def _counts() -> dict[str, int]:
     }
 
 
-def test_demo_leases_cover_every_state_with_a_year_of_billing():
+def test_load_demo_is_plausible_deterministic_and_idempotent(demo):
+    current = Parcel.objects.exclude(status=ParcelStatus.RETIRED)
+    assert current.count() >= 150
+    assert Unit.objects.count() >= 150
+    assert Person.objects.count() >= 150
+    kinds = set(Unit.objects.values_list("kind", flat=True))
+    assert {"single_family", "condo", "townhouse", "coop"} <= kinds
+    assert Parcel.objects.filter(geometry__type="MultiPolygon").exists()
+    assert any(len(p.geometry["coordinates"]) > 1 for p in Parcel.objects.filter(geometry__type="Polygon"))  # a hole
+    assert ParcelLineage.objects.values("event__kind").distinct().count() == 2  # a split and a merge
+    snapshot = sorted(Parcel.objects.values_list("apn", "area_m2", "address"))
+    for username in ("staff", "homeowner", "member", "board"):
+        assert authenticate(username=username, password="demo-clt-2026") is not None
+    assert "staff / demo-clt-2026" in demo.output
+
     call_command("load_demo", stdout=StringIO())
-    today = timezone.localdate()
+    assert sorted(Parcel.objects.values_list("apn", "area_m2", "address")) == snapshot
+    assert Person.objects.count() == len(set(Person.objects.values_list("pk", flat=True)))
+    # Every demo parcel lies in Burlington's Old North End.
+    assert all(-73.23 < p.centroid_lon < -73.19 and 44.48 < p.centroid_lat < 44.50 for p in current)
+
+
+def test_demo_leases_cover_every_state_with_a_year_of_billing(demo):
+    today = demo.day
+    assert clock.today() == today
     leases = GroundLease.objects.all()
 
     # Every top-level status, and each track state worth showing, on an active lease.
@@ -161,3 +237,21 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing():
     call_command("load_demo", stdout=out)
     assert _counts() == before
     assert "already loaded" in out.getvalue()
+
+
+def test_elections_demo_certified_and_open(demo):
+    assert set(Election.objects.values_list("phase", flat=True)) == {ElectionPhase.CERTIFIED, ElectionPhase.OPEN}
+    certified = Election.objects.get(phase=ElectionPhase.CERTIFIED)
+    for contest in certified.contests.all():
+        assert contest.result["winners"]
+        profile = read_blt(gs.contest_blt(contest))
+        recount = counting.count(
+            contest.method,
+            profile.ballots,
+            profile.seats,
+            profile.candidates,
+            tie_break=counting.default_tie_break(contest.method, order=profile.tie_order),
+        )
+        assert list(recount.winners) == contest.result["winners"]
+    opened = Election.objects.get(phase=ElectionPhase.OPEN)
+    assert opened.opens_at <= clock.now() < opened.closes_at
