@@ -5,9 +5,10 @@ matters is a :class:`RestrictedManager`, every view starts from ``visible_to(use
 forgotten filter shows up as an empty page, never as someone else's data.
 
 A model declares what non-staff users may do with an :class:`AccessRules` attribute: for each
-action, the ORM lookups that lead from the model to a ``User``. ``Unit`` will say "a unit is
-visible to the user of a Person who is a leaseholder of one of its leases" as one lookup string
-once leases exist; the mechanism does not change.
+action, the ORM lookups that lead from the model to a ``User``. ``Unit``, for example, says "a
+unit is visible to the user of a Person who holds one of its leases, or who is the contact of the
+organisation (a co-operative) that holds one" as two lookups:
+``leases__leaseholders__person__user`` and ``leases__organization__contact__user``.
 """
 
 from __future__ import annotations

@@ -493,11 +493,11 @@ class BoardTerm(TimeStampedModel):
 # Elections
 # ---------------------------------------------------------------------------------------------
 #
-# Secrecy by structure (issue 5 §5): who voted (``Participation``, tied to the roll) and how
-# (``Ballot``) are separate tables written in one transaction, and nothing leads from one to the
-# other. A ballot has no user, no history, no timestamp, no IP and a random primary key; its only
-# links are to its contest. ``tests/governance/test_elections_secrecy.py`` walks the model graph to
-# keep it so.
+# Secrecy by structure: who voted (``Participation``, tied to the roll) and how (``Ballot``) are
+# separate tables written in one transaction, and no foreign key leads from one to the other. A
+# ballot has no user, no history, no timestamp, no IP and a random primary key; its only links are
+# to its contest. ``test_no_join_path_from_a_voter_to_a_ballot`` in
+# ``tests/governance/test_elections_core.py`` walks the model graph to keep it so.
 
 
 class ElectionPhase(models.TextChoices):
