@@ -23,18 +23,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _midday(raw: str, what: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{what}: “{raw}” is not a date (YYYY-MM-DD)") from None
+    # 17:00 UTC is midday on that day in every US time zone, far from either midnight.
+    return dt.datetime.combine(day, dt.time(17), tzinfo=dt.UTC)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     raw = config.getoption("--today")
     if not raw:
         return
-    try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError:
-        raise pytest.UsageError(f"--today: “{raw}” is not a date (YYYY-MM-DD)") from None
-    # 17:00 UTC is midday on that day in every US time zone, far from either midnight.
-    traveller = time_machine.travel(dt.datetime.combine(day, dt.time(17), tzinfo=dt.UTC), tick=True)
+    traveller = time_machine.travel(_midday(raw, "--today"), tick=True)
     traveller.start()
     config.add_cleanup(traveller.stop)
+
+
+@pytest.fixture(autouse=True)
+def _today_marker(request: pytest.FixtureRequest):
+    """``@pytest.mark.today("2026-12-07")``: the test (or module) runs on that day, whatever the calendar says.
+
+    For tests whose story is told in fixed dates (a board term from 2024 to 2027, a lease billed
+    from 2025): on a later real day the same story would read differently.
+    """
+    marker = request.node.get_closest_marker("today")
+    if marker is None:
+        yield
+        return
+    with time_machine.travel(_midday(marker.args[0], "@pytest.mark.today"), tick=True):
+        yield
 
 
 def make_user(username: str, *, groups: tuple[str, ...] = (), person: bool = False) -> User:
