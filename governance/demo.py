@@ -8,6 +8,7 @@ demo logins are printed so that they can vote.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 
 from django.contrib.auth.models import Group, User
@@ -16,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clt import clock, roles
+from clt.demo import DEMO_PASSWORD
+from clt.history import save_stamped
 
 CLOSED_NAME = "Annual election (last year)"
 OPEN_NAME = "Annual election"
@@ -28,11 +31,9 @@ def _officer(context: Any) -> User:
         defaults={"first_name": "Elena", "last_name": "Officer", "email": "officer@clt.example"},
     )
     if created:
-        from clt.demo import DEMO_PASSWORD
-
         user.set_password(DEMO_PASSWORD)
         user.save()
-        context.logins.append((OFFICER_USERNAME, DEMO_PASSWORD, "election officer"))
+    context.logins.append((OFFICER_USERNAME, DEMO_PASSWORD, "election officer"))
     user.groups.add(Group.objects.get_or_create(name=roles.ELECTION_OFFICER_GROUP)[0])
     return user
 
@@ -80,6 +81,11 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
         gs.candidate_add(
             actor=actor, reason="Demo data", contest=chair, person=person, consented_on=election.record_date
         )
+    for contest in (stv, chair):
+        # A real election draws its seed for ties by lot at the freeze; the demo fixes it, so that the
+        # demo (and the README's screenshot of its results) is the same on every load.
+        contest.tie_break_seed = random.Random(f"{name} / {contest.title}").getrandbits(62)
+        save_stamped(contest, actor=actor, reason="Demo data")
     gs.roll_freeze(actor=actor, reason="Demo data", election=election)
     codes = gs.access_codes_issue(actor=actor, reason="Demo data", election=election)
     gs.election_open(actor=actor, reason="Demo data", election=election)
@@ -224,13 +230,13 @@ def load_elections_demo(context: Any) -> None:
     from governance import services as gs
     from governance.models import Election
 
-    if Election.objects.filter(name__in=[CLOSED_NAME, OPEN_NAME]).exists():
-        context.stdout.write("Elections: already loaded")
-        return
     if context.actor is None:
         context.stdout.write("Elections: skipped (no demo users)")
         return
-    officer = _officer(context)
+    officer = _officer(context)  # before the check below, so a second run prints the login too
+    if Election.objects.filter(name__in=[CLOSED_NAME, OPEN_NAME]).exists():
+        context.stdout.write("Elections: already loaded")
+        return
     rng = context.rng
     now = clock.now()
     try:
