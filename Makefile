@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test install install-test lint bench clean screenshots backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,25 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# One worker per core; each xdist group (a day of the demo) stays on one worker, so the demo is
-# loaded once per day, not once per test. The 20 slowest tests are listed so a regression shows.
-PYTEST_ARGS ?= -n auto --dist loadgroup --durations=20
+# One worker per core, each test module whole on one worker (so a module's fixtures, such as the
+# demo loaded once per day it is checked on, are made once). The 20 slowest tests are listed so
+# that a regression shows.
+PYTEST_ARGS ?= -n auto --dist loadscope --durations=20
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots, from the real pages of the demo trust (docs/screenshots/take.py).
+screenshots: install-test
+	$(BIN)/python docs/screenshots/take.py
+
+# A dated backup of the database in backups/ (docs/backup.md); `make restore FILE=…` asks first.
+backup: install
+	$(BIN)/python manage.py backup $(BACKUP_ARGS)
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/clt-....sqlite3|.dump"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
 
 lint: install-test
 	$(BIN)/ruff check .
