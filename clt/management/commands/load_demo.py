@@ -11,6 +11,7 @@ adding to their own app, and the project package imports none of them.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib
 import random
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from clt import clock
@@ -70,7 +71,8 @@ class Command(BaseCommand):
 
 
 def _date(raw: str) -> dt.date:
+    # An ArgumentTypeError, so that argparse names the option and a shell gets usage and exit 2.
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise CommandError(f"--as-of: “{raw}” is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(f"“{raw}” is not a date (YYYY-MM-DD)") from None
