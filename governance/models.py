@@ -140,7 +140,9 @@ class GovernanceSettings(TimeStampedModel):
         help_text=_("Where the bylaws say so, members outside the area keep their membership without a vote."),
     )
     candidate_consent_required = models.BooleanField(
-        _("candidates must consent to stand"), default=True, help_text=_("R7: a nomination counts once accepted.")
+        _("candidates must consent to stand"),
+        default=True,
+        help_text=_("A nomination counts once the candidate accepts it."),
     )
     service_area_name = models.CharField(_("service area"), max_length=200, blank=True)
     service_area = models.JSONField(_("service area boundary (GeoJSON)"), null=True, blank=True)
@@ -613,7 +615,7 @@ class Contest(TimeStampedModel):
         _("also open to candidates of"),
         default=list,
         blank=True,
-        help_text=_("R8: member classes invited to stand when the seat class has too few candidates."),
+        help_text=_("Member classes invited to stand when the seat class has too few candidates."),
     )
 
     history = HistoricalRecords()
@@ -948,7 +950,7 @@ class Resolution(TimeStampedModel):
         _("member classes that vote"),
         default=list,
         blank=True,
-        help_text=_("Empty: every voting member. A removal is voted by the electing class only (R12)."),
+        help_text=_("Empty: every voting member. A removal is voted on by the electing class only."),
     )
     policy_version = models.ForeignKey(
         "leases.ResalePolicyVersion",

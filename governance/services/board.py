@@ -350,7 +350,7 @@ def board_term_end(
         )
     reference = (reference or "").strip()
     if end_reason == TermEnd.REMOVED and not reference:
-        raise ValidationError({"reference": [_("A removal needs the reference of the electing class's vote (R12).")]})
+        raise ValidationError({"reference": [_("A removal needs the reference of the electing class's vote.")]})
     term.ended_on = ended_on
     term.end_reason = end_reason
     if reference:
