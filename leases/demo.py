@@ -55,7 +55,7 @@ CONDO_NAME = "Condominium and townhouse ground lease"
 STOREFRONT_NAME = "Neighbourhood storefront ground lease"
 
 # HUD median family income, Burlington-South Burlington, VT MSA (METRO15540M15540), by HUD fiscal
-# year: /work/shared/data/hud_ami.csv (HUD Section 8 Income Limits, FY2015-FY2025). Copied here so
+# year, from leases/data/hud_ami.csv (HUD Section 8 Income Limits, FY2015-FY2025). Written out here so
 # the demo needs no file outside the repository; purchases before 2015 get no AMI figure.
 BURLINGTON_MFI = {
     2015: 81900,
