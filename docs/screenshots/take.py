@@ -30,20 +30,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules are importable from its root
+
+from tests.browser.chromium import CHROMIUM_ARGS  # noqa: E402  (the browser tests' flags, one list)
+
 OUT = Path(__file__).resolve().parent
 AS_OF = "2026-12-07"
 PASSWORD = "demo-clt-2026"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 20_000
 

@@ -25,23 +25,6 @@ from tests.factories import make_lease
 ROOT = Path(__file__).resolve().parents[2]
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 CONSOLE = "django.core.mail.backends.console.EmailBackend"
-# Every variable the in-process tests below read; the developer's own environment must not leak in.
-ENVIRONMENT = (
-    "DEBUG",
-    "TIME_ZONE",
-    "SITE_URL",
-    "TRUST_NAME",
-    "PAPER_SIZE",
-    "EMAIL_BACKEND",
-    "EMAIL_HOST",
-    "EMAIL_PORT",
-    "EMAIL_HOST_USER",
-    "EMAIL_HOST_PASSWORD",
-    "EMAIL_USE_TLS",
-    "EMAIL_USE_SSL",
-    "EMAIL_TIMEOUT",
-    "DEFAULT_FROM_EMAIL",
-)
 EMAIL_SETTINGS = (
     "EMAIL_BACKEND",
     "EMAIL_HOST",
@@ -53,6 +36,8 @@ EMAIL_SETTINGS = (
     "EMAIL_TIMEOUT",
     "DEFAULT_FROM_EMAIL",
 )
+# Every variable the in-process tests below read; the developer's own environment must not leak in.
+ENVIRONMENT = ("DEBUG", "TIME_ZONE", "SITE_URL", "TRUST_NAME", "PAPER_SIZE", *EMAIL_SETTINGS)
 
 
 def load_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
