@@ -115,16 +115,11 @@ def manage(*args: str, database: str) -> subprocess.CompletedProcess[str]:
 
 
 def postgres_client(tool: str, *args: str) -> None:
-    data = connection.settings_dict
-    command = [tool]
-    if data.get("HOST"):
-        command.append(f"--host={data['HOST']}")
-    if data.get("PORT"):
-        command.append(f"--port={data['PORT']}")
-    if data.get("USER"):
-        command.append(f"--username={data['USER']}")
-    env = {**os.environ, **({"PGPASSWORD": str(data["PASSWORD"])} if data.get("PASSWORD") else {})}
-    subprocess.run([*command, *args], env=env, check=True, capture_output=True, timeout=120)
+    # The backup command's own connection arguments; createdb and dropdb call the database they
+    # connect through the maintenance database.
+    options, env = backup_command.postgres_connection_args(connection.settings_dict)
+    options = [option.replace("--dbname=", "--maintenance-db=", 1) for option in options]
+    subprocess.run([tool, *options, *args], env=env, check=True, capture_output=True, timeout=120)
 
 
 @pytest.fixture
