@@ -29,8 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.authtoken.models import Token
 
-from clt import roles
-from clt.management.commands import backup as backup_command
+from clt import backups, roles
 from clt.models import Person
 from governance import services as governance_services
 from governance.models import Membership
@@ -117,7 +116,7 @@ def manage(*args: str, database: str) -> subprocess.CompletedProcess[str]:
 def postgres_client(tool: str, *args: str) -> None:
     # The backup command's own connection arguments; createdb and dropdb call the database they
     # connect through the maintenance database.
-    options, env = backup_command.postgres_connection_args(connection.settings_dict)
+    options, env = backups.postgres_connection_args(connection.settings_dict)
     options = [option.replace("--dbname=", "--maintenance-db=", 1) for option in options]
     subprocess.run([tool, *options, *args], env=env, check=True, capture_output=True, timeout=120)
 
@@ -302,7 +301,7 @@ def test_an_sqlite_copy_gives_up_on_a_database_locked_too_long(tmp_path):
         source, copy = sqlite3.connect(path, timeout=0), sqlite3.connect(":memory:")
         try:
             with pytest.raises(sqlite3.OperationalError, match="locked"):
-                backup_command.sqlite_copy(source, copy, timeout=0.3)
+                backups.sqlite_copy(source, copy, timeout=0.3)
         finally:
             source.close()
             copy.close()
@@ -312,7 +311,7 @@ def test_an_sqlite_copy_gives_up_on_a_database_locked_too_long(tmp_path):
 @SQLITE_ONLY
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_sqlite_backup_leaves_no_partial_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(backup_command, "sqlite_integrity_errors", lambda db: ["*** in database main ***"])
+    monkeypatch.setattr(backups, "sqlite_integrity_errors", lambda db: ["*** in database main ***"])
     with pytest.raises(CommandError, match="integrity check"):
         call_command("backup", output=f"{tmp_path}{os.sep}")
     assert files_under(tmp_path) == []

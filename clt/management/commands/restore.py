@@ -9,7 +9,6 @@ one transaction, so a failure leaves the database as it was.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,19 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
-from clt.management.commands.backup import (
-    PGDUMP_MAGIC,
-    SQLITE_MAGIC,
-    check_vendor,
-    describe_database,
-    postgres_connection_args,
-    postgres_tool,
-    refuse_inside_transaction,
-    sqlite_copy,
-    sqlite_integrity_errors,
-    sqlite_lock_timeout,
-    tool_failure,
-)
+from clt import backups
 
 VENDOR_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
@@ -39,10 +26,10 @@ VENDOR_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 def backup_kind(path: Path) -> str | None:
     """``"sqlite"``, ``"postgresql"`` or None, from the file's first bytes (names and extensions lie)."""
     with path.open("rb") as file:
-        head = file.read(len(SQLITE_MAGIC))
-    if head.startswith(SQLITE_MAGIC):
+        head = file.read(len(backups.SQLITE_MAGIC))
+    if head.startswith(backups.SQLITE_MAGIC):
         return "sqlite"
-    if head.startswith(PGDUMP_MAGIC):
+    if head.startswith(backups.PGDUMP_MAGIC):
         return "postgresql"
     return None
 
@@ -70,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         connection = connections[options["database"]]
-        vendor = check_vendor(connection)
+        vendor = backups.check_vendor(connection)
         path = Path(options["file"]).expanduser()
         if not path.is_file():
             raise CommandError(_("No backup file at %(path)s.") % {"path": path})
@@ -94,7 +81,8 @@ class Command(BaseCommand):
             self.restore_sqlite(connection, path)
         self.stdout.write(
             self.style.SUCCESS(
-                _("Restored %(path)s into %(database)s.") % {"path": path, "database": describe_database(connection)}
+                _("Restored %(path)s into %(database)s.")
+                % {"path": path, "database": backups.describe_database(connection)}
             )
         )
 
@@ -102,7 +90,7 @@ class Command(BaseCommand):
         if yes:
             return
         warning = _("This replaces everything in %(database)s with the contents of %(path)s.") % {
-            "database": describe_database(connection),
+            "database": backups.describe_database(connection),
             "path": path,
         }
         # A prompt nobody can answer (cron, a pipe) would hang or read garbage: refuse instead.
@@ -113,26 +101,22 @@ class Command(BaseCommand):
             raise CommandError(_("Restore cancelled; nothing was changed."))
 
     def restore_postgres(self, connection: BaseDatabaseWrapper, path: Path) -> None:
-        pg_restore = postgres_tool("pg_restore")
-        args, env = postgres_connection_args(connection.settings_dict)
-        # --single-transaction: all of it or none of it (it implies --exit-on-error). --no-owner: the
-        # backup may come from a server whose roles this one does not have.
-        command = [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(path)]
+        pg_restore = backups.postgres_tool("pg_restore")
+        args, env = backups.postgres_connection_args(connection.settings_dict)
         # Our own idle connection would only hold up the DROPs.
         connection.close()
-        try:
-            result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        except OSError as exc:
-            raise CommandError(_("Could not run %(tool)s: %(error)s") % {"tool": pg_restore, "error": exc}) from exc
-        if result.returncode != 0:
-            raise tool_failure("pg_restore", result)
+        # --single-transaction: all of it or none of it (it implies --exit-on-error). --no-owner: the
+        # backup may come from a server whose roles this one does not have.
+        backups.run_tool(
+            pg_restore, ["--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(path)], env
+        )
 
     def restore_sqlite(self, connection: BaseDatabaseWrapper, path: Path) -> None:
         # Read-only, so that checking a backup can never change it.
         source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             try:
-                errors = sqlite_integrity_errors(source)
+                errors = backups.sqlite_integrity_errors(source)
             except sqlite3.DatabaseError as exc:
                 errors = [str(exc)]
             if errors:
@@ -142,14 +126,14 @@ class Command(BaseCommand):
                 )
             # Into Django's own connection (as the backup reads from it), which also works for a database
             # in memory; the backup API replaces the destination page by page under a lock.
-            refuse_inside_transaction(connection)
+            backups.refuse_inside_transaction(connection)
             connection.ensure_connection()
             destination = connection.connection
             try:
-                sqlite_copy(source, destination, timeout=sqlite_lock_timeout(connection))
+                backups.sqlite_copy(source, destination, timeout=backups.sqlite_lock_timeout(connection))
             except sqlite3.Error as exc:
                 raise CommandError(_("The SQLite restore failed: %(error)s") % {"error": exc}) from exc
-            errors = sqlite_integrity_errors(destination)
+            errors = backups.sqlite_integrity_errors(destination)
             if errors:
                 raise CommandError(
                     _("The restored database failed its integrity check: %(errors)s")
