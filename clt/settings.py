@@ -284,7 +284,12 @@ CLT = {
     # The trust's name in the running header of every PDF (statements, notices, certificates).
     "TRUST_NAME": os.environ.get("TRUST_NAME", "").strip() or "Community Land Trust",
     "PAPER_SIZE": PAPER_SIZES[paper_size.lower()],
+    # Ballots wait sealed until at least this many can be stored together in shuffled order, so that a
+    # copy of the database cannot tell which of them is whose (docs/ballot-secrecy.md).
+    "BALLOT_ANONYMITY_SET": env_int("CLT_BALLOT_ANONYMITY_SET", 10),
 }
+if CLT["BALLOT_ANONYMITY_SET"] < 2:
+    raise ImproperlyConfigured("CLT_BALLOT_ANONYMITY_SET must be 2 or more: 1 would store each ballot as it is cast.")
 
 LOGGING = {
     "version": 1,

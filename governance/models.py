@@ -756,6 +756,25 @@ class Ballot(models.Model):
         return self.receipt
 
 
+class SealedBallot(models.Model):
+    """A ballot cast but not yet in the ballot box: its receipt and choices, encrypted.
+
+    It is written in the voter's own transaction (so no vote is lost if the server stops), and so it
+    carries that transaction's traces (PostgreSQL's ``xmin``, SQLite's row order) that also mark the
+    voter's ``Participation``. That is why it holds nothing readable without the server's key, and why it
+    lives only until enough ballots of its contest wait to be moved into ``Ballot`` together, shuffled, in
+    a transaction that touches no participation (``governance.services.ballot_box``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="sealed_ballots")
+    sealed = models.BinaryField()
+
+    class Meta:
+        ordering = ["contest_id", "id"]
+        verbose_name = _("sealed ballot")
+
+
 class PetitionSignature(models.Model):
     """A member's signature on a candidate's nominating petition (R7)."""
 
