@@ -123,8 +123,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several requests write at once (the map, an import); wait for the lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several requests write at once (twenty voters casting, the map, an import). WAL lets readers go on
+    # while one writer writes; IMMEDIATE takes the write lock when a transaction starts, so a transaction
+    # that read first never has to upgrade to a writer (SQLite refuses that upgrade at once, whatever the
+    # timeout: "database is locked"); the timeout is how long a writer waits for the lock, in seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
