@@ -3,10 +3,12 @@
 The phases of §6.8 (draft → frozen → open → closed → counted → certified) are enforced here and only
 here: each service states the phase it needs and refuses otherwise, naming the phase.
 
-Secrecy and one vote per unit (issue 5 §5): :func:`ballot_cast` inserts the ``Participation`` (who
-voted, unique per contest and roll entry) and the anonymous ``Ballot`` (how) in one transaction. The
-unique constraint, not a prior check, is what stops a second ballot: two concurrent casts for the same
-unit race on the index, one commits, the other rolls back whole and is told why.
+Secrecy and one vote per unit: :func:`ballot_cast` inserts the ``Participation`` (who voted, unique per
+contest and roll entry) and the ballot (how), sealed, in one transaction. The unique constraint, not a
+prior check, is what stops a second ballot: two concurrent casts for the same unit race on the index, one
+commits, the other rolls back whole and is told why. Sealed ballots reach the ``Ballot`` table in shuffled
+batches of at least *k*, and the close rewrites each contest's box in one random order
+(:mod:`governance.services.ballot_box`), so that nothing stored links a voter to a ballot.
 
 Nominations and too few candidates (R7, R8): ``candidate_nominate`` takes a nomination by one of the
 trust's modes while the election is a draft; ``candidate_standing`` says whether a candidate stands (not
@@ -41,7 +43,6 @@ from clt.models import Person
 from governance import counting
 from governance.blt import BltProfile, write_blt
 from governance.models import (
-    Ballot,
     Candidate,
     Channel,
     Contest,
@@ -54,11 +55,13 @@ from governance.models import (
     PetitionSignature,
     Proxy,
     RollEntry,
+    SealedBallot,
     SeatClass,
     Shortfall,
     TermBasis,
     Uncontested,
 )
+from governance.services import ballot_box
 
 __all__ = [
     "PublishedBallot",
@@ -144,6 +147,35 @@ def hash_code(election: Election, code: str) -> str:
 
 # --- Setting up -------------------------------------------------------------------------------
 
+# A plausible voting window: none of the trust's elections is older than this, none is set up more
+# than this many years ahead, and no vote stays open longer than a year (a typo such as year 57 or
+# 2206 is refused instead of stored).
+ELECTIONS_FROM = dt.date(2000, 1, 1)
+YEARS_AHEAD = 5
+LONGEST_VOTE = dt.timedelta(days=366)
+
+
+def _check_election_dates(record_date: dt.date, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+    latest = clock.today().replace(month=1, day=1)
+    latest = latest.replace(year=latest.year + YEARS_AHEAD + 1) - dt.timedelta(days=1)
+    span = _("Give a date from %(first)s to %(last)s.") % {"first": ELECTIONS_FROM, "last": latest}
+    errors: dict[str, list[str]] = {}
+    # The date as given, not converted: year 1 has no local time west of Greenwich.
+    for field, day in (("record_date", record_date), ("opens_at", opens_at.date())):
+        if not ELECTIONS_FROM <= day <= latest:
+            errors[field] = [span]
+    if closes_at <= opens_at:
+        errors["closes_at"] = [_("Voting closes after it opens.")]
+    elif closes_at - opens_at > LONGEST_VOTE:
+        errors["closes_at"] = [
+            _("Voting stays open at most a year: close it by %(last)s.")
+            % {"last": timezone.localtime(opens_at + LONGEST_VOTE).date()}
+        ]
+    if not errors and record_date > timezone.localtime(opens_at).date():
+        errors["record_date"] = [_("The record date (who may vote) is on or before the day voting opens.")]
+    if errors:
+        raise ValidationError(errors)
+
 
 @transaction.atomic
 def election_create(
@@ -159,6 +191,7 @@ def election_create(
     nominations_close: dt.date | None = None,
 ) -> Election:
     """A draft election. ``nominations_close`` empty: the settings' days before voting opens (R7)."""
+    _check_election_dates(record_date, opens_at, closes_at)
     if nominations_close is not None and nominations_close > timezone.localtime(opens_at).date():
         raise ValidationError({"nominations_close": _("Nominations close on or before the day voting opens.")})
     election = Election(
@@ -716,8 +749,9 @@ def ballot_cast(
     casts only the caller's own ballot; the vote page, like a mailed ballot, takes the code alone).
 
     In one transaction: find the roll entry of the code, check the contest is open to its class,
-    validate the ballot, insert the ``Participation`` (unique per contest and entry) and the anonymous
-    ``Ballot``. A second ballot for the same contest is refused (``already_voted_message``) and nothing is written.
+    validate the ballot, insert the ``Participation`` (unique per contest and entry) and the ballot, sealed
+    (it joins the ``Ballot`` table later, shuffled with others: see ``ballot_box``). A second ballot for the
+    same contest is refused (``already_voted_message``) and nothing is written.
     Online ballots stop at ``closes_at``; paper and proxy ballots are entered by staff (``actor``) and
     may be entered after it, as papers received by the deadline are.
     """
@@ -737,7 +771,8 @@ def ballot_cast(
         if entry is None or not normalise_code(code):
             raise ValidationError({"code": _("This access code is not valid for this election.")})
         if voter is not None and entry.person_id != voter.pk:
-            raise ValidationError({"code": _("This access code was issued to another voter.")})
+            # The same answer as for a code that does not exist: anything else would confirm a guessed code.
+            raise ValidationError({"code": _("This access code is not valid for this election.")})
         if not contest_takes_ballot(contest):
             message = _("No ballot is taken in %(title)s: it was settled without a vote.") % {"title": contest.title}
             raise ValidationError({"contest": message})
@@ -756,9 +791,11 @@ def ballot_cast(
         except IntegrityError:
             raise ValidationError({"code": already_voted_message()}) from None
         receipt = _receipt()
-        Ballot.objects.create(contest=contest, receipt=receipt, choices=chosen)
+        # Sealed, not yet in the ballot box: this transaction's traces are also the participation's.
+        SealedBallot.objects.create(contest=contest, sealed=ballot_box.seal(contest, receipt, chosen))
         if not entry.channel:
             RollEntry.objects.filter(pk=entry.pk, channel="").update(channel=channel)
+        ballot_box.unseal_later(contest)
     return receipt
 
 
@@ -772,6 +809,9 @@ def election_close(*, actor: Any, reason: str, election: Election) -> Election:
     if not (roles.is_staff_member(actor) or _is_officer(actor, election)):
         raise PermissionDenied(_("Only staff or the election officer close an election."))
     election.phase = ElectionPhase.CLOSED
+    for contest in election.contests.all():
+        # The last sealed ballots join the box, and the whole box is stored in one random order.
+        ballot_box.shuffle_contest(contest)
     return _save(election, actor=actor, reason=reason)
 
 

@@ -16,8 +16,9 @@ from django.test import Client
 
 from clt import roles
 from governance import services as gs
-from governance.models import Ballot, Channel, ElectionPhase, Participation, RollEntry
+from governance.models import Channel, ElectionPhase, Participation, RollEntry
 from tests.conftest import make_user
+from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
 
 
@@ -73,14 +74,15 @@ def test_a_voter_casts_both_ballots_with_a_code_and_gets_the_receipts(built):
     body = text(confirm)
     assert "Check your ballot" in body
     assert re.search(r"<ol class=\"chosen\"><li>C Candidate</li><li>A Candidate</li></ol>", body)
-    assert Ballot.objects.count() == 0 and Participation.objects.count() == 0  # nothing stored yet
+    assert not stored_ballots() and Participation.objects.count() == 0  # nothing stored yet
 
     done = voter.post("/governance/vote/", {**marks, "step": "cast"})
     assert done.status_code == 200 and done["Cache-Control"].startswith("no-store")
     shown = dict(re.findall(r'data-contest="(\d+)">([A-Z0-9-]+)<', done.content.decode()))
-    assert Ballot.objects.get(contest=stv).receipt == shown[str(stv.pk)]
-    assert Ballot.objects.get(contest=stv).choices == [c["C"], c["A"]]
-    assert Ballot.objects.get(contest=plurality).choices == [p["Y"]]
+    (stv_ballot,) = stored_ballots(stv)
+    assert stv_ballot.receipt == shown[str(stv.pk)]
+    assert stv_ballot.choices == [c["C"], c["A"]]
+    assert [b.choices for b in stored_ballots(plurality)] == [[p["Y"]]]
     assert "Keep them" in text(done)
     assert Participation.objects.filter(channel=Channel.ONLINE).count() == 2
 
@@ -102,14 +104,14 @@ def test_errors_are_shown_and_nothing_is_stored(built):
     over = {"code": code, f"c{plurality.pk}": [str(p["X"]), str(p["Y"])], "step": "cast"}
     response = voter.post("/governance/vote/", over)
     assert response.status_code == 400 and "You marked 2 candidates; mark at most 1" in text(response)
-    assert Ballot.objects.count() == 0 and Participation.objects.count() == 0
+    assert not stored_ballots() and Participation.objects.count() == 0
 
     # A used code: the second visit is refused at once.
     gs.ballot_cast(code=code, contest=stv, choices=[c["A"]])
     gs.ballot_cast(code=code, contest=plurality, choices=[p["X"]])
     used = voter.post("/governance/vote/", {"code": code, "step": "code"})
     assert used.status_code == 400 and "already been used" in text(used)
-    assert Ballot.objects.count() == 2
+    assert len(stored_ballots()) == 2
 
 
 def test_a_refusal_in_one_contest_stores_no_ballot_in_the_other(built):
@@ -126,7 +128,7 @@ def test_a_refusal_in_one_contest_stores_no_ballot_in_the_other(built):
     ]
     with pytest.raises(Exception, match="already been used"):
         _cast_all(code, ballots, channel=Channel.ONLINE, actor=None, reason="", dry_run=False)
-    assert list(Ballot.objects.filter(contest=stv)) == []
+    assert stored_ballots(stv) == []
 
 
 def test_closed_election_refuses_online_votes(officer, built):

@@ -18,6 +18,7 @@ from clt.models import Person
 from governance import services as gs
 from governance.models import Ballot, Channel, Election, Participation, Proxy, RollEntry
 from tests.factories import make_lease
+from tests.governance.stored import stored_ballot, stored_ballots
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_a_proxy_ballot_is_accepted_with_a_proxy(open_election, staff_user):
     proxy(election, voters["Grantor"], voters["Holder"], staff_user)
     ada = contest.candidates.get(person__given_name="Ada")
     receipt = cast(contest, codes["Grantor"], staff_user, ada.pk)
-    ballot = Ballot.objects.get(receipt=receipt)
+    ballot = stored_ballot(receipt)
     assert ballot.choices == [ada.pk]
     entry = RollEntry.objects.get(election=election, person=voters["Grantor"])
     assert Participation.objects.get(contest=contest, roll_entry=entry).channel == Channel.PROXY
@@ -121,7 +122,7 @@ def test_a_proxy_ballot_is_refused_without_a_proxy_or_once_revoked(open_election
     proxy(other, voters["Grantor"], voters["Holder"], staff_user)
     with pytest.raises(ValidationError):
         cast(contest, codes["Grantor"], staff_user, ada.pk)
-    assert not Ballot.objects.exists() and not Participation.objects.exists()
+    assert not stored_ballots() and not Participation.objects.exists()
     # The member may still vote online themselves.
     gs.ballot_cast(code=codes["Other"], contest=contest, choices=[ada.pk])
     assert Participation.objects.get().channel == Channel.ONLINE
@@ -134,7 +135,7 @@ def test_a_proxy_ballot_is_refused_when_the_bylaws_do_not_allow_proxies(open_ele
     with pytest.raises(ValidationError) as exc:
         cast(contest, codes["Grantor"], staff_user, contest.candidates.first().pk)
     assert exc.value.message_dict["channel"] == ["The bylaws do not allow voting by proxy."]
-    assert not Ballot.objects.exists()
+    assert not stored_ballots()
     # The paper-entry page no longer offers the proxy channel.
     client = Client()
     client.force_login(staff_user)
@@ -153,9 +154,9 @@ def test_staff_enter_a_proxy_ballot_through_the_paper_entry_page(open_election, 
     refused = client.post(url, {**marks, "step": "cast"})
     assert refused.status_code == 400
     assert "has given no proxy for this election" in re.sub(r"\s+", " ", refused.content.decode())
-    assert not Ballot.objects.exists()
+    assert not stored_ballots()
     proxy(election, voters["Grantor"], voters["Holder"], staff_user)
     done = client.post(url, {**marks, "step": "cast"})
     assert done.status_code == 200 and "Ballot entered" in done.content.decode()
-    assert Ballot.objects.get().choices == [ben.pk]
+    assert [b.choices for b in stored_ballots()] == [[ben.pk]]
     assert Participation.objects.get().channel == Channel.PROXY
