@@ -725,6 +725,9 @@ class Charge(models.Model):
     sequence = models.PositiveSmallIntegerField(_("assessment"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # Who charged it and why (staff's manual charges, each billing run): what a leaseholder owes is
+    # never changed unaudited.
+    history = HistoricalRecords()
     objects = RestrictedManager()
     access_rules = AccessRules(view=holders("lease__"))
 

@@ -1150,12 +1150,13 @@ def fee_schedule_update(*, lease: GroundLease, actor: Any, reason: str, **fields
 def charge_add(
     *, lease: GroundLease, amount: Decimal, due: dt.date, description: str, actor: Any, reason: str
 ) -> Charge:
-    """A one-off charge (a repair the trust paid for, a returned-cheque fee)."""
+    """A one-off charge (a repair the trust paid for, a returned-cheque fee), its history row saying who and why.
+
+    The reason is kept in the history whatever the description; a blank description shows the reason.
+    """
     reason = _require_reason(reason)
     charge = Charge(lease=lease, kind=ChargeKind.OTHER, due=due, amount=amount, description=description or reason)
-    charge.full_clean()
-    charge.save()
-    return charge
+    return _save(charge, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -1284,18 +1285,32 @@ def balances_for(lease_ids: Any, *, as_of: dt.date) -> dict[int, Decimal]:
     return {pk: fees.ledger_at(charges.get(pk, []), payments.get(pk, []), as_of).balance for pk in ids}
 
 
+def _bulk_create_charges(charges: list[Charge], *, user: Any, reason: str) -> None:
+    # One insert per 2,000 charges and one more for their history rows: a row each, with who and why.
+    if charges:
+        bulk_create_with_history(charges, Charge, batch_size=2000, default_user=user, default_change_reason=reason)
+
+
 @transaction.atomic
 def bill_month(
-    *, year: int, month: int, actor: Any = None, progress: Callable[[int, int], None] | None = None
+    *,
+    year: int,
+    month: int,
+    actor: Any = None,
+    reason: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> BillingReport:
     """Bill the month's lease fee of every active lease and assess the late fees due by the month's end.
 
     Idempotent: a fee is unique per lease and month and a late fee per charge and assessment, so a
     second run finds everything in place and creates nothing. Works in sets: a fixed handful of
     queries for the whole portfolio, reading plain values rather than model objects (building
-    tens of thousands of model instances was most of the cost).
+    tens of thousands of model instances was most of the cost). Every charge gets its history row
+    with ``actor`` (None: the scheduled run, no one in particular) and ``reason`` (default: the run).
     """
     first, last = _month_bounds(year, month)
+    reason = (reason or "").strip() or _("Monthly billing, %(month)s") % {"month": first.strftime("%Y-%m")}
+    user = _actor_or_none(actor)
     as_of = min(last, max(clock.today(), first))
     active = GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last).values("pk")
     schedules = {
@@ -1336,7 +1351,7 @@ def bill_month(
                 lease_id=lease_id, kind=ChargeKind.FEE, period=first, due=due, amount=amount, description=description
             )
         )
-    Charge.objects.bulk_create(new_fees, batch_size=2000)
+    _bulk_create_charges(new_fees, user=user, reason=reason)
 
     # Late fees: the whole ledger of every active lease with a late-fee rule, then pure arithmetic.
     charged, paid = ledger_lines_for(active.filter(fee_schedule__late_fee_kind__in=["flat", "percent", "escalating"]))
@@ -1367,7 +1382,7 @@ def bill_month(
                 )
         if progress is not None and (index % 500 == 0 or index == len(schedules)):
             progress(index, len(schedules))
-    Charge.objects.bulk_create(new_late, batch_size=2000)
+    _bulk_create_charges(new_late, user=user, reason=reason)
     return BillingReport(
         month=first,
         leases=len(schedules),

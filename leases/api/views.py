@@ -525,8 +525,11 @@ class FeeSuspensionViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedRead
     ordering_fields = ["start", "end"]
 
 
-class ChargeViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
-    """Amounts owed. Monthly fees and late fees come from billing; staff add one-off charges and waive."""
+class ChargeViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    """Amounts owed. Monthly fees and late fees come from billing; staff add one-off charges and waive.
+
+    ``…/{id}/history/`` says who charged it and why (for a billed fee, the billing run and its actor).
+    """
 
     queryset = Charge.objects.prefetch_related(
         Prefetch("waivers", queryset=ChargeWaiver.objects.select_related("actor").order_by("pk"))

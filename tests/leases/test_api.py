@@ -113,7 +113,7 @@ RESOURCES = (
     "payments",
     "monitoring-records",
 )
-WITH_HISTORY = set(RESOURCES) - {"lease-events", "charges"}
+WITH_HISTORY = set(RESOURCES) - {"lease-events"}
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

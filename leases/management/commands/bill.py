@@ -1,4 +1,7 @@
-"""manage.py bill --month YYYY-MM [--dry-run]: the month's lease fees and late fees, with a progress bar.
+"""manage.py bill --month YYYY-MM [--dry-run] [--user NAME] [--reason TEXT]: the month's lease fees and late fees.
+
+Each charge's history row names ``--user`` (none for the scheduled run) and ``--reason`` (default:
+"Monthly billing, YYYY-MM"). A progress bar goes to stderr.
 
 Idempotent: a fee is unique per lease and month and a late fee per charge and assessment, so a
 second run creates nothing and says so. A dry run bills inside a transaction and rolls it back,
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -39,14 +43,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="compute and report what would be created; save nothing"
         )
+        parser.add_argument(
+            "--user", help="username recorded as the actor in each charge's history (default: none, the scheduled run)"
+        )
+        parser.add_argument(
+            "--reason", default="", help="the change reason kept in each charge's history (default: the month's run)"
+        )
 
     def handle(self, *args, **options) -> None:
         year, month = parse_month(options["month"])
         dry_run = options["dry_run"]
+        actor = None
+        if options["user"]:
+            actor = get_user_model().objects.filter(username=options["user"]).first()
+            if actor is None:
+                raise CommandError(f"--user {options['user']}: no such user")
         bar = ProgressBar(self.stderr._out)
         with transaction.atomic():
             report = bill_month(
-                year=year, month=month, actor=None, progress=lambda done, total: bar("billing", done, total)
+                year=year,
+                month=month,
+                actor=actor,
+                reason=options["reason"],
+                progress=lambda done, total: bar("billing", done, total),
             )
             if dry_run:
                 transaction.set_rollback(True)
