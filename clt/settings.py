@@ -6,6 +6,7 @@ production host are environment variables, listed with their defaults in docs/de
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "clt",
     "properties",
     "leases",
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page (clt/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clt.urls"
@@ -141,6 +145,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -212,7 +222,56 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of our own stand in front and append to X-Forwarded-For: the client's address is
+# the one the outermost of them saw (clt/ratelimit.py). 0: the socket's address; the header is ignored,
+# since anyone can send it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# Cache: holds the rate-limit counters (clt/ratelimit.py) and DRF's throttle. "local" is per process, so
+# each gunicorn worker counts on its own; "database" shares them through the database (after
+# `manage.py createcachetable`).
+CACHE_BACKENDS = {
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "clt"},
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "clt_cache"},
+}
+cache_backend = os.environ.get("CACHE_BACKEND", "").strip().lower() or "local"
+if cache_backend not in CACHE_BACKENDS:
+    raise ImproperlyConfigured(f"CACHE_BACKEND must be local or database; got {cache_backend!r}")
+CACHES = {"default": CACHE_BACKENDS[cache_backend]}
+
+# Login lockout (django-axes, clt/lockout.py): an account after LOGIN_FAILURES_PER_ACCOUNT failed logins
+# from anywhere, an address after LOGIN_FAILURES_PER_ADDRESS across all usernames, each until
+# LOGIN_LOCKOUT_MINUTES after the last failure. On every login form (the site's and the admin's).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "clt.lockout.AccountOrAddressHandler"
+AXES_LOCKOUT_CALLABLE = "clt.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "clt.ratelimit.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# A try while locked out does not push the end of the lockout further: the page's "try again in N
+# minutes" stays true, and the owner of the account is not kept out by an attacker's retries.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+
+# Rate limits of the pages used without logging in, per client address and window (clt/ratelimit.py):
+# failed attempts (wrong codes, receipts not found) and POSTs in all. 0 turns a counter off.
+RATE_LIMIT_WINDOW_SECONDS = env_int("RATE_LIMIT_WINDOW_MINUTES", 10) * 60
+RATE_LIMITS = {
+    "vote": {
+        "failures": env_int("VOTE_FAILED_CODES_PER_ADDRESS", 10),
+        "requests": env_int("VOTE_POSTS_PER_ADDRESS", 300),
+        "window": RATE_LIMIT_WINDOW_SECONDS,
+    },
+    "receipt": {
+        "failures": env_int("RECEIPT_FAILED_CHECKS_PER_ADDRESS", 10),
+        "requests": env_int("RECEIPT_POSTS_PER_ADDRESS", 100),
+        "window": RATE_LIMIT_WINDOW_SECONDS,
+    },
+}
+
+ballots_per_minute = env_int("BALLOTS_API_PER_MINUTE", 60)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -229,6 +288,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "clt.exceptions.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Views opt in with throttle_scope (POST /api/v1/ballots/); counted per login, in the cache. None: no limit.
+    "DEFAULT_THROTTLE_RATES": {"ballots": f"{ballots_per_minute}/minute" if ballots_per_minute > 0 else None},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

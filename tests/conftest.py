@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from clt import roles
@@ -54,6 +55,14 @@ def _today_marker(request: pytest.FixtureRequest):
         return
     with time_machine.travel(_midday(marker.args[0], "@pytest.mark.today"), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache (clt/ratelimit.py): each test starts with none counted."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def make_user(username: str, *, groups: tuple[str, ...] = (), person: bool = False) -> User:

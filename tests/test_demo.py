@@ -21,6 +21,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
+from django.test import RequestFactory
 
 from clt import clock
 from clt.models import OrganizationKind, Person
@@ -106,7 +107,9 @@ def test_load_demo_is_plausible_deterministic_and_idempotent(demo):
     assert ParcelLineage.objects.values("event__kind").distinct().count() == 2  # a split and a merge
     snapshot = sorted(Parcel.objects.values_list("apn", "area_m2", "address"))
     for username in ("staff", "homeowner", "member", "board"):
-        assert authenticate(username=username, password="demo-clt-2026") is not None
+        # A request, as on the login page: the lockout check (django-axes) refuses to authenticate without one.
+        login = RequestFactory().post("/login/")
+        assert authenticate(login, username=username, password="demo-clt-2026") is not None
     assert "staff / demo-clt-2026" in demo.output
 
     again = StringIO()
