@@ -28,6 +28,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from clt import roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
@@ -440,6 +441,9 @@ class BallotCastViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
 
     serializer_class = BallotCastSerializer
     permission_classes = [IsAuthenticated]
+    # BALLOTS_API_PER_MINUTE per login (docs/security.md): 429 with Retry-After beyond it.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "ballots"
 
     def get_queryset(self) -> QuerySet:
         return Contest.objects.none()

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from clt import clock, pdf, roles
+from clt import clock, pdf, ratelimit, roles
 from clt.decorators import staff_required
 from governance import services as gs
 from governance.models import (
@@ -287,6 +287,8 @@ def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool
     context.update(channel=channel, reason=reason)
     entry = _find_entry(code, election)
     if entry is None:
+        if not staff:  # staff entering paper ballots are logged in and not limited
+            ratelimit.count_failure(request, "vote")
         form.add_error("code", _("This access code is not valid for an election open for voting."))
         return render(request, template, context, status=400)
     problem = _window_error(entry.election, channel)
@@ -332,6 +334,7 @@ def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool
 
 @login_not_required
 @never_cache
+@ratelimit.rate_limited("vote")
 def vote(request: HttpRequest) -> HttpResponse:
     return _ballot_flow(request, election=None, staff=False)
 
@@ -353,6 +356,7 @@ def _normal_receipt(text: str) -> str:
 
 @login_not_required
 @never_cache
+@ratelimit.rate_limited("receipt")
 def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
     """POST, not GET: a receipt in a URL would sit in access logs next to the voter's address."""
     election = _election_for(request.user, pk)
@@ -366,6 +370,7 @@ def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
             else None
         )
         if found is None:
+            ratelimit.count_failure(request, "receipt")
             context["not_found"] = True
             return render(request, "governance/election_receipt.html", context, status=404)
         labels = gs.candidate_labels(found.contest.candidates.select_related("person").order_by("ballot_order", "pk"))
