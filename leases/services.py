@@ -1028,6 +1028,33 @@ def _check_inspection(lease: GroundLease, record: MonitoringRecord) -> None:
         )
 
 
+def _check_certification_year(lease: GroundLease, year: int) -> None:
+    """Only the lease's own years: from the year it began to this year, and not after it ends.
+
+    A year the trust has already asked for is accepted too: a lease that began after this year's
+    due date gets its first request for next year (``_first_certification``), and the homeowner
+    answers it.
+    """
+    today = clock.today()
+    first = lease.commencement.year if lease.commencement else today.year
+    ends = [day.year for day in (lease.term_end, lease.ended_on) if day is not None]
+    end = min(ends) if ends else None
+    last = today.year if end is None else min(today.year, end)
+    if first <= year <= last:
+        return
+    within_term = first <= year and (end is None or year <= end)
+    if within_term and lease.monitoring.filter(kind=MonitoringKind.OCCUPANCY_CERTIFICATION, year=year).exists():
+        return
+    raise ValidationError(
+        {
+            "year": [
+                _("%(year)s is not a year of this lease: certify a year from %(first)s to %(last)s.")
+                % {"year": year, "first": first, "last": last}
+            ]
+        }
+    )
+
+
 @transaction.atomic
 def occupancy_certify(
     *, lease: GroundLease, year: int, months_occupied: int, actor: Any, reason: str, details: str = ""
@@ -1038,6 +1065,7 @@ def occupancy_certify(
         raise ValidationError({"lease": [_("Only an active lease is certified.")]})
     if not 0 <= months_occupied <= 12:
         raise ValidationError({"months_occupied": [_("Enter a number of months from 0 to 12.")]})
+    _check_certification_year(lease, year)
     record = certification_schedule(lease=lease, year=year, actor=actor, reason=reason)
     if record.status in MONITORING_DONE:
         raise ValidationError({"year": [_("The %(year)s certification is already accepted.") % {"year": year}]})

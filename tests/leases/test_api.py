@@ -449,6 +449,18 @@ def test_homeowner_certifies_occupancy(api_for, lease, other_lease):
     assert history[0]["reason"] == "Utility bills seen"
 
 
+@pytest.mark.today("2026-12-07")
+def test_certify_occupancy_refuses_a_year_outside_the_lease(api_for, lease):
+    owner = api_for("homeowner")
+    for year in (1900, 2019, 2027, 2200):
+        response = owner.post(
+            f"/api/v1/ground-leases/{lease.pk}/certify-occupancy/", {"year": year, "months_occupied": 12}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {"year": [f"{year} is not a year of this lease: certify a year from 2020 to 2026."]}
+    assert list(lease.monitoring.filter(kind="occupancy_certification").values_list("year", flat=True)) == [2026]
+
+
 def test_review_refuses_too_few_months(staff_api, lease):
     record = services.occupancy_certify(lease=lease, year=2024, months_occupied=6, actor=None, reason="t")
     response = staff_api.post(f"/api/v1/monitoring-records/{record.pk}/review/", {"status": "accepted", "reason": "x"})

@@ -788,6 +788,19 @@ def test_the_occupancy_certification_form(client, homeowner_user):
     assert f"Your {year} certification: Submitted" in page and 'name="cert-months_occupied"' not in page
 
 
+@pytest.mark.today("2026-12-07")
+def test_the_certification_form_refuses_a_year_outside_the_lease(client, homeowner_user):
+    lease = lease_of(homeowner_user)  # began on 1 January 2020
+    login(client, homeowner_user)
+    for year in (2019, 2027):
+        response = client.post(
+            f"/my/leases/{lease.pk}/certify/", {"cert-year": year, "cert-months_occupied": 12, "cert-confirm": "on"}
+        )
+        assert response.status_code == 200 and 'id="id_cert-year_error"' in text(response)
+        assert f"{year} is not a year of this lease: certify a year from 2020 to 2026." in text(response)
+    assert not MonitoringRecord.objects.filter(lease=lease, year__in=(2019, 2027)).exists()
+
+
 def test_the_notice_of_intent_to_sell_starts_the_resale_workflow(client, homeowner_user):
     lease = lease_of(homeowner_user)
     planned = today() + dt.timedelta(days=120)

@@ -733,6 +733,42 @@ def test_occupancy_certification_below_the_lease_minimum_cannot_be_accepted():
         services.occupancy_certify(lease=lease, year=2025, months_occupied=12, actor=None, reason="again")
 
 
+@pytest.mark.today("2026-12-07")
+def test_occupancy_is_certified_only_for_the_leases_own_years():
+    lease = make_lease(commencement=dt.date(2022, 3, 1))
+    for year in (1900, 2021, 2027, 2200):
+        with pytest.raises(ValidationError) as error:
+            services.occupancy_certify(lease=lease, year=year, months_occupied=12, actor=None, reason="owner")
+        assert error.value.message_dict == {
+            "year": [f"{year} is not a year of this lease: certify a year from 2022 to 2026."]
+        }
+    assert sorted(lease.monitoring.filter(kind="occupancy_certification").values_list("year", flat=True)) == [2026]
+    for year in (2022, 2026):
+        record_ = services.occupancy_certify(lease=lease, year=year, months_occupied=12, actor=None, reason="owner")
+        assert (record_.year, record_.status) == (year, "submitted")
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_lease_begun_after_this_years_due_date_certifies_the_year_it_was_asked_for():
+    # Due 31 January: a lease begun in March 2026 is first asked for 2027, and may answer it now.
+    lease = make_lease(commencement=dt.date(2026, 3, 1))
+    assert list(lease.monitoring.filter(kind="occupancy_certification").values_list("year", flat=True)) == [2027]
+    assert services.occupancy_certify(lease=lease, year=2027, months_occupied=9, actor=None, reason="x").year == 2027
+    assert services.occupancy_certify(lease=lease, year=2026, months_occupied=9, actor=None, reason="x").year == 2026
+    for year in (2025, 2028):
+        with pytest.raises(ValidationError, match=f"{year} is not a year of this lease: .* from 2026 to 2026"):
+            services.occupancy_certify(lease=lease, year=year, months_occupied=9, actor=None, reason="x")
+
+
+@pytest.mark.today("2026-12-07")
+def test_a_lease_past_its_term_certifies_no_year_after_it():
+    lease = make_lease(version=make_template_version(term_years=5), commencement=dt.date(2020, 1, 1))
+    assert (lease.status, lease.term_end) == ("active", dt.date(2025, 1, 1))
+    with pytest.raises(ValidationError, match="2026 is not a year of this lease: certify a year from 2020 to 2025"):
+        services.occupancy_certify(lease=lease, year=2026, months_occupied=12, actor=None, reason="x")
+    assert services.occupancy_certify(lease=lease, year=2025, months_occupied=12, actor=None, reason="x").year == 2025
+
+
 def test_inspections_need_notice_and_at_most_one_a_year():
     from django.utils import timezone
 
