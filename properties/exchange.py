@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+import numpy as np
 
 from properties import geometry
 
@@ -76,6 +79,15 @@ CSV_COLUMNS = (
     "wkt",
 )
 WKT_COLUMNS = ("wkt", "WKT", "geometry", "the_geom", "geom")
+# A FeatureCollection of MultiPolygons is 8 levels deep; properties may nest a few more. Python's
+# json module recurses once per level, so a file nested 100,000 deep would exhaust the stack:
+# the depth is measured first, without parsing.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# csv refuses a field over 131,072 characters by default; a WKT boundary of MAX_VERTICES positions
+# at full precision is up to about 50 characters a position. Raising the limit only lets more in.
+csv.field_size_limit(max(csv.field_size_limit(), geometry.MAX_VERTICES * 64))
 
 
 @dataclass
@@ -140,10 +152,26 @@ def _apn(attributes: Mapping[str, Any], field_map: Mapping[str, str]) -> str:
     return "" if value is None else str(value).strip()
 
 
+def json_depth(data: bytes | str) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    brackets = np.frombuffer(_JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    if brackets.size == 0:
+        return 0
+    opening = (brackets == ord("[")) | (brackets == ord("{"))
+    return int(np.cumsum(np.where(opening, 1, -1), dtype=np.int64).max())
+
+
 def read_geojson(
     data: bytes | str, *, field_map: Mapping[str, str] = DEFAULT_FIELD_MAP, area_unit: str = "m2"
 ) -> ReadResult:
     """Read a FeatureCollection. Raises ``ValueError`` when the file itself is not one."""
+    depth = json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(
+            f"the JSON is nested {depth:,} levels deep; a parcel file has at most {MAX_JSON_DEPTH} "
+            "(a FeatureCollection of polygons needs 8)"
+        )
     try:
         collection = json.loads(data)
     except json.JSONDecodeError as exc:

@@ -33,6 +33,7 @@ GEOMETRY_MESSAGES = {
     "hole_outside_shell": _("A hole lies outside its polygon."),
     "nested_shells": _("One polygon of the MultiPolygon lies inside another."),
     "zero_area": _("The geometry encloses no area."),
+    "too_many_vertices": _("The boundary has %(count)s positions; a parcel has at most %(limit)s."),
     "split_too_few_parts": _("A split needs at least two parts."),
     "split_parts_overlap": _("Parts %(first)s and %(second)s overlap by %(area).2f m²."),
     "split_does_not_cover": _(

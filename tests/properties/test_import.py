@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import statistics
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -342,6 +343,73 @@ def test_a_file_that_is_not_a_feature_collection_is_refused(tmp_path):
 
     assert message == f"{path}: a GeoJSON import must be a FeatureCollection"
     assert Parcel.objects.count() == 0
+
+
+def circle(positions: int, radius: float = 50) -> dict[str, Any]:
+    """A Polygon of exactly ``positions`` positions (the last repeating the first)."""
+    steps = positions - 1
+    ring = [
+        lonlat(radius * math.cos(2 * math.pi * i / steps), radius * math.sin(2 * math.pi * i / steps))
+        for i in range(steps)
+    ]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def test_a_file_nested_100000_deep_is_refused_before_it_is_parsed(tmp_path):
+    path = tmp_path / "deep.geojson"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+
+    message, _ = run_failing(path)
+
+    assert message == (
+        f"{path}: the JSON is nested 100,000 levels deep; a parcel file has at most 32 "
+        "(a FeatureCollection of polygons needs 8)"
+    )
+    assert Parcel.objects.count() == 0
+
+
+def test_nesting_is_measured_outside_strings_only(tmp_path):
+    notes = "[" * 50 + '{"' * 10  # brackets in a string are text, not structure
+    nested: Any = "deep"
+    for _ in range(30):
+        nested = {"x": nested}
+    shallow = write_json(tmp_path, "notes.geojson", collection(feature("N-1", square(0, 0), notes=notes)))
+    deep = write_json(tmp_path, "deep.geojson", collection(feature("N-2", square(30, 0), extra=nested)))
+
+    assert "Imported 1 parcels" in run(shallow)[0]
+    assert Parcel.objects.get().notes == notes
+    message, _ = run_failing(deep)
+    assert message.startswith(f"{deep}: the JSON is nested 34 levels deep")
+    assert list(Parcel.objects.values_list("apn", flat=True)) == ["N-1"]
+
+
+def test_a_parcel_over_the_vertex_limit_is_refused_with_its_feature_and_nothing_is_imported(tmp_path):
+    assert geometry.MAX_VERTICES == 20_000
+    path = write_json(
+        tmp_path,
+        "big.geojson",
+        collection(feature("V-1", square(200, 0)), feature("V-2", circle(20_001)), feature("V-3", circle(20_000))),
+    )
+
+    message, stderr = run_failing(path)
+
+    assert message == "1 bad feature(s) in big.geojson; nothing was imported."
+    assert error_lines(stderr) == ["feature 2 (V-2): The boundary has 20001 positions; a parcel has at most 20000."]
+    assert Parcel.objects.count() == 0
+
+
+def test_a_parcel_at_the_vertex_limit_imports_from_csv_and_one_over_is_refused(tmp_path):
+    at_limit = geometry.to_wkt(circle(20_000))
+    over = geometry.to_wkt(circle(20_001))
+    assert len(at_limit) > 131_072  # longer than csv's default field limit
+    good = write_csv(tmp_path, "good.csv", ["apn", "wkt"], [["W-1", at_limit]])
+    bad = write_csv(tmp_path, "bad.csv", ["apn", "wkt"], [["W-2", over]])
+
+    message, stderr = run_failing(bad)
+    assert message == "1 bad feature(s) in bad.csv; nothing was imported."
+    assert error_lines(stderr) == ["feature 1 (row 2): The boundary has 20001 positions; a parcel has at most 20000."]
+    assert "Imported 1 parcels: 1 new" in run(good)[0]
+    assert len(Parcel.objects.get(apn="W-1").geometry["coordinates"][0]) == 20_000
 
 
 def test_updating_a_retired_parcel_is_refused(tmp_path):
