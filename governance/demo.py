@@ -47,7 +47,11 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
         actor=actor,
         reason="Demo data",
         name=name,
-        record_date=clock.today() - dt.timedelta(days=30),
+        # Who may vote is settled before voting opens: a month before today, or two weeks before an
+        # election that opened earlier than that.
+        record_date=min(
+            clock.today() - dt.timedelta(days=30), timezone.localtime(opens_at).date() - dt.timedelta(days=14)
+        ),
         opens_at=opens_at,
         closes_at=closes_at,
         officer=officer,
