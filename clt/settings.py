@@ -57,6 +57,8 @@ DEBUG = env_bool("DEBUG", False)
 # (clt/wsgi.py, clt/asgi.py) and `check --deploy` reports it as an error (clt/checks.py).
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+# Old keys, comma-separated, still accepted after a rotation (sessions, and ballots sealed before it).
+SECRET_KEY_FALLBACKS = [key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()]
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
