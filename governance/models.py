@@ -774,6 +774,9 @@ class SealedBallot(models.Model):
         ordering = ["contest_id", "id"]
         verbose_name = _("sealed ballot")
 
+    def __str__(self) -> str:
+        return str(_("sealed ballot"))
+
 
 class PetitionSignature(models.Model):
     """A member's signature on a candidate's nominating petition (R7)."""

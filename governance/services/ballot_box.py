@@ -44,6 +44,7 @@ from governance.models import Ballot, Contest, SealedBallot
 __all__ = ["OpenedBallot", "anonymity_set", "open_sealed", "seal", "shuffle_contest", "unseal", "unseal_later"]
 
 _NONCE_BYTES = 12
+_PAD = 256
 _KEY_PURPOSE = b"clt.governance.ballot-seal.v1"
 
 
@@ -72,9 +73,20 @@ def _associated(contest_id: int) -> bytes:
     return f"contest:{contest_id}".encode()
 
 
-def seal(contest: Contest, receipt: str, choices: Iterable[int]) -> bytes:
-    """The sealed form of a ballot: a random nonce and the AES-GCM ciphertext of its receipt and choices."""
-    plain = json.dumps({"r": receipt, "c": list(choices)}, separators=(",", ":")).encode()
+def _plain(receipt: str, choices: Iterable[int]) -> bytes:
+    return json.dumps({"r": receipt, "c": list(choices)}, separators=(",", ":")).encode()
+
+
+def seal(contest: Contest, receipt: str, choices: Iterable[int], *, candidates: Iterable[int] = ()) -> bytes:
+    """The sealed form of a ballot: a random nonce and the AES-GCM ciphertext of its receipt and choices.
+
+    The plain text is padded to the length of a ballot that ranks every one of ``candidates`` (rounded up
+    to 256 bytes): a ciphertext's length is visible, and would otherwise tell how many candidates the
+    voter marked, which the ballot in the box tells too.
+    """
+    plain = _plain(receipt, choices)
+    width = max(len(plain), len(_plain(receipt, candidates)))
+    plain = plain.ljust(-(-width // _PAD) * _PAD)  # JSON ignores the trailing spaces
     nonce = secrets.token_bytes(_NONCE_BYTES)
     return nonce + AESGCM(_keys()[0]).encrypt(nonce, plain, _associated(contest.pk))
 

@@ -792,7 +792,8 @@ def ballot_cast(
             raise ValidationError({"code": already_voted_message()}) from None
         receipt = _receipt()
         # Sealed, not yet in the ballot box: this transaction's traces are also the participation's.
-        SealedBallot.objects.create(contest=contest, sealed=ballot_box.seal(contest, receipt, chosen))
+        sealed = ballot_box.seal(contest, receipt, chosen, candidates=[c.pk for c in candidates])
+        SealedBallot.objects.create(contest=contest, sealed=sealed)
         if not entry.channel:
             RollEntry.objects.filter(pk=entry.pk, channel="").update(channel=channel)
         ballot_box.unseal_later(contest)

@@ -223,6 +223,18 @@ def test_the_attack_finds_the_link_where_there_is_one(k_of_ten):
         assert b'"c"' not in blob and b'"r"' not in blob
 
 
+@pytest.mark.django_db
+def test_every_sealed_ballot_of_a_contest_has_the_same_length():
+    """A ciphertext's length is visible: it must not say how many candidates the voter marked."""
+    officer = make_officer()
+    _election, stv, _plurality, codes = build_election(officer=officer, lessees=4, generals=0)
+    c = ids(stv)
+    for (_, code), ranking in zip(codes, [[], [c["A"]], [c["A"], c["B"]], [c["C"], c["B"], c["A"]]], strict=True):
+        gs.ballot_cast(code=code, contest=stv, choices=ranking)
+    lengths = {len(bytes(s.sealed)) for s in SealedBallot.objects.filter(contest=stv)}
+    assert len(lengths) == 1 and SealedBallot.objects.filter(contest=stv).count() == 4
+
+
 def test_nothing_stored_with_a_ballot_tells_the_time():
     for model in (Ballot, SealedBallot):
         kinds = {type(f) for f in model._meta.concrete_fields}
