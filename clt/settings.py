@@ -288,6 +288,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clt.exceptions.api_exception_handler",
+    # DRF's three, with JSON nested deeper than clt.api.parsers.MAX_JSON_DEPTH refused (400, not RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "clt.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Views opt in with throttle_scope (POST /api/v1/ballots/); counted per login, in the cache. None: no limit.

@@ -24,3 +24,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# A 404 under /api/ answers JSON like the rest of the API.
+handler404 = "clt.exceptions.not_found"

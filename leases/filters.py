@@ -1,6 +1,6 @@
 """Filters shared by the lease pages and the API (NetBox's filtersets habit).
 
-Relations are filtered by id with ``NumberFilter`` rather than ``ModelChoiceFilter``: a choice
+Relations are filtered by id with ``IntegerFilter`` rather than ``ModelChoiceFilter``: a choice
 filter validates the id against the whole table, which would tell a homeowner that another
 lease exists. An id the user may not see simply matches nothing.
 """
@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clt import clock
+from clt.filters import IntegerFilter
 from leases.models import (
     MONITORING_DONE,
     Charge,
@@ -55,8 +56,8 @@ def _choices(model: type, field: str) -> list[tuple[str, str]]:
     return list(model._meta.get_field(field).choices)
 
 
-def _lease_filter() -> django_filters.NumberFilter:
-    return django_filters.NumberFilter(field_name="lease_id", label=_("Lease id"))
+def _lease_filter() -> IntegerFilter:
+    return IntegerFilter(field_name="lease_id", label=_("Lease id"))
 
 
 def _overdue_filter() -> django_filters.BooleanFilter:
@@ -67,7 +68,8 @@ def _overdue_filter() -> django_filters.BooleanFilter:
 
 class HouseholdFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name or member"))
-    person = django_filters.NumberFilter(field_name="members__person_id", label=_("Member (person id)"))
+    person = IntegerFilter(field_name="members__person_id", label=_("Member (person id)"))
+    ami_year = IntegerFilter(label=_("AMI year"))
 
     class Meta:
         model = Household
@@ -86,7 +88,7 @@ class HouseholdFilterSet(django_filters.FilterSet):
 
 
 class LeaseTemplateVersionFilterSet(django_filters.FilterSet):
-    template = django_filters.NumberFilter(field_name="template_id", label=_("Template id"))
+    template = IntegerFilter(field_name="template_id", label=_("Template id"))
     in_use_on = django_filters.DateFilter(field_name="effective_from", lookup_expr="lte", label=_("In use on"))
 
     class Meta:
@@ -106,12 +108,12 @@ class GroundLeaseFilterSet(django_filters.FilterSet):
     transfer_state = django_filters.MultipleChoiceFilter(
         choices=_choices(GroundLease, "transfer_state"), label=_("Transfer")
     )
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Home id"))
-    parcel = django_filters.NumberFilter(field_name="parcel_id", label=_("Parcel id"))
-    template_version = django_filters.NumberFilter(field_name="template_version_id", label=_("Lease terms id"))
-    organization = django_filters.NumberFilter(field_name="organization_id", label=_("Organisation id"))
-    household = django_filters.NumberFilter(field_name="household_id", label=_("Household id"))
-    person = django_filters.NumberFilter(method="filter_person", label=_("Leaseholder (person id)"))
+    unit = IntegerFilter(field_name="unit_id", label=_("Home id"))
+    parcel = IntegerFilter(field_name="parcel_id", label=_("Parcel id"))
+    template_version = IntegerFilter(field_name="template_version_id", label=_("Lease terms id"))
+    organization = IntegerFilter(field_name="organization_id", label=_("Organisation id"))
+    household = IntegerFilter(field_name="household_id", label=_("Household id"))
+    person = IntegerFilter(method="filter_person", label=_("Leaseholder (person id)"))
     commenced_after = django_filters.DateFilter(
         field_name="commencement", lookup_expr="gte", label=_("Commenced on or after")
     )
@@ -209,7 +211,7 @@ class FeeScheduleFilterSet(django_filters.FilterSet):
 
 
 class FeeRateFilterSet(django_filters.FilterSet):
-    lease = django_filters.NumberFilter(field_name="schedule__lease_id", label=_("Lease id"))
+    lease = IntegerFilter(field_name="schedule__lease_id", label=_("Lease id"))
     effective_after = django_filters.DateFilter(
         field_name="effective", lookup_expr="gte", label=_("Effective on or after")
     )
@@ -223,7 +225,7 @@ class FeeRateFilterSet(django_filters.FilterSet):
 
 
 class FeeSuspensionFilterSet(django_filters.FilterSet):
-    lease = django_filters.NumberFilter(field_name="schedule__lease_id", label=_("Lease id"))
+    lease = IntegerFilter(field_name="schedule__lease_id", label=_("Lease id"))
     in_force_on = django_filters.DateFilter(method="filter_in_force", label=_("In force on"))
 
     class Meta:
@@ -274,7 +276,7 @@ class MonitoringRecordFilterSet(django_filters.FilterSet):
     lease = _lease_filter()
     kind = django_filters.MultipleChoiceFilter(choices=MonitoringKind.choices, label=_("Kind"))
     status = django_filters.MultipleChoiceFilter(choices=MonitoringStatus.choices, label=_("Status"))
-    year = django_filters.NumberFilter(label=_("Year"))
+    year = IntegerFilter(label=_("Year"))
     due_after = django_filters.DateFilter(field_name="due", lookup_expr="gte", label=_("Due on or after"))
     due_before = django_filters.DateFilter(field_name="due", lookup_expr="lte", label=_("Due on or before"))
     overdue = _overdue_filter()

@@ -427,6 +427,9 @@ def check_transition(lease: LeaseSnapshot, kind: EventKind | str) -> EventRule:
         rule = EVENTS[EventKind(kind)]
     except ValueError:
         raise TransitionError("kind", f"unknown event kind {kind!r}") from None
+    except KeyError:
+        # A kind some other action records (an extension: ``deadline_extend``), never recorded on its own.
+        raise TransitionError("kind", f"{kind} is recorded by the action it belongs to, not as an event") from None
     if rule.lease_must_be_active and lease.status != LeaseStatus.ACTIVE:
         raise TransitionError("kind", f"the lease is {lease.status}; {rule.kind} needs an active lease")
     current = lease.state_of(rule.track)

@@ -332,7 +332,11 @@ def _check_transition(lease: GroundLease, kind: str) -> lifecycle.EventRule:
     except lifecycle.TransitionError:
         pass
     rule = _rule_for(kind)
-    if rule is None:
+    if kind == EventKind.DEADLINE_EXTENDED:
+        message = _("“%(kind)s” is recorded by extending the deadline (POST deadlines/{id}/extend/).") % {
+            "kind": EVENT_LABELS[kind]
+        }
+    elif rule is None:
         message = _("Unknown event kind “%(kind)s”.") % {"kind": kind}
     elif rule.lease_must_be_active and lease.status != LeaseStatus.ACTIVE:
         message = _("The lease is %(status)s; “%(kind)s” needs an active lease.") % {

@@ -47,7 +47,7 @@ class ParcelFundingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ParcelOverlap)
-class ParcelOverlapAdmin(admin.ModelAdmin):
+class ParcelOverlapAdmin(SimpleHistoryAdmin):
     list_display = ["parcel", "other", "area_m2", "accepted_at"]
     raw_id_fields = ["parcel", "other"]
 

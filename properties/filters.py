@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from clt.filters import IntegerFilter
 from properties.models import Parcel, ParcelStatus, Unit, UnitKind
 
 __all__ = ["BBoxFilter", "ParcelFilterSet", "UnitFilterSet", "parse_bbox"]
@@ -106,8 +107,8 @@ class ParcelFilterSet(django_filters.FilterSet):
 class UnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Address"))
     kind = django_filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("Kind"))
-    parcel = django_filters.NumberFilter(field_name="parcel_id", label=_("Parcel id"))
-    bedrooms = django_filters.NumberFilter(label=_("Bedrooms"))
+    parcel = IntegerFilter(field_name="parcel_id", label=_("Parcel id"))
+    bedrooms = IntegerFilter(label=_("Bedrooms"))
 
     class Meta:
         model = Unit

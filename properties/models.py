@@ -195,7 +195,12 @@ class ParcelFunding(TimeStampedModel):
 
 
 class ParcelOverlap(models.Model):
-    """Two parcels whose land overlaps: a warning staff review and accept with a reason."""
+    """Two parcels whose land overlaps: a warning staff review and accept with a reason.
+
+    An acceptance holds for the two shapes it was given for: it survives a re-import or an edit that
+    leaves both boundaries as they were, and is withdrawn (the overlap to be accepted again) when
+    either boundary moves. The history keeps every acceptance, withdrawal and removal with who and why.
+    """
 
     parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="overlaps_as_first")
     other = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="overlaps_as_second")
@@ -207,6 +212,7 @@ class ParcelOverlap(models.Model):
     )
     accepted_reason = models.TextField(_("reason for accepting"), blank=True)
 
+    history = HistoricalRecords()
     objects = RestrictedManager()
     access_rules = AccessRules()
 

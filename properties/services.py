@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -125,15 +126,56 @@ def _overlaps_with_registry(geom: BaseGeometry, *, exclude: Iterable[int] = ()) 
     return [(candidates[o.second], o.area_m2) for o in found]
 
 
-def _record_overlap(a: Parcel, b: Parcel, area_m2: float, *, actor: Any = None, reason: str = "") -> ParcelOverlap:
-    first, second = (a, b) if a.pk < b.pk else (b, a)
-    accepted = {"accepted_at": clock.now(), "accepted_by": actor, "accepted_reason": reason} if reason else {}
-    overlap, _created = ParcelOverlap.objects.update_or_create(
-        parcel=first,
-        other=second,
-        defaults={"area_m2": Decimal(repr(area_m2)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP), **accepted},
-    )
-    return overlap
+def _overlap_area(area_m2: float) -> Decimal:
+    return Decimal(repr(area_m2)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _accept(overlap: ParcelOverlap, *, actor: Any, reason: str, when: Any) -> ParcelOverlap:
+    overlap.accepted_at, overlap.accepted_by, overlap.accepted_reason = when, _user_or_none(actor), reason
+    return stamp(overlap, actor=actor, reason=reason)
+
+
+def _withdraw(overlap: ParcelOverlap, *, actor: Any, apn: str, reason: str) -> ParcelOverlap:
+    # The acceptance was given for shapes that no longer exist; who gave it, when and why stay in
+    # the history row before this one.
+    overlap.accepted_at, overlap.accepted_by, overlap.accepted_reason = None, None, ""
+    why = _("The boundary of %(apn)s changed (%(reason)s): the overlap needs accepting again.")
+    return stamp(overlap, actor=actor, reason=why % {"apn": apn, "reason": reason})
+
+
+def _remove_overlaps(overlaps: Iterable[ParcelOverlap], *, actor: Any, why: str) -> None:
+    # One at a time, so each removal leaves its history row (a queryset delete would leave none).
+    for overlap in overlaps:
+        stamp(overlap, actor=actor, reason=why)
+        overlap.delete()
+
+
+def _reconcile_overlaps(
+    parcel: Parcel, found: Sequence[tuple[Parcel, float]], *, actor: Any, reason: str, overlap_reason: str
+) -> None:
+    """After ``parcel``'s boundary changed: update the overlaps it still has, add new ones, remove the rest.
+
+    An overlap that remains keeps its row (and so its history); an earlier acceptance gives way to
+    the one given with this change, or is withdrawn when none is given. Never a bulk delete.
+    """
+    existing = {
+        (o.parcel_id, o.other_id): o
+        for o in ParcelOverlap.objects.select_for_update().filter(Q(parcel=parcel) | Q(other=parcel))
+    }
+    now = clock.now()
+    for other, area in found:
+        key = (min(parcel.pk, other.pk), max(parcel.pk, other.pk))
+        overlap = existing.pop(key, None) or ParcelOverlap(parcel_id=key[0], other_id=key[1])
+        overlap.area_m2 = _overlap_area(area)
+        if overlap_reason:
+            _accept(overlap, actor=actor, reason=overlap_reason, when=now)
+        elif overlap.is_accepted:
+            _withdraw(overlap, actor=actor, apn=parcel.apn, reason=reason)
+        else:
+            stamp(overlap, actor=actor, reason=reason)
+        overlap.save()
+    why = _("The boundary of %(apn)s changed (%(reason)s): the parcels no longer overlap.")
+    _remove_overlaps(existing.values(), actor=actor, why=why % {"apn": parcel.apn, "reason": reason})
 
 
 def _check_overlaps(
@@ -184,8 +226,7 @@ def parcel_create(
     parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2)
     found = _check_overlaps(parcel, geom, overlap_reason=overlap_reason)
     _save(parcel, actor=actor, reason=reason)
-    for other, area in found:
-        _record_overlap(parcel, other, area, actor=actor, reason=overlap_reason or "")
+    _reconcile_overlaps(parcel, found, actor=actor, reason=reason, overlap_reason=(overlap_reason or "").strip())
     return parcel
 
 
@@ -217,9 +258,7 @@ def parcel_update(
     parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2) and not parcel.area_mismatch_note
     _save(parcel, actor=actor, reason=reason)
     if geometry_changed:
-        ParcelOverlap.objects.filter(Q(parcel=parcel) | Q(other=parcel)).delete()
-        for other, area in found:
-            _record_overlap(parcel, other, area, actor=actor, reason=overlap_reason or "")
+        _reconcile_overlaps(parcel, found, actor=actor, reason=reason, overlap_reason=(overlap_reason or "").strip())
     return parcel
 
 
@@ -234,6 +273,7 @@ def parcel_delete(*, parcel: Parcel, actor: Any, reason: str) -> None:
     for funding in parcel.funding.all():
         stamp(funding, actor=actor, reason=reason)
         funding.delete()
+    _remove_overlaps(ParcelOverlap.objects.filter(Q(parcel=parcel) | Q(other=parcel)), actor=actor, why=reason)
     stamp(parcel, actor=actor, reason=reason)
     parcel.delete()
 
@@ -249,11 +289,9 @@ def parcel_accept_area_mismatch(*, parcel: Parcel, actor: Any, reason: str) -> P
 
 @transaction.atomic
 def overlap_accept(*, overlap: ParcelOverlap, actor: Any, reason: str) -> ParcelOverlap:
-    """Staff accept an overlap (a shared easement, a survey difference) with a reason."""
+    """Staff accept an overlap (a shared easement, a survey difference) with a reason, kept in its history."""
     reason = _require_reason(reason)
-    overlap.accepted_at = clock.now()
-    overlap.accepted_by = actor
-    overlap.accepted_reason = reason
+    _accept(overlap, actor=actor, reason=reason, when=clock.now())
     overlap.save()
     return overlap
 
@@ -594,6 +632,7 @@ def _write_import(
     to_create: list[Parcel] = []
     to_update: list[Parcel] = []
     by_position: list[Parcel] = []
+    moved: set[str] = set()  # APNs whose boundary is new or changed: their overlaps' acceptances lapse
     update_fields: set[str] = set()
     for position, (record, geom) in enumerate(zip(records, shapes, strict=True)):
         apn = record.apn.strip()
@@ -602,11 +641,14 @@ def _write_import(
         if is_new:
             parcel = Parcel(apn=apn)
         before = None if is_new else _comparable(parcel)
+        shape_before = None if is_new else parcel.geometry
         for name, value in record.fields.items():
             if name in PARCEL_FIELDS:
                 setattr(parcel, name, value)
                 update_fields.add(name)
         _apply_shape(parcel, geom)
+        if parcel.geometry != shape_before:
+            moved.add(apn)
         parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2) and not (
             not is_new and parcel.area_mismatch_note
         )
@@ -638,7 +680,9 @@ def _write_import(
         )
         report.updated = len(to_update)
     progress("write", total, total)
-    _import_overlaps(by_position, shapes, report, actor=history_user, accept_overlaps=accept_overlaps)
+    _import_overlaps(
+        by_position, shapes, report, actor=history_user, reason=reason, moved=moved, accept_overlaps=accept_overlaps
+    )
     progress("overlaps", total, total)
 
 
@@ -652,8 +696,16 @@ def _import_overlaps(
     report: ImportReport,
     *,
     actor: Any,
+    reason: str,
+    moved: set[str],
     accept_overlaps: str,
 ) -> None:
+    """Bring the imported parcels' overlaps up to date without losing who accepted them and why.
+
+    An overlap between two boundaries the file left as they were keeps its acceptance; one whose
+    parcel moved has it withdrawn (or replaced, with ``accept_overlaps``); one no longer found is
+    removed. Every change leaves a history row with the actor and a reason.
+    """
     if not parcels:
         return
     if not all(p.pk for p in parcels):
@@ -676,21 +728,49 @@ def _import_overlaps(
             shapes, against=[shape(o.geometry) for o in others], min_area_m2=OVERLAP_MIN_AREA_M2
         )
         pairs.extend((parcels[o.first], others[o.second], o.area_m2) for o in found)
-    # A re-import replaces what it knew of its own parcels' overlaps.
-    ParcelOverlap.objects.filter(Q(parcel_id__in=imported_ids) | Q(other_id__in=imported_ids)).delete()
+    existing = {
+        (o.parcel_id, o.other_id): o
+        for o in ParcelOverlap.objects.select_for_update().filter(
+            Q(parcel_id__in=imported_ids) | Q(other_id__in=imported_ids)
+        )
+    }
+    moved_ids = {p.pk for p in parcels if p.apn in moved}
+    apns = {p.pk: p.apn for p in parcels}
     now = clock.now()
-    rows = []
+    new, changed = [], []
     for a, b, area in pairs:
         first, second = (a, b) if a.pk < b.pk else (b, a)
-        rows.append(
-            ParcelOverlap(
-                parcel_id=first.pk,
-                other_id=second.pk,
-                area_m2=Decimal(repr(area)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP),
-                accepted_at=now if accept_overlaps else None,
-                accepted_by=actor if accept_overlaps else None,
-                accepted_reason=accept_overlaps,
-            )
-        )
         report.overlaps.append((first.apn, second.apn, area))
-    ParcelOverlap.objects.bulk_create(rows, batch_size=500)
+        overlap = existing.pop((first.pk, second.pk), None)
+        if overlap is None:
+            overlap = ParcelOverlap(parcel_id=first.pk, other_id=second.pk, area_m2=_overlap_area(area))
+            if accept_overlaps:
+                _accept(overlap, actor=actor, reason=accept_overlaps, when=now)
+            new.append(overlap)
+            continue
+        mover = next((apns[pk] for pk in (first.pk, second.pk) if pk in moved_ids), None)
+        if mover is None:
+            # Both boundaries as they were: the acceptance still describes these shapes.
+            if accept_overlaps and not overlap.is_accepted:
+                changed.append(_accept(overlap, actor=actor, reason=accept_overlaps, when=now))
+            continue
+        overlap.area_m2 = _overlap_area(area)
+        if accept_overlaps:
+            changed.append(_accept(overlap, actor=actor, reason=accept_overlaps, when=now))
+        elif overlap.is_accepted:
+            changed.append(_withdraw(overlap, actor=actor, apn=mover, reason=reason))
+        else:
+            changed.append(stamp(overlap, actor=actor, reason=reason))
+    if new:
+        bulk_create_with_history(new, ParcelOverlap, batch_size=500, default_user=actor, default_change_reason=reason)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            ParcelOverlap,
+            fields=["area_m2", "accepted_at", "accepted_by", "accepted_reason"],
+            batch_size=500,
+            default_user=actor,
+            default_change_reason=reason,
+        )
+    why = _("%(reason)s: the parcels no longer overlap.") % {"reason": reason}
+    _remove_overlaps(existing.values(), actor=actor, why=why)

@@ -87,6 +87,24 @@ def parcel_map(request: HttpRequest) -> HttpResponse:
     return render(request, "properties/parcel_map.html", {"map_config": config})
 
 
+def _attach_earlier_acceptances(overlaps: list[ParcelOverlap]) -> None:
+    """``earlier_acceptance``: the last acceptance, from history, of an overlap a boundary change reopened.
+
+    Staff reviewing it again see who accepted it before and why, in one query for the whole page.
+    """
+    open_ids = [o.pk for o in overlaps if not o.is_accepted]
+    earlier = {}
+    if open_ids:
+        records = (
+            ParcelOverlap.history.filter(id__in=open_ids, accepted_at__isnull=False)
+            .select_related("accepted_by")
+            .order_by("history_date", "history_id")
+        )
+        earlier = {record.id: record for record in records}  # the latest of each wins
+    for overlap in overlaps:
+        overlap.earlier_acceptance = earlier.get(overlap.pk)
+
+
 def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One parcel: its shape on a small map, homes, funding, lineage, overlaps and history."""
     parcel = get_object_or_404(
@@ -98,9 +116,12 @@ def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    overlaps = ParcelOverlap.objects.filter(Q(parcel=parcel) | Q(other=parcel)).select_related(
-        "parcel", "other", "accepted_by"
+    overlaps = list(
+        ParcelOverlap.objects.filter(Q(parcel=parcel) | Q(other=parcel)).select_related(
+            "parcel", "other", "accepted_by"
+        )
     )
+    _attach_earlier_acceptances(overlaps)
     history = history_entries(parcel.history.select_related("history_user").all(), excluded=_DERIVED_FIELDS)
     return render(
         request,

@@ -283,8 +283,9 @@ class BoardTermViewSet(
         if self.action == "list" and "on" in self.request.query_params:
             query = BoardRosterQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
-            on = query.validated_data["on"]
-            queryset = queryset.filter(starts_on__lte=on, ends_on__gt=on).exclude(ended_on__lte=on)
+            on = query.validated_data.get("on")  # ``?on=`` (empty) filters nothing, as django-filter's do
+            if on is not None:
+                queryset = queryset.filter(starts_on__lte=on, ends_on__gt=on).exclude(ended_on__lte=on)
         return queryset
 
     @extend_schema(

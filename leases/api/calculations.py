@@ -34,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt.api.viewsets import RestrictedReadOnlyViewSet, change_reason_from
+from clt.filters import IntegerFilter
 from leases import documents, services
 from leases.api.serializers import (
     PolicyStatusField,
@@ -174,7 +175,7 @@ class RecomputeSerializer(serializers.Serializer):
 
 class ResaleCalculationFilterSet(django_filters.FilterSet):
     # By id, not a choice filter: a choice would tell a homeowner that another lease exists.
-    lease = django_filters.NumberFilter(field_name="lease_id", label="Lease id")
+    lease = IntegerFilter(field_name="lease_id", label="Lease id")
     determined_after = django_filters.DateFilter(
         field_name="determination_date", lookup_expr="gte", label="Determined for this date or later"
     )

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 
 from clt import clock, roles
 from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_reason_from
+from clt.filters import IntegerFilter
 from leases import services
 from leases.api.serializers import StrictKeysMixin, change_reason_field, reason_field
 from leases.lifecycle import LeaseStatus
@@ -49,7 +50,7 @@ HOMEOWNER_REQUEST = "Asked by the homeowner through the API"
 
 class CapitalImprovementFilterSet(django_filters.FilterSet):
     # By id, not a choice of rows: a choice filter would tell a homeowner that another lease exists.
-    lease = django_filters.NumberFilter(field_name="lease_id", label=gettext_lazy("Lease id"))
+    lease = IntegerFilter(field_name="lease_id", label=gettext_lazy("Lease id"))
     status = django_filters.MultipleChoiceFilter(choices=ImprovementStatus.choices, label=gettext_lazy("Status"))
     maintenance = django_filters.BooleanFilter(label=gettext_lazy("Ordinary maintenance"))
 

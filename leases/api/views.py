@@ -314,9 +314,10 @@ class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
         values = _body(s.LeaseEventCreateSerializer, request)
         reason = _reason(request, values.pop("reason", ""))
         if not roles.is_staff_member(request.user):
-            rule = lifecycle.EVENTS[lifecycle.EventKind(values["kind"])]
-            if rule.staff_only:
-                raise PermissionDenied(_("Only staff record “%(kind)s”.") % {"kind": EVENT_LABELS[rule.kind]})
+            # A kind without a rule of its own (an extension) is staff's too.
+            rule = lifecycle.EVENTS.get(lifecycle.EventKind(values["kind"]))
+            if rule is None or rule.staff_only:
+                raise PermissionDenied(_("Only staff record “%(kind)s”.") % {"kind": EVENT_LABELS[values["kind"]]})
             today = clock.today()
             values.update(effective_on=today, sent_on=today, received_on=today, delivery_method="online")
             reason = reason or HOMEOWNER_SUBMISSION
@@ -625,6 +626,7 @@ class IndexSeriesViewSet(RestrictedReadOnlyViewSet):
     ).order_by("code")
     serializer_class = s.IndexSeriesSerializer
     permission_classes = [IsCltStaff]
+    lookup_value_regex = r"[^/.]+"  # an id or a code
     filterset_fields = ["kind", "code"]
     ordering_fields = ["code", "name", "kind"]
 

@@ -177,8 +177,12 @@ class FundingViewSet(HistoryMixin, RestrictedModelViewSet):
         )
 
 
-class ParcelOverlapViewSet(RestrictedReadOnlyViewSet):
-    """Overlaps between parcels, found by the registry, to review and accept with a reason."""
+class ParcelOverlapViewSet(HistoryMixin, RestrictedReadOnlyViewSet):
+    """Overlaps between parcels, found by the registry, to review and accept with a reason.
+
+    ``…/{id}/history/`` keeps every acceptance (who, when, why), its withdrawal when a boundary
+    moved, and the overlap's removal.
+    """
 
     queryset = ParcelOverlap.objects.select_related("parcel", "other", "accepted_by")
     serializer_class = s.ParcelOverlapSerializer
