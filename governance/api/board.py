@@ -31,7 +31,7 @@ from clt import clock, roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.models import Person
 from governance import services
-from governance.models import BoardTerm, SeatClass
+from governance.models import BoardTerm, SeatClass, TermEnd
 from governance.services.board import SEAT_CLASS_FIELDS
 from leases.api.serializers import change_reason_field as _reason_field
 
@@ -88,6 +88,8 @@ class BoardSeatClassSerializer(serializers.ModelSerializer):
 class BoardTermSerializer(serializers.ModelSerializer):
     seat_class_name = serializers.CharField(source="seat_class.name", read_only=True)
     person_name = serializers.CharField(source="person.__str__", read_only=True)
+    # Spelled out: a read-only model field loses allow_blank, and a term still running has no end reason ("").
+    end_reason = serializers.ChoiceField(choices=TermEnd.choices, allow_blank=True, read_only=True)
     change_reason = _reason_field()
 
     class Meta:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
@@ -139,6 +139,7 @@ class ImpactAssumptionsSerializer(serializers.Serializer):
     persons_per_bedroom = serializers.DecimalField(max_digits=4, decimal_places=2, read_only=True)
 
 
+@extend_schema_serializer(many=False)  # one report, though the route is the viewset's ``list``
 class ImpactReportSerializer(serializers.Serializer):
     start = serializers.DateField(read_only=True)
     end = serializers.DateField(read_only=True)

@@ -795,7 +795,10 @@ class StatementSerializer(serializers.Serializer):
 
 class MonitoringRecordSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     lease = serializers.PrimaryKeyRelatedField(queryset=GroundLease.objects.all())
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for a record nobody has submitted yet (a certification still requested).
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="The login that submitted it."
+    )
     change_reason = change_reason_field()
 
     class Meta:
