@@ -1495,7 +1495,7 @@ def index_value_in_effect(series: IndexSeries | str, on: dt.date, *, household_s
 @dataclass(frozen=True)
 class IndexRow:
     period: str
-    value: Decimal
+    value: Decimal | None  # None: the publisher published no value for the period (BLS writes “-”)
     household_size: int | None = None
     effective_from: dt.date | None = None
 
@@ -1506,6 +1506,64 @@ def _period_start(period: str) -> dt.date:
     return dt.date.fromisoformat(period + "-01")
 
 
+def _period_number(period: str) -> int:
+    """Consecutive periods have consecutive numbers: years as they are, months counted from year 0."""
+    if len(period) == 4:
+        return int(period)
+    return int(period[:4]) * 12 + int(period[5:7]) - 1
+
+
+def _period_text(number: int, monthly: bool) -> str:
+    return f"{number // 12:04d}-{number % 12 + 1:02d}" if monthly else f"{number:04d}"
+
+
+def _missing(numbers: set[int]) -> set[int]:
+    return set(range(min(numbers), max(numbers) + 1)) - numbers if numbers else set()
+
+
+def _new_gaps(rows: Sequence[IndexRow], existing: dict[tuple[str, int | None], Any]) -> list[str]:
+    """The periods this import would leave without a value between the series' first and last.
+
+    Monthly and yearly periods, and each household size, are series of their own here.
+    """
+    stored: dict[tuple[bool, int | None], set[int]] = defaultdict(set)
+    after: dict[tuple[bool, int | None], set[int]] = defaultdict(set)
+    for period, size in existing:
+        group = (len(period) == 7, size)
+        stored[group].add(_period_number(period))
+        after[group].add(_period_number(period))
+    for row in rows:
+        after[(len(row.period) == 7, row.household_size)].add(_period_number(row.period))
+    problems = []
+    for (monthly, size), numbers in sorted(after.items(), key=lambda item: (item[0][0], item[0][1] or 0)):
+        gaps = sorted(_missing(numbers) - _missing(stored[(monthly, size)]))
+        if not gaps:
+            continue
+        runs: list[list[int]] = []
+        for number in gaps:
+            if runs and number == runs[-1][1] + 1:
+                runs[-1][1] = number
+            else:
+                runs.append([number, number])
+        texts = [
+            _period_text(first, monthly)
+            if first == last
+            else _("%(first)s to %(last)s")
+            % {"first": _period_text(first, monthly), "last": _period_text(last, monthly)}
+            for first, last in runs
+        ]
+        shown = ", ".join(texts[:10]) + (_(" and %(n)s more") % {"n": len(texts) - 10} if len(texts) > 10 else "")
+        where = _(" (household size %(size)s)") % {"size": size} if size is not None else ""
+        problems.append(
+            _(
+                "the series would have a gap%(where)s: no value for %(periods)s. A period the publisher did not "
+                "publish is written with the value “-”."
+            )
+            % {"where": where, "periods": shown}
+        )
+    return problems
+
+
 @transaction.atomic
 def index_values_import(
     *, series: IndexSeries, rows: Sequence[IndexRow], actor: Any, reason: str
@@ -1514,6 +1572,10 @@ def index_values_import(
 
     Each row's period is ``YYYY`` or ``YYYY-MM``; it is in effect from the period's first day unless
     the row says otherwise (HUD income limits apply from their release's effective date).
+
+    No gap: between its first and last period the series has a value for every month (or year), or
+    the file says the publisher published none (a row whose value is None). A gap the series had
+    before is not this import's to fix.
     """
     reason = _require_reason(reason)
     problems = []
@@ -1522,6 +1584,8 @@ def index_values_import(
             _period_start(row.period)
         except ValueError:
             problems.append(_("row %(n)s: period “%(p)s” is not YYYY or YYYY-MM") % {"n": number, "p": row.period})
+        if row.value is None:
+            continue
         if not isinstance(row.value, Decimal) or not row.value.is_finite() or row.value <= 0:
             problems.append(_("row %(n)s: the value must be a positive number") % {"n": number})
     keys = [(row.period, row.household_size) for row in rows]
@@ -1530,6 +1594,11 @@ def index_values_import(
     if problems:
         raise ValidationError({"rows": problems})
     existing = {(v.period, v.household_size): v for v in series.values.all()}
+    gaps = _new_gaps(rows, existing)
+    if gaps:
+        raise ValidationError({"rows": gaps})
+    # An unpublished period is not stored: the value in effect on a date already refuses a stale one.
+    rows = [row for row in rows if row.value is not None]
     new, changed = [], []
     for row in rows:
         effective = row.effective_from or _period_start(row.period)

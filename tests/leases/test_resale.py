@@ -1564,6 +1564,8 @@ def cpi_series() -> list[tuple[dt.date, Decimal]]:
         for row in csv.DictReader(f):
             if "-" not in row["period"]:
                 continue  # an annual average, not a monthly value
+            if row["value"] == "-":
+                continue  # not published (2025-10, cpi_u.md)
             year, month = map(int, row["period"].split("-"))
             # Test convention, not the engine's: a month's CPI is published in the middle of the next month,
             # so we treat it as in effect from the first day of the next month. The series importer will

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         reason = options["reason"] or f"imported from {path.name}"
         try:
             with transaction.atomic():
-                text = path.read_text(encoding="utf-8")
+                text = indexes.decode(path.read_bytes())
                 if options["hud"]:
                     self._hud(text, reason, options["source"])
                 else:
