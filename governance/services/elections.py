@@ -227,6 +227,8 @@ def contest_add(
     _require_phase(election, ElectionPhase.DRAFT)
     if method not in counting.METHODS:
         raise ValidationError({"method": _("Choose one of: %(m)s.") % {"m": ", ".join(counting.METHODS)}})
+    if not 1 <= seats <= counting.MAX_SEATS:
+        raise ValidationError({"seats": _("Give from 1 to %(max)s seats.") % {"max": counting.MAX_SEATS}})
     contest = Contest(
         election=election,
         title=title,
@@ -270,7 +272,15 @@ def _new_candidate(contest: Contest, person: Person, ballot_order: int | None, *
     """A candidate not yet in the contest, last on the ballot unless placed."""
     if Candidate.objects.filter(contest=contest, person=person).exists():
         raise ValidationError({"person": _("%(person)s is already a candidate in this contest.") % {"person": person}})
-    order = ballot_order if ballot_order is not None else contest.candidates.count() + 1
+    standing = contest.candidates.count()
+    if standing >= counting.MAX_CANDIDATES:
+        raise ValidationError(
+            {
+                "person": _("A contest has at most %(max)s candidates: the count takes no more.")
+                % {"max": counting.MAX_CANDIDATES}
+            }
+        )
+    order = ballot_order if ballot_order is not None else standing + 1
     return Candidate(contest=contest, person=person, ballot_order=order, **fields)
 
 

@@ -169,3 +169,34 @@ def test_profiles_refuse_what_the_format_cannot_hold():
         BltProfile(candidates=("Ann",), seats=0, ballots=())
     with pytest.raises(ValueError, match="trailer"):
         BltProfile(candidates=("Ann",), seats=1, ballots=(), trailer='"quoted"')
+
+
+def test_the_bounds_of_a_count_are_refused_at_the_header():
+    # Refused on line 1, before the ballots (none follow here) or the names are read.
+    with pytest.raises(BltError) as excinfo:
+        read_blt(f"{counting.MAX_CANDIDATES + 1} 1\n")
+    assert (excinfo.value.line, str(excinfo.value)) == (1, "line 1: 301 candidates: a count takes at most 300")
+    with pytest.raises(BltError, match="line 1: 100,000,000,000,000,000,000 seats: a count fills at most 300"):
+        read_blt("3 100000000000000000000\n")
+    profile = read_blt('3 300\n1 1 0\n0\n"A"\n"B"\n"C"\n"t"\n')
+    assert (profile.seats, len(profile.candidates)) == (300, 3)
+
+
+def test_a_file_over_five_megabytes_is_refused_whole():
+    text = '1 1\n1 1 0\n0\n"A"\n"t"\n'
+    with pytest.raises(BltError) as excinfo:
+        read_blt(text + "#" * (5_000_001 - len(text)))
+    assert (excinfo.value.line, str(excinfo.value)) == (
+        0,
+        "the file is 5,000,001 bytes; a .blt file is at most 5,000,000",
+    )
+    assert read_blt(text + "#" * (5_000_000 - len(text))).candidates == ("A",)
+
+
+def test_the_count_itself_refuses_too_many_candidates_or_seats():
+    names = [f"C{n}" for n in range(301)]
+    with pytest.raises(ValueError, match="301 candidates: a count takes at most 300"):
+        counting.count("plurality", [Ballot(("C1",))], 1, names)
+    with pytest.raises(ValueError, match="301 seats: a count fills at most 300"):
+        counting.count("meek", [Ballot(("C1",))], 301, names[:3])
+    assert counting.count("meek", [Ballot(("C1",))], 300, names[:300]).winners[0] == "C1"

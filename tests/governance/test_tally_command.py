@@ -11,6 +11,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
+from governance import blt, counting
 from tests.datafiles import BALLOTS, PROJECT_ROOT
 
 
@@ -129,3 +130,68 @@ def test_a_failing_tally_exits_non_zero(tmp_path):
     )
     assert run.returncode != 0
     assert "no such file" in run.stderr
+
+
+def one_vote_each(candidates: int, seats: int = 1) -> str:
+    """A .blt file where every candidate has one first preference: every stage is a tie of all."""
+    lines = [f"{candidates} {seats}", *(f"1 {c} 0" for c in range(1, candidates + 1)), "0"]
+    return "\n".join([*lines, *(f'"Cand {c}"' for c in range(1, candidates + 1)), '"Everyone"']) + "\n"
+
+
+def test_seats_beyond_the_bound_are_refused(tmp_path):
+    assert counting.MAX_SEATS == 300
+    huge = tmp_path / "huge.blt"
+    huge.write_text('3 100000000000000000000\n1 1 2 0\n1 2 0\n1 3 0\n0\n"A"\n"B"\n"C"\n"t"\n')
+    with pytest.raises(CommandError) as error:
+        tally(str(huge), method="scottish-stv")
+    assert str(error.value) == f"{huge}: line 1: 100,000,000,000,000,000,000 seats: a count fills at most 300"
+    good = tmp_path / "good.blt"
+    good.write_text('3 1\n1 1 2 0\n1 2 0\n1 3 0\n0\n"A"\n"B"\n"C"\n"t"\n')
+    with pytest.raises(CommandError, match=r"good\.blt: 100,000,000,000,000,000,000 seats: a count fills at most 300"):
+        tally(str(good), method="meek", seats=10**20)
+    with pytest.raises(CommandError, match=r"good\.blt: 301 seats: a count fills at most 300"):
+        tally(str(good), method="plurality", seats=301)
+    # More seats than candidates is a count with vacant seats (a published contest can be one): all elected.
+    assert tally_json(str(good), method="scottish-stv", seats=5, seed=1)["winners"] == ["A", "B", "C"]
+
+
+def test_two_thousand_candidates_are_refused_before_the_ballots_are_read(tmp_path):
+    path = tmp_path / "2000.blt"
+    path.write_text(one_vote_each(2000))
+    assert 35_000 < path.stat().st_size < 45_000  # the issue's 41 KB file
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clt.settings_test"}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "tally", str(path), "--method", "scottish-stv"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert f"{path}: line 1: 2,000 candidates: a count takes at most 300" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_the_largest_count_allowed_is_counted(tmp_path):
+    # Candidate c has c first preferences: no ties, 299 exclusions.
+    def votes_by_number(candidates: int) -> str:
+        lines = [f"{candidates} 1", *(f"{c} {c} 0" for c in range(1, candidates + 1)), "0"]
+        return "\n".join([*lines, *(f'"Cand {c}"' for c in range(1, candidates + 1)), '"By number"']) + "\n"
+
+    path = tmp_path / "300.blt"
+    path.write_text(votes_by_number(300))
+    data = tally_json(str(path), method="scottish-stv", seed=3)
+    assert data["winners"] == ["Cand 300"]
+    path.write_text(votes_by_number(301))
+    with pytest.raises(CommandError, match="301 candidates: a count takes at most 300"):
+        tally(str(path), method="scottish-stv")
+
+
+def test_a_file_over_the_size_bound_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "big.blt"
+    head = '2 1\n1 1 0\n1 2 0\n0\n"A"\n"B"\n"t"\n'
+    path.write_text(head + "#" * (blt.MAX_BLT_BYTES - len(head)) + "\n")
+    with pytest.raises(CommandError) as error:
+        tally(str(path), method="irv")
+    assert str(error.value) == f"{path}: the file is 5,000,001 bytes; a .blt file is at most 5,000,000"

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from governance import counting
-from governance.blt import BltError, read_blt
+from governance.blt import MAX_BLT_BYTES, BltError, read_blt
 
 METHOD_CHOICES = sorted(counting.METHODS)
 
@@ -42,7 +42,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="a .blt ballot file")
         parser.add_argument("--method", required=True, choices=METHOD_CHOICES, help="the counting method")
-        parser.add_argument("--seats", type=int, help="seats to fill (default: the file's)")
+        parser.add_argument(
+            "--seats", type=int, help=f"seats to fill (default: the file's; at most {counting.MAX_SEATS})"
+        )
         parser.add_argument("--json", action="store_true", help="print the full result as JSON")
         parser.add_argument("--seed", type=int, help="seed of the random tie-break order (default: drawn and shown)")
         parser.add_argument(
@@ -68,6 +70,9 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        size = path.stat().st_size
+        if size > MAX_BLT_BYTES:  # refused before it is read into memory
+            raise CommandError(f"{path}: the file is {size:,} bytes; a .blt file is at most {MAX_BLT_BYTES:,}")
         try:
             profile = read_blt(path.read_bytes())
         except BltError as exc:
