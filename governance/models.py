@@ -714,6 +714,35 @@ class RollEntry(models.Model):
         return f"{self.person} ({self.get_member_class_display()})"
 
 
+class AccessCodeIssue(models.Model):
+    """That an access code was issued for a roll entry: by whom, when and why. Append-only.
+
+    The roll entry itself keeps no history: its rows change when its member votes, and a history of
+    them would date each vote. This log holds neither the code nor its hash, nothing about voting, and
+    is written only when codes are issued (before the vote, or to replace a lost code).
+    """
+
+    roll_entry = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="code_issues")
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    replaces_earlier = models.BooleanField(
+        _("replaces an earlier code"),
+        default=False,
+        help_text=_("A lost code re-issued: the earlier one stopped working."),
+    )
+
+    class Meta:
+        ordering = ["roll_entry_id", "issued_at", "pk"]
+        verbose_name = _("access code issued")
+        verbose_name_plural = _("access codes issued")
+
+    def __str__(self) -> str:
+        return f"{self.roll_entry} {self.issued_at:%Y-%m-%d %H:%M}"
+
+
 class Participation(models.Model):
     """That a vote unit voted in a contest, and how it reached us: never what it voted.
 
@@ -879,6 +908,10 @@ class Attendance(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    # The quorum rests on these rows: every arrival, departure, correction and removal is kept with
+    # who recorded it and why.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["meeting_id", "arrived_at", "pk"]

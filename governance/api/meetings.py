@@ -187,6 +187,15 @@ class MeetingReasonSerializer(serializers.Serializer):
 class MeetingPersonSerializer(serializers.Serializer):
     person = serializers.IntegerField()
     at = serializers.DateTimeField(required=False, allow_null=True, help_text="Empty: now.")
+    change_reason = _reason_field()
+
+
+class AttendanceCorrectSerializer(serializers.Serializer):
+    arrived_at = serializers.DateTimeField(required=False, help_text="Left out: unchanged.")
+    left_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Left out: unchanged; null: back in the room (while in session)."
+    )
+    change_reason = _reason_field()
 
 
 class MeetingAttendanceSerializer(serializers.ModelSerializer):
@@ -396,7 +405,8 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
         meeting = self.get_object()
         data = _body(MeetingPersonSerializer, request)
         person = _person(data["person"], "person")
-        row = service(actor=request.user, meeting=meeting, person=person, at=data.get("at"))
+        reason = _reason(request, data, "")
+        row = service(actor=request.user, meeting=meeting, person=person, at=data.get("at"), reason=reason)
         row = Attendance.objects.select_related("person").get(pk=row.pk)
         return Response(MeetingAttendanceSerializer(row).data)
 
@@ -431,13 +441,35 @@ class AgendaItemViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         serializer.instance = services.agenda_item_add(actor=self.request.user, reason=reason, **data)
 
 
-class MeetingAttendanceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Staff: who came to which meeting, when, and in which class they vote (check in through the meeting)."""
+class MeetingAttendanceViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
+    """Staff: who came to which meeting, when, and in which class they vote (check in through the meeting).
+
+    ``…/{id}/history/``: who checked the person in and out, corrected or removed the row, when and why.
+    """
 
     serializer_class = MeetingAttendanceSerializer
     permission_classes = [IsCltStaff]
     filterset_fields = ["meeting", "person"]
     queryset = Attendance.objects.select_related("person").order_by("meeting_id", "arrived_at", "pk")
+
+    @extend_schema(request=AttendanceCorrectSerializer, responses=MeetingAttendanceSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, pk: str | None = None) -> Response:
+        """Correct a mistaken arrival or departure time; ``change_reason`` is required."""
+        row = self.get_object()
+        data = _body(AttendanceCorrectSerializer, request)
+        reason = _reason(request, data, "")
+        row = services.attendance_correct(actor=request.user, reason=reason, attendance=row, **data)
+        return Response(MeetingAttendanceSerializer(self.get_queryset().get(pk=row.pk)).data)
+
+    @extend_schema(request=MeetingReasonSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def remove(self, request: Request, pk: str | None = None) -> Response:
+        """Remove an attendance recorded by mistake; ``change_reason`` is required and kept in its history."""
+        row = self.get_object()
+        data = _body(MeetingReasonSerializer, request)
+        services.attendance_remove(actor=request.user, reason=_reason(request, data, ""), attendance=row)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProxyViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

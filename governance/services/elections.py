@@ -38,11 +38,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clt import clock, roles
-from clt.history import require_reason, save_stamped, stamp
+from clt.history import actor_or_none, require_reason, save_stamped, stamp
 from clt.models import Person
 from governance import counting
 from governance.blt import BltProfile, write_blt
 from governance.models import (
+    AccessCodeIssue,
     Candidate,
     Channel,
     Contest,
@@ -636,8 +637,10 @@ def access_codes_issue(
     """Issue access codes: ``{roll entry id: code}``, returned this once and stored only as salted hashes.
 
     Without ``entries``, every entry that has no code yet gets one. Re-issuing a lost code replaces the
-    old one (the old code stops working); the votes already cast with it stand.
+    old one (the old code stops working); the votes already cast with it stand. Each issue is logged
+    (``AccessCodeIssue``: which entry, who, when, why; never the code) and the election's history says so.
     """
+    reason = require_reason(reason)
     election = _locked(election)
     _require_phase(election, ElectionPhase.FROZEN, ElectionPhase.OPEN)
     if not (roles.is_staff_member(actor) or _is_officer(actor, election)):
@@ -649,13 +652,28 @@ def access_codes_issue(
     )
     codes: dict[int, str] = {}
     changed = []
+    log = []
+    issued_at, issued_by = clock.now(), actor_or_none(actor)
     for entry in chosen:
+        log.append(
+            AccessCodeIssue(
+                roll_entry=entry,
+                issued_at=issued_at,
+                issued_by=issued_by,
+                reason=reason,
+                replaces_earlier=bool(entry.code_hash),
+            )
+        )
         code = _random_text(_CODE_LENGTH)
         entry.code_hash = hash_code(election, code)
         codes[entry.pk] = "-".join(code[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
         changed.append(entry)
     RollEntry.objects.bulk_update(changed, ["code_hash"])
-    stamp(election, actor=actor, reason=reason)
+    if changed:
+        AccessCodeIssue.objects.bulk_create(log)
+        summary = _("%(reason)s (access codes issued: %(n)s)") % {"reason": reason, "n": len(changed)}
+        stamp(election, actor=actor, reason=summary)
+        election.save(update_fields=["last_updated"])
     return codes
 
 

@@ -21,10 +21,11 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from simple_history.utils import bulk_update_with_history
 
 from clt import clock, roles
 from clt.history import actor_or_none as _actor_or_none
-from clt.history import require_reason, save_stamped
+from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
 from governance import quorum as rules
 from governance.models import (
@@ -50,6 +51,8 @@ __all__ = [
     "agenda_item_add",
     "attendance_check_in",
     "attendance_check_out",
+    "attendance_correct",
+    "attendance_remove",
     "meeting_adjourn",
     "meeting_cancel",
     "meeting_create",
@@ -252,7 +255,18 @@ def meeting_adjourn(
     at = _at(at)
     if meeting.opened_at and at < meeting.opened_at:
         raise ValidationError({"at": [_("A meeting is adjourned after it was called to order.")]})
-    Attendance.objects.filter(meeting=meeting, left_at__isnull=True).update(left_at=at)
+    present = list(Attendance.objects.filter(meeting=meeting, left_at__isnull=True))
+    for row in present:
+        row.left_at, row.recorded_by = at, _actor_or_none(actor)
+    if present:
+        # In bulk, each departure with its history row: who adjourned, and why everyone left then.
+        bulk_update_with_history(
+            present,
+            Attendance,
+            ["left_at", "recorded_by"],
+            default_user=_actor_or_none(actor),
+            default_change_reason=_("Left when the meeting adjourned: %(reason)s") % {"reason": reason},
+        )
     meeting.status = MeetingStatus.ADJOURNED
     meeting.adjourned_at = at
     if minutes:
@@ -279,9 +293,12 @@ def _standing(person: Person, on: dt.date, settings: GovernanceSettings | None =
 
 
 @transaction.atomic
-def attendance_check_in(*, actor: Any, meeting: Meeting, person: Person, at: dt.datetime | None = None) -> Attendance:
+def attendance_check_in(
+    *, actor: Any, meeting: Meeting, person: Person, at: dt.datetime | None = None, reason: str = ""
+) -> Attendance:
     """``person`` arrives. They vote in their class on the record date; without a vote they may attend and do
-    not count. Coming back after leaving clears the departure."""
+    not count. Coming back after leaving clears the departure. The history row says who checked them in
+    (``reason``: by default "Checked in", or "Checked in again")."""
     meeting = _locked(meeting)
     _require_status(meeting, MeetingStatus.IN_SESSION)
     at = _at(at)
@@ -291,6 +308,7 @@ def attendance_check_in(*, actor: Any, meeting: Meeting, person: Person, at: dt.
             raise ValidationError({"person": [_("%(person)s is already checked in.") % {"person": person}]})
         row.left_at = None
         row.recorded_by = _actor_or_none(actor)
+        stamp(row, actor=actor, reason=reason.strip() or _("Checked in again"))
         row.save(update_fields=["left_at", "recorded_by"])
         return row
     standing = _standing(person, meeting.record_date)
@@ -301,13 +319,13 @@ def attendance_check_in(*, actor: Any, meeting: Meeting, person: Person, at: dt.
         arrived_at=at,
         recorded_by=_actor_or_none(actor),
     )
-    row.full_clean()
-    row.save()
-    return row
+    return save_stamped(row, actor=actor, reason=reason.strip() or _("Checked in"))
 
 
 @transaction.atomic
-def attendance_check_out(*, actor: Any, meeting: Meeting, person: Person, at: dt.datetime | None = None) -> Attendance:
+def attendance_check_out(
+    *, actor: Any, meeting: Meeting, person: Person, at: dt.datetime | None = None, reason: str = ""
+) -> Attendance:
     """``person`` leaves the room: they stop counting toward the quorum (and their proxies with them)."""
     meeting = _locked(meeting)
     _require_status(meeting, MeetingStatus.IN_SESSION)
@@ -319,8 +337,53 @@ def attendance_check_out(*, actor: Any, meeting: Meeting, person: Person, at: dt
         raise ValidationError({"at": [_("A person leaves after they arrived.")]})
     row.left_at = at
     row.recorded_by = _actor_or_none(actor)
+    stamp(row, actor=actor, reason=reason.strip() or _("Checked out"))
     row.save(update_fields=["left_at", "recorded_by"])
     return row
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def attendance_correct(
+    *,
+    actor: Any,
+    reason: str,
+    attendance: Attendance,
+    arrived_at: dt.datetime | None = None,
+    left_at: dt.datetime | None = _UNSET,
+) -> Attendance:
+    """Correct a mistaken arrival or departure time, with a reason; the history keeps what it said before.
+
+    ``left_at=None`` puts the person back in the room (only while the meeting sits). Votes already taken
+    keep the quorum they were taken with (their snapshot).
+    """
+    reason = require_reason(reason)
+    meeting = _locked(attendance.meeting)
+    _require_status(meeting, MeetingStatus.IN_SESSION, MeetingStatus.ADJOURNED)
+    row = Attendance.objects.select_for_update().get(pk=attendance.pk)
+    if arrived_at is not None:
+        row.arrived_at = arrived_at
+    if left_at is not _UNSET:
+        if left_at is None and meeting.status == MeetingStatus.ADJOURNED:
+            raise ValidationError({"left_at": [_("Everyone left when the meeting adjourned: give the time.")]})
+        row.left_at = left_at
+    if row.left_at is not None and row.left_at < row.arrived_at:
+        raise ValidationError({"left_at": [_("A person leaves after they arrived.")]})
+    row.recorded_by = _actor_or_none(actor)
+    return save_stamped(row, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def attendance_remove(*, actor: Any, reason: str, attendance: Attendance) -> None:
+    """Remove an attendance recorded by mistake (the wrong person checked in); its history keeps it."""
+    reason = require_reason(reason)
+    meeting = _locked(attendance.meeting)
+    _require_status(meeting, MeetingStatus.IN_SESSION, MeetingStatus.ADJOURNED)
+    row = Attendance.objects.select_for_update().get(pk=attendance.pk)
+    stamp(row, actor=actor, reason=reason)
+    row.delete()
 
 
 # --- Proxies -------------------------------------------------------------------------------------
