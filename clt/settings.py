@@ -253,6 +253,8 @@ AXES_LOCKOUT_CALLABLE = "clt.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "clt.ratelimit.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
+# Not a banner on every manage.py command; failed logins are still logged (by username and address).
+AXES_VERBOSE = False
 # A try while locked out does not push the end of the lockout further: the page's "try again in N
 # minutes" stays true, and the owner of the account is not kept out by an attacker's retries.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
