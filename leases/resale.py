@@ -122,6 +122,8 @@ _LEDGER = Context(prec=100, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, D
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+# A record's amount has 12 digits, 2 of them cents (leases.models.money_field): nothing from 10^10 on is a price.
+LARGEST_AMOUNT = Decimal(10) ** 10
 CENT = Decimal("0.01")
 _TWELVE = Decimal(12)
 _HUNDRED = Decimal(100)
@@ -1884,6 +1886,20 @@ def compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:
 
     Raises ``ResaleInputError`` naming the field for bad or missing input.
     """
+    # Inputs each within range can still compound past what the contexts hold exactly (34 digits, or 100
+    # for the lines' sums), or past any amount a record holds: a determination date thousands of years
+    # after the purchase. A price that large is no price; say so instead of failing.
+    too_large = ResaleInputError("determination_date", "the price grows beyond any amount a record holds by this date")
+    try:
+        result = _compute_resale(policy, inputs)
+    except (InvalidOperation, Inexact):
+        raise too_large from None
+    if max(abs(result.formula_price), abs(result.price), abs(result.seller_proceeds)) >= LARGEST_AMOUNT:
+        raise too_large
+    return result
+
+
+def _compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:
     with localcontext(_CONTEXT):
         _check_policy(policy)
         _check_inputs(inputs)

@@ -66,6 +66,9 @@ class MembershipDuesPaymentSerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.full_name", read_only=True)
+    # Left out for anyone but staff (to_representation), so the schema must not require it; a read-only field
+    # always is. This serializer only ever writes answers (an application is MembershipApplySerializer).
+    notes = serializers.CharField(required=False, allow_blank=True, help_text="Staff only: left out for others.")
 
     class Meta:
         model = Membership

@@ -6,6 +6,8 @@
   for staff;
 - an id that is not a whole number in a route (``ground-leases/null/…``, ``abc/events/``): 404, as JSON;
 - deleting a home a lease still points at: 409 with the reason, not ``ProtectedError``;
+- a resale price that compounds past any amount (a quote or the portfolio in the year 9999): 400 naming
+  the date, or a portfolio row without a price that says why;
 - a whole-number filter beyond the database's range (``?lease=1e30``) on every GET route that has one: 400
   naming the filter (SQLite raised ``OverflowError``).
 
@@ -22,6 +24,7 @@ import pytest
 from governance import services as governance_services
 from leases.models import LeaseEvent
 from properties.models import Unit
+from tests.factories import make_lease, make_template_version
 from tests.governance.test_board_services import cht_classes, person, start
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
@@ -115,6 +118,31 @@ def test_deleting_a_home_under_a_lease_answers_409_with_the_reason(api_for, home
     reason = "This record cannot be deleted while other records refer to it: 1 ground lease."
     assert response.json() == {"detail": reason}
     assert Unit.objects.filter(pk=lease.unit_id).exists()
+
+
+COMPOUND_2 = {"formula": {"family": "fixed_rate_compound", "rate": "0.02"}}
+
+
+def test_a_price_too_large_for_any_record_is_refused_not_a_server_error(api_for):
+    """2 % compounded from 2020 to 9999 is 150,000 × 1.02^7979: 10^73, no price (decimal.InvalidOperation once)."""
+    from tests.leases.test_quotes import approved_policy
+
+    version = approved_policy("Fixed 2 % compounding", COMPOUND_2)
+    lease = make_lease(version=make_template_version("Lease at 2 %", resale_policy_version=version))
+    staff = api_for("staff")
+    quote = staff.post("/api/v1/resale/quote/", {"lease": lease.pk, "determination_date": "9999-12-31"})
+    assert quote.status_code == 400
+    assert quote.json() == {
+        "inputs.determination_date": ["the price grows beyond any amount a record holds by this date"]
+    }
+    portfolio = staff.get("/api/v1/resale/portfolio/", {"as_of": "9999-12-31"})
+    assert portfolio.status_code == 200
+    (row,) = portfolio.json()["results"]
+    assert row["formula_price"] is None
+    assert "the price grows beyond any amount a record holds" in row["problem"]
+    # The same lease in a lifetime: 150,000.00 × 1.02^6 (1.126162…, 1 Jan 2020 to 7 Dec 2026) = 168,924.36.
+    today = staff.get("/api/v1/resale/portfolio/", {"as_of": "2026-12-07"}).json()["results"][0]
+    assert today["formula_price"] == "168924.36"
 
 
 # Every whole-number query parameter of every GET route without an id in its path (the schema's list,
