@@ -371,6 +371,18 @@ def attendance_correct(
         row.left_at = left_at
     if row.left_at is not None and row.left_at < row.arrived_at:
         raise ValidationError({"left_at": [_("A person leaves after they arrived.")]})
+    # A corrected time falls while the meeting could have sat: from half a day before it was called to
+    # order until it adjourned (a day on, while it sits). A typo such as the year 138 is refused, not stored.
+    earliest = min(meeting.starts_at, meeting.opened_at or meeting.starts_at) - dt.timedelta(hours=12)
+    latest = meeting.adjourned_at or max(clock.now(), meeting.starts_at) + dt.timedelta(days=1)
+    for field in ("arrived_at", "left_at"):
+        value = getattr(row, field)
+        if value is not None and not earliest <= value <= latest:
+            span = {
+                "first": formats.date_format(timezone.localtime(earliest), "DATETIME_FORMAT"),
+                "last": formats.date_format(timezone.localtime(latest), "DATETIME_FORMAT"),
+            }
+            raise ValidationError({field: [_("Give a time from %(first)s to %(last)s.") % span]})
     row.recorded_by = _actor_or_none(actor)
     return save_stamped(row, actor=actor, reason=reason)
 

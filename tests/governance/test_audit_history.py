@@ -276,3 +276,17 @@ def test_correcting_through_the_api(meeting, staff_api):
     assert response.status_code == 200, response.content
     assert response.json()["left_at"] is not None
     assert rows_of(row)[-1] == ("~", "staffer", "Left at the break; the desk missed her", left)
+
+
+@ON_THE_DAY
+def test_a_corrected_time_outside_the_meeting_is_refused(meeting, staff_api):
+    """The fuzzer's year 138: refused with the field, not stored (nor answered with an offset of -04:56:02)."""
+    ada = general("Ada")
+    row = services.attendance_check_in(actor=None, meeting=meeting, person=ada)
+    for field, when in (("arrived_at", "0138-01-01T00:00:00Z"), ("left_at", "2031-04-15T20:15:00Z")):
+        response = staff_api.post(
+            f"/api/v1/meeting-attendance/{row.pk}/correct/", {field: when, "change_reason": "typo"}, format="json"
+        )
+        assert response.status_code == 400 and list(response.json()) == [field], response.content
+        assert "Give a time from" in response.json()[field][0]
+    assert rows_of(Attendance.objects.get(pk=row.pk))[-1][2] == "Checked in"  # nothing was changed
