@@ -532,9 +532,12 @@ def check_database(setup: Setup, accepted: dict[int, str]) -> list[Row]:
     """What the database holds against what the voters were told (nothing lost, nothing doubled)."""
     from governance import services as gs
     from governance.models import Ballot, Contest, Participation, RollEntry
+    from governance.services import ballot_box
 
     contest = Contest.objects.get(pk=setup.contest_id)
     expected = len(accepted)
+    # What the close does: the ballots still sealed join the box, and the box is rewritten shuffled.
+    ballot_box.shuffle_contest(contest)
     ballots = list(Ballot.objects.filter(contest=contest).values_list("receipt", "choices"))
     participations = list(Participation.objects.filter(contest=contest).values_list("roll_entry_id", "channel"))
     voted_entries = Counter(entry for entry, _channel in participations)
