@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from leases import services
 from leases.models import Charge, ChargeKind, GroundLease
-from tests.factories import make_lease, make_template_version
+from tests.factories import make_lease
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 
@@ -31,18 +31,6 @@ def lease() -> GroundLease:
     return make_lease(monthly_fee=Decimal("40.00"), commencement=D(2020, 1, 1))
 
 
-@pytest.fixture
-def two_leases() -> tuple[GroundLease, GroundLease]:
-    """A $40.00 lease paid on time, and a $55.50 one under a $10 flat late fee that is not paid."""
-    on_time = make_lease(monthly_fee=Decimal("40.00"), commencement=D(2020, 1, 1))
-    late_terms = make_template_version(
-        "Flat late fee lease", grace_days=14, late_fee_kind="flat", late_fee_amount=Decimal("10.00")
-    )
-    late = make_lease(version=late_terms, monthly_fee=Decimal("55.50"), commencement=D(2020, 1, 1))
-    services.payment_record(
-        lease=on_time, amount=Decimal("40.00"), received_on=D(2024, 3, 5), actor=None, reason="cheque 101"
-    )
-    return on_time, late
 
 
 def creation_row(charge: Charge):

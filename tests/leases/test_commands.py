@@ -23,9 +23,9 @@ from django.utils import timezone
 from clt import roles
 from clt.models import Person
 from leases import services
-from leases.models import Charge, ChargeKind, Deadline, GroundLease, MonitoringRecord
+from leases.models import Charge, ChargeKind, Deadline, MonitoringRecord
 from tests.conftest import make_user
-from tests.factories import make_lease, make_template_version
+from tests.factories import make_lease
 
 pytestmark = pytest.mark.django_db
 
@@ -42,20 +42,6 @@ def bill(*args: str) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------
 # manage.py bill
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def two_leases() -> tuple[GroundLease, GroundLease]:
-    """A $40.00 lease whose holder pays on time, and a $55.50 one under a $10 flat late fee who does not."""
-    on_time = make_lease(monthly_fee=Decimal("40.00"), commencement=D(2020, 1, 1))
-    late_terms = make_template_version(
-        "Flat late fee lease", grace_days=14, late_fee_kind="flat", late_fee_amount=Decimal("10.00")
-    )
-    late = make_lease(version=late_terms, monthly_fee=Decimal("55.50"), commencement=D(2020, 1, 1))
-    services.payment_record(
-        lease=on_time, amount=Decimal("40.00"), received_on=D(2024, 3, 5), actor=None, reason="cheque 101"
-    )
-    return on_time, late
 
 
 def test_bill_creates_the_months_fees_and_late_fees_and_reports_them(two_leases):
