@@ -125,13 +125,13 @@ def _insert_shuffled(contest: Contest, ballots: list[OpenedBallot]) -> None:
 
 
 @transaction.atomic
-def unseal(contest: Contest, *, minimum: int | None = None) -> int:
-    """Move the contest's sealed ballots into the ballot box, shuffled, if at least ``minimum`` wait.
+def unseal(contest: Contest) -> int:
+    """Move the contest's sealed ballots into the ballot box, shuffled, if at least *k* wait.
 
-    ``minimum`` is *k* by default. Returns how many were moved (0 when fewer wait). Two moves at once
-    cannot take the same sealed ballot: the rows are locked, and a second mover finds them gone.
+    Returns how many were moved (0 when fewer wait). Two moves at once cannot take the same sealed
+    ballot: the rows are locked, and a second mover finds them gone.
     """
-    wanted = anonymity_set() if minimum is None else minimum
+    wanted = anonymity_set()
     waiting = list(SealedBallot.objects.select_for_update().filter(contest=contest).values_list("pk", "sealed"))
     if not waiting or len(waiting) < wanted:
         return 0
@@ -160,14 +160,12 @@ def shuffle_contest(contest: Contest) -> int:
     Receipts and choices are kept; ids are new. Returns the number of ballots in the box.
     """
     waiting = list(SealedBallot.objects.select_for_update().filter(contest=contest).values_list("pk", "sealed"))
+    boxed = list(Ballot.objects.select_for_update().filter(contest=contest).values_list("pk", "receipt", "choices"))
     ballots = [open_sealed(contest.pk, blob) for _, blob in waiting]
-    ballots += [
-        OpenedBallot(receipt=receipt, choices=list(choices))
-        for receipt, choices in Ballot.objects.select_for_update().filter(contest=contest).values_list(
-            "receipt", "choices"
-        )
-    ]
-    SealedBallot.objects.filter(contest=contest).delete()
-    Ballot.objects.filter(contest=contest).delete()
+    ballots += [OpenedBallot(receipt=receipt, choices=list(choices)) for _, receipt, choices in boxed]
+    # Only the rows read above: a row committed since (which the election's lock should prevent) is
+    # left for a later move, never deleted unread.
+    SealedBallot.objects.filter(pk__in=[pk for pk, _ in waiting]).delete()
+    Ballot.objects.filter(pk__in=[pk for pk, _, _ in boxed]).delete()
     _insert_shuffled(contest, ballots)
     return len(ballots)
