@@ -11,14 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import numpy as np
-
+from clt.jsontext import json_depth
 from properties import geometry
 
 __all__ = [
@@ -83,8 +81,6 @@ WKT_COLUMNS = ("wkt", "WKT", "geometry", "the_geom", "geom")
 # json module recurses once per level, so a file nested 100,000 deep would exhaust the stack:
 # the depth is measured first, without parsing.
 MAX_JSON_DEPTH = 32
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 # csv refuses a field over 131,072 characters by default; a WKT boundary of MAX_VERTICES positions
 # at full precision is up to about 50 characters a position. Raising the limit only lets more in.
 csv.field_size_limit(max(csv.field_size_limit(), geometry.MAX_VERTICES * 64))
@@ -150,16 +146,6 @@ def _map_fields(attributes: Mapping[str, Any], field_map: Mapping[str, str], are
 def _apn(attributes: Mapping[str, Any], field_map: Mapping[str, str]) -> str:
     value = attributes.get(field_map["apn"])
     return "" if value is None else str(value).strip()
-
-
-def json_depth(data: bytes | str) -> int:
-    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    brackets = np.frombuffer(_JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS), dtype=np.uint8)
-    if brackets.size == 0:
-        return 0
-    opening = (brackets == ord("[")) | (brackets == ord("{"))
-    return int(np.cumsum(np.where(opening, 1, -1), dtype=np.int64).max())
 
 
 def read_geojson(

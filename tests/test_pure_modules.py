@@ -26,6 +26,8 @@ PURE_MODULES = ["properties/geometry.py"] + [
         "governance/blt.py",
         "governance/board.py",
         "governance/eligibility.py",
+        "clt/jsontext.py",
+        "properties/exchange.py",
     )
     if (ROOT / path).exists()
 ]
