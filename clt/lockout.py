@@ -14,7 +14,6 @@ or by deleting the rows under "Access attempts" in the admin (docs/security.md).
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
@@ -22,10 +21,9 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import ngettext
 
 from clt import clock
+from clt.ratelimit import retry_later_response
 
 __all__ = ["AccountOrAddressHandler", "lockout_response"]
 
@@ -74,12 +72,14 @@ class AccountOrAddressHandler(AxesDatabaseHandler):
         return by_account
 
     def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
-        # A successful login clears that account's failures only: otherwise someone who knows one
-        # password could clear their address's count of guesses at other accounts by logging in.
-        username, _address = _who(request, credentials)
+        # A successful login clears that account's failures from this address only: not the address's
+        # guesses at other accounts (someone who knows one password could clear them by logging in), and
+        # not the account's failures from other addresses (the owner logging in would clear an attacker's
+        # tally against the account).
+        username, address = _who(request, credentials)
         if not username:
             return 0
-        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        count, _ = AccessAttempt.objects.filter(username=username, ip_address=address).delete()
         return count
 
 
@@ -100,13 +100,6 @@ def lockout_response(
 ) -> HttpResponse:
     """The page a locked-out login gets (every login form: the site's and the admin's): 429 and when to retry."""
     seconds = max(int((lockout_ends(request, credentials) - clock.now()).total_seconds()), 1)
-    minutes = max(math.ceil(seconds / 60), 1)
-    context = {
-        "wait": ngettext("Try again in %(n)s minute.", "Try again in %(n)s minutes.", minutes) % {"n": minutes},
-        "minutes": minutes,
-    }
-    response = render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
-    response["Retry-After"] = str(seconds)
-    response["Cache-Control"] = "no-store"
-    return response
-
+    return retry_later_response(
+        request, seconds, "registration/locked_out.html", status=settings.AXES_HTTP_RESPONSE_CODE
+    )

@@ -8,16 +8,22 @@ windows of ``RATE_LIMITS[scope]["window"]`` seconds, kept in Django's cache:
   family, or a meeting hall, share one address: voters who type their code right never use it up.
 * ``requests``: every POST, a generous cap against a flood.
 
-Over either limit the page answers 429 (``templates/429.html``) with ``Retry-After``, until the window
-ends. A limit of 0 turns that counter off. The cache must be shared by every worker for the numbers to
-hold across them (``CACHE_BACKEND=database``, docs/security.md); with a cache per process each worker
-counts on its own.
+A failure's slot is reserved before the view runs (increment, then compare) and given back when the
+attempt turns out not to be one, so parallel wrong codes cannot all pass a check made before any of them
+is counted. Over either limit the page answers 429 (``templates/429.html``) with ``Retry-After``, until
+the window ends. A limit of 0 turns that counter off. The cache must be shared by every worker for the
+numbers to hold across them (``CACHE_BACKEND=database``, docs/security.md); with a cache per process
+each worker counts on its own. Django's database cache increments by reading then writing, not
+atomically: simultaneous requests can lose an increment there (docs/security.md).
+
+An address is grouped for counting: IPv6 by its /64 (one subscriber's usual allocation, so rotating
+addresses inside it does not reset the count), IPv4 as itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import hashlib
 import ipaddress
 import math
 from collections.abc import Callable
@@ -27,12 +33,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clt import clock
 
-__all__ = ["client_address", "count_failure", "rate_limited"]
+__all__ = ["client_address", "count_failure", "rate_limited", "retry_later_response"]
 
 
 def client_address(request: HttpRequest) -> str:
@@ -65,54 +72,113 @@ def _window(scope: str) -> tuple[int, int]:
     return seconds, now - now % seconds
 
 
+def address_group(address: str) -> str:
+    """What one client is counted as: an IPv6 address's /64 network, an IPv4 address (or anything else) as is."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 def _key(request: HttpRequest, scope: str, counter: str, start: int) -> str:
-    # The address is hashed so that the cache (a database table, possibly) holds no voter's address.
-    address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
-    return f"clt-rl:{scope}:{counter}:{address}:{start}"
+    # The cache (a database table, possibly) holds no address in the clear, and a plain hash would not
+    # hide one (2^32 IPv4 addresses are quickly tried): it holds an HMAC under a key derived from
+    # SECRET_KEY, which whoever also has SECRET_KEY can still match against candidate addresses.
+    address = salted_hmac("clt.ratelimit.address", address_group(client_address(request)), algorithm="sha256")
+    return f"clt-rl:{scope}:{counter}:{address.hexdigest()[:32]}:{start}"
 
 
 def _increment(key: str, timeout: int) -> int:
     cache.add(key, 0, timeout)
     try:
-        return cache.incr(key)
+        value = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout)
         return 1
+    # Backends without an incr of their own (the database cache) rewrite the value with the default
+    # timeout (300 s): the counter must outlive the window it counts.
+    cache.touch(key, timeout)
+    return value
+
+
+def _give_back(key: str, timeout: int) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+        cache.decr(key)
+        cache.touch(key, timeout)  # as in _increment
+
+
+# Set on the request by ``rate_limited``: scope -> [key of the reserved failure slot, whether it was used].
+_RESERVED = "_clt_ratelimit_reserved"
 
 
 def count_failure(request: HttpRequest, scope: str) -> None:
-    """Count one failed attempt (a wrong code, a receipt not found) from this client on ``scope``."""
+    """Count one failed attempt (a wrong code, a receipt not found) from this client on ``scope``.
+
+    Inside a ``rate_limited`` view this keeps the slot reserved before the view ran; elsewhere it counts.
+    """
+    reserved = getattr(request, _RESERVED, {}).get(scope)
+    if reserved is not None and not reserved[1]:
+        reserved[1] = True
+        return
     seconds, start = _window(scope)
     _increment(_key(request, scope, "failures", start), seconds)
 
 
-def _over_limit(request: HttpRequest, scope: str) -> int | None:
-    """Seconds until the window ends if the client is over a limit (counting this request), else None."""
+def _reserve(request: HttpRequest, scope: str) -> tuple[str | None, int | None]:
+    """Reserve a failure slot and count the POST.
+
+    Returns the reserved slot's key (None with no failure limit) and, if the client is over a limit, the
+    seconds until the window ends (then nothing stays reserved).
+    """
     limits = settings.RATE_LIMITS[scope]
     seconds, start = _window(scope)
     retry_after = max(start + seconds - int(clock.now().timestamp()), 1)
+    reserved = None
     failure_limit = int(limits["failures"])
-    if failure_limit > 0 and (cache.get(_key(request, scope, "failures", start)) or 0) >= failure_limit:
-        return retry_after
+    if failure_limit > 0:
+        reserved = _key(request, scope, "failures", start)
+        if _increment(reserved, seconds) > failure_limit:
+            _give_back(reserved, seconds)
+            return None, retry_after
     request_limit = int(limits["requests"])
     if request_limit > 0 and _increment(_key(request, scope, "requests", start), seconds) > request_limit:
-        return retry_after
-    return None
+        if reserved is not None:
+            _give_back(reserved, seconds)
+        return None, retry_after
+    return reserved, None
 
 
-def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+def retry_later_response(
+    request: HttpRequest,
+    retry_after: int,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 429,
+) -> HttpResponse:
+    """A refusal for now (rate limit, login lockout): ``template`` with how long to wait, ``Retry-After``, no-store."""
     minutes = max(math.ceil(retry_after / 60), 1)
-    context = {
+    full_context = {
         "wait": ngettext("Try again in %(n)s minute.", "Try again in %(n)s minutes.", minutes) % {"n": minutes},
-        "reason": _(
-            "Too many attempts from your network in a short time. This protects the election: nobody can "
-            "try code after code."
-        ),
+        "minutes": minutes,
+        **(context or {}),
     }
-    response = render(request, "429.html", context, status=429)
+    response = render(request, template, full_context, status=status)
     response["Retry-After"] = str(retry_after)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    reason = _(
+        "Too many attempts from your network in a short time. This protects the election: nobody can "
+        "try code after code."
+    )
+    return retry_later_response(request, retry_after, "429.html", {"reason": reason})
 
 
 def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -127,11 +193,23 @@ def rate_limited(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method == "POST":
-                retry_after = _over_limit(request, scope)
-                if retry_after is not None:
-                    return too_many_requests(request, retry_after)
-            return view(request, *args, **kwargs)
+            if request.method != "POST":
+                return view(request, *args, **kwargs)
+            reserved, retry_after = _reserve(request, scope)
+            if retry_after is not None:
+                return too_many_requests(request, retry_after)
+            if reserved is None:
+                return view(request, *args, **kwargs)
+            seconds = _window(scope)[0]
+            slot = [reserved, False]
+            if not hasattr(request, _RESERVED):
+                setattr(request, _RESERVED, {})
+            getattr(request, _RESERVED)[scope] = slot
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                if not slot[1]:  # not a failure after all (or the view failed): the slot is given back
+                    _give_back(reserved, seconds)
 
         return wrapped
 

@@ -148,6 +148,19 @@ def test_a_successful_login_does_not_clear_the_address_s_guesses_at_other_accoun
     assert response.status_code == 429  # the 20th failure from this address
 
 
+def test_the_owner_logging_in_elsewhere_does_not_clear_an_attacker_s_failures_on_the_account(staffer, clock):
+    for n in range(ACCOUNT_LIMIT - 1):
+        _client, response = attempt("/login/", "staffer", f"guess-{n}", address="203.0.113.66")
+        assert response.status_code == 200
+    client, response = attempt("/login/", "staffer", "pw-staffer", address="198.51.100.7")
+    assert response.status_code == 302 and logged_in(client)
+    _client, response = attempt("/login/", "staffer", "guess-4", address="203.0.113.66")
+    assert_locked_page(response)  # the attacker's 5th failure still locks the account
+    client, response = attempt("/login/", "staffer", "pw-staffer", address="198.51.100.7")
+    assert_locked_page(response)
+    assert not logged_in(client)
+
+
 def test_staff_unlock_an_account_with_the_command(staffer, clock):
     for _ in range(ACCOUNT_LIMIT):
         attempt("/login/", "staffer", "wrong")

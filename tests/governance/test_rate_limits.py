@@ -7,20 +7,24 @@ on the receipt check, and 300 / 100 POSTs in all; 60 ballots a minute per login 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import runpy
 from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from clt import ratelimit
 from clt import settings as settings_module
-from clt.ratelimit import client_address
+from clt.ratelimit import address_group, client_address
 from governance import services as gs
 from governance.models import Participation
 from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
@@ -124,6 +128,73 @@ def test_staff_entering_paper_ballots_are_not_limited(staff_user, built):
     assert Client(REMOTE_ADDR="203.0.113.5").post(VOTE, {"code": WRONG, "step": "code"}).status_code == 400
 
 
+def failures_counted(address: str, scope: str = "vote") -> int:
+    request = RequestFactory().post("/", REMOTE_ADDR=address)
+    _seconds, start = ratelimit._window(scope)
+    return cache.get(ratelimit._key(request, scope, "failures", start)) or 0
+
+
+def test_simultaneous_wrong_codes_with_one_failure_left_let_only_one_through(clock):
+    """A failure is counted before the view runs: a second wrong code sent while the first is being checked
+    (as by parallel POSTs) is refused, where a check made before counting would have let both through."""
+    reached: list[str] = []
+
+    @ratelimit.rate_limited("vote")
+    def guess(request, inner: bool = False):
+        reached.append("inner" if inner else "outer")
+        if not inner:  # the second guess arrives while the first is still in the view
+            second = guess(RequestFactory().post("/", REMOTE_ADDR="203.0.113.5"), inner=True)
+            assert_too_many(second, seconds_left=7 * 60)
+        ratelimit.count_failure(request, "vote")
+        return HttpResponse(status=400)
+
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.5")
+    seconds, start = ratelimit._window("vote")
+    cache.set(ratelimit._key(request, "vote", "failures", start), FAILED_CODES - 1, seconds)
+    assert guess(request).status_code == 400
+    assert reached == ["outer"]  # the second never reached the view
+    assert failures_counted("203.0.113.5") == FAILED_CODES
+
+
+def test_a_right_code_gives_its_reserved_slot_back(built):
+    _election, _stv, _plurality, codes = built
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    client.post(VOTE, {"code": WRONG, "step": "code"})
+    for entry, code in codes[:3]:
+        assert client.post(VOTE, {"code": code, "step": "code"}).status_code == 200, entry
+    assert failures_counted("203.0.113.5") == 1
+
+
+def test_addresses_in_one_ipv6_64_share_a_limit(built):
+    _election, _stv, _plurality, codes = built
+    for n in range(FAILED_CODES):  # a new address of the same /64 for every guess
+        assert Client(REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}").post(VOTE, {"code": WRONG}).status_code == 400
+    assert Client(REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:ffff").post(VOTE, {"code": WRONG}).status_code == 429
+    assert Client(REMOTE_ADDR="2001:db8:1:3::1").post(VOTE, {"code": codes[0][1], "step": "code"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("address", "group"),
+    [
+        ("203.0.113.5", "203.0.113.5"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.5", "203.0.113.5"),  # an IPv4 client seen through an IPv6 socket
+        ("", ""),
+    ],
+)
+def test_the_address_group(address, group):
+    assert address_group(address) == group
+
+
+def test_the_cache_key_is_an_hmac_under_the_secret_key_not_a_plain_hash(settings):
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.5")
+    key = ratelimit._key(request, "vote", "failures", 0)
+    assert "203.0.113.5" not in key
+    assert hashlib.sha256(b"203.0.113.5").hexdigest()[:32] not in key  # not found by trying every IPv4 address
+    settings.SECRET_KEY = "another secret key, another deployment"
+    assert ratelimit._key(request, "vote", "failures", 0) != key
+
+
 # --- The receipt check ----------------------------------------------------------------------------------
 
 
@@ -200,6 +271,25 @@ def test_with_the_database_cache_the_counts_are_in_the_database_for_every_worker
             cursor.execute("SELECT COUNT(*) FROM clt_cache WHERE cache_key LIKE %s", ["%clt-rl:vote:failures:%"])
             assert cursor.fetchone()[0] == 1
         assert Client(REMOTE_ADDR="203.0.113.5").post(VOTE, {"code": WRONG}).status_code == 429
+
+
+def test_with_the_database_cache_the_counters_last_the_whole_window(built, clock):
+    """Django's database cache rewrites a value on incr with the default timeout of 300 s: the counters are
+    kept for the window (600 s), so six minutes into it the address is still refused."""
+    database_cache = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "clt_cache"}}
+    with override_settings(CACHES=database_cache):
+        call_command("createcachetable", verbosity=0)
+        for _ in range(FAILED_CODES):
+            Client(REMOTE_ADDR="203.0.113.5").post(VOTE, {"code": WRONG})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT expires FROM clt_cache WHERE cache_key LIKE %s", ["%clt-rl:vote:%"])
+            expiries = [row[0] for row in cursor.fetchall()]
+        assert len(expiries) == 2  # failures and POSTs
+        for expires in expiries:
+            expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
+            assert expires == START + dt.timedelta(seconds=600)
+        clock.shift(dt.timedelta(minutes=6))
+        assert_too_many(Client(REMOTE_ADDR="203.0.113.5").post(VOTE, {"code": WRONG}), seconds_left=60)
 
 
 # --- Settings -------------------------------------------------------------------------------------------------
