@@ -133,10 +133,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # while one writer writes; IMMEDIATE takes the write lock when a transaction starts, so a transaction
     # that read first never has to upgrade to a writer (SQLite refuses that upgrade at once, whatever the
     # timeout: "database is locked"); the timeout is how long a writer waits for the lock, in seconds.
+    # secure_delete: a deleted row is overwritten, so the file keeps no earlier order of the ballot box
+    # (docs/ballot-secrecy.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=20,
         transaction_mode="IMMEDIATE",
-        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 

@@ -249,3 +249,12 @@ def test_chance_bound():
     # Poisson(1): P(X > 8) is 1.1e-6, P(X > 9) 1.1e-7. Poisson(4): P(X > 16) is 1.2e-6, P(X > 17) 2.7e-7.
     assert chance_bound(1) == 9
     assert chance_bound(4) == 17
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(POSTGRES, reason="a SQLite setting")
+def test_sqlite_overwrites_what_it_deletes():
+    """The ballot box's earlier order (the batches) is not left in SQLite's free pages after the close."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 1
