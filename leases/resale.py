@@ -125,6 +125,8 @@ ONE = Decimal(1)
 # A record's amount has 12 digits, 2 of them cents (leases.models.money_field): nothing from 10^10 on is a price.
 LARGEST_AMOUNT = Decimal(10) ** 10
 CENT = Decimal("0.01")
+# From here on a growth cannot be held to the cent in 34 digits with room for the lines added to it.
+_BEYOND_CENTS = Decimal(10) ** 30
 _TWELVE = Decimal(12)
 _HUNDRED = Decimal(100)
 
@@ -1675,9 +1677,16 @@ class _Engine:
             case FixedRateCompound():
                 period = self.period(formula.period)
                 rate = ONE + formula.rate
-                # Whole years: an exact integer power. Otherwise a fractional exponent (correct to 34 digits).
-                factor = rate**period.numerator if period.denominator == 1 else rate**period.years
-                growth = self.base * (factor - ONE)
+                try:
+                    # Whole years: an exact integer power. Otherwise a fractional exponent (correct to 34 digits).
+                    factor = rate**period.numerator if period.denominator == 1 else rate**period.years
+                    growth = self.base * (factor - ONE)
+                except Overflow:
+                    raise _price_too_large() from None
+                # Inputs each within range can compound past what 34 digits hold to the cent (2 % from 2020
+                # to 9999 is 10^73): no price, and the only growth that can get there, so it is said here.
+                if abs(growth) >= _BEYOND_CENTS:
+                    raise _price_too_large()
                 detail = f"{self.base_text()} × ((1 + {_pct(formula.rate)}) to the power of {period.text} − 1)"
                 return self._growth(
                     "growth.fixed_compound", f"A fixed {_pct(formula.rate)} a year, compounded", growth, detail
@@ -1886,17 +1895,18 @@ def compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:
 
     Raises ``ResaleInputError`` naming the field for bad or missing input.
     """
-    # Inputs each within range can still compound past what the contexts hold exactly (34 digits, or 100
-    # for the lines' sums), or past any amount a record holds: a determination date thousands of years
-    # after the purchase. A price that large is no price; say so instead of failing.
-    too_large = ResaleInputError("determination_date", "the price grows beyond any amount a record holds by this date")
-    try:
-        result = _compute_resale(policy, inputs)
-    except (InvalidOperation, Inexact):
-        raise too_large from None
+    # A price past any amount a record holds (a determination date thousands of years after the purchase)
+    # is no price; say so instead of storing or showing it. Growth past what the engine holds to the cent
+    # is refused where it compounds, the same way.
+    result = _compute_resale(policy, inputs)
     if max(abs(result.formula_price), abs(result.price), abs(result.seller_proceeds)) >= LARGEST_AMOUNT:
-        raise too_large
+        raise _price_too_large()
     return result
+
+
+def _price_too_large() -> ResaleInputError:
+    # English like every reason of this pure module; the layers above show it as it is.
+    return ResaleInputError("determination_date", "the price grows beyond any amount a record holds by this date")
 
 
 def _compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:

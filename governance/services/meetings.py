@@ -302,6 +302,7 @@ def attendance_check_in(
     meeting = _locked(meeting)
     _require_status(meeting, MeetingStatus.IN_SESSION)
     at = _at(at)
+    _require_while_it_could_sit(meeting, at, "at")
     row = Attendance.objects.select_for_update().filter(meeting=meeting, person=person).first()
     if row is not None:
         if row.left_at is None:
@@ -333,6 +334,7 @@ def attendance_check_out(
     if row is None:
         raise ValidationError({"person": [_("%(person)s is not checked in.") % {"person": person}]})
     at = _at(at)
+    _require_while_it_could_sit(meeting, at, "at")
     if at < row.arrived_at:
         raise ValidationError({"at": [_("A person leaves after they arrived.")]})
     row.left_at = at
@@ -343,6 +345,22 @@ def attendance_check_out(
 
 
 _UNSET: Any = object()
+
+
+def _require_while_it_could_sit(meeting: Meeting, value: dt.datetime | None, field: str) -> None:
+    """An attendance time falls while the meeting could have sat: from half a day before it was called to
+    order until it adjourned (a day on, while it sits). A typo such as the year 138 is refused on ``field``,
+    not stored."""
+    if value is None:
+        return
+    earliest = min(meeting.starts_at, meeting.opened_at or meeting.starts_at) - dt.timedelta(hours=12)
+    latest = meeting.adjourned_at or max(clock.now(), meeting.starts_at) + dt.timedelta(days=1)
+    if not earliest <= value <= latest:
+        span = {
+            "first": formats.date_format(timezone.localtime(earliest), "DATETIME_FORMAT"),
+            "last": formats.date_format(timezone.localtime(latest), "DATETIME_FORMAT"),
+        }
+        raise ValidationError({field: [_("Give a time from %(first)s to %(last)s.") % span]})
 
 
 @transaction.atomic
@@ -371,18 +389,8 @@ def attendance_correct(
         row.left_at = left_at
     if row.left_at is not None and row.left_at < row.arrived_at:
         raise ValidationError({"left_at": [_("A person leaves after they arrived.")]})
-    # A corrected time falls while the meeting could have sat: from half a day before it was called to
-    # order until it adjourned (a day on, while it sits). A typo such as the year 138 is refused, not stored.
-    earliest = min(meeting.starts_at, meeting.opened_at or meeting.starts_at) - dt.timedelta(hours=12)
-    latest = meeting.adjourned_at or max(clock.now(), meeting.starts_at) + dt.timedelta(days=1)
     for field in ("arrived_at", "left_at"):
-        value = getattr(row, field)
-        if value is not None and not earliest <= value <= latest:
-            span = {
-                "first": formats.date_format(timezone.localtime(earliest), "DATETIME_FORMAT"),
-                "last": formats.date_format(timezone.localtime(latest), "DATETIME_FORMAT"),
-            }
-            raise ValidationError({field: [_("Give a time from %(first)s to %(last)s.") % span]})
+        _require_while_it_could_sit(meeting, getattr(row, field), field)
     row.recorded_by = _actor_or_none(actor)
     return save_stamped(row, actor=actor, reason=reason)
 

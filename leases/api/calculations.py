@@ -17,6 +17,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -175,12 +176,12 @@ class RecomputeSerializer(serializers.Serializer):
 
 class ResaleCalculationFilterSet(django_filters.FilterSet):
     # By id, not a choice filter: a choice would tell a homeowner that another lease exists.
-    lease = IntegerFilter(field_name="lease_id", label="Lease id")
+    lease = IntegerFilter(field_name="lease_id", label=gettext_lazy("Lease id"))
     determined_after = django_filters.DateFilter(
-        field_name="determination_date", lookup_expr="gte", label="Determined for this date or later"
+        field_name="determination_date", lookup_expr="gte", label=gettext_lazy("Determined for this date or later")
     )
     determined_before = django_filters.DateFilter(
-        field_name="determination_date", lookup_expr="lte", label="Determined for this date or earlier"
+        field_name="determination_date", lookup_expr="lte", label=gettext_lazy("Determined for this date or earlier")
     )
 
     class Meta:

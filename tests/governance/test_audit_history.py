@@ -290,3 +290,22 @@ def test_a_corrected_time_outside_the_meeting_is_refused(meeting, staff_api):
         assert response.status_code == 400 and list(response.json()) == [field], response.content
         assert "Give a time from" in response.json()[field][0]
     assert rows_of(Attendance.objects.get(pk=row.pk))[-1][2] == "Checked in"  # nothing was changed
+
+
+@ON_THE_DAY
+@pytest.mark.parametrize("when", ["0138-01-01T00:00:00Z", "9999-12-31T23:59:00Z"])
+def test_a_check_in_or_out_time_outside_the_meeting_is_refused(meeting, staff_api, when):
+    """The fuzzer's years 138 and 9999 on check-in and check-out: refused on ``at``, nothing stored."""
+    ada, ben = general("Ada"), general("Ben")
+    url = f"/api/v1/meetings/{meeting.pk}/"
+    row = services.attendance_check_in(actor=None, meeting=meeting, person=ben)
+
+    checked_in = staff_api.post(url + "check-in/", {"person": ada.pk, "at": when}, format="json")
+    checked_out = staff_api.post(url + "check-out/", {"person": ben.pk, "at": when}, format="json")
+
+    for response in (checked_in, checked_out):
+        assert response.status_code == 400 and list(response.json()) == ["at"], response.content
+        assert "Give a time from" in response.json()["at"][0]
+    assert not Attendance.objects.filter(meeting=meeting, person=ada).exists()
+    assert Attendance.objects.get(pk=row.pk).left_at is None
+    assert rows_of(row) == [("+", None, "Checked in", None)]

@@ -685,6 +685,18 @@ def test_fixed_rate_compound_by_months_uses_a_fractional_exponent():
     assert yearly.price == D(104000)
 
 
+@pytest.mark.parametrize("period", [PeriodUnit.COMPLETED_YEARS, PeriodUnit.WHOLE_MONTHS])
+def test_fixed_rate_compound_past_any_amount_is_refused_on_the_determination_date(period):
+    # 150,000 × 1.02^7979 (2020 to 9999) is about 10^73: more digits than the engine holds to the cent.
+    home = inputs(purchase_price=D(150000), purchase_date=d(2020, 1, 1), determination_date=d(9999, 12, 31))
+    with pytest.raises(ResaleInputError) as error:
+        compute(ResalePolicy(FixedRateCompound(D("0.02"), period)), home)
+    assert (error.value.field, error.value.reason) == (
+        "determination_date",
+        "the price grows beyond any amount a record holds by this date",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # §2.8 Itemized fair return (Glen Aspen)
 # ---------------------------------------------------------------------------------------------
