@@ -43,6 +43,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
 from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
 
+from clt.dates import month_start  # noqa: E402
+
 SEED = 20261127
 TARGET_FIRST_S = 10.0
 BATCH = 2000
@@ -74,11 +76,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # ---------------------------------------------------------------------------------------------
 # The portfolio, bulk-inserted
 # ---------------------------------------------------------------------------------------------
-
-
-def month_start(day: dt.date, offset: int = 0) -> dt.date:
-    year, month = divmod(day.year * 12 + day.month - 1 + offset, 12)
-    return dt.date(year, month + 1, 1)
 
 
 def _square(n: int) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from clt.dates import add_years
+
 __all__ = [
     "ClassRoster",
     "Notice",
@@ -108,14 +110,6 @@ OVERLAP = "overlap"  # the candidate already holds a term in that period
 
 
 # --- Dates ---------------------------------------------------------------------------------------
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def in_force(term: TermFact, on: dt.date) -> bool:

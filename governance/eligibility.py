@@ -32,6 +32,8 @@ import shapely
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from clt.dates import add_months
+
 __all__ = [
     "CLASS_PRECEDENCE",
     "GENERAL",
@@ -159,15 +161,6 @@ class Decision:
 # ---------------------------------------------------------------------------------------------
 # Small rules
 # ---------------------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months`` calendar months, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    month += 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from clt import clock
+from clt.dates import month_start
 from clt.demo import FAMILY, GIVEN, LANGUAGES
 from clt.history import stamp
 from clt.models import Organization, OrganizationKind, Person
@@ -91,11 +92,6 @@ SUBSIDY_SOURCES = ["City of Burlington HOME", "Vermont Housing & Conservation Bo
 ONE_DAY = dt.timedelta(days=1)
 
 
-def _month_start(day: dt.date, offset: int = 0) -> dt.date:
-    year, month = divmod(day.year * 12 + day.month - 1 + offset, 12)
-    return dt.date(year, month + 1, 1)
-
-
 def _money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -146,8 +142,8 @@ class Demo:
         self.users = self.context.shared.get("users", {})
         self.pool = list(Person.objects.filter(user__isnull=True).order_by("pk"))
         self.rng.shuffle(self.pool)
-        self.first_month = _month_start(self.today, -11)
-        self.months = [_month_start(self.today, -offset) for offset in range(11, -1, -1)]
+        self.first_month = month_start(self.today, -11)
+        self.months = [month_start(self.today, -offset) for offset in range(11, -1, -1)]
 
     def ago(self, days: int) -> dt.date:
         return self.today - dt.timedelta(days=days)
@@ -1096,7 +1092,7 @@ class Demo:
 
     def fee_increases(self) -> None:
         """The 2018 lease's 5 % increase, once, early in the billing year (checked against the cap)."""
-        effective = _month_start(self.today, -9)
+        effective = month_start(self.today, -9)
         for plan in self.plans:
             lease = plan.lease
             if lease.template_version_id != self.cht_v2.pk or plan.profile == "none":
@@ -1197,7 +1193,7 @@ class Demo:
             pending.pop(0)[2]()
         self.billed = []
         for month in self.months:
-            next_month = _month_start(month, 1)
+            next_month = month_start(month, 1)
             while pending and pending[0][0] < next_month:
                 pending.pop(0)[2]()
             self.billed.append(services.bill_month(year=month.year, month=month.month, actor=self.actor))

@@ -12,7 +12,6 @@ rows (events, deadlines): a document computes nothing the ledger or the lifecycl
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clt import clock, pdf
+from clt.dates import month_bounds
 from leases import fees, services
 from leases.lifecycle import DeadlineKind, EventKind, LeaseStatus
 from leases.models import (
@@ -147,10 +147,6 @@ def _due_day_text(due_day: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def parse_month(value: str) -> tuple[dt.date, dt.date]:

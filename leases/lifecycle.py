@@ -18,10 +18,11 @@ Day counts (§5.2, pitfall 4):
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+
+from clt.dates import add_years
 
 __all__ = [
     "EVENTS",
@@ -444,13 +445,6 @@ def check_transition(lease: LeaseSnapshot, kind: EventKind | str) -> EventRule:
 def add_days(start: dt.date, days: int) -> dt.date:
     """``start`` plus ``days`` calendar days (negative counts backwards)."""
     return start + dt.timedelta(days=days)
-
-
-def add_years(start: dt.date, years: int) -> dt.date:
-    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
-    year = start.year + years
-    day = min(start.day, calendar.monthrange(year, start.month)[1])
-    return start.replace(year=year, day=day)
 
 
 def deadline_due(rule: DeadlineRule, days: int, anchor_date: dt.date) -> dt.date:

@@ -33,7 +33,6 @@ Conventions used throughout
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +50,8 @@ from decimal import (
     localcontext,
 )
 from enum import StrEnum
+
+from clt.dates import add_months
 
 __all__ = [
     "HUD_SIZE_FACTORS",
@@ -1044,14 +1045,6 @@ def _check_inputs(inputs: object) -> ResaleInputs:
 # ---------------------------------------------------------------------------------------------
 # Dates and periods (§3.8)
 # ---------------------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by whole months; a day the target month lacks becomes its last day (31 Jan + 1 month
-    is 28 or 29 Feb, 29 Feb + 12 months is 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def completed_months(start: dt.date, end: dt.date) -> int:

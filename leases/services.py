@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from clt import clock, roles
+from clt.dates import month_bounds
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Organization, Person
@@ -1283,10 +1284,6 @@ class BillingReport:
     total_billed: Decimal
 
 
-def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def ledger_lines_for(lease_ids: Any) -> tuple[dict[int, list[fees.ChargeLine]], dict[int, list[fees.PaymentLine]]]:
     """Every charge (net of waivers) and payment of many leases in three queries, as the pure ledger wants them.
 
@@ -1340,7 +1337,7 @@ def bill_month(
     tens of thousands of model instances was most of the cost). Every charge gets its history row
     with ``actor`` (None: the scheduled run, no one in particular) and ``reason`` (default: the run).
     """
-    first, last = _month_bounds(year, month)
+    first, last = month_bounds(year, month)
     reason = (reason or "").strip() or _("Monthly billing, %(month)s") % {"month": first.strftime("%Y-%m")}
     user = _actor_or_none(actor)
     as_of = min(last, max(clock.today(), first))

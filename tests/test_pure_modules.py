@@ -27,6 +27,7 @@ PURE_MODULES = ["properties/geometry.py"] + [
         "governance/board.py",
         "governance/eligibility.py",
         "clt/jsontext.py",
+        "clt/dates.py",
         "properties/exchange.py",
     )
     if (ROOT / path).exists()

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from clt import clock, roles
 from clt.dashboard import Panel
+from clt.dates import month_end, month_start
 from clt.decorators import staff_required
 from clt.history import history_entries
 from clt.models import Organization, Person
@@ -126,16 +127,6 @@ def deadline_label(kind: str) -> str:
 
 def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind.replace("_", " ")))
-
-
-def _month_start(day: dt.date, months_back: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(first: dt.date) -> dt.date:
-    following = _month_start(first, -1)
-    return following - dt.timedelta(days=1)
 
 
 def _lease_queryset(user: Any) -> Any:
@@ -320,10 +311,10 @@ def balance_chart(statement: fees.Statement, first_month: dt.date, today: dt.dat
     month = first_month
     while month <= today:
         months.append(month)
-        month = _month_start(month, -1)
+        month = month_start(month, 1)
     values = []
     for month in months:
-        end = min(_month_end(month), today)
+        end = min(month_end(month), today)
         balance = statement.opening
         for line in statement.lines:
             if line.date <= end:
@@ -361,9 +352,9 @@ def ledger_section(lease: GroundLease, today: dt.date, *, months: int = LEDGER_M
     """Balance, ageing, the last ``months`` months of charges and payments with a running balance, and a chart."""
     state = services.ledger_state(lease, as_of=today)
     ageing = services.ledger_ageing(lease, as_of=today)
-    start = _month_start(today, months - 1)
+    start = month_start(today, -(months - 1))
     if lease.commencement and lease.commencement <= today:
-        start = max(start, _month_start(lease.commencement))  # no empty months before the lease began
+        start = max(start, month_start(lease.commencement))  # no empty months before the lease began
     statement = services.ledger_lines(lease, start=start, end=today)
     charge_keys = {line.key for line in statement.lines if line.kind not in ("payment", "reversal")}
     payment_keys = {line.key for line in statement.lines if line.kind in ("payment", "reversal")}
@@ -414,7 +405,7 @@ def next_fee(lease: GroundLease, today: dt.date) -> NextFee | None:
     rates = [fees.Rate(effective=r.effective, amount=r.amount) for r in schedule.rates.all()]
     suspensions = [fees.Period(start=s.start, end=s.end) for s in schedule.suspensions.all()]
     for offset in range(0, 25):
-        month = _month_start(today, -offset)
+        month = month_start(today, offset)
         due = fees.due_date(month.year, month.month, schedule.due_day)
         if due < today or (lease.commencement and due < lease.commencement):
             continue
@@ -459,10 +450,10 @@ def monitoring_rows(lease: GroundLease, today: dt.date) -> list[dict[str, Any]]:
 
 def statement_months(lease: GroundLease, today: dt.date, count: int = STATEMENT_MONTHS) -> list[dt.date]:
     """The months a statement can be asked for, newest first: the last ``count`` since the lease began."""
-    first = _month_start(lease.commencement) if lease.commencement else _month_start(today)
+    first = month_start(lease.commencement) if lease.commencement else month_start(today)
     months = []
     for back in range(count):
-        month = _month_start(today, back)
+        month = month_start(today, -back)
         if month < first:
             break
         months.append(month)
