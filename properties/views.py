@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clt.decorators import staff_required
+from clt.forms import add_service_errors
 from clt.history import history_entries
 from properties import services
 from properties.exports import export_response
@@ -30,18 +31,6 @@ from properties.models import Parcel, ParcelLineage, ParcelOverlap, ParcelStatus
 from properties.selectors import registry_extent
 
 PAGE_SIZE = 50
-
-
-def add_service_errors(form: Any, error: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages_:
-                form.add_error(target if field != NON_FIELD_ERRORS else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @staff_required

@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from clt import clock, roles
 from clt.decorators import staff_required
+from clt.forms import add_service_errors
 from governance import board as rules
 from governance import services
 from governance.models import BoardTerm, MemberClass, SeatClass, TermBasis
@@ -33,18 +34,6 @@ from governance.services.board import SEAT_CLASS_FIELDS
 from governance.views.common import DATE
 from governance.views.common import people as _people
 from governance.views.common import reason_field as _reason_field
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for name, found in error.message_dict.items():
-        target = "change_reason" if name == "change_reason" else name
-        for message in found:
-            form.add_error(target if target in form.fields and name != NON_FIELD_ERRORS else None, message)
-
 
 # --- Forms -----------------------------------------------------------------------------------------
 
@@ -247,7 +236,7 @@ def seat_class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
                     seat_class=SeatClass.objects.get(pk=seat_class.pk), actor=request.user, reason=reason, **values
                 )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Seat class saved."))
             return redirect(_roster_url())
@@ -273,7 +262,7 @@ def term_start(request: HttpRequest) -> HttpResponse:
                 reason=data["change_reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Term started."))
             return redirect(_roster_url())
@@ -296,7 +285,7 @@ def term_end(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["change_reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Term ended; the seat is vacant."))
             return redirect(_roster_url())
@@ -320,7 +309,7 @@ def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["change_reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Vacancy filled."))
             return redirect(_roster_url())

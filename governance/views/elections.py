@@ -17,6 +17,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +36,7 @@ from django.views.decorators.http import require_POST
 
 from clt import clock, pdf, ratelimit, roles
 from clt.decorators import staff_required
+from clt.forms import add_service_errors
 from governance import services as gs
 from governance.models import (
     Ballot,
@@ -719,17 +721,8 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Setting up: a new election, its contests, nominations (R7, R8) ---------------------------------------
 
 
-def _apply_errors(form: forms.Form, error: ValidationError | PermissionDenied) -> None:
-    """Put a service's refusal on the field it names (``change_reason`` on the reason field), else on the form."""
-    if isinstance(error, PermissionDenied) or not hasattr(error, "error_dict"):
-        for message in _messages_of(error):
-            form.add_error(None, message)
-        return
-    renames = {"nomination_mode": "mode"}
-    for name, found in error.message_dict.items():
-        target = renames.get(name, name)
-        for message in found:
-            form.add_error(target if target in form.fields else None, message)
+# A refusal on the field it names (nomination_mode is the form's mode), else on the form.
+_apply_errors = partial(add_service_errors, renames={"nomination_mode": "mode"})
 
 
 class ElectionForm(forms.Form):

@@ -33,6 +33,7 @@ from django.views.decorators.cache import never_cache
 
 from clt import clock, roles
 from clt.decorators import staff_required
+from clt.forms import add_service_errors
 from clt.models import Person
 from governance import services
 from governance.membership import standings_on
@@ -51,7 +52,6 @@ from governance.models import (
 from governance.views.common import DATE, DATETIME
 from governance.views.common import people as _people
 from governance.views.common import reason_field as _reason_field
-from leases.views import add_service_errors
 
 CLASS_LABELS = dict(MemberClass.choices)
 THRESHOLD_LABELS = dict(Threshold.choices)

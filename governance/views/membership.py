@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from clt import clock, roles
 from clt.decorators import staff_required
+from clt.forms import add_service_errors
 from clt.history import history_entries
 from clt.models import Person
 from governance import services
@@ -44,7 +45,6 @@ from governance.models import (
     VoteUnit,
 )
 from governance.services.membership import CLOSED
-from leases.views import add_service_errors
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 CLASS_LABELS = dict(MemberClass.choices)

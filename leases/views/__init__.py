@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.forms.models import model_to_dict
@@ -31,6 +31,7 @@ from clt import clock, roles
 from clt.dashboard import Panel
 from clt.dates import month_end, month_start
 from clt.decorators import staff_required
+from clt.forms import add_service_errors
 from clt.history import history_entries
 from clt.models import Organization, Person
 from leases import fees, services
@@ -103,20 +104,6 @@ TRACK_FIELDS = {
 # --- Helpers ----------------------------------------------------------------------------------------
 
 
-def add_service_errors(form: Any, error: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on the form: on the field it names (``data.<key>`` is the detail
-    field ``<key>``), else as a form error."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for name, messages_ in error.message_dict.items():
-        target = name.removeprefix("data.")
-        target = "buyers" if target == "buyer" else target
-        for message in messages_:
-            form.add_error(target if target in form.fields and name != NON_FIELD_ERRORS else None, message)
-
-
 def state_label(track: Track, value: str) -> str:
     return str(STATE_LABELS[track].get(value, value.replace("_", " ")))
 
@@ -163,7 +150,7 @@ def _form_page(
         try:
             result = save(form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_errors(form, error, renames={"buyer": "buyers"})
         else:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(next_url(result) if callable(next_url) else next_url)

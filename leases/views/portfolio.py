@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from clt import clock
 from clt.decorators import staff_required
+from clt.forms import add_service_errors
 from leases import portfolio
 from leases.models import GroundLease, ResalePolicy
 
@@ -146,9 +147,7 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
             as_of=as_of, leases=GroundLease.objects.visible_to(request.user), program=program
         )
     except ValidationError as error:  # a program renamed since the form was drawn
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
+        add_service_errors(form, error)
         return render(request, "leases/portfolio.html", context, status=400)
 
     page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
