@@ -743,12 +743,6 @@ class ElectionForm(forms.Form):
     notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     change_reason = _reason_field()
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
-            self.add_error("closes_at", _("Voting closes after it opens."))
-        return data
-
 
 class ContestForm(forms.Form):
     seat_class = forms.ModelChoiceField(
