@@ -42,3 +42,21 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
     if not roles.is_staff_member(request.user):
         return None
     return Panel(template="properties/_dashboard_panel.html", context={"summary": registry_summary()}, order=10)
+
+
+def attach_earlier_acceptances(overlaps: list[ParcelOverlap]) -> None:
+    """``earlier_acceptance``: the last acceptance, from history, of an overlap a boundary change reopened.
+
+    Staff reviewing it again see who accepted it before and why, in one query for the whole page.
+    """
+    open_ids = [o.pk for o in overlaps if not o.is_accepted]
+    earlier = {}
+    if open_ids:
+        records = (
+            ParcelOverlap.history.filter(id__in=open_ids, accepted_at__isnull=False)
+            .select_related("accepted_by")
+            .order_by("history_date", "history_id")
+        )
+        earlier = {record.id: record for record in records}  # the latest of each wins
+    for overlap in overlaps:
+        overlap.earlier_acceptance = earlier.get(overlap.pk)

@@ -28,7 +28,7 @@ from properties.exports import export_response
 from properties.filters import ParcelFilterSet, current_unless_asked
 from properties.forms import AcceptForm, FundingForm, MergeForm, ParcelForm, SplitForm, UnitForm
 from properties.models import Parcel, ParcelLineage, ParcelOverlap, ParcelStatus, Unit
-from properties.selectors import registry_extent
+from properties.selectors import attach_earlier_acceptances, registry_extent
 
 PAGE_SIZE = 50
 
@@ -76,24 +76,6 @@ def parcel_map(request: HttpRequest) -> HttpResponse:
     return render(request, "properties/parcel_map.html", {"map_config": config})
 
 
-def _attach_earlier_acceptances(overlaps: list[ParcelOverlap]) -> None:
-    """``earlier_acceptance``: the last acceptance, from history, of an overlap a boundary change reopened.
-
-    Staff reviewing it again see who accepted it before and why, in one query for the whole page.
-    """
-    open_ids = [o.pk for o in overlaps if not o.is_accepted]
-    earlier = {}
-    if open_ids:
-        records = (
-            ParcelOverlap.history.filter(id__in=open_ids, accepted_at__isnull=False)
-            .select_related("accepted_by")
-            .order_by("history_date", "history_id")
-        )
-        earlier = {record.id: record for record in records}  # the latest of each wins
-    for overlap in overlaps:
-        overlap.earlier_acceptance = earlier.get(overlap.pk)
-
-
 def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One parcel: its shape on a small map, homes, funding, lineage, overlaps and history."""
     parcel = get_object_or_404(
@@ -110,7 +92,7 @@ def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "parcel", "other", "accepted_by"
         )
     )
-    _attach_earlier_acceptances(overlaps)
+    attach_earlier_acceptances(overlaps)
     history = history_entries(parcel.history.select_related("history_user").all(), excluded=_DERIVED_FIELDS)
     return render(
         request,
