@@ -24,34 +24,23 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules are importable from its root
+
+from tests.devserver import Failure, manage, serving  # noqa: E402  (the server, as the screenshots run it)
+
 AS_OF = "2026-12-07"
 ROLES = ("staff", "homeowner", "member")
 SEED = 20261207
 CHECKS = "not_a_server_error,response_schema_conformance"
 PHASES = "fuzzing"
 ACCESS_LOG = re.compile(r'^\[[^\]]+\] "[A-Z]+ ')
-
-# The server: the project's test settings, its clock on the demo's day at noon, ticking from there.
-SERVE = """
-import datetime as dt, sys
-import django
-django.setup()
-import time_machine
-from clt import clock
-time_machine.travel(clock.moment_on(dt.date.fromisoformat(sys.argv[1])), tick=True).start()
-from django.core.management import execute_from_command_line
-execute_from_command_line(["manage.py", "runserver", sys.argv[2], "--noreload"])
-"""
 
 TOKENS = """
 import json, sys
@@ -62,10 +51,6 @@ from rest_framework.authtoken.models import Token
 tokens = {name: Token.objects.get_or_create(user=User.objects.get(username=name))[0] for name in sys.argv[1:]}
 print(json.dumps({name: token.key for name, token in tokens.items()}))
 """
-
-
-class Failure(Exception):
-    """The fuzz run could not be made (not a finding): the message says why."""
 
 
 def main() -> int:
@@ -119,12 +104,6 @@ def environment(database: Path) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise Failure(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-
-
 def python(env: dict[str, str], script: str, *args: str) -> str:
     done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -137,86 +116,47 @@ def fuzz_role(role: str, token: str, template: Path, tmp: Path, args: argparse.N
     database = tmp / f"{role}.sqlite3"
     shutil.copyfile(template, database)
     log_path = tmp / f"{role}-server.log"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     role_started = time.monotonic()
-    print(f"\n== fuzz as {role} ({base})", flush=True)
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-c", SERVE, AS_OF, f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=environment(database),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_up(base, server, log_path)
-            command = [
-                sys.executable,
-                "-m",
-                "schemathesis.cli",
-                "run",
-                f"{base}/api/schema/",
-                "--header",
-                f"Authorization: Token {token}",
-                "--checks",
-                CHECKS,
-                "--phases",
-                args.phases,
-                "--seed",
-                str(args.seed),
-                "--max-examples",
-                str(args.max_examples),
-                "--workers",
-                str(args.workers),
-                "--generation-database",
-                "none",
-                "--request-timeout",
-                "30",
-                "--no-color",
-                "--suppress-health-check",
-                "all",
-            ]
-            if args.max_time:
-                command += ["--max-time", str(args.max_time)]
-            if args.include_path_regex:
-                command += ["--include-path-regex", args.include_path_regex]
-            # In the temporary directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
-            done = subprocess.run(command, cwd=tmp, check=False)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with serving(environment(database), log_path, AS_OF, ready="/api/schema/") as base:
+        print(f"\n== fuzz as {role} ({base})", flush=True)
+        command = [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            f"{base}/api/schema/",
+            "--header",
+            f"Authorization: Token {token}",
+            "--checks",
+            CHECKS,
+            "--phases",
+            args.phases,
+            "--seed",
+            str(args.seed),
+            "--max-examples",
+            str(args.max_examples),
+            "--workers",
+            str(args.workers),
+            "--generation-database",
+            "none",
+            "--request-timeout",
+            "30",
+            "--no-color",
+            "--suppress-health-check",
+            "all",
+        ]
+        if args.max_time:
+            command += ["--max-time", str(args.max_time)]
+        if args.include_path_regex:
+            command += ["--include-path-regex", args.include_path_regex]
+        # In the temporary directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
+        done = subprocess.run(command, cwd=tmp, check=False)
     print(f"== {role}: exit {done.returncode} in {time.monotonic() - role_started:.0f} s", flush=True)
     if done.returncode != 0:
         # What the server said besides its access log: the tracebacks of the server errors.
         said = [line for line in log_path.read_text(errors="replace").splitlines() if not ACCESS_LOG.match(line)]
         print(f"== {role}: the server's log, without its access lines:\n" + "\n".join(said), flush=True)
     return done.returncode == 0
-
-
-def wait_until_up(base: str, server: subprocess.Popen, log_path: Path, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise Failure(f"the server stopped (exit {server.returncode}):\n{log_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/schema/", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise Failure(f"the server did not answer within {seconds:.0f} s:\n{log_path.read_text(errors='replace')}")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -20,19 +20,16 @@ Exits non-zero with a message when chromium or Playwright is missing or a page f
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules are importable from its root
 
 from tests.browser.chromium import CHROMIUM_ARGS  # noqa: E402  (the browser tests' flags, one list)
+from tests.devserver import Failure, manage, serving  # noqa: E402  (the server, as CI's fuzzing runs it)
 
 OUT = Path(__file__).resolve().parent
 AS_OF = "2026-12-07"
@@ -40,28 +37,6 @@ PASSWORD = "demo-clt-2026"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 20_000
-
-# The server, with the trust's clock (and every clock of the process) on the demo's day at noon,
-# ticking from there. Without time-machine (not installed) it serves at the real today.
-SERVE = """
-import datetime as dt, os, sys
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings")
-import django
-django.setup()
-try:
-    import time_machine
-except ImportError:
-    print("take.py: time-machine is not installed; the server runs on the real today", file=sys.stderr)
-else:
-    from clt import clock
-    time_machine.travel(clock.moment_on(dt.date.fromisoformat(sys.argv[1])), tick=True).start()
-from django.core.management import execute_from_command_line
-execute_from_command_line(["manage.py", "runserver", sys.argv[2], "--noreload"])
-"""
-
-
-class Failure(Exception):
-    """Something the person running ``make screenshots`` must fix; the message says what."""
 
 
 def main() -> int:
@@ -75,8 +50,14 @@ def main() -> int:
             manage(env, "migrate", "--noinput")
             print(f"loading the demo as of {AS_OF}…", flush=True)
             manage(env, "load_demo", "--as-of", AS_OF)
-            with serving(env, Path(tmp)) as base:
-                shoot(base)
+            server = serving(env, Path(tmp) / "server.log", AS_OF)
+            with server as base:
+                print(f"serving on {base}…", flush=True)
+                try:
+                    shoot(base)
+                except Failure:  # a page failed: what the server said may tell why
+                    print(f"server log (last lines):\n{server.log_tail()}", file=sys.stderr)
+                    raise
     except Failure as exc:
         print(f"take.py: error: {exc}", file=sys.stderr)
         return 1
@@ -91,81 +72,6 @@ def check_tools() -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         raise Failure("Playwright for Python is missing: install the test extras (make install-test)") from None
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise Failure(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-
-
-class serving:
-    """``runserver`` on a free port for the ``with`` block; yields its base URL; always stopped."""
-
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
-        self.env = env
-        self.log_path = tmp / "server.log"
-        self.process: subprocess.Popen | None = None
-        self.up = False
-
-    def __enter__(self) -> str:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        print(f"serving on {base}…", flush=True)
-        self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVE, AS_OF, f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            self.wait_until_up(base)
-            self.up = True
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return base
-
-    def wait_until_up(self, base: str, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise Failure(f"the server stopped (exit {self.process.returncode}):\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{base}/login/", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        raise Failure(f"the server did not answer within {seconds:.0f} s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-        if exc_type is not None and self.up:  # a page failed: what the server said may tell why
-            print(f"server log (last lines):\n{self.log_tail()}", file=sys.stderr)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def shoot(base: str) -> None:
