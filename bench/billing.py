@@ -1,4 +1,4 @@
-"""Benchmark of monthly billing: ``services.bill_month`` for 10,000 active leases with a few months behind them.
+"""Benchmark of monthly billing: ``ledger_services.bill_month`` for 10,000 active leases with a few months behind them.
 
 Run by hand or with ``make bench``; never collected by pytest. It creates a throwaway database (an
 SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL, as ``parcels.py`` does),
@@ -100,12 +100,12 @@ def _square(n: int) -> dict[str, Any]:
 
 def template_versions() -> list[Any]:
     """Three lease terms with the late-fee rules of the domain notes (§4.4)."""
-    from leases import services
-    from leases.models import LateFeeKind, LeaseTemplate
+    from leases.lifecycle import services as lifecycle_services
+    from leases.lifecycle.models import LateFeeKind, LeaseTemplate
 
     def version(name: str, **terms: Any) -> Any:
         template = LeaseTemplate.objects.create(name=name)
-        return services.template_version_create(
+        return lifecycle_services.template_version_create(
             template=template, actor=None, reason="bench", effective_from=dt.date(2010, 1, 1), **terms
         )
 
@@ -144,8 +144,9 @@ def build_portfolio(count: int, history: list[dt.date], billed: dt.date, rng: ra
     from django.db import transaction
 
     from clt.models import Person
-    from leases import fees
-    from leases.models import Charge, ChargeKind, FeeRate, FeeSchedule, GroundLease, Leaseholder, Payment
+    from leases.ledger import fees
+    from leases.ledger.models import Charge, ChargeKind, FeeRate, FeeSchedule, Payment
+    from leases.lifecycle.models import GroundLease, Leaseholder
     from properties.models import Parcel, Unit
 
     versions = template_versions()
@@ -259,7 +260,7 @@ def counting_queries() -> Iterator[list[int]]:
 @contextmanager
 def timing_late_fees() -> Iterator[list[float]]:
     """Seconds spent inside the pure ``fees.late_fees_due`` (services call it through the module)."""
-    from leases import fees
+    from leases.ledger import fees
 
     spent = [0.0]
     original = fees.late_fees_due
@@ -280,7 +281,7 @@ def timing_late_fees() -> Iterator[list[float]]:
 
 def timed_run(month: dt.date) -> tuple[Any, float, float, int, float]:
     """The report, wall and CPU seconds, SQL statements, seconds in ``fees.late_fees_due``."""
-    from leases.services import bill_month
+    from leases.ledger.services import bill_month
 
     with counting_queries() as queries, timing_late_fees() as pure:
         start, cpu = time.perf_counter(), time.process_time()
@@ -293,7 +294,7 @@ def profile_run(month: dt.date) -> None:
     """Profile one run and roll it back, so the timed run that follows starts from the same state."""
     from django.db import transaction
 
-    from leases.services import bill_month
+    from leases.ledger.services import bill_month
 
     try:
         from pyinstrument import Profiler
@@ -320,8 +321,8 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
     from django.db import connection
     from django.utils import timezone
 
-    from leases.models import Charge, ChargeKind
-    from leases.services import bill_month
+    from leases.ledger.models import Charge, ChargeKind
+    from leases.ledger.services import bill_month
 
     rows: list[Row] = []
     add = rows.append

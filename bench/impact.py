@@ -94,7 +94,7 @@ class _Context:
 
 def programs() -> list[Any]:
     """The three programs approved and reading HUD's Burlington median, each named by one lease template."""
-    from leases.models import IndexSeries
+    from leases.resale.models import IndexSeries
 
     ami = IndexSeries.objects.get(code=AMI_CODE)
     since = {"approved_on": dt.date(2009, 6, 1), "effective_from": dt.date(2009, 7, 1)}
@@ -108,8 +108,8 @@ def build_portfolio(homes: int, share: float, rng: random.Random) -> dict[str, i
 
     from clt.models import Person
     from leases.demo import BURLINGTON_MFI
-    from leases.lifecycle import add_years
-    from leases.models import GroundLease, Household, LeaseEvent, Leaseholder
+    from leases.lifecycle.models import GroundLease, Household, LeaseEvent, Leaseholder
+    from leases.lifecycle.rules import add_years
     from properties.models import Parcel, Unit
 
     terms = programs()
@@ -271,8 +271,8 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
     from django.test import Client
     from rest_framework.test import APIClient
 
-    from leases import impact, reports
     from leases.demo import load_index_series
+    from leases.resale import impact, reports
 
     rows: list[Row] = []
     add = rows.append

@@ -132,7 +132,7 @@ class _Context:
 
 def programs() -> list[Any]:
     """The five programs approved, each named by the terms of one lease template."""
-    from leases.models import IndexSeries
+    from leases.resale.models import IndexSeries
 
     series = {"cpi_series": IndexSeries.objects.get(code="cpi-u"), "ami_series": IndexSeries.objects.get(code=AMI_CODE)}
     return approved_programs(PROGRAMS, approved_on=dt.date(2014, 6, 1), effective_from=dt.date(2014, 7, 1), **series)
@@ -143,13 +143,16 @@ def approved_programs(
 ) -> list[Any]:
     """Each program (name → resale parameters) approved through the services and named by the terms of one
     lease template, reading the index ``series`` given (``cpi_series``, ``ami_series``)."""
-    from leases import services
-    from leases.models import LeaseTemplate
+    from leases.lifecycle import services as lifecycle_services
+    from leases.lifecycle.models import LeaseTemplate
+    from leases.resale import services as resale_services
 
     terms = []
     for name, parameters in programs.items():
-        version = services.resale_policy_create(actor=None, reason="bench", name=name, parameters=parameters, **series)
-        version = services.resale_policy_version_approve(
+        version = resale_services.resale_policy_create(
+            actor=None, reason="bench", name=name, parameters=parameters, **series
+        )
+        version = resale_services.resale_policy_version_approve(
             version=version,
             approved_on=approved_on,
             effective_from=effective_from,
@@ -159,7 +162,7 @@ def approved_programs(
         )
         template = LeaseTemplate.objects.create(name=f"Lease for {name}")
         terms.append(
-            services.template_version_create(
+            lifecycle_services.template_version_create(
                 template=template,
                 actor=None,
                 reason="bench",
@@ -179,13 +182,8 @@ def build_portfolio(count: int, as_of: dt.date, rng: random.Random) -> dict[str,
     from django.db import transaction
 
     from clt.models import Person
-    from leases.models import (
-        CapitalImprovement,
-        GroundLease,
-        Leaseholder,
-        LeaseSubsidy,
-        ResaleCalculation,
-    )
+    from leases.lifecycle.models import GroundLease, Leaseholder, LeaseSubsidy
+    from leases.resale.models import CapitalImprovement, ResaleCalculation
     from properties.models import Parcel, Unit
 
     terms = programs()
@@ -349,7 +347,7 @@ def profile_service(as_of: dt.date) -> None:
     import cProfile
     import pstats
 
-    from leases.portfolio import resale_portfolio
+    from leases.resale.portfolio import resale_portfolio
 
     profile = cProfile.Profile()
     profile.runcall(resale_portfolio, as_of=as_of)
@@ -391,7 +389,7 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
 def _measure(args: argparse.Namespace, rows: list[Row], target: Path) -> list[Row]:
     from django.core.management import call_command
 
-    from leases.portfolio import resale_portfolio, write_csv
+    from leases.resale.portfolio import resale_portfolio, write_csv
 
     add = rows.append
     stderr = io.StringIO()

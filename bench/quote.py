@@ -58,8 +58,9 @@ def fixture() -> tuple[Any, Any, Any]:
 
     from clt import roles
     from clt.models import Person
-    from leases import services
-    from leases.models import IndexSeries
+    from leases.lifecycle import services as lifecycle_services
+    from leases.resale import services as resale_services
+    from leases.resale.models import IndexSeries
     from properties import services as property_services
 
     data = ROOT / "leases" / "data"
@@ -78,15 +79,15 @@ def fixture() -> tuple[Any, Any, Any]:
         "floor": "purchase_price_plus_credits",
         "rounding": {"mode": "dollar"},
     }
-    version = services.resale_policy_create(
+    version = resale_services.resale_policy_create(
         actor=None, reason="bench", name="CPI capped", parameters=parameters, cpi_series=cpi, ami_series=ami
     )
-    version = services.resale_policy_version_approve(
+    version = resale_services.resale_policy_version_approve(
         version=version, approved_on=dt.date(2019, 1, 2), effective_from=dt.date(2019, 1, 2),
         approval_reference="bench resolution", actor=None, reason="bench",
     )  # fmt: skip
-    template = services.template_create(actor=None, reason="bench", name="Bench lease")
-    lease_terms = services.template_version_create(
+    template = lifecycle_services.template_create(actor=None, reason="bench", name="Bench lease")
+    lease_terms = lifecycle_services.template_version_create(
         template=template, actor=None, reason="bench", effective_from=dt.date(2019, 1, 1),
         resale_policy_version=version,
     )  # fmt: skip
@@ -97,24 +98,24 @@ def fixture() -> tuple[Any, Any, Any]:
     unit = property_services.unit_create(actor=None, reason="bench", parcel=parcel, address="1 Bench St", bedrooms=3)
     owner = User.objects.create_user("bench-owner")
     person = Person.objects.create(given_name="Bench", family_name="Owner", user=owner)
-    lease = services.lease_create(
+    lease = lifecycle_services.lease_create(
         actor=None, reason="bench", unit=unit, template_version=lease_terms, leaseholders=[person],
         commencement=dt.date(2019, 3, 15), purchase_price=Decimal("185000.00"), appraised_value=Decimal("262000.00"),
         appraised_land_value=Decimal("70000.00"), appraisal_date=dt.date(2019, 2, 20), monthly_fee=Decimal("35.00"),
         recording_instrument="2019-000001",
     )  # fmt: skip
-    services.lease_event_record(
+    lifecycle_services.lease_event_record(
         lease=lease, kind="executed", effective_on=dt.date(2019, 3, 15), actor=None, reason="bench"
     )
-    item = services.improvement_request(
+    item = resale_services.improvement_request(
         lease=lease, description="Heat pump", requested_on=dt.date(2021, 4, 1), actor=None, reason="bench",
         estimated_cost=Decimal("9000"),
     )  # fmt: skip
-    services.improvement_approve(
+    resale_services.improvement_approve(
         improvement=item, approved_on=dt.date(2021, 4, 10), approval_reference="letter 21-4", actor=None,
         reason="bench", method="percent_of_cost", credit_pct=Decimal("100"),
     )  # fmt: skip
-    services.improvement_complete(
+    resale_services.improvement_complete(
         improvement=item, completed_on=dt.date(2021, 6, 1), cost=Decimal("8750.00"), documents="invoice",
         started_on=dt.date(2021, 5, 1), actor=None, reason="bench",
     )  # fmt: skip

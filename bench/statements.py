@@ -4,7 +4,7 @@ Run by hand or with ``make bench``; never collected by pytest. It creates a thro
 (an SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL, as ``parcels.py``
 does), migrates it, and builds ``--leases`` active ground leases through the services, with a
 year of payments (bulk-inserted: most owners pay on time, some late, some part, a few not at
-all) and twelve months billed with ``services.bill_month`` (fees and late fees). Then it times:
+all) and twelve months billed with ``ledger_services.bill_month`` (fees and late fees). Then it times:
 
 - one statement PDF through ``leases.documents.document_response`` (the download a homeowner
   or staff member asks for): the first in the process (fonts loaded, stylesheet parsed) and the
@@ -104,8 +104,11 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
     from django.db import transaction
 
     from clt.models import Person
-    from leases import fees, services
-    from leases.models import FeeSchedule, LeaseTemplate, Payment
+    from leases.ledger import fees
+    from leases.ledger import services as ledger_services
+    from leases.ledger.models import FeeSchedule, Payment
+    from leases.lifecycle import services as lifecycle_services
+    from leases.lifecycle.models import LeaseTemplate
     from properties import services as property_services
 
     rng = random.Random(SEED)
@@ -114,7 +117,7 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
     started = time.perf_counter()
     with transaction.atomic():
         template = LeaseTemplate.objects.create(name="Bench model lease")
-        version = services.template_version_create(
+        version = lifecycle_services.template_version_create(
             template=template,
             actor=None,
             reason="bench",
@@ -139,7 +142,7 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
                 )
                 for _ in range(rng.choice((1, 1, 2)))
             ]
-            lease = services.lease_create(
+            lease = lifecycle_services.lease_create(
                 actor=None,
                 reason="bench",
                 unit=unit,
@@ -150,7 +153,7 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
                 recording_instrument=f"B-{index:06d}",
                 purchase_price=Decimal(rng.randrange(120_000, 240_000, 500)),
             )
-            services.lease_event_record(
+            lifecycle_services.lease_event_record(
                 lease=lease, kind="executed", actor=None, reason="bench", effective_on=commencement
             )
             leases.append(lease)
@@ -180,7 +183,7 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
 
     started = time.perf_counter()
     for year, month in months:
-        services.bill_month(year=year, month=month)
+        ledger_services.bill_month(year=year, month=month)
     billed = time.perf_counter() - started
     return {"leases": leases, "payments": len(payments), "created": created, "paid": paid, "billed": billed}
 
@@ -193,7 +196,7 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
 def time_single(lease: Any, month: str, repeat: int) -> tuple[float, list[float], int]:
     from django.test import RequestFactory
 
-    from leases.documents import document_response
+    from leases.documents.views import document_response
 
     factory = RequestFactory()
 
@@ -227,19 +230,20 @@ def time_compare(ids: list[int], start: dt.date, end: dt.date) -> tuple[float, f
     for each, as a naive weasyprint call does), one at a time with the per-process caches, and laid out
     together in batches of the command's default size."""
     from clt import pdf
-    from leases import documents
+    from leases.documents import selectors as document_texts
+    from leases.documents import services as documents
     from leases.management.commands.statements import DEFAULT_BATCH
 
-    leases = {lease.pk: lease for lease in documents._lease_queryset().filter(pk__in=ids)}
+    leases = {lease.pk: lease for lease in document_texts.document_leases().filter(pk__in=ids)}
     few = ids[: max(1, len(ids) // 5)]
     began = time.perf_counter()
     for lease_id in few:
         pdf.reset_caches()
-        pdf.render_pdf("pdf/statement.html", documents.statement_context(leases[lease_id], start=start, end=end))
+        pdf.render_pdf("pdf/statement.html", document_texts.statement_context(leases[lease_id], start=start, end=end))
     standalone = (time.perf_counter() - began) / len(few)
     began = time.perf_counter()
     for lease_id in ids:
-        pdf.render_pdf("pdf/statement.html", documents.statement_context(leases[lease_id], start=start, end=end))
+        pdf.render_pdf("pdf/statement.html", document_texts.statement_context(leases[lease_id], start=start, end=end))
     one_by_one = (time.perf_counter() - began) / len(ids)
     began = time.perf_counter()
     for first in range(0, len(ids), DEFAULT_BATCH):
@@ -252,7 +256,7 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
     from django.db import connection
     from django.utils import timezone
 
-    from leases.models import Charge
+    from leases.ledger.models import Charge
 
     rows: list[Row] = []
     add = rows.append

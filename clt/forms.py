@@ -1,4 +1,6 @@
 from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -37,3 +39,39 @@ def add_service_errors(
         field = target if target in form.fields and name != NON_FIELD_ERRORS else None
         for message in messages:
             form.add_error(field, message)
+
+
+# --- Fields every form of a service uses ---------------------------------------------------------------
+
+REASON_HELP = _("Kept in the lease's history with your name.")
+
+
+def reason_field(label: Any = None) -> forms.CharField:
+    return forms.CharField(
+        label=label or _("Reason for this change"),
+        max_length=1000,
+        help_text=REASON_HELP,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def date_field(label: Any, *, required: bool = True, help_text: Any = "", initial: Any = None) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        initial=initial,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def money_input(label: Any, *, required: bool = True, help_text: Any = "", minimum: str = "0.01") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(minimum),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )

@@ -6,6 +6,7 @@ and the history panel of a page read it back as a list of changes (``history_ent
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+
+from clt import clock
 
 __all__ = [
     "FieldChange",
@@ -46,6 +49,12 @@ def require_reason(reason: str, message: str | None = None) -> str:
     if not reason:
         raise ValidationError({"change_reason": [message or _("Give a reason for this change.")]})
     return reason
+
+
+def require_not_in_future(value: dt.date | None, field: str) -> None:
+    """A ValidationError on ``field`` when ``value`` is after today: nothing is received tomorrow."""
+    if value is not None and value > clock.today():
+        raise ValidationError({field: [_("%(date)s is in the future.") % {"date": value.isoformat()}]})
 
 
 def save_stamped(instance: models.Model, *, actor: Any, reason: str) -> Any:

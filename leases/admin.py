@@ -7,22 +7,18 @@ transition rules, the deadlines and the event log.
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from leases.models import (
-    CapitalImprovement,
-    Charge,
+from leases.ledger.models import Charge, Payment
+from leases.lifecycle.models import (
     Deadline,
     GroundLease,
     Household,
     HouseholdMember,
-    IndexSeries,
     LeaseEvent,
     LeaseTemplate,
     LeaseTemplateVersion,
-    MonitoringRecord,
-    Payment,
-    ResaleCalculation,
-    ResalePolicyVersion,
 )
+from leases.monitoring.models import MonitoringRecord
+from leases.resale.models import CapitalImprovement, IndexSeries, ResaleCalculation, ResalePolicyVersion
 
 
 class ReadOnlyMixin:

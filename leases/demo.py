@@ -4,7 +4,7 @@ Runs after ``clt.demo`` (users and people) and ``properties.demo`` (the homes). 
 changes a lease goes through ``leases.services``, with dates in the past chosen relative to today,
 so the deadlines dashboard always has something overdue and something due in the next 30, 60 and
 90 days. Payments are bulk-created (they are plain facts, not transitions) before the year is
-billed month by month with ``services.bill_month``, so late fees appear by each lease's rule.
+billed month by month with ``ledger_services.bill_month``, so late fees appear by each lease's rule.
 
 Deterministic for a given day: the random choices come from the demo's seeded generator. Run again,
 it finds the templates in place and changes nothing.
@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -26,14 +27,12 @@ from clt.dates import month_start
 from clt.demo import FAMILY, GIVEN, LANGUAGES
 from clt.history import stamp
 from clt.models import Organization, OrganizationKind, Person
-from leases import services
-from leases.lifecycle import DeadlineKind, EventKind
-from leases.models import (
-    CreditMethod,
+from leases.ledger import services as ledger_services
+from leases.ledger.models import FeeRate, FeeSchedule, Payment, PaymentMethod
+from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.models import (
     Deadline,
     DeadlineStatus,
-    FeeRate,
-    FeeSchedule,
     GroundLease,
     Household,
     HouseholdMember,
@@ -42,12 +41,13 @@ from leases.models import (
     LeaseSubsidy,
     LeaseTemplate,
     LeaseTemplateVersion,
-    MonitoringKind,
-    MonitoringRecord,
-    MonitoringStatus,
-    Payment,
-    PaymentMethod,
 )
+from leases.lifecycle.rules import DeadlineKind, EventKind
+from leases.monitoring import services as monitoring_services
+from leases.monitoring.models import MonitoringKind, MonitoringRecord, MonitoringStatus
+from leases.resale import indexes
+from leases.resale import services as resale_services
+from leases.resale.models import CreditMethod, IndexKind, IndexSeries
 from properties.models import ParcelStatus, Unit, UnitKind
 
 REASON = "Demo data"
@@ -174,8 +174,6 @@ class Demo:
 
     def policies(self) -> dict[str, Any]:
         """The three resale programs, approved, reading the Burlington AMI and the national CPI-U."""
-        from leases.models import IndexSeries
-
         ami = IndexSeries.objects.filter(code="hud-mfi-burlington-south-burlington-vt-msa").first()
         cpi = IndexSeries.objects.filter(code="cpi-u").first()
         terms = {
@@ -226,7 +224,7 @@ class Demo:
         }
         approved = {}
         for key, (name, description, parameters) in programs.items():
-            version = services.resale_policy_create(
+            version = resale_services.resale_policy_create(
                 actor=self.actor,
                 reason="Adopted with the lease program",
                 name=name,
@@ -236,7 +234,7 @@ class Demo:
                 ami_series=ami,
             )
             year, month = {"cht_v1": (2011, 1), "cht": (2018, 7), "condo": (2008, 3)}[key]
-            approved[key] = services.resale_policy_version_approve(
+            approved[key] = resale_services.resale_policy_version_approve(
                 version=version,
                 approved_on=dt.date(year, month, 1) - dt.timedelta(days=30),
                 effective_from=dt.date(year, month, 1),
@@ -273,7 +271,7 @@ class Demo:
             "occupancy_months_per_year": 10,
             "resale_policy_version": policies["cht_v1"],
         }
-        self.cht_v1 = services.template_version_create(
+        self.cht_v1 = lifecycle_services.template_version_create(
             template=cht,
             actor=self.actor,
             reason="Adopted by the board, 2011",
@@ -281,7 +279,7 @@ class Demo:
             default_monthly_fee=Decimal("35.00"),
             **cht_terms,
         )
-        self.cht_v2 = services.template_version_create(
+        self.cht_v2 = lifecycle_services.template_version_create(
             template=cht,
             actor=self.actor,
             reason="2018 revision: lease-fee increases capped at 5 % a year, at most once a year",
@@ -296,7 +294,7 @@ class Demo:
             description="Lease for the condominium and townhouse program, on PCCLT's terms: fee due the 1st, "
             "late on the 15th, $5, $10 and $15 late fees; increases at most 10 % once a year.",
         )
-        self.condo_v1 = services.template_version_create(
+        self.condo_v1 = lifecycle_services.template_version_create(
             template=condo,
             actor=self.actor,
             reason="Adopted with the condominium program, 2008",
@@ -318,7 +316,7 @@ class Demo:
             name=STOREFRONT_NAME,
             description="Ten-year ground lease of a neighbourhood storefront, renewable once.",
         )
-        self.storefront_v1 = services.template_version_create(
+        self.storefront_v1 = lifecycle_services.template_version_create(
             template=storefront,
             actor=self.actor,
             reason="Commercial program, 2014",
@@ -363,7 +361,7 @@ class Demo:
 
     def household(self, people: list[Person], commencement: dt.date, size: int | None = None, pct: int | None = None):
         row = self.household_row(people, commencement, size, pct)
-        return services.household_create(
+        return lifecycle_services.household_create(
             actor=self.actor,
             reason=REASON,
             name=row.name,
@@ -422,7 +420,7 @@ class Demo:
         if organization is None:
             people = people or self.holders()
             household = self.household(people, commencement, household_size, ami_pct)
-        lease = services.lease_create(
+        lease = lifecycle_services.lease_create(
             actor=self.actor,
             reason=REASON,
             unit=unit,
@@ -447,7 +445,7 @@ class Demo:
         return [first]
 
     def event(self, lease: GroundLease, kind: str, *, reason: str, **fields: Any) -> None:
-        services.lease_event_record(lease=lease, kind=kind, actor=self.actor, reason=reason, **fields)
+        lifecycle_services.lease_event_record(lease=lease, kind=kind, actor=self.actor, reason=reason, **fields)
 
     def at(self, day: dt.date, action: Callable[[], None]) -> None:
         if day > self.today:
@@ -681,7 +679,7 @@ class Demo:
             "effective_date": appraised_on.isoformat(),
         }
         lease.refresh_from_db()  # the events moved its states in the database
-        calculation = services.resale_calculation_determine(
+        calculation = resale_services.resale_calculation_determine(
             lease=lease,
             actor=self.actor,
             reason="Formula price as of the notice of intent to sell",
@@ -719,7 +717,7 @@ class Demo:
             data={"buyers": [p.pk for p in buyers], "price": price},
         )
         successor = GroundLease.objects.get(predecessor=lease)
-        services.lease_update(
+        lifecycle_services.lease_update(
             lease=successor,
             actor=self.actor,
             reason="Buyer's household, the appraisal at resale and the recording",
@@ -944,7 +942,7 @@ class Demo:
                 deadline = Deadline.objects.get(
                     lease=plan.lease, kind=DeadlineKind.OPTION_EXERCISE, status=DeadlineStatus.OPEN
                 )
-                services.deadline_extend(
+                lifecycle_services.deadline_extend(
                     deadline=deadline,
                     new_due=self.today + dt.timedelta(days=extend_to),
                     agreed_on=self.ago(8),
@@ -1016,7 +1014,7 @@ class Demo:
             )
 
         def close() -> None:
-            arrears = services.ledger_state(plan.lease, as_of=sale).arrears
+            arrears = ledger_services.ledger_state(plan.lease, as_of=sale).arrears
             data: dict[str, Any] = {"buyers": [p.pk for p in buyers], "price": "207000.00"}
             if arrears > 0:
                 data["arrears_collected"] = str(arrears)
@@ -1029,7 +1027,9 @@ class Demo:
             )
             successor = GroundLease.objects.get(predecessor=plan.lease)
             household = self.household(buyers, sale)
-            services.lease_update(lease=successor, actor=self.actor, reason="Buyer's household", household=household)
+            lifecycle_services.lease_update(
+                lease=successor, actor=self.actor, reason="Buyer's household", household=household
+            )
             fee = successor.fee_schedule.rates.get().amount
             self.payments_for(LeasePlan(lease=successor, rates=[(sale, fee)]), bulk=True)
 
@@ -1101,7 +1101,7 @@ class Demo:
                 continue
             old = plan.rate_on(effective)
             new = _money(old * Decimal("1.05"))
-            services.fee_rate_change(
+            ledger_services.fee_rate_change(
                 lease=lease,
                 effective=effective,
                 amount=new,
@@ -1171,7 +1171,7 @@ class Demo:
             bounced = pay(due + dt.timedelta(days=3), amount, reference="Cheque 2231")
             self.at(
                 due + dt.timedelta(days=12),
-                lambda: services.payment_reverse(
+                lambda: ledger_services.payment_reverse(
                     payment=bounced,
                     reversed_on=due + dt.timedelta(days=12),
                     actor=self.actor,
@@ -1196,7 +1196,7 @@ class Demo:
             next_month = month_start(month, 1)
             while pending and pending[0][0] < next_month:
                 pending.pop(0)[2]()
-            self.billed.append(services.bill_month(year=month.year, month=month.month, actor=self.actor))
+            self.billed.append(ledger_services.bill_month(year=month.year, month=month.month, actor=self.actor))
 
     # --- Monitoring ---------------------------------------------------------------------------
 
@@ -1288,7 +1288,7 @@ class Demo:
         now = clock.now().replace(minute=0, second=0, microsecond=0)
         inspected = active[len(active) // 2]
         scheduled = now + dt.timedelta(days=12)
-        services.monitoring_create(
+        monitoring_services.monitoring_create(
             lease=inspected,
             kind=MonitoringKind.INSPECTION,
             actor=self.actor,
@@ -1310,7 +1310,7 @@ class Demo:
             return max(self.ago(days_ago), lease.commencement + dt.timedelta(days=30))
 
         def asked(lease: GroundLease, description: str, days_ago: int, **fields: Any) -> Any:
-            return services.improvement_request(
+            return resale_services.improvement_request(
                 lease=lease, description=description, requested_on=day(lease, days_ago), actor=self.actor,
                 reason="Owner's written request", **fields,
             )  # fmt: skip
@@ -1318,11 +1318,11 @@ class Demo:
         def credited(lease: GroundLease, description: str, days_ago: int, cost: str, docs: str, **terms: Any) -> None:
             appraised = terms.pop("appraised_value", None)  # the appraiser values the finished work
             item = asked(lease, description, days_ago)
-            item = services.improvement_approve(
+            item = resale_services.improvement_approve(
                 improvement=item, approved_on=day(lease, days_ago - 10), actor=self.actor, reason="Approved by staff",
                 approval_reference=f"Approval letter {day(lease, days_ago - 10):%Y-%m}-{item.pk}", **terms,
             )  # fmt: skip
-            services.improvement_complete(
+            resale_services.improvement_complete(
                 improvement=item, completed_on=day(lease, days_ago - 90), started_on=day(lease, days_ago - 40),
                 cost=Decimal(cost), documents=docs, appraised_value=appraised, actor=self.actor,
                 reason="Final invoice and permit received",
@@ -1336,7 +1336,7 @@ class Demo:
             method=CreditMethod.PERCENT_OF_COST, credit_pct=Decimal("50"),
         )  # fmt: skip
         paint = asked(owner, "Repaint the exterior", 420, maintenance=True, estimated_cost=Decimal("4500.00"))
-        services.improvement_complete(
+        resale_services.improvement_complete(
             improvement=paint, completed_on=day(owner, 400), cost=Decimal("4200.00"), documents="Painter's receipt",
             actor=self.actor, reason="Maintenance recorded",
         )  # fmt: skip
@@ -1353,7 +1353,7 @@ class Demo:
             accessible, "Accessible bathroom: grab bars and a curbless shower", 600, "7900.00", "Invoice A-77",
             method=CreditMethod.FIXED_VALUE, fixed_value=Decimal("3500.00"),
         )  # fmt: skip
-        services.improvement_deny(
+        resale_services.improvement_deny(
             improvement=asked(accessible, "Hot tub on the back deck", 300, estimated_cost=Decimal("9000.00")),
             actor=self.actor,
             reason="Not on the trust's list of work that adds lasting value: no credit would be given.",
@@ -1378,11 +1378,6 @@ class Demo:
 
 def load_index_series(context: Any) -> None:
     """The real CPI-U and HUD income-limit series shipped in leases/data/ (re-running changes nothing)."""
-    from pathlib import Path
-
-    from leases import indexes, services
-    from leases.models import IndexKind, IndexSeries
-
     data = Path(__file__).resolve().parent / "data"
     reason = "demo data: published series"
     rows = indexes.read_periods((data / "cpi_u.csv").read_text(encoding="utf-8"))
@@ -1394,7 +1389,7 @@ def load_index_series(context: Any) -> None:
         series, _ = IndexSeries.objects.get_or_create(
             code=code, defaults={"name": name, "kind": IndexKind.CPI, "source": source}
         )
-        services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
+        resale_services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
     source = "HUD Section 8 Income Limits FY2015-FY2025 (leases/data/hud_ami.md)"
     for area in indexes.read_hud((data / "hud_ami.csv").read_text(encoding="utf-8")):
         for prefix, label, kind, part in (
@@ -1405,7 +1400,7 @@ def load_index_series(context: Any) -> None:
                 code=f"{prefix}-{indexes.slug(area.area)}",
                 defaults={"name": f"{label}, {area.area}", "kind": kind, "area": area.area, "source": source},
             )
-            services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
+            resale_services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
     context.stdout.write(f"Index series: {IndexSeries.objects.count()}")
 
 

@@ -53,8 +53,8 @@ def make_template_version(name: str = "Model lease 2018", **terms: Any):
     """A lease template version with the domain notes' published defaults unless ``terms`` say otherwise."""
     import datetime as dt
 
-    from leases import services as lease_services
-    from leases.models import LeaseTemplate
+    from leases.lifecycle import services as lease_services
+    from leases.lifecycle.models import LeaseTemplate
 
     template, _ = LeaseTemplate.objects.get_or_create(name=name)
     terms.setdefault("effective_from", dt.date(2000, 1, 1))
@@ -76,7 +76,7 @@ def make_lease(
     from decimal import Decimal
 
     from clt.models import Person
-    from leases import services as lease_services
+    from leases.lifecycle import services as lease_services
 
     n = next(_counter)
     if unit is None:

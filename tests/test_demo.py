@@ -29,24 +29,13 @@ from governance import counting
 from governance import services as gs
 from governance.blt import read_blt
 from governance.models import Election, ElectionPhase
-from leases import services
-from leases.lifecycle import ComplianceState, DeadlineKind, FinancingState, LeaseStatus, TransferState
-from leases.models import (
-    Charge,
-    ChargeKind,
-    Deadline,
-    DeadlineStatus,
-    GroundLease,
-    LeaseEvent,
-    MonitoringKind,
-    MonitoringRecord,
-    MonitoringStatus,
-    Payment,
-    PaymentMethod,
-    PermittedMortgage,
-)
-from leases.reports import build_impact_report
-from leases.selectors import due_buckets, due_items
+from leases.ledger import services
+from leases.ledger.models import Charge, ChargeKind, Payment, PaymentMethod
+from leases.lifecycle.models import Deadline, DeadlineStatus, GroundLease, LeaseEvent, PermittedMortgage
+from leases.lifecycle.rules import ComplianceState, DeadlineKind, FinancingState, LeaseStatus, TransferState
+from leases.lifecycle.selectors import due_buckets, due_items
+from leases.monitoring.models import MonitoringKind, MonitoringRecord, MonitoringStatus
+from leases.resale.reports import build_impact_report
 from properties.models import Parcel, ParcelLineage, ParcelStatus, Unit
 
 pytestmark = pytest.mark.django_db

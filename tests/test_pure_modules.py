@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PURE_MODULES = ["properties/geometry.py"] + [
     path
     for path in (
-        "leases/resale.py",
-        "leases/fees.py",
-        "leases/lifecycle.py",
-        "leases/resale_codec.py",
-        "leases/impact.py",
+        "leases/resale/engine.py",
+        "leases/ledger/fees.py",
+        "leases/lifecycle/rules.py",
+        "leases/resale/codec.py",
+        "leases/resale/impact.py",
         "governance/counting.py",
         "governance/blt.py",
         "governance/board.py",

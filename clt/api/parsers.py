@@ -22,6 +22,7 @@ __all__ = ["MAX_JSON_DEPTH", "JSONParser"]
 # The deepest request of ours is a split's GeoJSON MultiPolygon in a list of parts (about 8 levels).
 MAX_JSON_DEPTH = 64
 
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with a nesting limit (``MAX_JSON_DEPTH``): deeper bodies answer 400."""
 
@@ -32,9 +33,7 @@ class JSONParser(parsers.JSONParser):
         except UnicodeDecodeError as exc:
             raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from exc
         if json_depth(text) > MAX_JSON_DEPTH:
-            raise ParseError(
-                _("JSON nested deeper than %(limit)s levels is not accepted.") % {"limit": MAX_JSON_DEPTH}
-            )
+            raise ParseError(_("JSON nested deeper than %(limit)s levels is not accepted.") % {"limit": MAX_JSON_DEPTH})
         try:
             return json.loads(text, parse_constant=json.strict_constant if self.strict else None)
         except ValueError as exc:

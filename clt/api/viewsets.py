@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -16,7 +18,13 @@ __all__ = [
     "RestrictedModelViewSet",
     "RestrictedReadOnlyViewSet",
     "change_reason_from",
+    "reason_given",
+    "validated_body",
+    "validated_query",
 ]
+
+# Routes that answer PATCH for edits but neither PUT (a whole record replaced) nor DELETE (facts stay).
+NO_PUT_OR_DELETE = ["get", "post", "patch", "head", "options"]
 
 METHOD_ACTIONS = {
     "GET": "view",
@@ -33,6 +41,25 @@ def change_reason_from(request: Request, default: str) -> str:
     """The reason for a change: the body's ``change_reason``, the ``X-Change-Reason`` header, or a default."""
     body = request.data if isinstance(request.data, dict) else {}
     return (body.get("change_reason") or request.headers.get("X-Change-Reason") or default).strip()
+
+
+def reason_given(request: Request, given: str | None, default: str = "") -> str:
+    """The body's ``reason``, else ``change_reason`` or the header, else ``default`` (empty: the service asks)."""
+    return (given or "").strip() or change_reason_from(request, default)
+
+
+def validated_query(serializer_class: type, request: Request) -> dict[str, Any]:
+    """The query string checked by ``serializer_class`` (a 400 naming the parameter otherwise)."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+def validated_body(serializer_class: type, request: Request) -> dict[str, Any]:
+    """The body checked by ``serializer_class`` (a 400 naming the field otherwise)."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
 
 
 class RestrictedQuerysetMixin:

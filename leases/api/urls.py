@@ -1,27 +1,31 @@
 from rest_framework.routers import DefaultRouter
 
-from leases.api import calculations, views
-from leases.api.improvements import CapitalImprovementViewSet
-from leases.api.reports import ImpactReportViewSet
+from leases.ledger.api import views as ledger
+from leases.lifecycle.api import views as lifecycle
+from leases.monitoring.api import views as monitoring
+from leases.resale.api import calculations
+from leases.resale.api import views as resale
+from leases.resale.api.improvements import CapitalImprovementViewSet
+from leases.resale.api.reports import ImpactReportViewSet
 
 router = DefaultRouter()
-router.register("households", views.HouseholdViewSet)
-router.register("lease-templates", views.LeaseTemplateViewSet)
-router.register("lease-template-versions", views.LeaseTemplateVersionViewSet)
-router.register("ground-leases", views.GroundLeaseViewSet)
-router.register("lease-events", views.LeaseEventViewSet)
-router.register("deadlines", views.DeadlineViewSet)
-router.register("fee-schedules", views.FeeScheduleViewSet)
-router.register("fee-rates", views.FeeRateViewSet)
-router.register("fee-suspensions", views.FeeSuspensionViewSet)
-router.register("charges", views.ChargeViewSet)
-router.register("payments", views.PaymentViewSet)
-router.register("monitoring-records", views.MonitoringRecordViewSet)
+router.register("households", lifecycle.HouseholdViewSet)
+router.register("lease-templates", lifecycle.LeaseTemplateViewSet)
+router.register("lease-template-versions", lifecycle.LeaseTemplateVersionViewSet)
+router.register("ground-leases", lifecycle.GroundLeaseViewSet)
+router.register("lease-events", lifecycle.LeaseEventViewSet)
+router.register("deadlines", lifecycle.DeadlineViewSet)
+router.register("fee-schedules", ledger.FeeScheduleViewSet)
+router.register("fee-rates", ledger.FeeRateViewSet)
+router.register("fee-suspensions", ledger.FeeSuspensionViewSet)
+router.register("charges", ledger.ChargeViewSet)
+router.register("payments", ledger.PaymentViewSet)
+router.register("monitoring-records", monitoring.MonitoringRecordViewSet)
 router.register("capital-improvements", CapitalImprovementViewSet)
-router.register("index-series", views.IndexSeriesViewSet)
-router.register("resale-policies", views.ResalePolicyViewSet)
-router.register("resale-policy-versions", views.ResalePolicyVersionViewSet)
-router.register("resale", views.ResaleViewSet, basename="resale")
+router.register("index-series", resale.IndexSeriesViewSet)
+router.register("resale-policies", resale.ResalePolicyViewSet)
+router.register("resale-policy-versions", resale.ResalePolicyVersionViewSet)
+router.register("resale", resale.ResaleViewSet, basename="resale")
 router.register("reports/impact", ImpactReportViewSet, basename="impact-report")
 router.register("resale-calculations", calculations.ResaleCalculationViewSet)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from leases import services
+from leases.ledger import services
 from tests.conftest import make_user
 from tests.factories import make_lease
 

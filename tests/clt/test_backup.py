@@ -33,7 +33,7 @@ from clt import backups, roles
 from clt.models import Person
 from governance import services as governance_services
 from governance.models import Membership
-from leases.models import GroundLease
+from leases.lifecycle.models import GroundLease
 from properties.models import Parcel, Unit
 from tests.conftest import make_user
 from tests.factories import make_lease

@@ -22,7 +22,7 @@ import json
 import pytest
 
 from governance import services as governance_services
-from leases.models import LeaseEvent
+from leases.lifecycle.models import LeaseEvent
 from properties.models import Unit
 from tests.factories import make_lease, make_template_version
 from tests.governance.test_board_services import cht_classes, person, start

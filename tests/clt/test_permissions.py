@@ -65,7 +65,7 @@ def test_a_person_becomes_a_homeowner_when_their_lease_is_executed(db):
     assert roles.user_roles(user) == frozenset()  # a login with no lease sees nothing
     lease = make_lease(people=[user.person], execute=False)
     assert roles.user_roles(type(user).objects.get(pk=user.pk)) == frozenset()  # a draft does not count
-    from leases import services
+    from leases.lifecycle import services
 
     services.lease_event_record(lease=lease, kind="executed", actor=None, reason="signed")
     assert roles.user_roles(type(user).objects.get(pk=user.pk)) == {"homeowner", "member"}

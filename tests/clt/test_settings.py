@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from clt.pdf import document_settings
-from leases import services
+from leases.monitoring import services
 from tests.factories import make_lease
 
 ROOT = Path(__file__).resolve().parents[2]

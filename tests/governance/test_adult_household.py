@@ -16,7 +16,7 @@ from governance import eligibility as el
 from governance import services
 from governance.membership import standing_of, standings_on
 from governance.models import Membership
-from leases import services as lease_services
+from leases.lifecycle import services as lease_services
 from tests.factories import make_lease
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from governance import services
 from governance.models import Meeting, Proxy, Resolution
-from leases import services as lease_services
-from leases.models import PolicyStatus
+from leases.resale import services as lease_services
+from leases.resale.models import PolicyStatus
 from tests.conftest import make_user
 from tests.governance.test_meetings_services import (
     FIXED_SIMPLE,

@@ -132,13 +132,13 @@ def test_members_see_noticed_meetings_but_not_drafts(client, member_user, django
 
 def organisation_homeowner() -> Any:
     """A homeowner who is no member: the contact of an organisation holding a lease (R2 names people only)."""
-    from leases import services as lease_services
+    from leases.lifecycle import services as lifecycle_services
 
     user = make_user("coop-contact", person=True)
     org = Organization.objects.create(name="Elm Street Co-op", contact=user.person)
     parcel = make_parcel("ORG-1", x=9000)
     unit = property_services.unit_create(actor=None, reason="test home", parcel=parcel, address="1 Elm Street")
-    lease = lease_services.lease_create(
+    lease = lifecycle_services.lease_create(
         actor=None,
         reason="test lease",
         unit=unit,
@@ -148,7 +148,7 @@ def organisation_homeowner() -> Any:
         recording_instrument="2020-ORG-1",
         purchase_price=Decimal("150000.00"),
     )
-    lease_services.lease_event_record(
+    lifecycle_services.lease_event_record(
         lease=lease, kind="executed", actor=None, reason="signed", effective_on=dt.date(2020, 1, 1)
     )
     return user
@@ -496,10 +496,10 @@ def test_the_settings_page_saves_the_meeting_settings(client, staff_user):
 
 
 def test_a_carried_resale_formula_resolution_approves_its_policy_version(client, staff_user):
-    from leases import services as lease_services
-    from leases.models import PolicyStatus
+    from leases.resale import services as resale_services
+    from leases.resale.models import PolicyStatus
 
-    version = lease_services.resale_policy_create(
+    version = resale_services.resale_policy_create(
         actor=None,
         reason="new formula",
         name="Simple 1.5%",

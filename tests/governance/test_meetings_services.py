@@ -21,8 +21,8 @@ from governance.models import (
     Resolution,
     ResolutionStatus,
 )
-from leases import services as lease_services
-from leases.models import PolicyStatus
+from leases.resale import services as lease_services
+from leases.resale.models import PolicyStatus
 from tests.factories import make_lease
 
 pytestmark = pytest.mark.django_db

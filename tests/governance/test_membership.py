@@ -15,7 +15,7 @@ from clt.models import Person
 from governance import services
 from governance.membership import standing_of, standings_on
 from governance.models import GovernanceSettings, Membership
-from leases import services as lease_services
+from leases.lifecycle import services as lease_services
 from tests.factories import make_lease, make_template_version
 
 pytestmark = pytest.mark.django_db

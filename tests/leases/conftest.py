@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from leases import services
-from leases.models import GroundLease
+from leases.ledger import services
+from leases.lifecycle.models import GroundLease
 from tests.factories import make_lease, make_template_version
 
 

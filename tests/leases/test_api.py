@@ -17,20 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clt.models import Person
-from leases import services
-from leases.models import (
-    Charge,
-    ChargeWaiver,
-    Deadline,
-    FeeRate,
-    FeeSuspension,
-    GroundLease,
-    Household,
-    LeaseEvent,
-    LeaseTemplate,
-    MonitoringRecord,
-    Payment,
-)
+from leases.ledger import services as ledger_services
+from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSuspension, Payment
+from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.models import Deadline, GroundLease, Household, LeaseEvent, LeaseTemplate
+from leases.monitoring import services as monitoring_services
+from leases.monitoring.models import MonitoringRecord
 from properties import services as property_services
 from tests.factories import make_lease, make_parcel, make_template_version
 
@@ -63,17 +55,21 @@ def other_lease(other_homeowner_user) -> GroundLease:
 
 def _rows_of(lease: GroundLease, person: Person) -> dict[str, int]:
     """One row of every resource on ``lease`` (made through the services), by API resource name."""
-    household = services.household_create(
+    household = lifecycle_services.household_create(
         actor=None, reason="intake", name=f"{person} household", size=2, people=[person]
     )
-    charge = services.charge_add(
+    charge = ledger_services.charge_add(
         lease=lease, amount=Decimal("75.00"), due=D(2024, 2, 1), description="Gutter repair", actor=None, reason="t"
     )
-    payment = services.payment_record(
+    payment = ledger_services.payment_record(
         lease=lease, amount=Decimal("40.00"), received_on=D(2024, 1, 5), actor=None, reason="t"
     )
-    suspension = services.fee_suspend(lease=lease, start=D(2023, 6, 1), end=D(2023, 8, 31), actor=None, reason="t")
-    record = services.monitoring_create(lease=lease, kind="insurance", due=D(2024, 3, 31), actor=None, reason="t")
+    suspension = ledger_services.fee_suspend(
+        lease=lease, start=D(2023, 6, 1), end=D(2023, 8, 31), actor=None, reason="t"
+    )
+    record = monitoring_services.monitoring_create(
+        lease=lease, kind="insurance", due=D(2024, 3, 31), actor=None, reason="t"
+    )
     return {
         "ground-leases": lease.pk,
         "households": household.pk,
@@ -462,7 +458,7 @@ def test_certify_occupancy_refuses_a_year_outside_the_lease(api_for, lease):
 
 
 def test_review_refuses_too_few_months(staff_api, lease):
-    record = services.occupancy_certify(lease=lease, year=2024, months_occupied=6, actor=None, reason="t")
+    record = monitoring_services.occupancy_certify(lease=lease, year=2024, months_occupied=6, actor=None, reason="t")
     response = staff_api.post(f"/api/v1/monitoring-records/{record.pk}/review/", {"status": "accepted", "reason": "x"})
     assert response.status_code == 400
     assert "6 months occupied is fewer than the 10" in response.json()["status"][0]
@@ -561,7 +557,7 @@ def test_event_input_errors_name_the_field(staff_api, lease, payload, field):
 
 def test_extending_a_deadline_keeps_the_original(api_for, lease):
     staff = api_for("staff")
-    services.lease_event_record(
+    lifecycle_services.lease_event_record(
         lease=lease,
         kind="default_notice_sent",
         received_on=D(2024, 3, 4),
@@ -606,7 +602,7 @@ def test_extending_a_deadline_keeps_the_original(api_for, lease):
 
 
 def test_deadline_filters_and_dashboard(api_for, lease, other_lease):
-    services.lease_event_record(
+    lifecycle_services.lease_event_record(
         lease=lease, kind="default_notice_sent", received_on=D(2024, 3, 4), data={"breach": "x"}, actor=None, reason="n"
     )
     staff = api_for("staff")
@@ -811,13 +807,15 @@ def test_template_versions(staff_api, lease):
 
 def _bill(*months: tuple[int, int]) -> None:
     for year, month in months:
-        services.bill_month(year=year, month=month)
+        ledger_services.bill_month(year=year, month=month)
 
 
 def test_ledger_statement_and_ageing(api_for, lease):
     """40.00 a month due on the 1st, billed January to March 2024; 40.00 paid on 10 January."""
     _bill((2024, 1), (2024, 2), (2024, 3))
-    services.payment_record(lease=lease, amount=Decimal("40.00"), received_on=D(2024, 1, 10), actor=None, reason="t")
+    ledger_services.payment_record(
+        lease=lease, amount=Decimal("40.00"), received_on=D(2024, 1, 10), actor=None, reason="t"
+    )
     owner = api_for("homeowner")
     ledger = owner.get(f"/api/v1/ground-leases/{lease.pk}/ledger/", {"as_of": "2024-03-15"}).json()
     assert (ledger["charged"], ledger["paid"], ledger["balance"], ledger["credit"]) == (
@@ -889,7 +887,7 @@ def test_payment_then_reversal_moves_the_balance_back(staff_api, lease):
     assert balance("2024-03-25") == "120.00"
     # The lease's balance today agrees with the ledger service.
     detail = staff_api.get(f"/api/v1/ground-leases/{lease.pk}/").json()
-    assert detail["balance"] == "120.00" == f"{services.ledger_state(lease).balance:.2f}"
+    assert detail["balance"] == "120.00" == f"{ledger_services.ledger_state(lease).balance:.2f}"
     twice = staff_api.post(f"/api/v1/payments/{paid.json()['id']}/reverse/", {"reason": "again"}, format="json")
     assert twice.status_code == 400 and "already reversed" in twice.json()["reversed_on"][0]
     assert staff_api.get("/api/v1/payments/", {"reversed": "true"}).json()["count"] == 1
@@ -1076,7 +1074,7 @@ def _portfolio(count: int, version) -> None:
         lease = make_lease(version=version)
         person = lease.leaseholders.get().person
         _rows_of(lease, person)
-        services.charge_waive(
+        ledger_services.charge_waive(
             charge=lease.charges.get(), amount=Decimal("5.00"), granted_on=D(2024, 2, 2), actor=None, reason="t"
         )
 

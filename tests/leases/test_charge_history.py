@@ -17,8 +17,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from leases import services
-from leases.models import Charge, ChargeKind, GroundLease
+from leases.ledger import services
+from leases.ledger.models import Charge, ChargeKind
+from leases.lifecycle.models import GroundLease
 from tests.factories import make_lease
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
@@ -29,8 +30,6 @@ D = dt.date
 @pytest.fixture
 def lease() -> GroundLease:
     return make_lease(monthly_fee=Decimal("40.00"), commencement=D(2020, 1, 1))
-
-
 
 
 def creation_row(charge: Charge):

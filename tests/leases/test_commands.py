@@ -22,8 +22,11 @@ from django.utils import timezone
 
 from clt import roles
 from clt.models import Person
-from leases import services
-from leases.models import Charge, ChargeKind, Deadline, MonitoringRecord
+from leases.ledger.models import Charge, ChargeKind
+from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.models import Deadline
+from leases.monitoring import services as monitoring_services
+from leases.monitoring.models import MonitoringRecord
 from tests.conftest import make_user
 from tests.factories import make_lease
 
@@ -143,7 +146,9 @@ def _close_certifications() -> None:
     # Executing a lease opens this year's occupancy certification; waive them so each test
     # controls exactly what is due.
     for record in MonitoringRecord.objects.all():
-        services.monitoring_review(record=record, status="waived", actor=None, reason="not part of this test")
+        monitoring_services.monitoring_review(
+            record=record, status="waived", actor=None, reason="not part of this test"
+        )
 
 
 @pytest.fixture
@@ -168,7 +173,7 @@ def due_things(db) -> dict[str, object]:
     insured = make_lease(people=[Person.objects.create(given_name="Mai", family_name="Tran")])
     _close_certifications()
     for lease, received in ((overdue, 40), (soon, 12)):
-        services.lease_event_record(
+        lifecycle_services.lease_event_record(
             lease=lease,
             kind="default_notice_sent",
             actor=None,
@@ -176,7 +181,7 @@ def due_things(db) -> dict[str, object]:
             received_on=today - dt.timedelta(days=received),
             data={"breach": "Lease fee unpaid"},
         )
-    services.monitoring_create(
+    monitoring_services.monitoring_create(
         lease=insured, kind="insurance", actor=None, reason="renewal", due=today + dt.timedelta(days=45)
     )
     return {"today": today, "overdue": overdue, "soon": soon, "insured": insured}
@@ -249,7 +254,7 @@ def test_deadlines_horizon_limits_the_list(staff_team, due_things, mailoutbox):
 
 
 def test_deadlines_beyond_ninety_days_are_listed_in_their_own_group(staff_team, due_things, mailoutbox):
-    services.monitoring_create(
+    monitoring_services.monitoring_create(
         lease=due_things["soon"],
         kind="property_tax",
         actor=None,

@@ -24,8 +24,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from leases import resale_codec, services
-from leases.models import IndexSeries, LeaseEvent, ResaleCalculation, ResalePolicyVersion
+from leases.ledger import services as ledger_services
+from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.models import LeaseEvent
+from leases.resale import codec as resale_codec
+from leases.resale import services as resale_services
+from leases.resale.models import IndexSeries, ResaleCalculation, ResalePolicyVersion
 from tests.conftest import make_user
 from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
@@ -41,10 +45,10 @@ DETERMINED = "2026-11-27"
 
 
 def approved_policy(name: str, parameters: dict, **series) -> ResalePolicyVersion:
-    version = services.resale_policy_create(
+    version = resale_services.resale_policy_create(
         actor=None, reason="program adopted", name=name, parameters=parameters, **series
     )
-    return services.resale_policy_version_approve(
+    return resale_services.resale_policy_version_approve(
         version=version,
         approved_on=D(2019, 6, 10),
         effective_from=D(2019, 7, 1),
@@ -89,11 +93,11 @@ def determine(lease, **options):
     options.setdefault("determination_date", D(2026, 11, 27))
     options.setdefault("reason", "Notice of intent to sell received")
     options.setdefault("actor", None)
-    return services.resale_calculation_determine(lease=lease, **options)
+    return resale_services.resale_calculation_determine(lease=lease, **options)
 
 
 def receive_intent(lease, on: dt.date) -> LeaseEvent:
-    return services.lease_event_record(
+    return lifecycle_services.lease_event_record(
         lease=lease, kind="intent_to_sell_received", actor=None, reason="owner's letter", received_on=on
     )
 
@@ -104,7 +108,7 @@ def receive_intent(lease, on: dt.date) -> LeaseEvent:
 
 
 def test_the_inputs_stored_are_the_ones_the_quote_used_and_recompute_equal(lease, simple_policy):
-    preview = services.resale_determination_preview(lease=lease, actor=None, determination_date=D(2026, 11, 27))
+    preview = resale_services.resale_determination_preview(lease=lease, actor=None, determination_date=D(2026, 11, 27))
     calculation = determine(lease)
     assert calculation.inputs == preview.inputs
     assert calculation.result == resale_codec.result_to_dict(preview.result)
@@ -119,7 +123,7 @@ def test_the_inputs_stored_are_the_ones_the_quote_used_and_recompute_equal(lease
         DETERMINED,
     )
     calculation.refresh_from_db()  # the JSON as the database gives it back
-    assert services.resale_calculation_recompute(calculation) == calculation.result
+    assert resale_services.resale_calculation_recompute(calculation) == calculation.result
 
 
 def test_index_values_are_kept_with_their_effective_dates(cpi_lease):
@@ -140,11 +144,11 @@ def test_index_values_are_kept_with_their_effective_dates(cpi_lease):
     }
     # A later revision of the series does not move a saved price: the values used are in the calculation.
     series = IndexSeries.objects.get(code="cpi-u")
-    services.index_values_import(
-        series=series, rows=[services.IndexRow("2026-05", Decimal("340.000"))], actor=None, reason="BLS revision"
+    resale_services.index_values_import(
+        series=series, rows=[resale_services.IndexRow("2026-05", Decimal("340.000"))], actor=None, reason="BLS revision"
     )
     calculation.refresh_from_db()
-    assert services.resale_calculation_recompute(calculation) == calculation.result
+    assert resale_services.resale_calculation_recompute(calculation) == calculation.result
     assert determine(cpi_lease, determination_date=D(2026, 5, 15)).price != calculation.price
 
 
@@ -153,13 +157,13 @@ def test_completed_improvements_liens_and_the_appraisal_cap_are_inputs_too(simpl
     the seller then pays a 120,000 loan, 9,500 of closing costs and 240 of arrears: 40,260 left."""
     capped = approved_policy("Simple 1.5% capped by the appraisal", CAPPED_15)
     lease = lease_under(capped)
-    kitchen = services.improvement_request(
+    kitchen = resale_services.improvement_request(
         lease=lease, description="Kitchen remodel", requested_on=D(2023, 3, 1), actor=None, reason="owner asks"
     )
-    kitchen = services.improvement_approve(
+    kitchen = resale_services.improvement_approve(
         improvement=kitchen, approved_on=D(2023, 3, 10), approval_reference="Letter 2023-7", actor=None, reason="ok"
     )
-    services.improvement_complete(
+    resale_services.improvement_complete(
         improvement=kitchen, completed_on=D(2023, 6, 30), cost=Decimal("10000.00"), documents="invoice 88",
         actor=None, reason="done",
     )  # fmt: skip
@@ -183,7 +187,7 @@ def test_completed_improvements_liens_and_the_appraisal_cap_are_inputs_too(simpl
     [item] = calculation.inputs["capital_improvements"]
     assert (item["description"], item["cost"], item["approved_on"]) == ("Kitchen remodel", "10000.00", "2023-03-10")
     assert calculation.inputs["resale_appraisal"]["total"] == "170000.00"
-    assert services.resale_calculation_recompute(calculation) == calculation.result
+    assert resale_services.resale_calculation_recompute(calculation) == calculation.result
 
 
 @pytest.mark.parametrize(
@@ -210,7 +214,7 @@ def test_a_missing_index_value_names_the_series(cpi_lease):
 
 
 def test_a_draft_policy_never_sets_a_price_and_homeowners_do_not_determine(lease, owner):
-    draft = services.resale_policy_create(actor=None, reason="proposal", name="Draft 2%", parameters=SIMPLE_15)
+    draft = resale_services.resale_policy_create(actor=None, reason="proposal", name="Draft 2%", parameters=SIMPLE_15)
     with pytest.raises(ValidationError) as error:
         determine(lease, policy_version=draft)
     assert "draft" in error.value.message_dict["policy_version"][0]
@@ -221,10 +225,10 @@ def test_a_draft_policy_never_sets_a_price_and_homeowners_do_not_determine(lease
 
 
 def test_the_default_date_is_the_receipt_of_the_notice_of_intent_to_sell(lease):
-    assert services.resale_determination_default_date(lease) == timezone.localdate()
+    assert resale_services.resale_determination_default_date(lease) == timezone.localdate()
     receive_intent(lease, D(2026, 11, 2))
     lease.refresh_from_db()
-    assert services.resale_determination_default_date(lease) == D(2026, 11, 2)
+    assert resale_services.resale_determination_default_date(lease) == D(2026, 11, 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,7 +244,7 @@ def test_staff_preview_then_save_then_the_page_then_the_certificate(client, staf
     """Notice received 2 November 2026; 120.00 of lease fees unpaid since 1 October; a 170,000 appraisal, a
     110,000 payoff and 9,000 of closing costs: 163,500 − 110,000 − 9,000 − 120 = 44,380.00 to the seller."""
     receive_intent(lease, D(2026, 11, 2))
-    services.charge_add(
+    ledger_services.charge_add(
         lease=lease, amount=Decimal("120.00"), due=D(2026, 10, 1), description="Lease fee", actor=None, reason="fee"
     )
     client.force_login(staff_user)
@@ -473,7 +477,7 @@ def test_api_filters_and_a_list_runs_a_fixed_number_of_queries(staff_api, lease,
 
 
 def sign_agreement(lease, calculation_id):
-    return services.lease_event_record(
+    return lifecycle_services.lease_event_record(
         lease=lease,
         kind="resale_agreement_signed",
         actor=None,

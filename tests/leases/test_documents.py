@@ -16,8 +16,11 @@ from pypdf import PdfReader
 
 from clt import pdf
 from clt.models import Organization, Person
-from leases import documents, services
-from leases.models import Deadline, GroundLease
+from leases.documents import selectors as document_texts
+from leases.documents import services as documents
+from leases.ledger import services as ledger_services
+from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.models import Deadline, GroundLease
 from tests.factories import make_lease, make_template_version
 
 pytestmark = pytest.mark.django_db
@@ -95,11 +98,11 @@ def both(lease, kind, **params) -> tuple[str, str]:
 
 def record(lease, kind, **kwargs):
     kwargs.setdefault("reason", f"test: {kind}")
-    return services.lease_event_record(lease=lease, kind=kind, actor=None, **kwargs)
+    return lifecycle_services.lease_event_record(lease=lease, kind=kind, actor=None, **kwargs)
 
 
 def pay(lease, amount, on, reference=""):
-    return services.payment_record(
+    return ledger_services.payment_record(
         lease=lease, amount=Decimal(amount), received_on=on, reference=reference, actor=None, reason="test payment"
     )
 
@@ -145,7 +148,7 @@ def billed(version, alice):
     pay(lease, "45.00", D(2025, 1, 3), "cheque 101")
     pay(lease, "30.00", D(2025, 3, 10), "cheque 117")
     for month in (1, 2, 3):
-        services.bill_month(year=2025, month=month)
+        ledger_services.bill_month(year=2025, month=month)
     lease.refresh_from_db()
     return lease
 
@@ -216,8 +219,10 @@ def test_statement_over_a_date_range(billed):
 def test_statement_with_a_reversed_payment(version):
     lease = make_lease(version=version, commencement=D(2025, 1, 1), monthly_fee=FEE)
     payment = pay(lease, "45.00", D(2025, 1, 3), "4410")
-    services.payment_reverse(payment=payment, reversed_on=D(2025, 1, 20), actor=None, reason="Cheque returned unpaid")
-    services.bill_month(year=2025, month=1)
+    ledger_services.payment_reverse(
+        payment=payment, reversed_on=D(2025, 1, 20), actor=None, reason="Cheque returned unpaid"
+    )
+    ledger_services.bill_month(year=2025, month=1)
     text, _page = both(lease, "statement", month="2025-01")
     assert re.search(r"Jan\. 3, 2025 Payment received \(Cheque 4410\) 45\.00 0\.00", text), text
     assert re.search(r"Jan\. 20, 2025 Payment of Jan\. 3, 2025 reversed \(Cheque returned unpaid\) 45\.00 45\.00", text)
@@ -229,7 +234,7 @@ def test_statement_with_a_reversed_payment(version):
 def test_statement_in_credit_asks_for_nothing(version):
     lease = make_lease(version=version, commencement=D(2025, 1, 1), monthly_fee=FEE)
     pay(lease, "100.00", D(2025, 1, 2))
-    services.bill_month(year=2025, month=1)
+    ledger_services.bill_month(year=2025, month=1)
     text, _page = both(lease, "statement", month="2025-01")
     assert re.search(r"Closing balance 45\.00 100\.00 -55\.00", text), text
     assert "You are in credit by 55.00." in text
@@ -249,7 +254,7 @@ def test_statement_of_an_ended_lease_is_payable_on_receipt(billed):
 
 def test_default_month_is_the_last_full_month(billed):
     response = get(billed, "statement")
-    start, _end = documents.last_full_month()
+    start, _end = document_texts.last_full_month()
     assert f"statement-{start:%Y-%m}.pdf" in response["Content-Disposition"]
 
 
@@ -310,7 +315,9 @@ def test_summary_figures(billed, bank):
 
 def test_summary_shows_the_current_fee_after_a_change(version):
     lease = make_lease(version=version, commencement=D(2025, 1, 1), monthly_fee=FEE)
-    services.fee_rate_change(lease=lease, effective=D(2026, 1, 1), amount=Decimal("47.25"), actor=None, reason="5%")
+    ledger_services.fee_rate_change(
+        lease=lease, effective=D(2026, 1, 1), amount=Decimal("47.25"), actor=None, reason="5%"
+    )
     text, _page = both(lease, "summary")
     assert "Current monthly fee 47.25" in text
     assert "No permitted mortgage." in text
@@ -351,7 +358,7 @@ def test_default_notice_with_its_cure_deadline_extension_and_mortgagee(billed, b
     assert "Lease fees unpaid at the date of notice" in text
     assert "extended" not in text
 
-    services.deadline_extend(
+    lifecycle_services.deadline_extend(
         deadline=cure, new_due=D(2025, 6, 30), agreed_on=D(2025, 5, 20), actor=None, reason="payment plan"
     )
     text, page = both(billed, "default-notice")
@@ -374,8 +381,8 @@ def test_notices_without_their_event_are_404_with_the_reason(billed):
         get(billed, "default-notice")
     with pytest.raises(Http404, match="no signed resale agreement on record"):
         get(billed, "option-notice", format="html")
-    with pytest.raises(documents.DocumentUnavailable, match=f"Lease {billed.pk} has no notice of default"):
-        documents.default_notice_context(billed)
+    with pytest.raises(document_texts.DocumentUnavailable, match=f"Lease {billed.pk} has no notice of default"):
+        document_texts.default_notice_context(billed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,7 +416,7 @@ def test_option_notice_with_its_deadlines(billed):
 def test_option_notice_after_exercise_and_extension(billed):
     start_resale(billed)
     exercise = Deadline.objects.get(lease=billed, kind="option_exercise")
-    services.deadline_extend(
+    lifecycle_services.deadline_extend(
         deadline=exercise, new_due=D(2025, 7, 31), agreed_on=D(2025, 6, 20), actor=None, reason="board meets late"
     )
     record(billed, "option_exercised", effective_on=D(2025, 7, 1), data={"exercised_by": "the trust"})
@@ -426,7 +433,7 @@ def test_option_notice_after_exercise_and_extension(billed):
 
 def test_batch_layout_splits_into_one_pdf_per_document_numbered_from_page_1(billed, version):
     other = make_lease(version=version, commencement=D(2025, 1, 1), monthly_fee=Decimal("60.00"))
-    services.bill_month(year=2025, month=1)
+    ledger_services.bill_month(year=2025, month=1)
     rendered = documents.statement_pdfs([billed.pk, other.pk], start=D(2025, 1, 1), end=D(2025, 3, 31), month=False)
     assert [r.lease_id for r in rendered] == [billed.pk, other.pk]
     # The other lease: January's 60.00 unpaid and its 10.00 late fee.
@@ -495,7 +502,7 @@ def portfolio(billed, version):
     pay(paid_up, "150.00", D(2025, 1, 2))
     pay(settled, "105.00", D(2025, 1, 2))
     for month in (1, 2, 3):
-        services.bill_month(year=2025, month=month)
+        ledger_services.bill_month(year=2025, month=month)
     for lease in (in_arrears, settled):
         terminate(lease)
     return {"billed": billed, "paid_up": paid_up, "in_arrears": in_arrears, "settled": settled, "draft": draft}
@@ -627,7 +634,7 @@ def test_lease_ids_for_the_month_are_computed_in_sets(portfolio, django_assert_m
 )
 def test_late_fee_rules_in_words(rule, text):
     version = make_template_version("Rules in words", **rule)
-    assert documents.late_fee_text(version) == text
+    assert document_texts.late_fee_text(version) == text
 
 
 def test_through_the_lease_page_a_homeowner_gets_only_their_own_documents(client, homeowner_user, other_homeowner_user):

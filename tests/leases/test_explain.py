@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from leases import resale
-from leases.explain import ExplainedLine, Kind, explain, explain_proceeds, money, percent
+from leases.resale import engine as resale
+from leases.resale.explain import ExplainedLine, Kind, explain, explain_proceeds, money, percent
 
 D = dt.date
 P0 = Decimal("150000.00")

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from leases.fees import (
+from leases.ledger.fees import (
     AGEING_BUCKETS,
     Allocation,
     ChargeLine,

@@ -1,5 +1,5 @@
 """The funder impact report from the rows: the gatherer (``leases/reports.py``) over sales closed through
-``services.lease_event_record``, the staff page, its CSV and PDF, and ``GET /api/v1/reports/impact/``.
+``lifecycle_services.lease_event_record``, the staff page, its CSV and PDF, and ``GET /api/v1/reports/impact/``.
 
 The home is the CHT example of the domain notes (§2.1 / §7), as in ``test_impact.py``: two bedrooms, bought
 1 June 2016 for 150,000 when appraised at 226,000, resold 15 June 2022 for 160,000 when appraised at
@@ -24,10 +24,13 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from clt.models import Person
-from leases import reports, services
 from leases.demo import BURLINGTON_MFI
-from leases.models import GroundLease, IndexKind, IndexSeries
-from leases.services import IndexRow
+from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.models import GroundLease
+from leases.resale import reports
+from leases.resale import services as resale_services
+from leases.resale.models import IndexKind, IndexSeries
+from leases.resale.services import IndexRow
 from properties import services as property_services
 from tests.factories import make_lease, make_parcel, make_template_version
 
@@ -49,15 +52,15 @@ def program():
         code="hud-mfi-burlington-test", name="HUD median family income, Burlington", kind=IndexKind.MEDIAN_INCOME
     )
     rows = [IndexRow(str(year), Decimal(value), effective_from=D(year, 4, 1)) for year, value in BURLINGTON_MFI.items()]
-    services.index_values_import(series=series, rows=rows, actor=None, reason="HUD FY2015-FY2025")
-    version = services.resale_policy_create(
+    resale_services.index_values_import(series=series, rows=rows, actor=None, reason="HUD FY2015-FY2025")
+    version = resale_services.resale_policy_create(
         actor=None,
         reason="program adopted",
         name=PROGRAM,
         parameters={"formula": {"family": "fixed_rate_simple", "rate": "0.015", "period": "completed_years"}},
         ami_series=series,
     )
-    version = services.resale_policy_version_approve(
+    version = resale_services.resale_policy_version_approve(
         version=version,
         approved_on=D(2015, 6, 1),
         effective_from=D(2015, 7, 1),
@@ -69,7 +72,7 @@ def program():
 
 
 def record(lease, kind, **kwargs):
-    return services.lease_event_record(lease=lease, kind=kind, actor=None, reason=f"test: {kind}", **kwargs)
+    return lifecycle_services.lease_event_record(lease=lease, kind=kind, actor=None, reason=f"test: {kind}", **kwargs)
 
 
 def resold(
@@ -114,7 +117,7 @@ def resold(
     if appraised_at_resale is not None:
         fields.update(appraised_value=Decimal(appraised_at_resale), appraisal_date=closing - dt.timedelta(days=25))
     if buyer_household:
-        fields["household"] = services.household_create(
+        fields["household"] = lifecycle_services.household_create(
             actor=None,
             reason="buyer certified",
             name="Buyer household",
@@ -125,7 +128,7 @@ def resold(
             ami_year=2022,
         )
     if fields:
-        services.lease_update(lease=buyer, actor=None, reason="buyer's appraisal and household", **fields)
+        lifecycle_services.lease_update(lease=buyer, actor=None, reason="buyer's appraisal and household", **fields)
     seller.refresh_from_db()
     return seller, buyer
 

@@ -23,10 +23,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from leases import services
-from leases.models import CapitalImprovement, ImprovementStatus, MonitoringKind, MonitoringRecord, ResalePolicyVersion
-from leases.resale import add_months
-from leases.views.improvements import credit_on
+from leases.monitoring.models import MonitoringKind, MonitoringRecord
+from leases.resale import services
+from leases.resale.engine import add_months
+from leases.resale.models import CapitalImprovement, ImprovementStatus, ResalePolicyVersion
+from leases.resale.selectors import credit_on
 from tests.conftest import make_user
 from tests.factories import make_lease, make_template_version
 

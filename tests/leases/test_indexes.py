@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from leases import services
-from leases.models import IndexSeries, IndexValue
+from leases.resale import selectors as resale_selectors
+from leases.resale.models import IndexSeries, IndexValue
 
 pytestmark = pytest.mark.django_db
 
@@ -43,32 +43,32 @@ def test_cpi_file_becomes_a_monthly_and_an_annual_series(cpi):
 
 
 def test_cpi_values_in_effect_match_the_bls_releases(cpi):
-    found = services.index_value_in_effect("cpi-u", D(2025, 9, 30))
+    found = resale_selectors.index_value_in_effect("cpi-u", D(2025, 9, 30))
     assert (found.value, found.effective_from) == (Decimal("324.8"), D(2025, 9, 1))
-    assert services.index_value_in_effect("cpi-u", D(2025, 8, 1)).value == Decimal("323.976")
-    assert services.index_value_in_effect("cpi-u-annual", D(2024, 12, 31)).value == Decimal("313.689")
+    assert resale_selectors.index_value_in_effect("cpi-u", D(2025, 8, 1)).value == Decimal("323.976")
+    assert resale_selectors.index_value_in_effect("cpi-u-annual", D(2024, 12, 31)).value == Decimal("313.689")
 
 
 def test_a_gap_in_the_series_is_an_error_not_a_stale_value(cpi):
     # BLS published no October 2025 CPI-U (the lapse in appropriations).
     with pytest.raises(ValidationError) as error:
-        services.index_value_in_effect("cpi-u", D(2025, 10, 20))
+        resale_selectors.index_value_in_effect("cpi-u", D(2025, 10, 20))
     assert "the latest, from 2025-09-01, is more than 31 days old" in error.value.message_dict["series"][0]
     with pytest.raises(ValidationError, match="its first value is from 1990-01-01"):
-        services.index_value_in_effect("cpi-u", D(1989, 12, 31))
+        resale_selectors.index_value_in_effect("cpi-u", D(1989, 12, 31))
     with pytest.raises(ValidationError, match="No index series"):
-        services.index_value_in_effect("cpi-w", D(2020, 1, 1))
+        resale_selectors.index_value_in_effect("cpi-w", D(2020, 1, 1))
 
 
 def test_hud_limits_by_area_year_and_household_size(hud):
     assert IndexSeries.objects.filter(code__startswith="hud-").count() == 8  # 4 areas, 2 series each
     # FY2024 applies from 1 April 2024: before that, FY2023's figures.
-    assert services.index_value_in_effect(f"hud-mfi-{BURLINGTON}", D(2024, 3, 31)).value == Decimal("115700")
-    assert services.index_value_in_effect(f"hud-mfi-{BURLINGTON}", D(2024, 4, 1)).value == Decimal("118900")
-    limit = services.index_value_in_effect(f"hud-li80-{BURLINGTON}", D(2024, 6, 1), household_size=3)
+    assert resale_selectors.index_value_in_effect(f"hud-mfi-{BURLINGTON}", D(2024, 3, 31)).value == Decimal("115700")
+    assert resale_selectors.index_value_in_effect(f"hud-mfi-{BURLINGTON}", D(2024, 4, 1)).value == Decimal("118900")
+    limit = resale_selectors.index_value_in_effect(f"hud-li80-{BURLINGTON}", D(2024, 6, 1), household_size=3)
     assert (limit.value, limit.effective_from) == (Decimal("85600"), D(2024, 4, 1))
     with pytest.raises(ValidationError, match="is empty"):
-        services.index_value_in_effect(f"hud-li80-{BURLINGTON}", D(2024, 6, 1))  # the limits need a size
+        resale_selectors.index_value_in_effect(f"hud-li80-{BURLINGTON}", D(2024, 6, 1))  # the limits need a size
 
 
 def test_a_bad_file_imports_nothing_and_names_every_bad_line(tmp_path):

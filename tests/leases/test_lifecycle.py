@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from leases import lifecycle
-from leases.lifecycle import (
+from leases.lifecycle import rules as lifecycle
+from leases.lifecycle.rules import (
     EVENTS,
     ComplianceState,
     DeadlineKind,

@@ -16,18 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clt.models import Organization, Person
-from leases import services
-from leases.models import (
-    Charge,
-    ChargeWaiver,
-    Deadline,
-    FeeRate,
-    FeeSuspension,
-    GroundLease,
-    LeaseEvent,
-    MonitoringRecord,
-    Payment,
-)
+from leases.ledger import services as ledger_services
+from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSuspension, Payment
+from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.models import Deadline, GroundLease, LeaseEvent
+from leases.monitoring import services as monitoring_services
+from leases.monitoring.models import MonitoringRecord
 from tests.factories import make_lease, make_parcel, make_template_version
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +41,7 @@ def month_start(day: dt.date, back: int = 0) -> dt.date:
 def bill_since(first: dt.date) -> None:
     month = first
     while month <= today():
-        services.bill_month(year=month.year, month=month.month)
+        ledger_services.bill_month(year=month.year, month=month.month)
         month = month_start(month, -1)
 
 
@@ -85,7 +79,7 @@ def lease(version, staff_user) -> GroundLease:
     unit = property_services.unit_create(actor=None, reason="test", parcel=parcel, address="12 Maple St")
     lease = make_lease(people=[ana], version=version, commencement=start, monthly_fee=Decimal("40.00"), unit=unit)
     bill_since(start)
-    services.payment_record(
+    ledger_services.payment_record(
         lease=lease,
         amount=Decimal("50.00"),
         received_on=start + dt.timedelta(days=3),
@@ -98,7 +92,7 @@ def lease(version, staff_user) -> GroundLease:
 
 def record(lease, kind, **kwargs):
     kwargs.setdefault("reason", f"test: {kind}")
-    return services.lease_event_record(lease=lease, kind=kind, actor=None, **kwargs)
+    return lifecycle_services.lease_event_record(lease=lease, kind=kind, actor=None, **kwargs)
 
 
 def lease_of(user) -> GroundLease:
@@ -194,7 +188,7 @@ def test_list_query_count_does_not_grow_with_rows(client, staff_user, django_ass
     def add_leases(count):
         for _ in range(count):
             lease = make_lease(monthly_fee=Decimal("40.00"), commencement=month_start(today(), 1))
-            services.payment_record(
+            ledger_services.payment_record(
                 lease=lease, amount=Decimal("10.00"), received_on=today(), actor=None, reason="cash"
             )
         bill_since(month_start(today(), 1))
@@ -235,10 +229,10 @@ def test_lease_page_shows_timeline_ledger_deadlines_monitoring_documents_and_his
         data={"lender": lender.pk, "amount": "150000", "intended_closing": (today() + dt.timedelta(days=40))},
     )
     cure = Deadline.objects.get(lease=lease, kind="cure")
-    services.deadline_extend(
+    lifecycle_services.deadline_extend(
         deadline=cure, new_due=cure.due + dt.timedelta(days=15), agreed_on=today(), actor=staff_user, reason="Letter"
     )
-    services.lease_update(lease=lease, actor=staff_user, reason="Recorder's correction", recording_book="812")
+    lifecycle_services.lease_update(lease=lease, actor=staff_user, reason="Recorder's correction", recording_book="812")
 
     page = text(login(client, staff_user).get(f"/leases/{lease.pk}/"))
     # Header
@@ -424,7 +418,7 @@ def test_record_and_reverse_a_payment(client, staff_user, lease):
     )
     assert response.status_code == 302 and response["Location"].endswith("#ledger")
     payment = Payment.objects.get(reference="T-88")
-    assert services.ledger_state(lease).balance == Decimal("0.00")
+    assert ledger_services.ledger_state(lease).balance == Decimal("0.00")
     assert 'data-balance="0.00"' in text(client.get(f"/leases/{lease.pk}/"))
 
     future = client.post(
@@ -452,7 +446,7 @@ def test_record_and_reverse_a_payment(client, staff_user, lease):
     assert reversed_.status_code == 302
     payment.refresh_from_db()
     assert payment.reversed_on == today() and payment.reversal_reason == "Bounced"
-    assert services.ledger_state(lease).balance == Decimal("70.00")
+    assert ledger_services.ledger_state(lease).balance == Decimal("70.00")
 
 
 def test_add_and_waive_a_charge(client, staff_user, lease):
@@ -476,7 +470,7 @@ def test_add_and_waive_a_charge(client, staff_user, lease):
     )
     assert done.status_code == 302
     assert ChargeWaiver.objects.get().reason == "Goodwill"
-    assert services.ledger_state(lease).balance == Decimal("70.00")
+    assert ledger_services.ledger_state(lease).balance == Decimal("70.00")
 
 
 def test_a_fee_increase_over_the_cap_shows_the_percentage(client, staff_user, lease):
@@ -549,7 +543,9 @@ def test_add_and_review_monitoring(client, staff_user, lease):
     assert record_.status == "accepted" and record_.completed_on == today()
 
     certification = MonitoringRecord.objects.get(lease=lease, kind="occupancy_certification")
-    services.occupancy_certify(lease=lease, year=certification.year, months_occupied=6, actor=None, reason="owner")
+    monitoring_services.occupancy_certify(
+        lease=lease, year=certification.year, months_occupied=6, actor=None, reason="owner"
+    )
     short = client.post(
         f"/leases/{lease.pk}/monitoring/{certification.pk}/review/", {"status": "accepted", "change_reason": "ok"}
     )
@@ -655,7 +651,7 @@ def test_deadlines_dashboard_sections(client, staff_user, lease):
     other = make_lease()
     record(other, "intent_to_sell_received", received_on=today())
     decision = Deadline.objects.get(lease=other, kind="second_appraisal_decision")
-    services.deadline_extend(
+    lifecycle_services.deadline_extend(
         deadline=decision, new_due=today() + dt.timedelta(days=20), agreed_on=today(), actor=None, reason="x"
     )
     page = text(login(client, staff_user).get("/leases/deadlines/"))
@@ -704,9 +700,9 @@ def owner_with_arrears(homeowner_user):
     """The homeowner's lease, $40 a month, billed for three months and $50 paid: $70.00 owed."""
     lease = lease_of(homeowner_user)
     start = month_start(today(), 2)
-    services.fee_rate_change(lease=lease, effective=start, amount=Decimal("40.00"), actor=None, reason="test")
+    ledger_services.fee_rate_change(lease=lease, effective=start, amount=Decimal("40.00"), actor=None, reason="test")
     bill_since(start)
-    services.payment_record(lease=lease, amount=Decimal("50.00"), received_on=start, actor=None, reason="cheque")
+    ledger_services.payment_record(lease=lease, amount=Decimal("50.00"), received_on=start, actor=None, reason="cheque")
     return homeowner_user
 
 

@@ -18,9 +18,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clt import clock
-from leases import services
-from leases.models import IndexSeries
-from leases.views.portal_resale import PricePoint, chart_dates, price_chart
+from leases.resale import services
+from leases.resale.models import IndexSeries
+from leases.resale.views.portal_resale import PricePoint, chart_dates, price_chart
 from tests.conftest import make_user
 from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version

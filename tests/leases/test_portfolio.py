@@ -19,10 +19,11 @@ from django.core.management import CommandError, ManagementUtility, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leases import services
-from leases.models import GroundLease, IndexSeries, LeaseSubsidy
-from leases.portfolio import CSV_COLUMNS, resale_portfolio
-from leases.valuation import Valuer, load_valuable_leases, valuable_leases
+from leases.lifecycle.models import GroundLease, LeaseSubsidy
+from leases.resale import services
+from leases.resale.models import IndexSeries
+from leases.resale.portfolio import CSV_COLUMNS, resale_portfolio
+from leases.resale.valuation import Valuer, load_valuable_leases, valuable_leases
 from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
 from tests.leases.test_quotes import CPI_INDEXED, SIMPLE_15, approved_policy

@@ -18,8 +18,18 @@ from pathlib import Path
 
 import pytest
 
-from leases import resale
-from leases.resale import (
+from leases.resale import engine as resale
+from leases.resale.codec import (
+    CAP_KINDS,
+    FORMULA_FAMILIES,
+    inputs_from_dict,
+    inputs_to_dict,
+    policy_from_dict,
+    policy_to_dict,
+    result_from_dict,
+    result_to_dict,
+)
+from leases.resale.engine import (
     AdministeredRate,
     AffordabilityCap,
     AmiIndexed,
@@ -57,16 +67,6 @@ from leases.resale import (
     ShareTier,
     TimeVestedShare,
     Timing,
-)
-from leases.resale_codec import (
-    CAP_KINDS,
-    FORMULA_FAMILIES,
-    inputs_from_dict,
-    inputs_to_dict,
-    policy_from_dict,
-    policy_to_dict,
-    result_from_dict,
-    result_to_dict,
 )
 
 D = Decimal
@@ -771,7 +771,7 @@ def test_sequence_hints_are_lists_in_json_and_tuples_in_python():
     # No engine field is a Sequence today; the codec handles one like a tuple, should one appear.
     from collections.abc import Sequence
 
-    from leases.resale_codec import _decode, _encode
+    from leases.resale.codec import _decode, _encode
 
     assert _decode(Sequence[Decimal], ["1.50", 2], "factors") == (D("1.50"), D(2))
     assert _encode(Sequence[Decimal], [D("1.50")], "factors") == ["1.50"]
@@ -1169,7 +1169,7 @@ def test_lists_are_written_like_tuples():
 
 def test_codec_imports_without_django():
     check = (
-        "import sys, leases.resale_codec; "
+        "import sys, leases.resale.codec; "
         "loaded = [m for m in sys.modules if m.startswith('django')]; "
         "assert not loaded, loaded"
     )
@@ -1177,6 +1177,6 @@ def test_codec_imports_without_django():
         [sys.executable, "-c", check], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    source = (PROJECT_ROOT / "leases" / "resale_codec.py").read_text()
+    source = (PROJECT_ROOT / "leases" / "resale" / "codec.py").read_text()
     assert "import django" not in source and "from django" not in source
     assert "float(" not in source

@@ -5,8 +5,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from leases import resale, resale_codec, services
-from leases.models import PolicyStatus, ResalePolicyVersion
+from leases.resale import codec as resale_codec
+from leases.resale import engine as resale
+from leases.resale import services
+from leases.resale.models import PolicyStatus, ResalePolicyVersion
 from tests.factories import make_lease, make_template_version
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leases.resale import (
+from leases.resale.codec import inputs_from_dict, inputs_to_dict, policy_from_dict, policy_to_dict, result_to_dict
+from leases.resale.engine import (
     AdministeredRate,
     AffordabilityCap,
     AmiIndexed,
@@ -65,7 +66,6 @@ from leases.resale import (
     Timing,
     compute_resale,
 )
-from leases.resale_codec import inputs_from_dict, inputs_to_dict, policy_from_dict, policy_to_dict, result_to_dict
 
 D = Decimal
 d = dt.date

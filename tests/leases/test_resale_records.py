@@ -6,8 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from leases import resale, resale_codec, services
-from leases.models import ResaleCalculation
+from leases.resale import codec as resale_codec
+from leases.resale import engine as resale
+from leases.resale import selectors as resale_selectors
+from leases.resale import services
+from leases.resale.models import ResaleCalculation
 from tests.factories import make_lease
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +42,7 @@ def test_improvements_are_credited_by_their_valuation_method():
         improvement=windows, completed_on=D(2018, 4, 1), cost=Decimal("9000"), documents="receipt",
         actor=None, reason="done",
     )  # fmt: skip
-    items = services.improvement_credit_items(lease, on=D(2020, 6, 1))
+    items = resale_selectors.improvement_credit_items(lease, on=D(2020, 6, 1))
     result = resale.compute_resale(
         resale.ResalePolicy(resale.FixedRateSimple(Decimal("0"))),
         resale.ResaleInputs(
@@ -59,7 +62,7 @@ def test_maintenance_is_recorded_but_earns_no_credit():
     services.improvement_complete(
         improvement=roof, completed_on=D(2021, 3, 20), cost=Decimal("6000"), actor=None, reason="done"
     )
-    [item] = services.improvement_credit_items(lease, on=D(2022, 1, 1))
+    [item] = resale_selectors.improvement_credit_items(lease, on=D(2022, 1, 1))
     assert item.maintenance is True
     result = resale.compute_resale(
         resale.ResalePolicy(resale.FixedRateSimple(Decimal("0"))),

@@ -15,9 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from leases import services
-from leases.forms import TERM_FIELDS
-from leases.models import Deadline, LeaseTemplate, LeaseTemplateVersion
+from leases.lifecycle import services
+from leases.lifecycle.forms import TERM_FIELDS
+from leases.lifecycle.models import Deadline, LeaseTemplate, LeaseTemplateVersion
 from tests.factories import make_lease, make_template_version
 
 pytestmark = pytest.mark.django_db

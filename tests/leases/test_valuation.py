@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leases import services
-from leases.models import GroundLease, IndexSeries
-from leases.valuation import Valuer, valuable_leases
+from leases.lifecycle.models import GroundLease
+from leases.resale import services
+from leases.resale.models import IndexSeries
+from leases.resale.valuation import Valuer, valuable_leases
 from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
 from tests.leases.test_quotes import SIMPLE_15, approved_policy

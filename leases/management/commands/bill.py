@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from clt.progress import ProgressBar
-from leases.services import BillingReport, bill_month
+from leases.ledger.services import BillingReport, bill_month
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 CENT = Decimal("0.01")

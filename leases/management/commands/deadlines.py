@@ -29,7 +29,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from clt import clock, roles
-from leases.selectors import DueItem, due_buckets, due_items
+from leases.lifecycle.selectors import DueItem, due_buckets, due_items
 
 # Only for settings without a CLT["SITE_URL"] (a test's override_settings): clt/settings.py always sets one.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from leases import indexes, services
-from leases.models import IndexKind, IndexSeries
+from leases.resale import indexes, services
+from leases.resale.models import IndexKind, IndexSeries
 
 CPI_U = ("cpi-u", "CPI-U, U.S. city average, all items (1982-84=100)")
 

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clt.progress import ProgressBar
-from leases import portfolio
+from leases.resale import portfolio
 
 
 class Command(BaseCommand):

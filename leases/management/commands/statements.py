@@ -41,8 +41,9 @@ ZERO = Decimal("0")
 
 def statement_lease_ids(start: dt.date, end: dt.date) -> list[int]:
     """The leases that get a statement for ``start``–``end``, in id order (a handful of queries in sets)."""
-    from leases.lifecycle import LeaseStatus
-    from leases.models import Charge, ChargeWaiver, GroundLease, Payment
+    from leases.ledger.models import Charge, ChargeWaiver, Payment
+    from leases.lifecycle.models import GroundLease
+    from leases.lifecycle.rules import LeaseStatus
 
     leases = GroundLease.objects.exclude(status=LeaseStatus.DRAFT)
     ids = set(leases.filter(status=LeaseStatus.ACTIVE, commencement__lte=end).values_list("pk", flat=True))
@@ -116,7 +117,7 @@ _INHERITED: list[object] = []
 
 def _render_batch(job: tuple[list[int], str, str, str, str]) -> list[tuple[int, str, str]]:
     """Render one batch and write its files: ``(lease id, file name, closing balance)`` for each."""
-    from leases.documents import statement_pdfs
+    from leases.documents.services import statement_pdfs
 
     ids, start, end, out, language = job
     with translation.override(language):
@@ -169,9 +170,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from leases.documents import DocumentParameterError, parse_month
-        from leases.lifecycle import LeaseStatus
-        from leases.models import GroundLease
+        from leases.documents.selectors import DocumentParameterError, parse_month
+        from leases.lifecycle.models import GroundLease
+        from leases.lifecycle.rules import LeaseStatus
 
         try:
             start, end = parse_month(options["month"])

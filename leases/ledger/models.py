@@ -1,0 +1,183 @@
+"""The lease-fee ledger: fee schedules, rates, suspensions, charges, waivers and payments (arithmetic in ``fees``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from clt.models import TimeStampedModel
+from clt.querysets import AccessRules, RestrictedManager
+from leases.lifecycle.models import GroundLease, LateFeeRuleFields, holders, money_field
+
+# --- The lease-fee ledger ---------------------------------------------------------------------
+
+
+class FeeSchedule(LateFeeRuleFields, TimeStampedModel):
+    """How a lease's fee is billed; the amounts over time are its rates (``FeeRate``)."""
+
+    lease = models.OneToOneField(GroundLease, on_delete=models.CASCADE, related_name="fee_schedule")
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("lease__"))
+
+    class Meta:
+        ordering = ["lease_id"]
+        verbose_name = _("fee schedule")
+
+    def __str__(self) -> str:
+        return _("Fee schedule of lease %(id)s") % {"id": self.lease_id}
+
+
+class FeeRate(TimeStampedModel):
+    """From ``effective`` on, the monthly lease fee is ``amount`` (a time series, never overwritten)."""
+
+    schedule = models.ForeignKey(FeeSchedule, on_delete=models.CASCADE, related_name="rates")
+    effective = models.DateField(_("effective from"))
+    amount = money_field(_("monthly amount"))
+    reason = models.TextField(_("reason"))
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("schedule__lease__"))
+
+    class Meta:
+        ordering = ["schedule_id", "effective"]
+        verbose_name = _("fee rate")
+        constraints = [models.UniqueConstraint(fields=["schedule", "effective"], name="leases_feerate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from {self.effective}"
+
+
+class FeeSuspension(TimeStampedModel):
+    """No monthly fee is billed while a suspension agreed in writing is in force."""
+
+    schedule = models.ForeignKey(FeeSchedule, on_delete=models.CASCADE, related_name="suspensions")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("schedule__lease__"))
+
+    class Meta:
+        ordering = ["schedule_id", "start"]
+        verbose_name = _("fee suspension")
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end or '…'}"
+
+
+class ChargeKind(models.TextChoices):
+    FEE = "fee", _("Lease fee")
+    LATE_FEE = "late_fee", _("Late fee")
+    OTHER = "other", _("Other charge")
+
+
+class Charge(models.Model):
+    """An amount the leaseholder owes. Monthly fees are unique per lease and month, late fees per charge
+    and assessment, so billing twice creates nothing new."""
+
+    lease = models.ForeignKey(GroundLease, on_delete=models.PROTECT, related_name="charges")
+    kind = models.CharField(_("kind"), max_length=12, choices=ChargeKind.choices)
+    period = models.DateField(_("month"), null=True, blank=True, help_text=_("First day of the month billed."))
+    due = models.DateField(_("due"))
+    amount = money_field(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    source = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="late_fees",
+        help_text=_("The charge whose late payment this late fee is for."),
+    )
+    sequence = models.PositiveSmallIntegerField(_("assessment"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    # Who charged it and why (staff's manual charges, each billing run): what a leaseholder owes is
+    # never changed unaudited.
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("lease__"))
+
+    class Meta:
+        ordering = ["lease_id", "due", "pk"]
+        verbose_name = _("charge")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lease", "period"], condition=Q(kind="fee"), name="leases_charge_one_fee_per_month"
+            ),
+            models.UniqueConstraint(
+                fields=["source", "sequence"], condition=Q(kind="late_fee"), name="leases_charge_one_late_fee_each"
+            ),
+        ]
+        indexes = [models.Index(fields=["lease", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due}: {self.amount}"
+
+
+class ChargeWaiver(models.Model):
+    """Part or all of a charge forgiven in writing, with the reason."""
+
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="waivers")
+    amount = money_field(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    granted_on = models.DateField(_("granted on"))
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("charge__lease__"))
+
+    class Meta:
+        ordering = ["charge_id", "pk"]
+        verbose_name = _("waiver")
+
+    def __str__(self) -> str:
+        return f"{self.amount} waived {self.granted_on}"
+
+
+class PaymentMethod(models.TextChoices):
+    CHECK = "check", _("Cheque")
+    ACH = "ach", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    CLOSING = "closing", _("Collected at closing")
+    OTHER = "other", _("Other")
+
+
+class Payment(models.Model):
+    """Money received for a lease. Reversal (a bounced cheque) marks it; it is never deleted."""
+
+    lease = models.ForeignKey(GroundLease, on_delete=models.PROTECT, related_name="payments")
+    received_on = models.DateField(_("received on"))
+    amount = money_field(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    method = models.CharField(_("method"), max_length=12, choices=PaymentMethod.choices, default=PaymentMethod.CHECK)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    reversed_on = models.DateField(_("reversed on"), null=True, blank=True)
+    reversal_reason = models.TextField(_("reason for reversal"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules(view=holders("lease__"))
+
+    class Meta:
+        ordering = ["lease_id", "received_on", "pk"]
+        verbose_name = _("payment")
+        indexes = [models.Index(fields=["lease", "received_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.received_on}"

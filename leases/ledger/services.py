@@ -1,0 +1,344 @@
+"""Ledger services: fee rates and suspensions, charges, waivers, payments, and the monthly billing run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from clt import clock
+from clt.dates import month_bounds
+from clt.history import actor_or_none as _actor_or_none
+from clt.history import require_not_in_future, require_reason, save_stamped
+from leases.ledger import fees
+from leases.ledger.models import Charge, ChargeKind, ChargeWaiver, FeeRate, FeeSchedule, FeeSuspension, Payment
+from leases.lifecycle.models import (
+    GroundLease,
+)
+from leases.lifecycle.rules import LeaseStatus
+
+ZERO = Decimal("0")
+
+
+# --- The fee ledger -----------------------------------------------------------------------------
+
+
+def _rates(schedule: FeeSchedule) -> list[fees.Rate]:
+    return [fees.Rate(effective=r.effective, amount=r.amount) for r in schedule.rates.all()]
+
+
+def _increase_problem_text(problem: fees.IncreaseProblem) -> str:
+    texts = {
+        "same_date": _("A rate already takes effect on %(latest)s."),
+        "out_of_order": _("%(date)s is before the latest rate in the schedule, effective %(latest)s."),
+        "from_zero": _("An increase from 0.00 to %(new)s exceeds the cap of %(cap)s a year."),
+        "over_cap": _("An increase of %(increase)s (from %(old)s to %(new)s) exceeds the cap of %(cap)s a year."),
+        "too_many": _("The fee was already raised on %(earlier)s; at most %(limit)s increase(s) in 12 months."),
+    }
+    text = texts.get(problem.code)
+    if problem.code == "too_many" and not problem.params.get("earlier"):
+        text = _("At most %(limit)s increase(s) in 12 months: the fee may not be raised.")
+    return text % dict(problem.params) if text else problem.reason
+
+
+@transaction.atomic
+def fee_rate_change(*, lease: GroundLease, effective: dt.date, amount: Decimal, actor: Any, reason: str) -> FeeRate:
+    """A new monthly fee from ``effective`` on; increases are checked against the lease's cap."""
+    reason = require_reason(reason)
+    schedule = FeeSchedule.objects.select_for_update().get(lease=lease)
+    history = _rates(schedule)
+    problems = fees.check_increase(
+        history,
+        fees.Rate(effective=effective, amount=amount),
+        max_increase_pct=schedule.max_increase_pct / 100 if schedule.max_increase_pct is not None else None,
+        max_increases_per_year=schedule.max_increases_per_year,
+    )
+    if problems:
+        raise ValidationError({p.field: [_increase_problem_text(p)] for p in problems})
+    if schedule.rates.filter(effective=effective).exists():
+        raise ValidationError({"effective": [_("A rate already starts on %(date)s.") % {"date": effective}]})
+    billed = lease.charges.filter(kind=ChargeKind.FEE, due__gte=effective).order_by("due").first()
+    if billed is not None:
+        raise ValidationError(
+            {
+                "effective": [
+                    _("The month due %(due)s is already billed; a change can start after it.") % {"due": billed.due}
+                ]
+            }
+        )
+    return save_stamped(
+        FeeRate(schedule=schedule, effective=effective, amount=amount, reason=reason), actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def fee_suspend(*, lease: GroundLease, start: dt.date, end: dt.date | None, actor: Any, reason: str) -> FeeSuspension:
+    """Suspend the fee, in writing, from ``start`` to ``end`` (inclusive; open-ended if None)."""
+    reason = require_reason(reason)
+    if end is not None and end < start:
+        raise ValidationError({"end": [_("The end comes before the start.")]})
+    return save_stamped(
+        FeeSuspension(schedule=lease.fee_schedule, start=start, end=end, reason=reason), actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def fee_schedule_update(*, lease: GroundLease, actor: Any, reason: str, **fields: Any) -> FeeSchedule:
+    """Change how the fee is billed (due day, grace, late-fee rule, increase cap)."""
+    reason = require_reason(reason)
+    schedule = lease.fee_schedule
+    for name, value in fields.items():
+        if name not in FeeSchedule.LATE_FEE_FIELDS:
+            raise ValidationError({name: [_("Not a setting of the fee schedule.")]})
+        setattr(schedule, name, value)
+    return save_stamped(schedule, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def charge_add(
+    *, lease: GroundLease, amount: Decimal, due: dt.date, description: str, actor: Any, reason: str
+) -> Charge:
+    """A one-off charge (a repair the trust paid for, a returned-cheque fee), its history row saying who and why.
+
+    The reason is kept in the history whatever the description; a blank description shows the reason.
+    """
+    reason = require_reason(reason)
+    charge = Charge(lease=lease, kind=ChargeKind.OTHER, due=due, amount=amount, description=description or reason)
+    return save_stamped(charge, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def charge_waive(*, charge: Charge, amount: Decimal, granted_on: dt.date, actor: Any, reason: str) -> ChargeWaiver:
+    """Forgive part or all of a charge in writing; never more than is still unpaid."""
+    reason = require_reason(reason)
+    charge = Charge.objects.select_for_update().get(pk=charge.pk)
+    state = ledger_state(charge.lease, as_of=max(granted_on, charge.due))
+    still_open = state.open_by_charge.get(str(charge.pk), Decimal("0"))
+    if amount > still_open:
+        raise ValidationError(
+            {"amount": [_("Only %(open)s of this charge is unpaid; a waiver cannot exceed it.") % {"open": still_open}]}
+        )
+    require_not_in_future(granted_on, "granted_on")
+    waiver = ChargeWaiver(
+        charge=charge, amount=amount, granted_on=granted_on, reason=reason, actor=_actor_or_none(actor)
+    )
+    waiver.full_clean()
+    waiver.save()
+    return waiver
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    lease: GroundLease,
+    amount: Decimal,
+    received_on: dt.date,
+    actor: Any,
+    reason: str,
+    method: str = "check",
+    reference: str = "",
+) -> Payment:
+    """Money received. It is applied oldest charge first (the allocation is computed, never stored)."""
+    reason = require_reason(reason)
+    require_not_in_future(received_on, "received_on")
+    return save_stamped(
+        Payment(lease=lease, amount=amount, received_on=received_on, method=method, reference=reference),
+        actor=actor,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, reversed_on: dt.date, actor: Any, reason: str) -> Payment:
+    """A bounced cheque or a refund: the payment stays on record and stops counting from ``reversed_on``."""
+    reason = require_reason(reason)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reversed_on is not None:
+        raise ValidationError(
+            {"reversed_on": [_("This payment was already reversed on %(date)s.") % {"date": payment.reversed_on}]}
+        )
+    if reversed_on < payment.received_on:
+        raise ValidationError({"reversed_on": [_("A payment cannot be reversed before it was received.")]})
+    require_not_in_future(reversed_on, "reversed_on")
+    payment.reversed_on = reversed_on
+    payment.reversal_reason = reason
+    return save_stamped(payment, actor=actor, reason=reason)
+
+
+def _ledger_call(function: Callable[..., Any], lease: GroundLease, *args: Any) -> Any:
+    charges, payments = ledger_lines_for([lease.pk])
+    try:
+        return function(charges.get(lease.pk, []), payments.get(lease.pk, []), *args)
+    except fees.FeeInputError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
+
+
+def ledger_state(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.LedgerState:
+    """Charges, payments, balance and open amounts of one lease at a date (default today)."""
+    return _ledger_call(fees.ledger_at, lease, as_of or clock.today())
+
+
+def ledger_ageing(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.Ageing:
+    """Arrears by days past due (0–30, 31–60, 61–90, over 90) at a date (default today)."""
+    return _ledger_call(fees.ageing, lease, as_of or clock.today())
+
+
+def ledger_lines(lease: GroundLease, *, start: dt.date, end: dt.date) -> fees.Statement:
+    """The statement between two dates: opening balance, each charge and payment, closing balance."""
+    if end < start:
+        raise ValidationError({"end": [_("The end comes before the start.")]})
+    return _ledger_call(fees.statement_lines, lease, start, end)
+
+
+@dataclass(frozen=True)
+class BillingReport:
+    month: dt.date
+    leases: int
+    fees_created: int
+    late_fees_created: int
+    total_billed: Decimal
+
+
+def ledger_lines_for(lease_ids: Any) -> tuple[dict[int, list[fees.ChargeLine]], dict[int, list[fees.PaymentLine]]]:
+    """Every charge (net of waivers) and payment of many leases in three queries, as the pure ledger wants them.
+
+    ``lease_ids`` may be a list or a queryset of ids (used as a subquery).
+    """
+    waived: dict[int, Decimal] = defaultdict(Decimal)
+    for charge_id, amount in ChargeWaiver.objects.filter(charge__lease_id__in=lease_ids).values_list(
+        "charge_id", "amount"
+    ):
+        waived[charge_id] += amount
+    charges: dict[int, list[fees.ChargeLine]] = defaultdict(list)
+    rows = Charge.objects.filter(lease_id__in=lease_ids).order_by("due", "pk")
+    for pk, lease_id, kind, due, amount in rows.values_list("pk", "lease_id", "kind", "due", "amount"):
+        charges[lease_id].append(fees.ChargeLine(str(pk), due, amount, waived.get(pk, ZERO), kind))
+    payments: dict[int, list[fees.PaymentLine]] = defaultdict(list)
+    rows = Payment.objects.filter(lease_id__in=lease_ids).order_by("received_on", "pk")
+    for pk, lease_id, received, amount, reversed_on in rows.values_list(
+        "pk", "lease_id", "received_on", "amount", "reversed_on"
+    ):
+        payments[lease_id].append(fees.PaymentLine(str(pk), received, amount, reversed_on))
+    return charges, payments
+
+
+def balances_for(lease_ids: Any, *, as_of: dt.date) -> dict[int, Decimal]:
+    """The balance of each lease at ``as_of``, in three queries whatever the number of leases."""
+    ids = list(lease_ids)
+    charges, payments = ledger_lines_for(ids)
+    return {pk: fees.ledger_at(charges.get(pk, []), payments.get(pk, []), as_of).balance for pk in ids}
+
+
+def _bulk_create_charges(charges: list[Charge], *, user: Any, reason: str) -> None:
+    # One insert per 2,000 charges and one more for their history rows: a row each, with who and why.
+    if charges:
+        bulk_create_with_history(charges, Charge, batch_size=2000, default_user=user, default_change_reason=reason)
+
+
+@transaction.atomic
+def bill_month(
+    *,
+    year: int,
+    month: int,
+    actor: Any = None,
+    reason: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> BillingReport:
+    """Bill the month's lease fee of every active lease and assess the late fees due by the month's end.
+
+    Idempotent: a fee is unique per lease and month and a late fee per charge and assessment, so a
+    second run finds everything in place and creates nothing. Works in sets: a fixed handful of
+    queries for the whole portfolio, reading plain values rather than model objects (building
+    tens of thousands of model instances was most of the cost). Every charge gets its history row
+    with ``actor`` (None: the scheduled run, no one in particular) and ``reason`` (default: the run).
+    """
+    first, last = month_bounds(year, month)
+    reason = (reason or "").strip() or _("Monthly billing, %(month)s") % {"month": first.strftime("%Y-%m")}
+    user = _actor_or_none(actor)
+    as_of = min(last, max(clock.today(), first))
+    active = GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last).values("pk")
+    schedules = {
+        lease_id: (schedule_id, commencement, dict(zip(FeeSchedule.LATE_FEE_FIELDS, row, strict=True)))
+        for schedule_id, lease_id, commencement, *row in FeeSchedule.objects.filter(lease__in=active)
+        .order_by("lease_id")
+        .values_list("pk", "lease_id", "lease__commencement", *FeeSchedule.LATE_FEE_FIELDS)
+    }
+    rates: dict[int, list[fees.Rate]] = defaultdict(list)
+    for schedule_id, effective, amount in (
+        FeeRate.objects.filter(schedule__lease__in=active)
+        .order_by("effective")
+        .values_list("schedule_id", "effective", "amount")
+    ):
+        rates[schedule_id].append(fees.Rate(effective, amount))
+    suspensions: dict[int, list[fees.Period]] = defaultdict(list)
+    for schedule_id, start, end in FeeSuspension.objects.filter(schedule__lease__in=active).values_list(
+        "schedule_id", "start", "end"
+    ):
+        suspensions[schedule_id].append(fees.Period(start, end))
+    existing_fees = set(
+        Charge.objects.filter(kind=ChargeKind.FEE, period=first, lease__in=active).values_list("lease_id", flat=True)
+    )
+    description = _("Lease fee, %(month)s") % {"month": first.strftime("%Y-%m")}
+    new_fees = []
+    for lease_id, (schedule_id, commencement, terms) in schedules.items():
+        if lease_id in existing_fees:
+            continue
+        due_day = terms["due_day"]
+        due = fees.due_date(year, month, due_day)
+        if due < commencement:
+            continue
+        amount = fees.monthly_amount(rates[schedule_id], suspensions[schedule_id], year, month, due_day)
+        if amount is None or amount <= 0:
+            continue
+        new_fees.append(
+            Charge(
+                lease_id=lease_id, kind=ChargeKind.FEE, period=first, due=due, amount=amount, description=description
+            )
+        )
+    _bulk_create_charges(new_fees, user=user, reason=reason)
+
+    # Late fees: the whole ledger of every active lease with a late-fee rule, then pure arithmetic.
+    charged, paid = ledger_lines_for(active.filter(fee_schedule__late_fee_kind__in=["flat", "percent", "escalating"]))
+    assessed = set(
+        Charge.objects.filter(kind=ChargeKind.LATE_FEE, lease__in=active).values_list("source_id", "sequence")
+    )
+    new_late = []
+    template = FeeSchedule()
+    for index, (lease_id, (_schedule, _start, terms)) in enumerate(schedules.items(), start=1):
+        if terms["late_fee_kind"] != "none" and charged.get(lease_id):
+            for name, value in terms.items():
+                setattr(template, name, value)
+            rule = template.late_fee_rule()
+            for late in fees.late_fees_due(charged[lease_id], paid.get(lease_id, []), rule, as_of):
+                key = (int(late.charge), late.sequence)
+                if key in assessed or late.amount <= 0:
+                    continue
+                new_late.append(
+                    Charge(
+                        lease_id=lease_id,
+                        kind=ChargeKind.LATE_FEE,
+                        due=late.assessed,
+                        amount=late.amount,
+                        source_id=int(late.charge),
+                        sequence=late.sequence,
+                        description=_("Late fee %(n)s") % {"n": late.sequence},
+                    )
+                )
+        if progress is not None and (index % 500 == 0 or index == len(schedules)):
+            progress(index, len(schedules))
+    _bulk_create_charges(new_late, user=user, reason=reason)
+    return BillingReport(
+        month=first,
+        leases=len(schedules),
+        fees_created=len(new_fees),
+        late_fees_created=len(new_late),
+        total_billed=sum((c.amount for c in new_fees + new_late), ZERO),
+    )

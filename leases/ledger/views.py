@@ -1,0 +1,353 @@
+"""Ledger pages: the ledger section of the lease page and the forms that change the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from clt import clock
+from clt.dates import month_end, month_start
+from clt.decorators import staff_required
+from leases.ledger import fees, services
+from leases.ledger.forms import ChargeForm, FeeRateForm, FeeSuspendForm, PaymentForm, PaymentReverseForm, WaiverForm
+from leases.ledger.models import Charge, ChargeWaiver, Payment
+from leases.lifecycle.models import (
+    GroundLease,
+)
+from leases.lifecycle.rules import LeaseStatus
+from leases.lifecycle.views import lease_form_page, lease_url, staff_lease
+
+LEDGER_MONTHS = 12
+
+
+# --- The lease page: sections shared by staff and the portal --------------------------------------------
+
+
+@dataclass
+class LedgerRow:
+    date: dt.date
+    description: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+    kind: str
+    charge: Charge | None = None
+    payment: Payment | None = None
+    open_amount: Decimal = Decimal("0.00")
+
+
+@dataclass
+class Bar:
+    month: dt.date
+    balance: Decimal
+    x: float
+    y: float
+    width: float
+    height: float
+    label_y: float
+    owed: bool
+
+    @property
+    def cx(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+
+@dataclass
+class Chart:
+    bars: list[Bar] = field(default_factory=list)
+    width: int = 0
+    height: int = 0
+    zero_y: float = 0.0
+    month_label_y: float = 0.0
+
+
+def _payment_text(payment: Payment) -> str:
+    text = _("Payment, %(method)s") % {"method": payment.get_method_display()}
+    return f"{text} {payment.reference}" if payment.reference else text
+
+
+def _line_description(kind: str, charge: Charge | None, payment: Payment | None) -> str:
+    if charge is not None:
+        if charge.description:
+            return charge.description
+        return str(charge.get_kind_display())
+    if payment is not None:
+        if kind == "reversal":
+            return _("Payment of %(date)s reversed") % {"date": payment.received_on.isoformat()} + (
+                f": {payment.reversal_reason}" if payment.reversal_reason else ""
+            )
+        return _payment_text(payment)
+    return kind
+
+
+def balance_chart(statement: fees.Statement, first_month: dt.date, today: dt.date) -> Chart:
+    """Bars of the balance at the end of each month (today for the current one); credit hangs below the axis."""
+    months = []
+    month = first_month
+    while month <= today:
+        months.append(month)
+        month = month_start(month, 1)
+    values = []
+    for month in months:
+        end = min(month_end(month), today)
+        balance = statement.opening
+        for line in statement.lines:
+            if line.date <= end:
+                balance = line.balance
+        values.append((month, balance))
+    slot, bar_width, top, plot_height = 56, 36, 22, 140
+    most_owed = max([v for _m, v in values if v > 0], default=Decimal("0"))
+    most_credit = max([-v for _m, v in values if v < 0], default=Decimal("0"))
+    span = most_owed + most_credit or Decimal("1")
+    # Geometry only, never money: floats are fine for pixel positions.
+    zero_y = top + plot_height * float(most_owed / span)
+    chart = Chart(width=slot * len(values), height=top + plot_height + 44, zero_y=round(zero_y, 1))
+    chart.month_label_y = top + plot_height + 36
+    for index, (month, balance) in enumerate(values):
+        height = plot_height * float(abs(balance) / span)
+        owed = balance > 0
+        y = zero_y - height if owed else zero_y
+        label_y = y - 5 if owed else y + height + 14
+        chart.bars.append(
+            Bar(
+                month=month,
+                balance=balance,
+                x=index * slot + (slot - bar_width) / 2,
+                y=round(y, 1),
+                width=bar_width,
+                height=round(max(height, 1.0 if balance else 0.0), 1),
+                label_y=round(label_y, 1),
+                owed=owed,
+            )
+        )
+    return chart
+
+
+def ledger_section(lease: GroundLease, today: dt.date, *, months: int = LEDGER_MONTHS) -> dict[str, Any]:
+    """Balance, ageing, the last ``months`` months of charges and payments with a running balance, and a chart."""
+    state = services.ledger_state(lease, as_of=today)
+    ageing = services.ledger_ageing(lease, as_of=today)
+    start = month_start(today, -(months - 1))
+    if lease.commencement and lease.commencement <= today:
+        start = max(start, month_start(lease.commencement))  # no empty months before the lease began
+    statement = services.ledger_lines(lease, start=start, end=today)
+    charge_keys = {line.key for line in statement.lines if line.kind not in ("payment", "reversal")}
+    payment_keys = {line.key for line in statement.lines if line.kind in ("payment", "reversal")}
+    charges = {str(c.pk): c for c in lease.charges.filter(pk__in=[int(k) for k in charge_keys])}
+    payments = {str(p.pk): p for p in lease.payments.filter(pk__in=[int(k) for k in payment_keys])}
+    rows = []
+    for line in statement.lines:
+        charge = charges.get(line.key) if line.kind not in ("payment", "reversal") else None
+        payment = payments.get(line.key) if line.kind in ("payment", "reversal") else None
+        rows.append(
+            LedgerRow(
+                date=line.date,
+                description=_line_description(line.kind, charge, payment),
+                debit=line.debit,
+                credit=line.credit,
+                balance=line.balance,
+                kind=line.kind,
+                charge=charge,
+                payment=payment if line.kind == "payment" else None,
+                open_amount=state.open_by_charge.get(line.key, Decimal("0.00")) if charge else Decimal("0.00"),
+            )
+        )
+    rows.reverse()  # newest first, as people read an account
+    return {
+        "state": state,
+        "ageing": ageing,
+        "statement": statement,
+        "rows": rows,
+        "start": start,
+        "today": today,
+        "chart": balance_chart(statement, start, today),
+    }
+
+
+@dataclass(frozen=True)
+class NextFee:
+    due: dt.date
+    amount: Decimal
+
+
+def next_fee(lease: GroundLease, today: dt.date) -> NextFee | None:
+    """The next monthly fee falling due on or after ``today``: its date and amount (none while suspended)."""
+    if lease.status != LeaseStatus.ACTIVE:
+        return None
+    schedule = getattr(lease, "fee_schedule", None)
+    if schedule is None:
+        return None
+    rates = [fees.Rate(effective=r.effective, amount=r.amount) for r in schedule.rates.all()]
+    suspensions = [fees.Period(start=s.start, end=s.end) for s in schedule.suspensions.all()]
+    for offset in range(0, 25):
+        month = month_start(today, offset)
+        due = fees.due_date(month.year, month.month, schedule.due_day)
+        if due < today or (lease.commencement and due < lease.commencement):
+            continue
+        amount = fees.monthly_amount(rates, suspensions, month.year, month.month, schedule.due_day)
+        if amount:
+            return NextFee(due=due, amount=amount)
+    return None
+
+
+@staff_required
+def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = staff_lease(request, pk)
+    form = PaymentForm(request.POST or None)
+
+    def save(cleaned: dict[str, Any]) -> Payment:
+        return services.payment_record(
+            lease=lease,
+            amount=cleaned["amount"],
+            received_on=cleaned["received_on"],
+            method=cleaned["method"],
+            reference=cleaned["reference"],
+            actor=request.user,
+            reason=cleaned["change_reason"],
+        )
+
+    return lease_form_page(
+        request,
+        form,
+        save,
+        lease=lease,
+        title=_("Record a payment"),
+        success=lambda p: _("Payment of $%(amount)s recorded.") % {"amount": p.amount},
+        next_url=lease_url(lease, "ledger"),
+    )
+
+
+@staff_required
+def payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    lease = staff_lease(request, pk)
+    payment = get_object_or_404(Payment.objects.visible_to(request.user), pk=payment_pk, lease=lease)
+    form = PaymentReverseForm(request.POST or None)
+
+    def save(cleaned: dict[str, Any]) -> Payment:
+        return services.payment_reverse(
+            payment=payment, reversed_on=cleaned["reversed_on"], actor=request.user, reason=cleaned["change_reason"]
+        )
+
+    return lease_form_page(
+        request,
+        form,
+        save,
+        lease=lease,
+        title=_("Reverse a payment"),
+        success=_("Payment reversed; the amounts it paid are owed again."),
+        next_url=lease_url(lease, "ledger"),
+        context={"payment": payment},
+    )
+
+
+@staff_required
+def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = staff_lease(request, pk)
+    form = ChargeForm(request.POST or None)
+
+    def save(cleaned: dict[str, Any]) -> Charge:
+        return services.charge_add(
+            lease=lease,
+            amount=cleaned["amount"],
+            due=cleaned["due"],
+            description=cleaned["description"],
+            actor=request.user,
+            reason=cleaned["change_reason"],
+        )
+
+    return lease_form_page(
+        request,
+        form,
+        save,
+        lease=lease,
+        title=_("Add a charge"),
+        success=_("Charge added."),
+        next_url=lease_url(lease, "ledger"),
+    )
+
+
+@staff_required
+def charge_waive(request: HttpRequest, pk: int, charge_pk: int) -> HttpResponse:
+    lease = staff_lease(request, pk)
+    charge = get_object_or_404(Charge.objects.visible_to(request.user), pk=charge_pk, lease=lease)
+    today = clock.today()
+    open_amount = services.ledger_state(lease, as_of=max(today, charge.due)).open_by_charge.get(str(charge.pk))
+    form = WaiverForm(request.POST or None, initial={"amount": open_amount})
+
+    def save(cleaned: dict[str, Any]) -> ChargeWaiver:
+        return services.charge_waive(
+            charge=charge,
+            amount=cleaned["amount"],
+            granted_on=cleaned["granted_on"],
+            actor=request.user,
+            reason=cleaned["change_reason"],
+        )
+
+    return lease_form_page(
+        request,
+        form,
+        save,
+        lease=lease,
+        title=_("Waive a charge"),
+        success=lambda w: _("$%(amount)s waived.") % {"amount": w.amount},
+        next_url=lease_url(lease, "ledger"),
+        context={"charge": charge, "open_amount": open_amount},
+    )
+
+
+@staff_required
+def fee_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new monthly fee from a date on; an increase is checked against the lease's cap."""
+    lease = staff_lease(request, pk)
+    form = FeeRateForm(request.POST or None)
+
+    def save(cleaned: dict[str, Any]) -> Any:
+        return services.fee_rate_change(
+            lease=lease,
+            effective=cleaned["effective"],
+            amount=cleaned["amount"],
+            actor=request.user,
+            reason=cleaned["change_reason"],
+        )
+
+    schedule = lease.fee_schedule
+    return lease_form_page(
+        request,
+        form,
+        save,
+        lease=lease,
+        title=_("Change the lease fee"),
+        success=lambda rate: (
+            _("From %(date)s the fee is $%(amount)s a month.")
+            % {"date": rate.effective.isoformat(), "amount": rate.amount}
+        ),
+        next_url=lease_url(lease, "ledger"),
+        context={"schedule": schedule, "rates": schedule.rates.order_by("-effective")},
+    )
+
+
+@staff_required
+def fee_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = staff_lease(request, pk)
+    form = FeeSuspendForm(request.POST or None)
+
+    def save(cleaned: dict[str, Any]) -> Any:
+        return services.fee_suspend(
+            lease=lease, start=cleaned["start"], end=cleaned["end"], actor=request.user, reason=cleaned["change_reason"]
+        )
+
+    return lease_form_page(
+        request,
+        form,
+        save,
+        lease=lease,
+        title=_("Suspend the lease fee"),
+        success=_("Fee suspension recorded."),
+        next_url=lease_url(lease, "ledger"),
+    )

@@ -1,0 +1,495 @@
+"""The resale portfolio: every lease in force on a date, valued under its own resale policy (issue 4 §6, §7).
+
+Read-only. One row per lease in force on the date ``as_of`` (executed, so not a draft; commenced on or
+before it; not ended on or before it), valued with one ``valuation.Valuer`` (policies decoded and index
+series loaded once), in a fixed number of queries whatever the number of leases: the leases with what a
+valuation reads, their leaseholders, their subsidies, their completed improvements, the saved
+determinations that record an appraisal at resale, and one query per index series a policy names.
+
+What a row says, and where it comes from (money in dollars and cents)::
+
+    purchase_price           GroundLease.purchase_price (what the current owner paid)
+    market_value_at_purchase GroundLease.appraised_value (the appraisal at purchase)
+    initial_subsidy          market value at purchase - price paid: §7's "community investment"
+    recorded_subsidies       the lease's LeaseSubsidy rows, all of them; subsidies_staying: those that stay
+                             with the home
+    formula_price            the price the resale formula gives on ``as_of`` (``Valuation.price``: credits,
+                             caps, floor and rounding applied; the cap at the appraised value is left for the
+                             sale, which has an appraisal, see ``leases/valuation.py``); to the cent, half up,
+                             when the policy rounds to nothing coarser
+    improvement_credits      the capital-improvement credits in that price
+    market_value, _date      the latest market value on record by ``as_of``: the appraisal at purchase, or a
+                             later appraisal at resale kept in a saved determination (``ResaleCalculation``
+                             inputs' ``resale_appraisal``: its total, else land + improvements; dated by its
+                             effective date, else the determination date)
+    subsidy_retained         market value - formula price (§7): only as current as ``market_value_date``; an
+                             appraisal years old says little about what the subsidy keeps the price below now
+    problem, notes           why there is no price (no policy, a formula that needs an appraisal at sale, a gap
+                             in an index series...), and what the estimate leaves out
+
+A program is a resale policy (``ResalePolicy``: "a group of leases sharing a formula", §7); its versions
+are one program. Per program: leases, priced and not priced, the sums of the figures, and the retention
+ratio = sum retained ÷ sum initial over the leases where both are known (nominal dollars, to 4 places
+half up). Leases whose terms name no policy are a group of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import datetime as dt
+import gc
+import io
+from collections.abc import Callable, Iterable, Iterator
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from leases.lifecycle.models import GroundLease, Leaseholder
+from leases.lifecycle.rules import LeaseStatus
+from leases.resale.models import ResaleCalculation, ResalePolicy
+from leases.resale.valuation import Valuation, Valuer, lease_subsidies, load_valuable_leases
+
+__all__ = [
+    "CSV_COLUMNS",
+    "Portfolio",
+    "PortfolioRow",
+    "ProgramSummary",
+    "csv_lines",
+    "csv_record",
+    "leases_in_force",
+    "resale_portfolio",
+    "summary_lines",
+    "write_csv",
+]
+
+CENT = Decimal("0.01")
+RATIO_PLACES = Decimal("0.0001")
+ZERO = Decimal("0.00")
+PROGRESS_EVERY = 500
+
+# Progress callback of long runs: (stage, done, total), as ``clt.progress.ProgressBar`` takes it.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class PortfolioRow:
+    """One lease in force on the date, with its price under its program (see the module doc)."""
+
+    lease_id: int
+    address: str
+    program: str  # the policy's name; "" when the lease's terms name none
+    program_version: int | None
+    holders: str
+    purchase_date: dt.date | None
+    purchase_price: Decimal | None
+    market_value_at_purchase: Decimal | None
+    initial_subsidy: Decimal | None
+    recorded_subsidies: Decimal
+    subsidies_staying: Decimal
+    formula_price: Decimal | None
+    improvement_credits: Decimal | None
+    market_value: Decimal | None
+    market_value_date: dt.date | None
+    market_value_source: str  # "purchase" (the lease's appraisal), "resale" (a saved determination's), ""
+    subsidy_retained: Decimal | None
+    problem: str
+    notes: tuple[str, ...]
+
+    @property
+    def priced(self) -> bool:
+        return self.formula_price is not None
+
+
+@dataclasses.dataclass
+class ProgramSummary:
+    """A program's totals: counts, sums of the figures known, and the retention ratio."""
+
+    program: str  # the policy's name, "" for the leases without one
+    label: str  # for people: the name, or "No resale policy"
+    leases: int = 0
+    priced: int = 0
+    purchase_price: Decimal = ZERO
+    initial_subsidy: Decimal = ZERO  # over the leases with an appraisal at purchase
+    recorded_subsidies: Decimal = ZERO
+    subsidies_staying: Decimal = ZERO
+    formula_price: Decimal = ZERO  # over the priced leases
+    improvement_credits: Decimal = ZERO
+    subsidy_retained: Decimal = ZERO  # over the leases with a price and a market value
+    # The ratio compares like with like: only leases where both the initial and the retained are known.
+    compared: int = 0
+    initial_compared: Decimal = ZERO
+    retained_compared: Decimal = ZERO
+
+    @property
+    def not_priced(self) -> int:
+        return self.leases - self.priced
+
+    @property
+    def retention_ratio(self) -> Decimal | None:
+        if not self.compared or not self.initial_compared:
+            return None
+        return (self.retained_compared / self.initial_compared).quantize(RATIO_PLACES, ROUND_HALF_UP)
+
+    def add(self, row: PortfolioRow) -> None:
+        self.leases += 1
+        self.purchase_price += row.purchase_price or ZERO
+        self.recorded_subsidies += row.recorded_subsidies
+        self.subsidies_staying += row.subsidies_staying
+        if row.initial_subsidy is not None:
+            self.initial_subsidy += row.initial_subsidy
+        if row.priced:
+            self.priced += 1
+            self.formula_price += row.formula_price
+            self.improvement_credits += row.improvement_credits or ZERO
+        if row.subsidy_retained is not None:
+            self.subsidy_retained += row.subsidy_retained
+            if row.initial_subsidy is not None:
+                self.compared += 1
+                self.initial_compared += row.initial_subsidy
+                self.retained_compared += row.subsidy_retained
+
+
+@dataclasses.dataclass(frozen=True)
+class Portfolio:
+    """Every lease in force on ``as_of`` (``rows``, by program then address), per program and in all."""
+
+    as_of: dt.date
+    rows: list[PortfolioRow]
+    programs: list[ProgramSummary]
+    total: ProgramSummary
+
+
+# What the rows and ``Valuer.value`` read of a lease (``quotes.lease_input_values``), its home and holder.
+_LEASE_FIELDS = (
+    "unit__address",
+    "unit__unit_number",
+    "unit__bedrooms",
+    "organization__name",
+    "template_version_id",
+    "commencement",
+    "purchase_price",
+    "appraisal_date",
+    "appraised_value",
+    "appraised_land_value",
+    "appraised_improvements_value",
+)
+
+
+def leases_in_force(on: dt.date, queryset: QuerySet | None = None) -> QuerySet:
+    """``queryset`` (default: every lease) narrowed to the leases in force on ``on``."""
+    queryset = GroundLease.objects.all() if queryset is None else queryset
+    return (
+        queryset.exclude(status=LeaseStatus.DRAFT)
+        .filter(commencement__isnull=False, commencement__lte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    )
+
+
+def _cents(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(CENT, ROUND_HALF_UP)
+
+
+def _money(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        found = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return found if found.is_finite() else None
+
+
+def _resale_appraisals(leases: QuerySet, on: dt.date) -> dict[int, tuple[dt.date, Decimal]]:
+    """By lease, the latest appraisal at resale kept in a saved determination, dated on or before ``on``."""
+    latest: dict[int, tuple[dt.date, int, Decimal]] = {}
+    rows = (
+        ResaleCalculation.objects.filter(
+            lease_id__in=leases.order_by().values("pk"),
+            determination_date__lte=on,
+            inputs__has_key="resale_appraisal",
+        )
+        .order_by()
+        .values_list("pk", "lease_id", "determination_date", "inputs__resale_appraisal")
+    )
+    for pk, lease_id, determined, appraisal in rows:
+        if not isinstance(appraisal, dict):
+            continue
+        total = _money(appraisal.get("total"))
+        if total is None:
+            land, improvements = _money(appraisal.get("land")), _money(appraisal.get("improvements"))
+            if land is None or improvements is None:
+                continue  # the improvements alone are not the home's market value
+            total = land + improvements
+        try:
+            dated = (
+                dt.date.fromisoformat(appraisal["effective_date"]) if appraisal.get("effective_date") else determined
+            )
+        except (TypeError, ValueError):
+            dated = determined
+        if dated > on:
+            continue
+        found = latest.get(lease_id)
+        if found is None or (dated, pk) > found[:2]:
+            latest[lease_id] = (dated, pk, total)
+    return {lease_id: (dated, total) for lease_id, (dated, _pk, total) in latest.items()}
+
+
+def _holders(leases: QuerySet) -> dict[int, str]:
+    """By lease, its leaseholders' names in the order they were named (``Person.full_name``), in one query."""
+    names: dict[int, list[str]] = {}
+    rows = (
+        Leaseholder.objects.filter(lease_id__in=leases.order_by().values("pk"))
+        .order_by("lease_id", "pk")
+        .values_list("lease_id", "person__given_name", "person__family_name")
+    )
+    for lease_id, given, family in rows:
+        names.setdefault(lease_id, []).append(" ".join(part for part in (given, family) if part))
+    return {lease_id: ", ".join(found) for lease_id, found in names.items()}
+
+
+def _row(
+    lease: GroundLease,
+    valuation: Valuation,
+    holders: dict[int, str],
+    resale_appraisal: tuple[dt.date, Decimal] | None,
+) -> PortfolioRow:
+    version = valuation.version or lease.template_version.resale_policy_version
+    subsidies = lease_subsidies(lease)
+    paid = lease.purchase_price
+    at_purchase = lease.appraised_value
+    initial = at_purchase - paid if at_purchase is not None and paid is not None else None
+
+    market_value, market_date, source = None, None, ""
+    if at_purchase is not None:
+        market_value, market_date, source = at_purchase, lease.appraisal_date or lease.commencement, "purchase"
+    if resale_appraisal is not None and (market_date is None or resale_appraisal[0] >= market_date):
+        (market_date, market_value), source = resale_appraisal, "resale"
+
+    result = valuation.result
+    price = _cents(result.price) if result is not None else None
+    return PortfolioRow(
+        lease_id=lease.pk,
+        address=str(lease.unit),
+        program=version.policy.name if version is not None else "",
+        program_version=version.version if version is not None else None,
+        # As ``GroundLease.leaseholder_names`` says it: the organisation, else the people.
+        holders=lease.organization.name if lease.organization_id else holders.get(lease.pk, ""),
+        purchase_date=lease.commencement,
+        purchase_price=paid,
+        market_value_at_purchase=at_purchase,
+        initial_subsidy=initial,
+        recorded_subsidies=sum((s.amount for s in subsidies), ZERO),
+        subsidies_staying=sum((s.amount for s in subsidies if s.stays_with_home), ZERO),
+        formula_price=price,
+        improvement_credits=_cents(result.credits_total) if result is not None else None,
+        market_value=market_value,
+        market_value_date=market_date,
+        market_value_source=source,
+        subsidy_retained=market_value - price if market_value is not None and price is not None else None,
+        problem=valuation.problem,
+        notes=valuation.notes,
+    )
+
+
+def _check_program(program: str | None) -> str | None:
+    if program is None or not program.strip():
+        return None
+    name = ResalePolicy.objects.filter(name__iexact=program.strip()).values_list("name", flat=True).first()
+    if name is None:
+        known = ", ".join(f"“{n}”" for n in ResalePolicy.objects.order_by("name").values_list("name", flat=True))
+        raise ValidationError(
+            {
+                "program": [
+                    _("No resale program named “%(name)s”. Programs: %(known)s.")
+                    % {"name": program, "known": known or "—"}
+                ]
+            }
+        )
+    return name
+
+
+def resale_portfolio(
+    *,
+    as_of: dt.date,
+    leases: QuerySet | None = None,
+    program: str | None = None,
+    progress: Progress | None = None,
+) -> Portfolio:
+    """Every lease of ``leases`` (default: all; pass ``GroundLease.objects.visible_to(user)``) in force on
+    ``as_of``, valued; ``program`` (a policy's name, any case) keeps that program's leases only.
+
+    A ``program`` that names no policy is a ``ValidationError`` on ``program``.
+    """
+    name = _check_program(program)
+    chosen = leases_in_force(as_of, leases)
+    if name is not None:
+        chosen = chosen.filter(template_version__resale_policy_version__policy__name=name)
+    chosen = (
+        chosen.select_related("organization")
+        # Only what a row and a valuation read (a quarter less time to load); a field read that is not here
+        # costs a query per lease, which tests/leases/test_portfolio.py's query count would show.
+        .only(*_LEASE_FIELDS)
+        .order_by(
+            F("template_version__resale_policy_version__policy__name").asc(nulls_last=True),
+            "unit__address",
+            "unit__unit_number",
+            "pk",
+        )
+    )
+    if progress is not None:
+        progress("loading", 0, 1)
+    with _batch():
+        loaded = load_valuable_leases(chosen)
+        holders = _holders(chosen)
+        appraisals = _resale_appraisals(chosen, as_of)
+        total = len(loaded)
+        if progress is not None:
+            progress("loading", 1, 1)
+            progress("valuing", 0, total)
+
+        valuer = Valuer()
+        rows = []
+        for index, lease in enumerate(loaded, start=1):
+            rows.append(_row(lease, valuer.value(lease, as_of), holders, appraisals.get(lease.pk)))
+            if progress is not None and (index % PROGRESS_EVERY == 0 or index == total):
+                progress("valuing", index, total)
+    return _summarise(as_of, rows)
+
+
+@contextlib.contextmanager
+def _batch() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is loaded and valued (about a sixth of the time).
+
+    The batch builds tens of thousands of objects that all live until it ends, and the collector would
+    walk them again and again to find no cycle; reference counting still frees everything short-lived.
+    The collector is switched back on only if it was on (another thread's batch may still be running).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _summarise(as_of: dt.date, rows: list[PortfolioRow]) -> Portfolio:
+    programs: dict[str, ProgramSummary] = {}
+    everything = ProgramSummary(program="", label=_("All programs"))
+    for row in rows:
+        summary = programs.get(row.program)
+        if summary is None:
+            label = row.program or _("No resale policy")
+            summary = programs[row.program] = ProgramSummary(program=row.program, label=label)
+        summary.add(row)
+        everything.add(row)
+    # Rows come by program name with the leases without one last; the summaries follow the same order.
+    ordered = sorted(programs.values(), key=lambda s: (s.program == "", s.program))
+    return Portfolio(as_of=as_of, rows=rows, programs=ordered, total=everything)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "lease_id",
+    "address",
+    "program",
+    "program_version",
+    "holders",
+    "purchase_date",
+    "purchase_price",
+    "market_value_at_purchase",
+    "initial_subsidy",
+    "recorded_subsidies",
+    "subsidies_staying_with_home",
+    "as_of",
+    "formula_price",
+    "improvement_credits",
+    "market_value",
+    "market_value_date",
+    "market_value_source",
+    "subsidy_retained",
+    "problem",
+    "notes",
+)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_record(row: PortfolioRow, as_of: dt.date) -> list[str]:
+    """One row as CSV fields, in ``CSV_COLUMNS`` order (money as plain dollars and cents, dates ISO)."""
+    values = (
+        row.lease_id,
+        row.address,
+        row.program,
+        row.program_version,
+        row.holders,
+        row.purchase_date,
+        row.purchase_price,
+        row.market_value_at_purchase,
+        row.initial_subsidy,
+        row.recorded_subsidies,
+        row.subsidies_staying,
+        as_of,
+        row.formula_price,
+        row.improvement_credits,
+        row.market_value,
+        row.market_value_date,
+        row.market_value_source,
+        row.subsidy_retained,
+        row.problem,
+        " ".join(row.notes),
+    )
+    return [_text(v) for v in values]
+
+
+def csv_lines(portfolio: Portfolio, *, chunk: int = 500) -> Iterator[str]:
+    """The CSV (header first) in pieces of ``chunk`` rows, for a streamed response or a file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for index, row in enumerate(portfolio.rows, start=1):
+        writer.writerow(csv_record(row, portfolio.as_of))
+        if index % chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(portfolio: Portfolio, stream: Any) -> None:
+    for piece in csv_lines(portfolio):
+        stream.write(piece)
+
+
+def summary_lines(portfolio: Portfolio) -> Iterable[str]:
+    """The per-program summary in words, a line each (the command writes it to stderr)."""
+    for summary in [*portfolio.programs, portfolio.total]:
+        ratio = summary.retention_ratio
+        yield _(
+            "%(label)s: %(leases)s leases, %(priced)s priced, %(not_priced)s not priced; "
+            "formula prices %(price)s; initial subsidy %(initial)s; subsidy retained %(retained)s; "
+            "retention ratio %(ratio)s"
+        ) % {
+            "label": summary.label,
+            "leases": f"{summary.leases:,}",
+            "priced": f"{summary.priced:,}",
+            "not_priced": f"{summary.not_priced:,}",
+            "price": f"{summary.formula_price:,}",
+            "initial": f"{summary.initial_subsidy:,}",
+            "retained": f"{summary.subsidy_retained:,}",
+            "ratio": ratio if ratio is not None else "—",
+        }

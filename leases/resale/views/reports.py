@@ -1,0 +1,551 @@
+"""The funder impact report page (staff): a form for the period and the assumptions, each program's figures and
+charts, the definitions; the same report as CSV (``?format=csv``, ``&level=program``) and PDF (``?format=pdf``).
+
+The figures come from ``leases.reports`` (rows → facts) and ``leases.impact`` (facts → figures). The charts
+are inline SVG drawn here (server-side, no script), each with a title and a description, and their figures
+are also in the tables beside them. Chart geometry is in floats: pixel positions, never money.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from clt import clock, pdf
+from clt.decorators import staff_required
+from leases.resale import impact, reports
+
+__all__ = [
+    "IncomeChart",
+    "OpalChart",
+    "SubsidyChart",
+    "impact_report",
+    "income_chart",
+    "opal_chart",
+    "subsidy_chart",
+]
+
+HUNDRED = Decimal(100)
+PURCHASE_COLOUR = "#1f5fa8"  # 6.4:1 on white
+RESALE_COLOUR = "#c2410c"  # 5.2:1 on white
+INK = "#1a1a1a"
+MUTED = "#555555"
+GRID = "#c9c9c9"
+# Buyer income bands (% of AMI): HUD's very low (50), low (80) and moderate (120) limits, and 60 and 100.
+INCOME_BANDS: tuple[tuple[Decimal | None, Decimal | None], ...] = (
+    (None, Decimal(50)),
+    (Decimal(50), Decimal(60)),
+    (Decimal(60), Decimal(80)),
+    (Decimal(80), Decimal(100)),
+    (Decimal(100), Decimal(120)),
+    (Decimal(120), None),
+)
+
+
+def _number(value: Decimal, places: int = 0) -> str:
+    return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def _money(value: Decimal) -> str:
+    return "$" + _number(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def _pct(value: Decimal) -> str:
+    return _("%(value)s %%") % {"value": _number(value, 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart 1: subsidy at purchase and retained at resale, per program
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    label: str
+    amount: Decimal
+    colour: str
+    x: float
+    y: float
+    width: float
+    height: float
+    text_x: float
+    text_y: float
+    text: str
+
+
+@dataclass
+class SubsidyRow:
+    name: str
+    name_y: float
+    bars: list[Bar]
+
+
+@dataclass
+class SubsidyChart:
+    width: int
+    height: int
+    rows: list[SubsidyRow]
+    description: str
+    legend_y: float = 12.0
+    legend_box_y: float = 2.0
+
+
+def subsidy_chart(programs: Sequence[impact.ProgramImpact]) -> SubsidyChart | None:
+    """Two bars per program: the total initial subsidy and the total retained at resale (the same resales)."""
+    shown = [p for p in programs if p.subsidy_counted]
+    if not shown:
+        return None
+    # 480 wide with 13-14 px text: on a phone the chart scales to about 0.75, and the text stays legible.
+    width, bar_area, bar_h = 480, 250.0, 18.0
+    largest = max(max(abs(p.total_initial_subsidy), abs(p.total_retained_subsidy)) for p in shown) or Decimal(1)
+    rows, y, parts = [], 40.0, []
+    for program in shown:
+        bars = []
+        for offset, (label, amount, colour) in enumerate(
+            (
+                (_("At purchase"), program.total_initial_subsidy, PURCHASE_COLOUR),
+                (_("Retained at resale"), program.total_retained_subsidy, RESALE_COLOUR),
+            )
+        ):
+            bar_y = y + 8 + offset * (bar_h + 4)
+            length = bar_area * float(max(amount, Decimal(0)) / largest)
+            bars.append(
+                Bar(
+                    label=label,
+                    amount=amount,
+                    colour=colour,
+                    x=0.0,
+                    y=round(bar_y, 1),
+                    width=round(max(length, 1.0), 1),
+                    height=bar_h,
+                    text_x=round(length + 6, 1),
+                    text_y=round(bar_y + bar_h - 4.5, 1),
+                    text=f"{label}: {_money(amount)}",
+                )
+            )
+        rows.append(SubsidyRow(name=program.program.name, name_y=round(y + 2, 1), bars=bars))
+        ratio = _pct(program.retention_ratio * HUNDRED) if program.retention_ratio is not None else "—"
+        parts.append(
+            _("%(program)s: %(initial)s at purchase, %(retained)s retained at resale (%(ratio)s), %(n)s resales")
+            % {
+                "program": program.program.name,
+                "initial": _money(program.total_initial_subsidy),
+                "retained": _money(program.total_retained_subsidy),
+                "ratio": ratio,
+                "n": program.subsidy_counted,
+            }
+        )
+        y += 8 + 2 * bar_h + 4 + 26
+    return SubsidyChart(width=width, height=math.ceil(y), rows=rows, description="; ".join(parts) + ".")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart 2: the OPAL chart, % of AMI needed at purchase and at resale (a slope chart)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Slope:
+    y1: float | None
+    y2: float | None
+    colour: str
+
+
+@dataclass
+class Gridline:
+    y: float
+    label: str
+
+    @property
+    def label_y(self) -> float:
+        return round(self.y + 4, 1)
+
+
+@dataclass
+class OpalChart:
+    width: int
+    height: int
+    x1: float
+    x2: float
+    top: float
+    bottom: float
+    gridlines: list[Gridline]
+    slopes: list[Slope]
+    median1: float | None
+    median2: float | None
+    median1_text: str
+    median2_text: str
+    reference_y: float | None
+    description: str
+    label_y: float = 0.0
+    lines: int = 0
+
+    # Positions of the axes' labels, derived from the plot's (the template does no arithmetic).
+    @property
+    def grid_x1(self) -> float:
+        return self.x1 - 50
+
+    @property
+    def grid_x2(self) -> float:
+        return self.x2 + 50
+
+    @property
+    def grid_label_x(self) -> float:
+        return self.x1 - 56
+
+    @property
+    def reference_label_x(self) -> float:
+        return self.x2 + 54
+
+    @property
+    def reference_label_y(self) -> float | None:
+        return None if self.reference_y is None else round(self.reference_y + 4, 1)
+
+    @property
+    def median_label_y(self) -> float:
+        # Under each axis's name: beside the points, the two labels would overlap on a narrow chart.
+        return self.label_y + 19
+
+
+def opal_chart(program: impact.ProgramImpact) -> OpalChart | None:
+    """One line per resale from the % of AMI needed at purchase (left) to that at resale (right); the
+    program's medians as a thick line; 80 % of AMI (HUD's low-income limit) dashed for reference."""
+    pairs = [(r.pct_ami_needed_at_purchase, r.pct_ami_needed_at_resale) for r in program.resales]
+    values = [v for pair in pairs for v in pair if v is not None]
+    if not values:
+        return None
+    width, height, top, bottom, x1, x2 = 480, 310, 16.0, 256.0, 126.0, 346.0
+    ceiling = max(Decimal(100), Decimal(math.ceil(max(values) / 20) * 20))
+
+    def y(value: Decimal | None) -> float | None:
+        if value is None:
+            return None
+        return round(bottom - (bottom - top) * float(max(value, Decimal(0)) / ceiling), 1)
+
+    gridlines = [Gridline(y(Decimal(v)), _("%(value)s %%") % {"value": v}) for v in range(0, int(ceiling) + 1, 20)]
+    slopes = []
+    for before, after in pairs:
+        if before is None and after is None:
+            continue
+        rising = before is not None and after is not None and after > before
+        slopes.append(Slope(y(before), y(after), RESALE_COLOUR if rising else PURCHASE_COLOUR))
+    at_purchase = program.summary("pct_ami_needed_at_purchase").median
+    at_resale = program.summary("pct_ami_needed_at_resale").median
+    rising = sum(1 for a, b in pairs if a is not None and b is not None and b > a)
+    both = sum(1 for a, b in pairs if a is not None and b is not None)
+    description = _(
+        "%(n)s resales. Median income needed to afford the price: %(before)s of AMI at purchase, %(after)s at "
+        "resale. It rose for %(rising)s of the %(both)s resales with both figures."
+    ) % {
+        "n": program.count,
+        "before": _pct(at_purchase) if at_purchase is not None else "—",
+        "after": _pct(at_resale) if at_resale is not None else "—",
+        "rising": rising,
+        "both": both,
+    }
+    return OpalChart(
+        width=width,
+        height=height,
+        x1=x1,
+        x2=x2,
+        top=top,
+        bottom=bottom,
+        gridlines=gridlines,
+        slopes=slopes,
+        median1=y(at_purchase),
+        median2=y(at_resale),
+        median1_text=_("median %(v)s") % {"v": _pct(at_purchase)} if at_purchase is not None else "",
+        median2_text=_("median %(v)s") % {"v": _pct(at_resale)} if at_resale is not None else "",
+        reference_y=y(Decimal(80)),
+        description=description,
+        label_y=bottom + 22,
+        lines=sum(1 for s in slopes if s.y1 is not None and s.y2 is not None),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart 3: buyers' incomes as % of AMI, in bands
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    label: str
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+    cx: float
+    count_y: float
+
+
+@dataclass
+class IncomeChart:
+    width: int
+    height: int
+    columns: list[Column]
+    baseline: float
+    label_y: float
+    description: str
+
+
+def _band_label(low: Decimal | None, high: Decimal | None) -> str:
+    if low is None:
+        return _("< %(v)s %%") % {"v": high}
+    if high is None:
+        return _("≥ %(v)s %%") % {"v": low}
+    return _("%(low)s–%(high)s %%") % {"low": low, "high": high}
+
+
+def income_chart(program: impact.ProgramImpact) -> IncomeChart | None:
+    """How many resale buyers' household incomes fell in each band of % of AMI."""
+    values = [r.buyer_pct_ami for r in program.resales if r.buyer_pct_ami is not None]
+    if not values:
+        return None
+    counts = []
+    for low, high in INCOME_BANDS:
+        counts.append(sum(1 for v in values if (low is None or v >= low) and (high is None or v < high)))
+    width, top, baseline = 480, 22.0, 170.0
+    slot = width / len(INCOME_BANDS)
+    most = max(counts) or 1
+    columns = []
+    for index, ((low, high), count) in enumerate(zip(INCOME_BANDS, counts, strict=True)):
+        height = (baseline - top) * count / most
+        x = index * slot + slot * 0.2
+        columns.append(
+            Column(
+                label=_band_label(low, high),
+                count=count,
+                x=round(x, 1),
+                y=round(baseline - height, 1),
+                width=round(slot * 0.6, 1),
+                height=round(max(height, 1.0 if count else 0.0), 1),
+                cx=round(index * slot + slot / 2, 1),
+                count_y=round(baseline - height - 5, 1),
+            )
+        )
+    description = _("Buyers by household income as a share of AMI: %(bands)s.") % {
+        "bands": "; ".join(
+            ngettext("%(band)s: %(n)s buyer", "%(band)s: %(n)s buyers", c.count) % {"band": c.label, "n": c.count}
+            for c in columns
+        )
+    }
+    return IncomeChart(
+        width=width, height=int(baseline + 30), columns=columns, baseline=baseline, label_y=baseline + 18,
+        description=description,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# The page, the CSV and the PDF
+# ---------------------------------------------------------------------------------------------
+
+
+def _ratio_pct(ratio: Decimal | None) -> Decimal | None:
+    return None if ratio is None else (ratio * HUNDRED).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class ProgramView:
+    impact: impact.ProgramImpact
+    anchor: str
+    ratio_pct: Decimal | None
+    medians: dict[str, Decimal | None]
+    opal: OpalChart | None
+    income: IncomeChart | None
+    rows: list[dict[str, Any]]
+    left_out: list[tuple[str, int]]
+
+
+def _metric_labels() -> dict[str, str]:
+    # Built per request: the labels follow the active language.
+    return {
+        "initial_subsidy": _("initial subsidy"),
+        "retained_subsidy": _("subsidy retained"),
+        "retention_ratio": _("retention ratio"),
+        "pct_ami_needed_at_purchase": _("% of AMI needed at purchase"),
+        "pct_ami_needed_at_resale": _("% of AMI needed at resale"),
+        "buyer_pct_ami": _("buyer income % of AMI"),
+        "seller_equity": _("seller's equity at resale"),
+        "seller_equity_gained": _("seller's equity gained"),
+        "seller_annual_return": _("seller's annualised return"),
+        "tenure_years": _("tenure"),
+    }
+
+
+class _Cells:
+    """Figures as table cells, formatted once per request with the active language's separators.
+
+    A report lists thousands of resales: ``floatformat`` in the template cost more than the report itself.
+    Amounts are rounded half up to the dollar first (``format`` alone would round halves to even).
+    """
+
+    def __init__(self) -> None:
+        self.thousand = str(formats.get_format("THOUSAND_SEPARATOR"))
+        self.decimal = str(formats.get_format("DECIMAL_SEPARATOR"))
+        self.percent = _("%(value)s %%")
+
+    def number(self, value: Decimal, places: int) -> str:
+        text = f"{value:,.{places}f}"
+        return text.replace(",", "\x00").replace(".", self.decimal).replace("\x00", self.thousand)
+
+    def money(self, value: Decimal | None) -> str:
+        return "—" if value is None else "$" + self.number(value.quantize(Decimal(1), rounding=ROUND_HALF_UP), 0)
+
+    def pct(self, value: Decimal | None, places: int = 1) -> str:
+        return "—" if value is None else self.percent % {"value": self.number(value, places)}
+
+    def resale(self, r: impact.ResaleImpact) -> list[str]:
+        """The numeric cells of a resale, in the order of ``impact_resale_table.html``'s columns."""
+        f = r.facts
+        return [
+            self.number(r.tenure_years, 2),
+            self.money(f.purchase_price),
+            self.money(f.resale_price),
+            self.money(r.initial_subsidy),
+            self.money(r.retained_subsidy),
+            self.pct(_ratio_pct(r.retention_ratio)),
+            self.pct(r.pct_ami_needed_at_purchase),
+            self.pct(r.pct_ami_needed_at_resale),
+            self.pct(r.buyer_pct_ami),
+            self.money(r.seller_equity_gained),
+            self.pct(r.seller_annual_return, 2),
+        ]
+
+
+def program_views(report: reports.ImpactReport) -> list[ProgramView]:
+    """Each program with its charts, its table rows and the count of resales left out of each figure."""
+    labels = _metric_labels()
+    cells = _Cells()
+    # One reverse(), then the id put in: a {% url %} per row cost as much as the rest of the row.
+    placeholder = "987654321"
+    lease_url = reverse("leases:lease_detail", args=[int(placeholder)])
+
+    def url(pk: int | None) -> str | None:
+        return None if pk is None else lease_url.replace(placeholder, str(pk))
+
+    views = []
+    for index, program in enumerate(report.programs, start=1):
+        rows = []
+        for r in program.resales:
+            seller, buyer = report.leases.get(r.facts.ref, (None, None))
+            rows.append(
+                {
+                    "impact": r,
+                    "seller": seller,
+                    "seller_url": url(seller),
+                    "buyer_url": url(buyer),
+                    "bought": formats.date_format(r.facts.purchase_date, "SHORT_DATE_FORMAT"),
+                    "sold": formats.date_format(r.facts.resale_date, "SHORT_DATE_FORMAT"),
+                    "cells": cells.resale(r),
+                    "left_out": [(labels.get(m.metric, m.metric), reports.left_out_text(m)) for m in r.left_out],
+                }
+            )
+        views.append(
+            ProgramView(
+                impact=program,
+                anchor=f"program-{index}",
+                ratio_pct=_ratio_pct(program.retention_ratio),
+                medians={s.metric: s.median for s in program.summaries},
+                opal=opal_chart(program),
+                income=income_chart(program),
+                rows=rows,
+                left_out=[(labels[s.metric], s.left_out) for s in program.summaries if s.left_out],
+            )
+        )
+    return views
+
+
+def report_context(report: reports.ImpactReport, form: reports.ImpactParametersForm) -> dict[str, Any]:
+    """What the page and the PDF show: the programs, the subsidy chart, the assumptions in words."""
+    data = form.cleaned_data
+    assumptions = [
+        (form.fields[name].label, formats.localize(data[name]) if name != "term_years" else data[name])
+        for name in reports.ASSUMPTION_FIELDS
+    ]
+    return {
+        "report": report,
+        "programs": program_views(report),
+        "subsidy": subsidy_chart(report.programs),
+        "assumptions": assumptions,
+        "prepared_on": clock.today(),
+        "title": _("Funder impact report"),
+    }
+
+
+def _csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        yield buffer.getvalue()
+
+
+def _bad_request(errors: dict[str, list[str]]) -> HttpResponse:
+    text = "\n".join(f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in errors.items())
+    return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
+@staff_required
+def impact_report(request: HttpRequest) -> HttpResponse:
+    """The report over the period and assumptions the query gives (defaults for the rest)."""
+    output = request.GET.get("format", "html")
+    level = request.GET.get("level", "resale")
+    if output not in ("html", "csv", "pdf"):
+        return _bad_request({"format": [_("Choose html, csv or pdf.")]})
+    if level not in ("resale", "program"):
+        return _bad_request({"level": [_("Choose resale or program.")]})
+    form = reports.ImpactParametersForm(data=reports.parameters_from(request.GET))
+    if not form.is_valid():
+        if output != "html":
+            return _bad_request(form.errors)
+        return render(
+            request, "leases/impact_report.html", {"form": form, "title": _("Funder impact report")}, status=400
+        )
+    data = form.cleaned_data
+    report = reports.build_impact_report(
+        user=request.user, start=data["start"], end=data["end"], assumptions=form.assumptions()
+    )
+    stem = f"impact-{data['start'].isoformat()}-{data['end'].isoformat()}"
+    if output == "csv":
+        rows = reports.program_rows(report) if level == "program" else reports.resale_rows(report)
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        suffix = "-programs" if level == "program" else ""
+        response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.csv"'
+        return response
+    context = report_context(report, form)
+    if output == "pdf":
+        response = HttpResponse(
+            pdf.render_pdf("pdf/impact_report.html", context, request), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
+        return response
+    query = request.GET.copy()
+    query.pop("level", None)
+    links = []
+    for label, extra in (
+        (_("CSV, one row per resale"), {"format": "csv"}),
+        (_("CSV, one row per program"), {"format": "csv", "level": "program"}),
+        (_("PDF"), {"format": "pdf"}),
+    ):
+        link = query.copy()
+        for key, value in extra.items():
+            link[key] = value  # replaces: QueryDict.update would add a second value
+        links.append((label, "?" + link.urlencode()))
+    context.update({"form": form, "downloads": links})
+    return render(request, "leases/impact_report.html", context)
