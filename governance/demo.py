@@ -319,7 +319,7 @@ def load_membership_demo(context: Any) -> None:
     from governance import services as gs
     from governance.membership import class_counts, standings_on
     from governance.models import GovernanceSettings, Membership
-    from leases.models import HouseholdMember, Leaseholder
+    from leases.lifecycle.models import HouseholdMember, Leaseholder
 
     actor = context.actor
     settings = GovernanceSettings.current()
@@ -445,8 +445,8 @@ def _evening(day: dt.date) -> dt.datetime:
 def _demo_policy_draft(actor: Any) -> Any:
     """The draft resale policy version the members approve: the leases demo's, or a new version of a policy
     (its latest version's terms, re-adopted at the five-yearly review). ``None`` without resale policies."""
-    from leases import services as lease_services
-    from leases.models import PolicyStatus, ResalePolicy, ResalePolicyVersion
+    from leases.resale import services as lease_services
+    from leases.resale.models import PolicyStatus, ResalePolicy, ResalePolicyVersion
 
     draft = ResalePolicyVersion.objects.filter(status=PolicyStatus.DRAFT).order_by("pk").first()
     if draft is not None:

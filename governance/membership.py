@@ -117,7 +117,7 @@ def _narrow(queryset: QuerySet, people: Any, lookup: str) -> QuerySet:
 
 def _gather(on: dt.date, people: Any, rules: el.Rules) -> tuple[dict[int, el.PersonFacts], dict[int, int]]:
     """Every person's facts (those tied to a lease in force, or with a membership row), in five queries."""
-    from leases.models import GroundLease, HouseholdMember, Leaseholder
+    from leases.lifecycle.models import GroundLease, HouseholdMember, Leaseholder
 
     leases = dict(GroundLease.objects.filter(in_force_q(on)).values_list("pk", "household_id"))  # 1
     first_named = Leaseholder.objects.filter(lease=OuterRef("lease")).order_by("pk").values("pk")[:1]

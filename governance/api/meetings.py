@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt import roles
+from clt.api.serializers import change_reason_field as _reason_field
 from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.models import Person
 from clt.permissions import IsCltStaff
@@ -44,7 +45,6 @@ from governance.models import (
     ResolutionKind,
     Threshold,
 )
-from leases.api.serializers import change_reason_field as _reason_field
 
 __all__ = [
     "AgendaItemViewSet",

@@ -629,7 +629,7 @@ def resolution_propose(
     """Put a resolution to a meeting. Bylaws, the resale formula, land sales and removals must be stated in the
     notice (R12, R13), so they are proposed before it is sent; the threshold defaults to the bylaws' for the
     kind; a resale formula resolution may name the draft policy version it approves."""
-    from leases.models import PolicyStatus
+    from leases.resale.models import PolicyStatus
 
     reason = require_reason(reason)
     meeting = _locked(meeting)
@@ -762,7 +762,7 @@ def resolution_vote(
     resolution.actor = _actor_or_none(actor)
     save_stamped(resolution, actor=actor, reason=reason)
     if carried and resolution.policy_version_id is not None:
-        from leases import services as lease_services
+        from leases.resale import services as lease_services
 
         voted_on = timezone.localdate(at) if timezone.is_aware(at) else at.date()
         lease_services.resale_policy_version_approve(

@@ -131,7 +131,7 @@ class ResolutionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from leases.models import ResalePolicyVersion
+        from leases.resale.models import ResalePolicyVersion
 
         self.fields["policy_version"].queryset = ResalePolicyVersion.objects.filter(status="draft").select_related(
             "policy"

@@ -584,7 +584,7 @@ def my_membership(request: HttpRequest) -> HttpResponse:
         membership = Membership.objects.visible_to(request.user).filter(person=person).first()
         lease = None
         if standing.lease_id:
-            from leases.models import GroundLease
+            from leases.lifecycle.models import GroundLease
 
             lease = (
                 GroundLease.objects.visible_to(request.user).select_related("unit").filter(pk=standing.lease_id).first()
