@@ -1,9 +1,9 @@
-"""Benchmark of monthly billing: ``ledger_services.bill_month`` for 10,000 active leases with a few months behind them.
+"""Benchmark of monthly billing: ``services.bill_month`` for 10,000 active leases with a few months behind them.
 
 Run by hand or with ``make bench``; never collected by pytest. It creates a throwaway database (an
 SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL, as ``parcels.py`` does),
-migrates it and bulk-inserts the portfolio directly (parcels, homes, people, leases, leaseholders,
-fee schedules, rates): this measures billing, not lease creation. The leases are split between
+migrates it and bulk-inserts the portfolio directly with ``builder.py`` (parcels, homes, people, leases,
+leaseholders, fee schedules, rates): this measures billing, not lease creation. The leases are split between
 three late-fee rules (CHT-NC's 10 % after 30 days repeated every 30 days, PCCLT's $5/$10/$15 from the
 15th, a one-off flat fee) and a fifth had a 5 % increase. ``--history`` months of lease fees and
 payments come before the billed month, whose payments are in too (most owners pay on time, some
@@ -26,12 +26,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import random
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +40,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
+import builder  # noqa: E402
 from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
 
 from clt.dates import month_start  # noqa: E402
 
 SEED = 20261127
 TARGET_FIRST_S = 10.0
-BATCH = 2000
-LOT = 25.0  # metres between parcel corners (20 m lots, 5 m gaps)
-M_PER_DEG_LAT = 111_132.954
-M_PER_DEG_LON = 79_400.0  # at 44.5°N
-ORIGIN_LON, ORIGIN_LAT = -73.2121, 44.4759
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,167 +69,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------------------------------------
-# The portfolio, bulk-inserted
+# The portfolio, bulk-inserted (bench/builder.py)
 # ---------------------------------------------------------------------------------------------
 
-
-def _square(n: int) -> dict[str, Any]:
-    """A 20 m square lot on a grid; the shape fields a parcel stores, without the geodesic maths."""
-    per_row = 200
-    x, y = (n % per_row) * LOT, (n // per_row) * LOT
-    west, south = ORIGIN_LON + x / M_PER_DEG_LON, ORIGIN_LAT + y / M_PER_DEG_LAT
-    east, north = west + 20 / M_PER_DEG_LON, south + 20 / M_PER_DEG_LAT
-    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
-    return {
-        "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "area_m2": Decimal("400.00"),
-        "area_acres": Decimal("0.0988"),
-        "centroid_lon": (west + east) / 2,
-        "centroid_lat": (south + north) / 2,
-        "bbox_min_lon": west,
-        "bbox_min_lat": south,
-        "bbox_max_lon": east,
-        "bbox_max_lat": north,
-    }
+# Habits, as arrears reports show them: most always pay on time, a few are always late, pay half, or stop
+# paying; one month in ten a household does otherwise, and one payment in 200 bounces.
+HABITS = (
+    builder.Habit(0.85, (-5, 10)),
+    builder.Habit(0.90, (35, 45)),
+    builder.Habit(0.95, (0, 10), Decimal("0.5")),
+)
 
 
-def template_versions() -> list[Any]:
-    """Three lease terms with the late-fee rules of the domain notes (§4.4)."""
-    from leases.lifecycle import services as lifecycle_services
-    from leases.lifecycle.models import LateFeeKind, LeaseTemplate
-
-    def version(name: str, **terms: Any) -> Any:
-        template = LeaseTemplate.objects.create(name=name)
-        return lifecycle_services.template_version_create(
-            template=template, actor=None, reason="bench", effective_from=dt.date(2010, 1, 1), **terms
-        )
-
-    return [
-        version(
-            "CHT-NC model lease",
-            grace_days=30,
-            late_fee_kind=LateFeeKind.PERCENT,
-            late_fee_percent=Decimal("10"),
-            late_fee_repeat_percent=Decimal("10"),
-            late_fee_repeat_days=30,
-            max_increase_pct=Decimal("5"),
-            max_increases_per_year=1,
-        ),
-        version(
-            "PCCLT-style lease",
-            grace_days=14,
-            late_fee_kind=LateFeeKind.ESCALATING,
-            late_fee_amount=Decimal("5.00"),
-            late_fee_step=Decimal("5.00"),
-            late_fee_repeat_days=30,
-            late_fee_max_assessments=3,
-        ),
-        version(
-            "Flat late fee lease",
-            grace_days=15,
-            late_fee_kind=LateFeeKind.FLAT,
-            late_fee_amount=Decimal("15.00"),
-            late_fee_max_assessments=1,
-        ),
-    ]
-
-
-def build_portfolio(count: int, history: list[dt.date], billed: dt.date, rng: random.Random) -> dict[str, int]:
+def build_portfolio(count: int, history: list[dt.date], billed: dt.date) -> dict[str, int]:
     """``count`` active leases with ``history`` months of fees, and payments up to the ``billed`` month's."""
-    from django.db import transaction
-
-    from clt.models import Person
-    from leases.ledger import fees
-    from leases.ledger.models import Charge, ChargeKind, FeeRate, FeeSchedule, Payment
-    from leases.lifecycle.models import GroundLease, Leaseholder
-    from properties.models import Parcel, Unit
-
-    versions = template_versions()
-    with transaction.atomic():
-        parcels = Parcel.objects.bulk_create(
-            [Parcel(apn=f"B-{n:06d}", address=f"{n} Bench St", **_square(n)) for n in range(count)], batch_size=BATCH
+    terms = builder.late_fee_terms()
+    with builder.Portfolio(SEED) as trust:
+        units = trust.homes(count, apn_prefix="B", street="Bench St")
+        people = trust.people(count)
+        leases = trust.leases(
+            units,
+            terms,
+            lambda n: {"commencement": dt.date(2012 + n % 12, 1 + n % 12, 1 + n % 28)},
+            prices=(140_000, 240_000),
         )
-        units = Unit.objects.bulk_create(
-            [Unit(parcel=p, address=p.address, bedrooms=3) for p in parcels], batch_size=BATCH
-        )
-        people = Person.objects.bulk_create(
-            [Person(given_name=f"Owner{n}", family_name="Bench") for n in range(count)], batch_size=BATCH
-        )
-        leases = []
-        for n, unit in enumerate(units):
-            commencement = dt.date(2012 + n % 12, 1 + n % 12, 1 + n % 28)
-            leases.append(
-                GroundLease(
-                    unit=unit,
-                    parcel_id=unit.parcel_id,
-                    template_version=versions[n % len(versions)],
-                    status="active",
-                    commencement=commencement,
-                    term_end=commencement.replace(year=commencement.year + 99),
-                    recording_instrument=f"{commencement.year}-{n:06d}",
-                    purchase_price=Decimal(rng.randrange(140000, 240000, 500)),
-                )
-            )
-        leases = GroundLease.objects.bulk_create(leases, batch_size=BATCH)
-        Leaseholder.objects.bulk_create(
-            [Leaseholder(lease=lease, person=person) for lease, person in zip(leases, people, strict=True)],
-            batch_size=BATCH,
-        )
-        schedules = FeeSchedule.objects.bulk_create(
-            [
-                FeeSchedule(lease=lease, **{f: getattr(lease.template_version, f) for f in FeeSchedule.LATE_FEE_FIELDS})
-                for lease in leases
-            ],
-            batch_size=BATCH,
-        )
-        rates: dict[int, list[tuple[dt.date, Decimal]]] = {}
-        rate_rows = []
-        for schedule, lease in zip(schedules, leases, strict=True):
-            amount = Decimal(rng.choice([30, 35, 40, 45, 50]))
-            series = [(lease.commencement, amount)]
-            if rng.random() < 0.2:  # raised 5 % at the start of the history
-                series.append((history[0], (amount * Decimal("1.05")).quantize(Decimal("0.01"), ROUND_HALF_UP)))
-            rates[lease.pk] = series
-            rate_rows += [FeeRate(schedule=schedule, effective=e, amount=a, reason="bench") for e, a in series]
-        FeeRate.objects.bulk_create(rate_rows, batch_size=BATCH)
-
-        charges, payments = [], []
-        for lease in leases:
-            due_day = lease.template_version.due_day
-            # Habits, as arrears reports show them: most always pay on time, a few are always late,
-            # pay part, or stop paying.
-            habit = rng.random()
-            for first in [*history, billed]:
-                due = fees.due_date(first.year, first.month, due_day)
-                amount = [a for e, a in rates[lease.pk] if e <= due][-1]
-                if first != billed:  # the billed month's fee is what the timed run creates
-                    charges.append(
-                        Charge(
-                            lease=lease, kind=ChargeKind.FEE, period=first, due=due, amount=amount, description="fee"
-                        )
-                    )
-                roll = habit if rng.random() < 0.9 else rng.random()
-                if roll < 0.85:
-                    day, paid = due + dt.timedelta(days=rng.randint(-5, 10)), amount
-                elif roll < 0.90:
-                    day, paid = due + dt.timedelta(days=rng.randint(35, 45)), amount
-                elif roll < 0.95:
-                    day, paid = due + dt.timedelta(days=rng.randint(0, 10)), amount / 2
-                else:
-                    continue
-                bounced = day + dt.timedelta(days=10) if rng.random() < 0.005 else None
-                payments.append(
-                    Payment(
-                        lease=lease,
-                        received_on=day,
-                        amount=paid.quantize(Decimal("0.01"), ROUND_HALF_UP),
-                        reversed_on=bounced,
-                        reversal_reason="returned cheque" if bounced else "",
-                    )
-                )
-        Charge.objects.bulk_create(charges, batch_size=BATCH)
-        Payment.objects.bulk_create(payments, batch_size=BATCH)
-    return {"leases": len(leases), "fee charges": len(charges), "payments": len(payments), "rates": len(rate_rows)}
+        trust.leaseholders(leases, people)
+        rates = trust.fee_schedules(leases, amounts=(30, 35, 40, 45, 50), raised=0.2, raised_on=history[0])
+        charges = trust.fee_charges(leases, history)  # the billed month's fee is what the timed run creates
+        payments = trust.payments(leases, [*history, billed], HABITS, steady=0.9, bounced=0.005)
+    return {"leases": len(leases), "fee charges": charges, "payments": payments, "rates": rates}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +194,7 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
     history = [month_start(target, -k) for k in range(args.history, 0, -1)]
 
     start = time.perf_counter()
-    counts = build_portfolio(args.leases, history, target, random.Random(SEED))
+    counts = build_portfolio(args.leases, history, target)
     built = time.perf_counter() - start
     print(f"portfolio built in {built:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()), flush=True)
     add(Row(f"portfolio: {counts['leases']:,} active leases, bulk-inserted", f"{built:.1f} s"))

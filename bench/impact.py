@@ -3,12 +3,12 @@
 Run by hand or with ``make bench``; never collected by pytest. It creates a throwaway database (an
 SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL, as ``parcels.py`` does),
 migrates it, loads the real HUD series of ``leases/data`` as ``load_demo`` does, approves three programs
-through the services and bulk-inserts the rows a sale leaves (``services._on_sale_closed``) directly: for
-each of ``--leases`` homes a lease, and for a fifth of them (``--resold``) the seller's lease superseded at
-the closing, its ``sale_closed`` event and the buyer's lease (``predecessor``, price, appraisal at resale,
-household). Some facts are missing on purpose, as in real files: a tenth of the buyers' leases have no
-appraisal, a tenth no household, and purchases before April 2015 no AMI value. This measures the report,
-not lease creation. Then it times, for the sales closed from 2016 to 2025:
+through the services and bulk-inserts the rows a sale leaves (``services._on_sale_closed``) directly with
+``builder.py``: for each of ``--leases`` homes a lease, and for a fifth of them (``--resold``) the seller's
+lease superseded at the closing, its ``sale_closed`` event and the buyer's lease (``predecessor``, price,
+appraisal at resale, household). Some facts are missing on purpose, as in real files: a tenth of the buyers'
+leases have no appraisal, a tenth no household, and purchases before April 2015 no AMI value. This measures
+the report, not lease creation. Then it times, for the sales closed from 2016 to 2025:
 
 - ``reports.build_impact_report`` (the gatherer and ``leases.impact``), with its SQL query count, and the
   pure ``impact.report`` alone over the same facts;
@@ -25,13 +25,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import random
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +39,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
-from billing import _square  # noqa: E402
+import builder  # noqa: E402
 from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
-from portfolio import _cents, approved_programs  # noqa: E402
 
 SEED = 20261128
-BATCH = 2000
-AMI_CODE = "hud-mfi-burlington-south-burlington-vt-msa"
 START, END = dt.date(2016, 1, 1), dt.date(2025, 12, 31)
 TARGET_BUILD_S = 3.0
 TARGET_PAGE_S = 6.0
@@ -57,8 +52,6 @@ PROGRAMS = {
     "Fixed 2 % compounding": {"formula": {"family": "fixed_rate_compound", "rate": "0.02"}},
     "Area median income indexed": {"formula": {"family": "ami_indexed"}, "floor": "purchase_price"},
 }
-# HUD's family-size factors, to certify each buyer household against the median for its size.
-SIZE_FACTORS = {1: "0.70", 2: "0.80", 3: "0.90", 4: "1.00", 5: "1.08", 6: "1.16"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -79,141 +72,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------------------------------------
-# The portfolio, bulk-inserted
+# The portfolio, bulk-inserted (bench/builder.py)
 # ---------------------------------------------------------------------------------------------
-
-
-class _Context:
-    actor = None
-
-    class stdout:  # load_index_series writes a line here
-        @staticmethod
-        def write(text: str) -> None:
-            print(text, flush=True)
 
 
 def programs() -> list[Any]:
     """The three programs approved and reading HUD's Burlington median, each named by one lease template."""
     from leases.resale.models import IndexSeries
 
-    ami = IndexSeries.objects.get(code=AMI_CODE)
+    ami = IndexSeries.objects.get(code=builder.AMI_CODE)
     since = {"approved_on": dt.date(2009, 6, 1), "effective_from": dt.date(2009, 7, 1)}
-    return approved_programs(PROGRAMS, ami_series=ami, **since)
+    return builder.approved_programs(PROGRAMS, ami_series=ami, **since)
 
 
-def build_portfolio(homes: int, share: float, rng: random.Random) -> dict[str, int]:
+def build_portfolio(homes: int, share: float) -> dict[str, int]:
     """``homes`` homes with a lease each; ``share`` of them resold between 2016 and 2025 (seller's lease,
     ``sale_closed`` event, buyer's lease and household), as the sale workflow leaves them."""
-    from django.db import transaction
-
-    from clt.models import Person
-    from leases.demo import BURLINGTON_MFI
-    from leases.lifecycle.models import GroundLease, Household, LeaseEvent, Leaseholder
-    from leases.lifecycle.rules import add_years
-    from properties.models import Parcel, Unit
-
     terms = programs()
     resold = int(homes * share)
-    with transaction.atomic():
-        parcels = Parcel.objects.bulk_create(
-            [Parcel(apn=f"I-{n:06d}", address=f"{n} Impact St", **_square(n)) for n in range(homes)],
-            batch_size=BATCH,
-        )
-        units = Unit.objects.bulk_create(
-            [Unit(parcel=p, address=p.address, bedrooms=1 + n % 4) for n, p in enumerate(parcels)], batch_size=BATCH
-        )
-        people = Person.objects.bulk_create(
-            [Person(given_name=f"Owner{n}", family_name="Bench") for n in range(homes + resold)], batch_size=BATCH
-        )
-        firsts, sales = [], []
-        for n, unit in enumerate(units):
-            is_sold = n < resold
-            if is_sold:
+    with builder.Portfolio(SEED) as trust:
+        rng = trust.rng
+
+        def dates(n: int) -> dict[str, Any]:
+            if n < resold:  # bought 400 days to 10 years before a sale between START and END
                 sale = START + dt.timedelta(days=rng.randrange((END - START).days))
                 bought = sale - dt.timedelta(days=rng.randrange(400, 3650))
-            else:
-                sale, bought = None, dt.date(2012, 1, 1) + dt.timedelta(days=rng.randrange(4500))
-            price = Decimal(rng.randrange(140000, 260000, 500))
-            appraised = _cents(price * Decimal(rng.randrange(130, 160)) / 100)
-            firsts.append(
-                GroundLease(
-                    unit=unit,
-                    parcel_id=unit.parcel_id,
-                    template_version=terms[n % len(terms)],
-                    status="superseded" if is_sold else "active",
-                    transfer_state="sold" if is_sold else "none",
-                    commencement=bought,
-                    term_end=add_years(bought, 99),
-                    ended_on=sale,
-                    recording_instrument=f"{bought.year}-{n:06d}",
-                    purchase_price=price,
-                    appraisal_date=bought - dt.timedelta(days=30),
-                    appraised_value=appraised,
-                )
-            )
-            if is_sold:
-                sales.append((n, sale, price, appraised))
-        firsts = GroundLease.objects.bulk_create(firsts, batch_size=BATCH)
+                return {"commencement": bought, "ended_on": sale, "status": "superseded", "transfer_state": "sold"}
+            return {"commencement": dt.date(2012, 1, 1) + dt.timedelta(days=rng.randrange(4500))}
 
-        households, buyers, events = [], [], []
-        for n, sale, price, appraised in sales:
-            seller = firsts[n]
-            years = Decimal((sale - seller.commencement).days) / Decimal("365.25")
-            resale_price = _cents(price * (1 + Decimal("0.02") * years))
-            market = _cents(appraised * Decimal("1.04") ** int(years))
-            size = rng.randint(1, 6)
-            mfi = BURLINGTON_MFI.get(sale.year - (1 if sale.month < 4 else 0), 130400)
-            ami = _cents(Decimal(mfi) * Decimal(SIZE_FACTORS[size]))
-            household = None
-            if rng.random() >= 0.1:
-                household = Household(
-                    name=f"Buyer {n}",
-                    size=size,
-                    income_at_purchase=_cents(ami * Decimal(rng.randrange(40, 85)) / 100),
-                    area_median_income=ami,
-                    ami_year=sale.year,
-                )
-                households.append(household)
-            buyers.append(
-                GroundLease(
-                    unit=seller.unit,
-                    parcel_id=seller.parcel_id,
-                    template_version=seller.template_version,
-                    household=household,
-                    predecessor=seller,
-                    status="active",
-                    commencement=sale,
-                    term_end=add_years(sale, 99),
-                    recording_instrument=f"{sale.year}-B{n:06d}",
-                    purchase_price=resale_price,
-                    appraisal_date=sale - dt.timedelta(days=40) if rng.random() >= 0.1 else None,
-                    appraised_value=None,
-                )
-            )
-            if buyers[-1].appraisal_date is not None:
-                buyers[-1].appraised_value = market
-            events.append(
-                LeaseEvent(
-                    lease=seller,
-                    track="transfer",
-                    kind="sale_closed",
-                    from_state="under_contract",
-                    to_state="sold",
-                    effective_on=sale,
-                    data={"buyers": [people[homes + len(events)].pk], "price": str(resale_price)},
-                    reason="bench sale",
-                )
-            )
-        Household.objects.bulk_create(households, batch_size=BATCH)
-        for buyer in buyers:
-            buyer.household_id = buyer.household.pk if buyer.household else None
-        buyers = GroundLease.objects.bulk_create(buyers, batch_size=BATCH)
-        LeaseEvent.objects.bulk_create(events, batch_size=BATCH)
-        Leaseholder.objects.bulk_create(
-            [Leaseholder(lease=lease, person=person) for lease, person in zip(firsts + buyers, people, strict=True)],
-            batch_size=BATCH,
-        )
-    return {"homes": homes, "lease rows": len(firsts) + len(buyers), "resales": len(events)}
+        units = trust.homes(homes, apn_prefix="I", street="Impact St", bedrooms=builder.mixed_bedrooms)
+        people = trust.people(homes + resold)
+        firsts = trust.leases(units, terms, dates, appraised=(130, 160))
+        buyers = trust.resales(firsts[:resold], people[homes:])
+        trust.leaseholders(firsts + buyers, people)
+    return {"homes": homes, "lease rows": len(firsts) + len(buyers), "resales": len(buyers)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,16 +141,6 @@ def timed(function: Callable[[], Any], repeat: int) -> tuple[Any, float, int, fl
     return result, statistics.median(times), queries[0], statistics.median(cpu)
 
 
-def staff() -> Any:
-    from django.contrib.auth.models import Group, User
-
-    from clt import roles
-
-    user = User.objects.create_user("bench-staff", email="bench@example.org")
-    user.groups.add(Group.objects.get_or_create(name=roles.STAFF_GROUP)[0])
-    return user
-
-
 def fetch(client: Any, url: str) -> bytes:
     response = client.get(url)
     if response.status_code != 200:
@@ -271,20 +153,19 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
     from django.test import Client
     from rest_framework.test import APIClient
 
-    from leases.demo import load_index_series
     from leases.resale import impact, reports
 
     rows: list[Row] = []
     add = rows.append
     print(f"database: {where} ({connection.vendor})", flush=True)
-    load_index_series(_Context)
+    builder.load_index_series()
     start = time.perf_counter()
-    counts = build_portfolio(args.leases, args.resold, random.Random(SEED))
+    counts = build_portfolio(args.leases, args.resold)
     built = time.perf_counter() - start
     print(f"portfolio built in {built:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()), flush=True)
     add(Row(f"portfolio: {counts['homes']:,} homes, {counts['lease rows']:,} leases, bulk-inserted", f"{built:.1f} s"))
 
-    user = staff()
+    user = builder.staff_user()
     found, build_s, build_queries, build_cpu = timed(
         lambda: reports.build_impact_report(user=user, start=START, end=END), args.repeat
     )

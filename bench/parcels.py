@@ -442,15 +442,11 @@ def time_get(client: Any, url: str, repeat: int) -> Timing:
 
 
 def staff_client() -> Any:
-    from django.contrib.auth.models import Group, User
+    from builder import staff_user
     from django.test import Client
 
-    from clt import roles
-
-    user = User.objects.create_user("bench-staff", email="bench@example.org")
-    user.groups.add(Group.objects.get_or_create(name=roles.STAFF_GROUP)[0])
     client = Client()
-    client.force_login(user)
+    client.force_login(staff_user())
     return client
 
 

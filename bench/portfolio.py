@@ -3,9 +3,9 @@
 Run by hand or with ``make bench``; never collected by pytest. It creates a throwaway database (an
 SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL, as ``parcels.py`` does),
 migrates it, loads the real CPI-U and HUD series of ``leases/data`` as ``load_demo`` does, approves
-five programs through the services and bulk-inserts the leases directly (parcels, homes, people,
-leases, leaseholders, subsidies, completed improvements, saved determinations with an appraisal at
-resale): this measures valuation, not lease creation. The programs, in equal shares:
+five programs through the services and bulk-inserts the leases directly with ``builder.py`` (parcels,
+homes, people, leases, leaseholders, subsidies, completed improvements, saved determinations with an
+appraisal at resale): this measures valuation, not lease creation. The programs, in equal shares:
 
 - fixed 1.5 % simple with credits, capped at what 80 % of AMI affords (the §2.9 solver for every lease);
 - fixed 2 % compounding with the appraisal cap (left for the sale, and said so);
@@ -36,7 +36,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -45,7 +44,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,28 +54,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
-from billing import _square  # noqa: E402
+import builder  # noqa: E402
 from parcels import Row, _is_postgres_url, print_table, setup_django, staff_client, throwaway_database  # noqa: E402
 
 SEED = 20261128
 TARGET_S = 3.0
-BATCH = 2000
-AMI_CODE = "hud-mfi-burlington-south-burlington-vt-msa"
-AFFORDABILITY_TERMS = {  # the demo's, after Met Council 2024
-    "income_share": "0.30",
-    "annual_rate": "0.0625",
-    "term_months": 360,
-    "down_payment_pct": "0.035",
-    "property_tax_rate": "0.0125",
-    "mortgage_insurance_rate": "0.0085",
-    "hazard_insurance_monthly": "100",
-    "ground_lease_fee_monthly": "35",
-    "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
-}
 PROGRAMS = {
     "Fixed 1.5 % simple": {
         "formula": {"family": "fixed_rate_simple", "rate": "0.015", "period": "completed_years"},
-        "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": AFFORDABILITY_TERMS}],
+        "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": builder.AFFORDABILITY_TERMS}],
         "floor": "purchase_price_plus_credits",
         "rounding": {"mode": "dollar"},
     },
@@ -117,185 +103,49 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------------------------------------
-# The portfolio, bulk-inserted
+# The portfolio, bulk-inserted (bench/builder.py)
 # ---------------------------------------------------------------------------------------------
-
-
-class _Context:
-    actor = None
-
-    class stdout:  # load_index_series writes a line here
-        @staticmethod
-        def write(text: str) -> None:
-            print(text, flush=True)
 
 
 def programs() -> list[Any]:
     """The five programs approved, each named by the terms of one lease template."""
     from leases.resale.models import IndexSeries
 
-    series = {"cpi_series": IndexSeries.objects.get(code="cpi-u"), "ami_series": IndexSeries.objects.get(code=AMI_CODE)}
-    return approved_programs(PROGRAMS, approved_on=dt.date(2014, 6, 1), effective_from=dt.date(2014, 7, 1), **series)
+    series = {
+        "cpi_series": IndexSeries.objects.get(code="cpi-u"),
+        "ami_series": IndexSeries.objects.get(code=builder.AMI_CODE),
+    }
+    return builder.approved_programs(
+        PROGRAMS, approved_on=dt.date(2014, 6, 1), effective_from=dt.date(2014, 7, 1), **series
+    )
 
 
-def approved_programs(
-    programs: dict[str, dict[str, Any]], *, approved_on: dt.date, effective_from: dt.date, **series: Any
-) -> list[Any]:
-    """Each program (name → resale parameters) approved through the services and named by the terms of one
-    lease template, reading the index ``series`` given (``cpi_series``, ``ami_series``)."""
-    from leases.lifecycle import services as lifecycle_services
-    from leases.lifecycle.models import LeaseTemplate
-    from leases.resale import services as resale_services
-
-    terms = []
-    for name, parameters in programs.items():
-        version = resale_services.resale_policy_create(
-            actor=None, reason="bench", name=name, parameters=parameters, **series
-        )
-        version = resale_services.resale_policy_version_approve(
-            version=version,
-            approved_on=approved_on,
-            effective_from=effective_from,
-            approval_reference="bench resolution",
-            actor=None,
-            reason="bench",
-        )
-        template = LeaseTemplate.objects.create(name=f"Lease for {name}")
-        terms.append(
-            lifecycle_services.template_version_create(
-                template=template,
-                actor=None,
-                reason="bench",
-                effective_from=effective_from,
-                resale_policy_version=version,
-            )
-        )
-    return terms
-
-
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-def build_portfolio(count: int, as_of: dt.date, rng: random.Random) -> dict[str, int]:
+def build_portfolio(count: int, as_of: dt.date) -> dict[str, int]:
     """``count`` leases in force on ``as_of``, plus ended ones and drafts, with their subsidies and records."""
-    from django.db import transaction
-
-    from clt.models import Person
-    from leases.lifecycle.models import GroundLease, Leaseholder, LeaseSubsidy
-    from leases.resale.models import CapitalImprovement, ResaleCalculation
-    from properties.models import Parcel, Unit
-
     terms = programs()
     ended, drafts = count // 50, count // 100
     total = count + ended + drafts
     first = dt.date(2015, 6, 1)  # HUD's series starts with FY2015 (in effect from 2015-04-01)
     span = (as_of - first).days
-    with transaction.atomic():
-        parcels = Parcel.objects.bulk_create(
-            [Parcel(apn=f"P-{n:06d}", address=f"{n} Valuation St", **_square(n)) for n in range(total)],
-            batch_size=BATCH,
-        )
-        units = Unit.objects.bulk_create(
-            [Unit(parcel=p, address=p.address, bedrooms=1 + n % 4) for n, p in enumerate(parcels)], batch_size=BATCH
-        )
-        people = Person.objects.bulk_create(
-            [Person(given_name=f"Owner{n}", family_name="Bench") for n in range(total)], batch_size=BATCH
-        )
-        leases = []
-        for n, unit in enumerate(units):
-            commencement = first + dt.timedelta(days=rng.randrange(span))
-            price = Decimal(rng.randrange(140000, 260000, 500))
-            appraised = _cents(price * Decimal(rng.randrange(130, 150)) / 100)
-            status, ended_on = "active", None
+    with builder.Portfolio(SEED) as trust:
+
+        def dates(n: int) -> dict[str, Any]:
+            commencement = first + dt.timedelta(days=trust.rng.randrange(span))
             if n >= count + ended:
-                status = "draft"
-            elif n >= count:
-                status, ended_on = "terminated", min(as_of, commencement + dt.timedelta(days=400))
-            leases.append(
-                GroundLease(
-                    unit=unit,
-                    parcel_id=unit.parcel_id,
-                    template_version=terms[n % len(terms)],
-                    status=status,
-                    commencement=commencement,
-                    ended_on=ended_on,
-                    term_end=commencement.replace(year=commencement.year + 99, day=min(commencement.day, 28)),
-                    recording_instrument=f"{commencement.year}-{n:06d}",
-                    purchase_price=price,
-                    appraisal_date=commencement - dt.timedelta(days=rng.randint(20, 60)),
-                    appraised_value=appraised,
-                    appraised_land_value=_cents(appraised * Decimal("0.3")),
-                    appraised_improvements_value=appraised - _cents(appraised * Decimal("0.3")),
-                )
-            )
-        leases = GroundLease.objects.bulk_create(leases, batch_size=BATCH)
-        Leaseholder.objects.bulk_create(
-            [Leaseholder(lease=lease, person=person) for lease, person in zip(leases, people, strict=True)],
-            batch_size=BATCH,
+                return {"commencement": commencement, "status": "draft"}
+            if n >= count:
+                ended_on = min(as_of, commencement + dt.timedelta(days=400))
+                return {"commencement": commencement, "status": "terminated", "ended_on": ended_on}
+            return {"commencement": commencement}
+
+        units = trust.homes(total, apn_prefix="P", street="Valuation St", bedrooms=builder.mixed_bedrooms)
+        people = trust.people(total)
+        leases = trust.leases(
+            units, terms, dates, appraised=(130, 150), appraised_before=(20, 60), land_share=Decimal("0.3")
         )
-        subsidies, improvements, calculations = [], [], []
-        for lease in leases:
-            if rng.random() < 0.6:
-                subsidies.append(
-                    LeaseSubsidy(lease=lease, source="HOME funds", amount=Decimal(rng.randrange(10000, 60000, 500)))
-                )
-                if rng.random() < 0.2:
-                    subsidies.append(
-                        LeaseSubsidy(
-                            lease=lease, source="Down-payment grant", amount=Decimal(5000), stays_with_home=False
-                        )
-                    )
-            if rng.random() < 0.05 and lease.commencement < as_of - dt.timedelta(days=120):
-                done = lease.commencement + dt.timedelta(days=90)
-                improvements.append(
-                    CapitalImprovement(
-                        lease=lease,
-                        description="New roof",
-                        status="completed",
-                        requested_on=lease.commencement + dt.timedelta(days=10),
-                        approved_on=lease.commencement + dt.timedelta(days=20),
-                        approval_reference="staff letter",
-                        started_on=lease.commencement + dt.timedelta(days=30),
-                        completed_on=done,
-                        cost=Decimal(rng.randrange(8000, 20000, 100)),
-                        documents="invoice",
-                        method="percent_of_cost",
-                        credit_pct=Decimal("50"),
-                    )
-                )
-            if rng.random() < 0.01 and lease.commencement < as_of - dt.timedelta(days=400):
-                # A determination at intent to sell, with the appraisal at resale it used.
-                determined = as_of - dt.timedelta(days=rng.randint(10, 200))
-                value = _cents(lease.appraised_value * Decimal("1.2"))
-                calculations.append(
-                    ResaleCalculation(
-                        lease=lease,
-                        determination_date=determined,
-                        policy={},
-                        inputs={
-                            "purchase_price": str(lease.purchase_price),
-                            "purchase_date": lease.commencement.isoformat(),
-                            "determination_date": determined.isoformat(),
-                            "resale_appraisal": {"total": str(value), "effective_date": determined.isoformat()},
-                        },
-                        result={},
-                        formula_price=lease.purchase_price,
-                        price=lease.purchase_price,
-                        reason="bench",
-                    )
-                )
-        LeaseSubsidy.objects.bulk_create(subsidies, batch_size=BATCH)
-        CapitalImprovement.objects.bulk_create(improvements, batch_size=BATCH)
-        ResaleCalculation.objects.bulk_create(calculations, batch_size=BATCH)
-    return {
-        "leases in force": count,
-        "ended": ended,
-        "drafts": drafts,
-        "subsidies": len(subsidies),
-        "improvements": len(improvements),
-        "saved determinations": len(calculations),
-    }
+        trust.leaseholders(leases, people)
+        records = trust.resale_records(leases, as_of)
+    return {"leases in force": count, "ended": ended, "drafts": drafts, **records}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,14 +208,12 @@ def profile_service(as_of: dt.date) -> None:
 def run(args: argparse.Namespace, where: str) -> list[Row]:
     from django.db import connection
 
-    from leases.demo import load_index_series
-
     rows: list[Row] = []
     add = rows.append
     print(f"database: {where} ({connection.vendor})", flush=True)
-    load_index_series(_Context())
+    builder.load_index_series()
     start = time.perf_counter()
-    counts = build_portfolio(args.leases, args.as_of, random.Random(SEED))
+    counts = build_portfolio(args.leases, args.as_of)
     built = time.perf_counter() - start
     print(f"portfolio built in {built:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()), flush=True)
     add(Row(f"portfolio: {args.leases:,} leases in force, 5 programs, bulk-inserted", f"{built:.1f} s"))

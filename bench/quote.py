@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import os
 import statistics
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
+import builder  # noqa: E402
 from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
 
 TARGET_MS = 100.0
@@ -51,78 +51,50 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def fixture() -> tuple[Any, Any, Any]:
-    """Series, programs, a lease with an improvement; a staff client and the homeowner's client."""
-    from django.contrib.auth.models import Group, User
-    from django.core.management import call_command
+    """Series, programs, a lease with an improvement (bench/builder.py); a staff client and the homeowner's."""
+    from django.contrib.auth.models import User
     from rest_framework.test import APIClient
 
-    from clt import roles
     from clt.models import Person
-    from leases.lifecycle import services as lifecycle_services
-    from leases.resale import services as resale_services
+    from leases.resale import services
     from leases.resale.models import IndexSeries
-    from properties import services as property_services
 
-    data = ROOT / "leases" / "data"
-    call_command("import_index", str(data / "cpi_u.csv"), stdout=io.StringIO())
-    call_command("import_index", str(data / "hud_ami.csv"), "--hud", stdout=io.StringIO())
-    cpi = IndexSeries.objects.get(code="cpi-u")
-    ami = IndexSeries.objects.get(code="hud-mfi-burlington-south-burlington-vt-msa")
-    terms = {
-        "income_share": "0.30", "annual_rate": "0.0625", "down_payment_pct": "0.035", "property_tax_rate": "0.0125",
-        "mortgage_insurance_rate": "0.0085", "hazard_insurance_monthly": "100", "ground_lease_fee_monthly": "35",
-        "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
-    }  # fmt: skip
+    builder.load_index_series()
     parameters = {
         "formula": {"family": "cpi_indexed"},
-        "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": terms}],
+        "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": builder.AFFORDABILITY_TERMS}],
         "floor": "purchase_price_plus_credits",
         "rounding": {"mode": "dollar"},
     }
-    version = resale_services.resale_policy_create(
-        actor=None, reason="bench", name="CPI capped", parameters=parameters, cpi_series=cpi, ami_series=ami
+    [lease_terms] = builder.approved_programs(
+        {"CPI capped": parameters},
+        approved_on=dt.date(2019, 1, 2),
+        effective_from=dt.date(2019, 1, 2),
+        cpi_series=IndexSeries.objects.get(code="cpi-u"),
+        ami_series=IndexSeries.objects.get(code=builder.AMI_CODE),
     )
-    version = resale_services.resale_policy_version_approve(
-        version=version, approved_on=dt.date(2019, 1, 2), effective_from=dt.date(2019, 1, 2),
-        approval_reference="bench resolution", actor=None, reason="bench",
-    )  # fmt: skip
-    template = lifecycle_services.template_create(actor=None, reason="bench", name="Bench lease")
-    lease_terms = lifecycle_services.template_version_create(
-        template=template, actor=None, reason="bench", effective_from=dt.date(2019, 1, 1),
-        resale_policy_version=version,
-    )  # fmt: skip
-    square = [[-73.21, 44.47], [-73.2098, 44.47], [-73.2098, 44.4702], [-73.21, 44.4702], [-73.21, 44.47]]
-    parcel = property_services.parcel_create(
-        actor=None, reason="bench", apn="BENCH-1", geometry={"type": "Polygon", "coordinates": [square]}
-    )
-    unit = property_services.unit_create(actor=None, reason="bench", parcel=parcel, address="1 Bench St", bedrooms=3)
     owner = User.objects.create_user("bench-owner")
     person = Person.objects.create(given_name="Bench", family_name="Owner", user=owner)
-    lease = lifecycle_services.lease_create(
-        actor=None, reason="bench", unit=unit, template_version=lease_terms, leaseholders=[person],
-        commencement=dt.date(2019, 3, 15), purchase_price=Decimal("185000.00"), appraised_value=Decimal("262000.00"),
-        appraised_land_value=Decimal("70000.00"), appraisal_date=dt.date(2019, 2, 20), monthly_fee=Decimal("35.00"),
-        recording_instrument="2019-000001",
+    lease = builder.lease_through_services(
+        apn="BENCH-1", address="1 Bench St", geometry=builder.lot(0)["geometry"], bedrooms=3, people=[person],
+        template_version=lease_terms, commencement=dt.date(2019, 3, 15), purchase_price=Decimal("185000.00"),
+        appraised_value=Decimal("262000.00"), appraised_land_value=Decimal("70000.00"),
+        appraisal_date=dt.date(2019, 2, 20), monthly_fee=Decimal("35.00"), recording_instrument="2019-000001",
     )  # fmt: skip
-    lifecycle_services.lease_event_record(
-        lease=lease, kind="executed", effective_on=dt.date(2019, 3, 15), actor=None, reason="bench"
-    )
-    item = resale_services.improvement_request(
+    item = services.improvement_request(
         lease=lease, description="Heat pump", requested_on=dt.date(2021, 4, 1), actor=None, reason="bench",
         estimated_cost=Decimal("9000"),
     )  # fmt: skip
-    resale_services.improvement_approve(
+    services.improvement_approve(
         improvement=item, approved_on=dt.date(2021, 4, 10), approval_reference="letter 21-4", actor=None,
         reason="bench", method="percent_of_cost", credit_pct=Decimal("100"),
     )  # fmt: skip
-    resale_services.improvement_complete(
+    services.improvement_complete(
         improvement=item, completed_on=dt.date(2021, 6, 1), cost=Decimal("8750.00"), documents="invoice",
         started_on=dt.date(2021, 5, 1), actor=None, reason="bench",
     )  # fmt: skip
-    staff = User.objects.create_user("bench-staff")
-    staff.groups.add(Group.objects.get_or_create(name=roles.STAFF_GROUP)[0])
     clients = []
-    for user in (staff, owner):
+    for user in (builder.staff_user(), owner):
         client = APIClient()
         client.force_authenticate(user)
         clients.append(client)

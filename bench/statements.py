@@ -2,8 +2,8 @@
 
 Run by hand or with ``make bench``; never collected by pytest. It creates a throwaway database
 (an SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL, as ``parcels.py``
-does), migrates it, and builds ``--leases`` active ground leases through the services, with a
-year of payments (bulk-inserted: most owners pay on time, some late, some part, a few not at
+does), migrates it, and builds ``--leases`` active ground leases through the services (``builder.py``),
+with a year of payments (bulk-inserted: most owners pay on time, some late, some part, a few not at
 all) and twelve months billed with ``ledger_services.bill_month`` (fees and late fees). Then it times:
 
 - one statement PDF through ``leases.documents.document_response`` (the download a homeowner
@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import random
 import shutil
 import statistics
 import sys
@@ -42,12 +41,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
+import builder  # noqa: E402
 from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
 
 SEED = 20260601
 TARGET_SINGLE_S = 1.0
 TARGET_BATCH_S = 300.0
-LOT = 25.0  # metres between parcel corners on the grid (20 m lots, 5 m gaps)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,7 +73,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------------------------------------
-# The portfolio
+# The portfolio (bench/builder.py)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -88,34 +87,25 @@ def months_back(today: dt.date, count: int) -> list[tuple[int, int]]:
     return months[::-1]
 
 
-def square(index: int) -> dict[str, Any]:
-    import math
-
-    per_row = 40
-    x, y = (index % per_row) * LOT, (index // per_row) * LOT
-    lon0, lat0 = -73.2121, 44.4759
-    m_lat = 111_132.954
-    m_lon = 111_412.84 * math.cos(math.radians(lat0))
-    corners = [(x, y), (x + 20, y), (x + 20, y + 20), (x, y + 20), (x, y)]
-    return {"type": "Polygon", "coordinates": [[[lon0 + e / m_lon, lat0 + n / m_lat] for e, n in corners]]}
+# A year of payments: 80 % pay on time, 8 % late, 6 % half, 6 % never.
+HABITS = (
+    builder.Habit(0.80, (0, 9)),
+    builder.Habit(0.88, (16, 26)),
+    builder.Habit(0.94, 5, Decimal("0.5")),
+)
 
 
 def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]:
-    from django.db import transaction
-
     from clt.models import Person
-    from leases.ledger import fees
     from leases.ledger import services as ledger_services
-    from leases.ledger.models import FeeSchedule, Payment
     from leases.lifecycle import services as lifecycle_services
     from leases.lifecycle.models import LeaseTemplate
-    from properties import services as property_services
 
-    rng = random.Random(SEED)
     first_year, first_month = months[0]
     commencement = dt.date(first_year - 1, first_month, 1)
     started = time.perf_counter()
-    with transaction.atomic():
+    with builder.Portfolio(SEED) as trust:
+        rng = trust.rng
         template = LeaseTemplate.objects.create(name="Bench model lease")
         version = lifecycle_services.template_version_create(
             template=template,
@@ -128,12 +118,6 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
         )
         leases = []
         for index in range(count):
-            parcel = property_services.parcel_create(
-                actor=None, reason="bench", apn=f"B-{index:05d}", geometry=square(index)
-            )
-            unit = property_services.unit_create(
-                actor=None, reason="bench", parcel=parcel, address=f"{index + 1} Bench Street"
-            )
             people = [
                 Person.objects.create(
                     given_name=rng.choice(("Ana", "Ben", "Chloé", "Dev", "Emma", "Femi", "Gus", "Hana")),
@@ -142,50 +126,30 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
                 )
                 for _ in range(rng.choice((1, 1, 2)))
             ]
-            lease = lifecycle_services.lease_create(
-                actor=None,
-                reason="bench",
-                unit=unit,
+            lease = builder.lease_through_services(
+                apn=f"B-{index:05d}",
+                address=f"{index + 1} Bench Street",
+                geometry=builder.lot(index)["geometry"],
+                people=people,
                 template_version=version,
-                leaseholders=people,
                 commencement=commencement,
                 monthly_fee=Decimal(rng.choice(("25.00", "35.00", "40.00", "45.00", "50.00"))),
                 recording_instrument=f"B-{index:06d}",
                 purchase_price=Decimal(rng.randrange(120_000, 240_000, 500)),
             )
-            lifecycle_services.lease_event_record(
-                lease=lease, kind="executed", actor=None, reason="bench", effective_on=commencement
-            )
             leases.append(lease)
-    created = time.perf_counter() - started
+        created = time.perf_counter() - started
 
-    # A year of payments, in bulk: 80 % pay on time, 8 % late, 6 % part, 6 % never.
-    started = time.perf_counter()
-    schedules = {s.lease_id: s for s in FeeSchedule.objects.prefetch_related("rates")}
-    payments = []
-    for lease in leases:
-        habit = rng.random()
-        fee = schedules[lease.pk].rates.all()[0].amount
-        for year, month in months:
-            due = fees.due_date(year, month, schedules[lease.pk].due_day)
-            if habit < 0.80:
-                payments.append(
-                    Payment(lease=lease, received_on=due + dt.timedelta(days=rng.randrange(0, 10)), amount=fee)
-                )
-            elif habit < 0.88:
-                payments.append(
-                    Payment(lease=lease, received_on=due + dt.timedelta(days=rng.randrange(16, 27)), amount=fee)
-                )
-            elif habit < 0.94:
-                payments.append(Payment(lease=lease, received_on=due + dt.timedelta(days=5), amount=fee / 2))
-    Payment.objects.bulk_create(payments, batch_size=2000)
+        started = time.perf_counter()
+        trust.read_fee_terms(leases)
+        payments = trust.payments(leases, [dt.date(year, month, 1) for year, month in months], HABITS)
     paid = time.perf_counter() - started
 
     started = time.perf_counter()
     for year, month in months:
         ledger_services.bill_month(year=year, month=month)
     billed = time.perf_counter() - started
-    return {"leases": leases, "payments": len(payments), "created": created, "paid": paid, "billed": billed}
+    return {"leases": leases, "payments": payments, "created": created, "paid": paid, "billed": billed}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +160,7 @@ def build_portfolio(count: int, months: list[tuple[int, int]]) -> dict[str, Any]
 def time_single(lease: Any, month: str, repeat: int) -> tuple[float, list[float], int]:
     from django.test import RequestFactory
 
-    from leases.documents.views import document_response
+    from leases.documents.services import document_response
 
     factory = RequestFactory()
 
@@ -291,7 +255,7 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
     )
 
     if args.compare:
-        from leases.documents import month_bounds
+        from clt.dates import month_bounds
 
         ids = [lease.pk for lease in portfolio["leases"][: args.compare]]
         standalone, one_by_one, together = time_compare(ids, *month_bounds(year, month))

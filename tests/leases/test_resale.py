@@ -25,7 +25,6 @@ from leases.resale.engine import (
     AppraisalCap,
     AppraisalShare,
     Baseline,
-    CapitalImprovement,
     Charge,
     CpiIndexed,
     CreditMethod,
@@ -56,29 +55,30 @@ from leases.resale.engine import (
     Timing,
 )
 from tests.datafiles import AMI_FILE, CPI_FILE, PROJECT_ROOT
+from tests.leases.resale_examples import (
+    BOULDER_RATES,
+    CENT,
+    DOLLAR,
+    EXACT,
+    GLEN_ASPEN,
+    MET_COUNCIL_2020,
+    PINELLAS,
+    PLAIN_TERMS,
+    SAN_LEANDRO,
+    ami,
+    big_river_home,
+    boulder_home,
+    cpi,
+    glen_aspen_home,
+    improvement,
+    inputs,
+    mpdu_home,
+    nearest,
+    pinellas_home,
+)
 
 D = Decimal
 d = dt.date
-
-
-CENT = Rounding(RoundingMode.CENT)
-DOLLAR = Rounding(RoundingMode.DOLLAR)
-EXACT = Rounding(RoundingMode.NONE)
-
-
-def nearest(n: int | str, direction: RoundingDirection = RoundingDirection.NEAREST) -> Rounding:
-    return Rounding(RoundingMode.NEAREST, D(n), direction)
-
-
-def inputs(**overrides) -> ResaleInputs:
-    """A home bought for 250,000 on 1 Jan 2010, priced on 1 Jan 2020 (ten full years), unless overridden."""
-    values = {
-        "purchase_price": D(250000),
-        "purchase_date": d(2010, 1, 1),
-        "determination_date": d(2020, 1, 1),
-    }
-    values.update(overrides)
-    return ResaleInputs(**values)
 
 
 def explained(result: resale.ResaleResult) -> resale.ResaleResult:
@@ -115,22 +115,8 @@ def line(result: resale.ResaleResult, code: str) -> resale.LineItem:
     return found
 
 
-DEFAULT_COMPLETION = d(2015, 6, 1)
 NO_RULES = CreditRules()
 PRICED_ON = d(2020, 6, 1)
-
-
-def improvement(description="New roof", cost="10000", completed=DEFAULT_COMPLETION, **kw) -> CapitalImprovement:
-    kw.setdefault("approved_on", completed - dt.timedelta(days=60))
-    return CapitalImprovement(description=description, cost=D(cost), completed_on=completed, **kw)
-
-
-def cpi(then: str, now: str) -> dict:
-    return {"cpi_at_purchase": IndexValue(D(then)), "cpi_at_determination": IndexValue(D(now))}
-
-
-def ami(then: str, now: str) -> dict:
-    return {"ami_at_purchase": IndexValue(D(then)), "ami_at_determination": IndexValue(D(now))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,17 +279,6 @@ def test_s2_1_negative_appreciation_symmetric_or_zero(mode, price, no_loss):
 # §2.2 Time-vested share
 # ---------------------------------------------------------------------------------------------
 
-PINELLAS = TimeVestedShare(rate_per_year=D("0.03"), vesting_years=2)
-
-
-def pinellas_home(determination: dt.date) -> ResaleInputs:
-    return inputs(
-        purchase_price=D(100000),
-        purchase_date=d(2015, 1, 10),
-        determination_date=determination,
-        resale_appraisal=Appraisal(improvements=D(175000)),
-    )
-
 
 def test_s2_2_pinellas_four_years_gives_109000():
     """§2.2 Pinellas: 100,000 price, 175,000 appraisal, 4 years: 3 % × 4 = 12 % of (175,000 - 100,000) =
@@ -385,11 +360,7 @@ def test_s2_3_san_leandro_lowest_of_appraisal_ami_and_cpi_prices():
     """§2.3 / §2.10 San Leandro: the lowest of the appraisal, the AMI-compounded and the CPI-compounded
     prices, never below the price paid. Our figures: price 300,000; AMI 100,000 → 120,000 (360,000);
     CPI 250 → 275 (330,000); appraisal 340,000. The lowest is the CPI price, 330,000."""
-    policy = ResalePolicy(
-        LesserOf((AmiIndexed(), CpiIndexed())),
-        caps=(AppraisalCap(Scope.TOTAL),),
-        floor=FloorRule.PURCHASE_PRICE,
-    )
+    policy = SAN_LEANDRO
     home = inputs(
         purchase_price=D(300000),
         resale_appraisal=Appraisal(total=D(340000)),
@@ -408,11 +379,7 @@ def test_s2_10_san_leandro_floor_at_price_paid_overrides_a_lower_appraisal():
     """§2.10 / §3.4: in a falling market (AMI 100,000 → 95,000: 285,000; CPI 250 → 255: 306,000;
     appraisal 290,000) the lesser is 285,000, and the floor lifts it back to the 300,000 paid. The floor
     comes after the cap (§1 steps 7-8), so it wins over the appraisal."""
-    policy = ResalePolicy(
-        LesserOf((AmiIndexed(), CpiIndexed())),
-        caps=(AppraisalCap(Scope.TOTAL),),
-        floor=FloorRule.PURCHASE_PRICE,
-    )
+    policy = SAN_LEANDRO
     home = inputs(
         purchase_price=D(300000),
         resale_appraisal=Appraisal(total=D(290000)),
@@ -436,15 +403,6 @@ def test_s2_4_cpi_indexed_price():
     result = compute(ResalePolicy(CpiIndexed()), inputs(purchase_price=D(150000), **cpi("200", "230")))
     assert result.price == D(172500)
     assert "230" in line(result, "growth.cpi").detail
-
-
-def mpdu_home(**kw) -> ResaleInputs:
-    return inputs(
-        purchase_price=D(150000),
-        capital_improvements=(improvement("Finished basement", "7500"),),
-        **cpi("200", "230"),
-        **kw,
-    )
 
 
 def test_s1_mpdu_commission_on_top_of_the_maximum_resale_price():
@@ -482,19 +440,6 @@ def test_s1_credits_before_or_after_the_cap():
 # ---------------------------------------------------------------------------------------------
 # §2.5 Administered annual rate (Boulder)
 # ---------------------------------------------------------------------------------------------
-
-BOULDER_RATES = (
-    AnnualRate(2018, D("0.035")),
-    AnnualRate(2019, D("0.02")),
-    AnnualRate(2020, D("0.01")),
-    AnnualRate(2021, D("0.015")),
-)
-
-
-def boulder_home(**kw) -> ResaleInputs:
-    return inputs(
-        **{"purchase_price": D(200000), "purchase_date": d(2018, 3, 15), "determination_date": d(2021, 6, 1), **kw}
-    )
 
 
 def test_s2_5_boulder_rate_on_original_price_then_ci_then_allowance_on_subtotal_then_flat():
@@ -632,18 +577,6 @@ def test_s2_10_investment_basis_growth_is_added_to_the_price_paid():
 # §2.7 Fixed rate, compounding (Big River)
 # ---------------------------------------------------------------------------------------------
 
-BIG_RIVER_LOAN = (Charge("Mortgage payoff", D("298573.33")),)
-
-
-def big_river_home(**kw) -> ResaleInputs:
-    return inputs(
-        purchase_price=D(350000),
-        purchase_date=d(2010, 3, 1),
-        determination_date=d(2017, 9, 1),  # 7 full years and 6 months: 7 completed years
-        liens=BIG_RIVER_LOAN,
-        **kw,
-    )
-
 
 def test_s2_7_big_river_350000_for_7_years_gives_388446_and_equity_89872_from_unrounded_values():
     """§2.7 Big River: 1.5 % compounded yearly; 350,000 held 7 years gives 388,446 (388,445.72 to the cent;
@@ -701,31 +634,6 @@ def test_fixed_rate_compound_past_any_amount_is_refused_on_the_determination_dat
 # §2.8 Itemized fair return (Glen Aspen)
 # ---------------------------------------------------------------------------------------------
 
-GLEN_ASPEN = ResalePolicy(
-    ItemizedFairReturn(inflation_rate=D("0.015")),
-    credit_rules=CreditRules(cost_over=D(3000), within_years=5),
-)
-
-
-def glen_aspen_home(resale_total: str) -> ResaleInputs:
-    half = {"method": CreditMethod.PERCENT_OF_COST, "credit_pct": D("0.5")}
-    return inputs(
-        purchase_price=D(150000),
-        purchase_date=d(2014, 5, 1),
-        determination_date=d(2020, 8, 1),  # 6 completed years
-        resale_appraisal=Appraisal(total=D(resale_total), land=D(60000)),
-        retained_subsidy=D(20000),  # the HOME subsidy stays with the home
-        principal_paid=D(20000),
-        purchase_closing_costs=D(3000),
-        liens=(Charge("First mortgage", D(110000)),),
-        sale_closing_costs=(Charge("Closing costs", D(9000)),),
-        capital_improvements=(
-            improvement("Roof", "8000", d(2018, 6, 1), **half),
-            improvement("Fence", "2500", d(2019, 6, 1), **half),  # not over 3,000
-            improvement("Kitchen", "9000", d(2014, 12, 1), **half),  # more than 5 years before the sale
-        ),
-    )
-
 
 def test_s2_8_glen_aspen_itemized_fair_return_paid_in_full():
     """§2.8 Glen Aspen: fair return = 1.5 % × years × original price + principal paid + 50 % of CI (items
@@ -781,20 +689,6 @@ def test_itemized_with_down_payment_and_no_net_proceeds_limit():
 # ---------------------------------------------------------------------------------------------
 # §2.9 Mortgage-based affordable price
 # ---------------------------------------------------------------------------------------------
-
-# Twin Cities Met Council 2020 (§2.9 table): 29 % of income, 3.625 % over 30 years, 3.5 % down, tax 1.25 %
-# of price a year, mortgage insurance 0.85 % of the loan a year, 100 a month hazard insurance, family of 4.
-MET_COUNCIL_2020 = MortgageTerms(
-    income_share=D("0.29"),
-    annual_rate=D("0.03625"),
-    term_months=360,
-    down_payment_pct=D("0.035"),
-    property_tax_rate=D("0.0125"),
-    mortgage_insurance_rate=D("0.0085"),
-    hazard_insurance_monthly=D(100),
-    household=HouseholdSize(persons_per_bedroom=None, fixed_persons=D(4)),
-    rounding=CENT,
-)
 
 
 def with_terms(terms: MortgageTerms, **changes) -> MortgageTerms:
@@ -921,7 +815,7 @@ def test_s2_9_mortgage_based_resale_formula_uses_bedrooms_and_ami():
     """§2.9 use 2: the resale price is what a household at 80 % of AMI can finance. A 3-bedroom home
     (4.5 persons, factor 104 %) with a 100,000 median: income 83,200; at 0 % over 360 months with 30 %
     of income: 83,200 × 0.3 / 12 = 2,080 a month × 360 = 748,800."""
-    terms = MortgageTerms(income_share=D("0.30"), annual_rate=D(0))
+    terms = PLAIN_TERMS
     home = inputs(bedrooms=3, ami_at_determination=IndexValue(D(100000)))
     result = compute(ResalePolicy(MortgageBased(D("0.8"), terms)), home)
     assert result.price == D(748800)
@@ -933,7 +827,7 @@ def test_s3_3_affordability_cap_lowers_an_appraisal_share_price():
     """§3.3: "never above the price affordable at X % AMI". Appraisal share price 281,250 (VSCLT), cap at
     what 60 % of a 100,000 median affords a 2-bedroom household (3 persons, 90 %): income 54,000; 30 %
     at 0 %: 1,350 a month × 360 = 486,000 → not binding. At 30 % of AMI: 27,000 → 243,000 → binding."""
-    terms = MortgageTerms(income_share=D("0.30"), annual_rate=D(0))
+    terms = PLAIN_TERMS
     home = inputs(
         bedrooms=2,
         ami_at_determination=IndexValue(D(100000)),
@@ -950,7 +844,7 @@ def test_s3_3_affordability_cap_lowers_an_appraisal_share_price():
 
 def test_s2_10_lesser_of_a_formula_and_the_affordable_price():
     # The fixed-rate price 300,000 against the affordable 243,000 (as above): the lesser is 243,000.
-    terms = MortgageTerms(income_share=D("0.30"), annual_rate=D(0))
+    terms = PLAIN_TERMS
     home = inputs(bedrooms=2, ami_at_determination=IndexValue(D(100000)))
     result = compute(ResalePolicy(LesserOf((FixedRateSimple(D("0.02")), MortgageBased(D("0.3"), terms)))), home)
     assert result.price == D(243000)
@@ -992,7 +886,7 @@ def test_s3_4_floors(floor, price):
 
 
 def test_several_caps_take_the_lowest():
-    terms = MortgageTerms(income_share=D("0.30"), annual_rate=D(0))
+    terms = PLAIN_TERMS
     home = inputs(bedrooms=2, ami_at_determination=IndexValue(D(100000)), resale_appraisal=Appraisal(total=D(260000)))
     policy = ResalePolicy(
         FixedRateSimple(D("0.02")), caps=(AppraisalCap(Scope.TOTAL), AffordabilityCap(D("0.3"), terms))

@@ -1,7 +1,7 @@
 """leases.resale_codec: the resale engine's dataclasses as JSON-compatible dicts and back.
 
 Pure, no database. The policies and homes are those of the worked examples in test_resale.py (§ of
-``shared/domain/resale_and_lease.md``), built again here rather than imported from that test module.
+``shared/domain/resale_and_lease.md``), built by the same builders (``tests/leases/resale_examples.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -68,100 +67,36 @@ from leases.resale.engine import (
     TimeVestedShare,
     Timing,
 )
+from tests.datafiles import PROJECT_ROOT
+from tests.leases.resale_examples import (
+    BOULDER_RATES,
+    CENT,
+    EXACT,
+    GLEN_ASPEN,
+    MET_COUNCIL_2020,
+    PLAIN_TERMS,
+    SAN_LEANDRO,
+    ami,
+    big_river_home,
+    boulder_home,
+    cpi,
+    glen_aspen_home,
+    improvement,
+    inputs,
+    nearest,
+    pinellas_home,
+)
 
 D = Decimal
 d = dt.date
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-CENT = Rounding(RoundingMode.CENT)
-DOLLAR = Rounding(RoundingMode.DOLLAR)
-EXACT = Rounding(RoundingMode.NONE)
-
-
-def nearest(n: int | str, direction: RoundingDirection = RoundingDirection.NEAREST) -> Rounding:
-    return Rounding(RoundingMode.NEAREST, D(n), direction)
-
-
-def inputs(**overrides) -> ResaleInputs:
-    """A home bought for 250,000 on 1 Jan 2010, priced on 1 Jan 2020 (ten full years), unless overridden."""
-    values = {"purchase_price": D(250000), "purchase_date": d(2010, 1, 1), "determination_date": d(2020, 1, 1)}
-    values.update(overrides)
-    return ResaleInputs(**values)
-
-
-DEFAULT_COMPLETION = d(2015, 6, 1)
-
-
-def improvement(description="New roof", cost="10000", completed=DEFAULT_COMPLETION, **kw) -> CapitalImprovement:
-    kw.setdefault("approved_on", completed - dt.timedelta(days=60))
-    return CapitalImprovement(description=description, cost=D(cost), completed_on=completed, **kw)
-
-
-def cpi(then: str, now: str) -> dict:
-    return {"cpi_at_purchase": IndexValue(D(then)), "cpi_at_determination": IndexValue(D(now))}
-
-
-def ami(then: str, now: str) -> dict:
-    return {"ami_at_purchase": IndexValue(D(then)), "ami_at_determination": IndexValue(D(now))}
-
-
 # ---------------------------------------------------------------------------------------------
-# The worked examples: a policy of every formula family, with a home it can price
+# The worked examples (tests/leases/resale_examples.py): a policy of every formula family, with a home it
+# can price, and the codec's own hybrid and kitchen-sink inputs
 # ---------------------------------------------------------------------------------------------
 
-BOULDER_RATES = (
-    AnnualRate(2018, D("0.035")),
-    AnnualRate(2019, D("0.02")),
-    AnnualRate(2020, D("0.01")),
-    AnnualRate(2021, D("0.015")),
-)
-BOULDER_HOME = inputs(
-    purchase_price=D(200000),
-    purchase_date=d(2018, 3, 15),
-    determination_date=d(2021, 6, 1),
-    capital_improvements=(improvement("Deck", "5000", d(2020, 5, 1)),),
-)
-
-GLEN_ASPEN = ResalePolicy(
-    ItemizedFairReturn(inflation_rate=D("0.015")),
-    credit_rules=CreditRules(cost_over=D(3000), within_years=5),
-)
-_HALF = {"method": CreditMethod.PERCENT_OF_COST, "credit_pct": D("0.5")}
-GLEN_ASPEN_HOME = inputs(
-    purchase_price=D(150000),
-    purchase_date=d(2014, 5, 1),
-    determination_date=d(2020, 8, 1),
-    resale_appraisal=Appraisal(total=D(230000), land=D(60000)),
-    retained_subsidy=D(20000),
-    principal_paid=D(20000),
-    purchase_closing_costs=D(3000),
-    down_payment=D(7500),
-    liens=(Charge("First mortgage", D(110000)),),
-    sale_closing_costs=(Charge("Closing costs", D(9000)),),
-    capital_improvements=(
-        improvement("Roof", "8000", d(2018, 6, 1), **_HALF),
-        improvement("Fence", "2500", d(2019, 6, 1), **_HALF),
-        improvement("Kitchen", "9000", d(2014, 12, 1), **_HALF),
-    ),
-)
-
-MET_COUNCIL_2020 = MortgageTerms(
-    income_share=D("0.29"),
-    annual_rate=D("0.03625"),
-    term_months=360,
-    down_payment_pct=D("0.035"),
-    property_tax_rate=D("0.0125"),
-    mortgage_insurance_rate=D("0.0085"),
-    hazard_insurance_monthly=D(100),
-    household=HouseholdSize(persons_per_bedroom=None, fixed_persons=D(4)),
-    rounding=CENT,
-)
-PLAIN_TERMS = MortgageTerms(income_share=D("0.30"), annual_rate=D(0))
-
-SAN_LEANDRO = ResalePolicy(
-    LesserOf((AmiIndexed(), CpiIndexed())), caps=(AppraisalCap(Scope.TOTAL),), floor=FloorRule.PURCHASE_PRICE
-)
+BOULDER_HOME = boulder_home(capital_improvements=(improvement("Deck", "5000", d(2020, 5, 1)),))
+GLEN_ASPEN_HOME = glen_aspen_home("230000", down_payment=D(7500))
 
 # The hybrid whose JSON shape is pinned in test_the_json_shape_of_a_lesser_of_hybrid.
 HYBRID = ResalePolicy(
@@ -279,12 +214,7 @@ CASES = {
     ),
     "s2_2_pinellas_time_vested": Case(
         ResalePolicy(TimeVestedShare(D("0.03"), vesting_years=2, max_share=D("0.30"))),
-        inputs(
-            purchase_price=D(100000),
-            purchase_date=d(2015, 1, 10),
-            determination_date=d(2019, 3, 1),
-            resale_appraisal=Appraisal(improvements=D(175000)),
-        ),
+        pinellas_home(d(2019, 3, 1)),
     ),
     "s2_3_vsclt_ami_nearest_500": Case(
         ResalePolicy(AmiIndexed(), rounding=nearest(500)),
@@ -333,13 +263,7 @@ CASES = {
     ),
     "s2_7_big_river_compound_exact": Case(
         ResalePolicy(FixedRateCompound(D("0.015")), rounding=EXACT),
-        inputs(
-            purchase_price=D(350000),
-            purchase_date=d(2010, 3, 1),
-            determination_date=d(2017, 9, 1),
-            liens=(Charge("Mortgage payoff", D("298573.33")),),
-            price_deductions=(Charge("Repair reserve", D(2500)),),
-        ),
+        big_river_home(price_deductions=(Charge("Repair reserve", D(2500)),)),
     ),
     "s2_8_glen_aspen_itemized": Case(GLEN_ASPEN, GLEN_ASPEN_HOME),
     "s2_8_itemized_with_down_payment_by_days": Case(

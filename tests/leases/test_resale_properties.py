@@ -66,6 +66,7 @@ from leases.resale.engine import (
     Timing,
     compute_resale,
 )
+from tests.leases.resale_examples import CENT, EXACT, PLAIN_TERMS, cpi, inputs
 
 D = Decimal
 d = dt.date
@@ -908,16 +909,8 @@ def test_seller_proceeds_are_the_price_less_every_proceeds_deduction_exactly(pol
 
 def test_lesser_of_with_growth_stopped_at_zero_and_a_mortgage_based_part():
     zero = NegativeAppreciation.ZERO
-    mortgage = MortgageBased(D("0.3"), MortgageTerms(income_share=D("0.30"), annual_rate=D(0)))
-    home = ResaleInputs(
-        purchase_price=D(250000),
-        purchase_date=d(2010, 1, 1),
-        determination_date=d(2020, 1, 1),
-        bedrooms=2,
-        cpi_at_purchase=IndexValue(D(100)),
-        cpi_at_determination=IndexValue(D(90)),
-        ami_at_determination=IndexValue(D(100000)),
-    )
+    mortgage = MortgageBased(D("0.3"), PLAIN_TERMS)
+    home = inputs(bedrooms=2, ami_at_determination=IndexValue(D(100000)), **cpi("100", "90"))
     assert compute_resale(ResalePolicy(CpiIndexed(), negative_appreciation=zero), home).price == D(250000)
     assert compute_resale(ResalePolicy(mortgage, negative_appreciation=zero), home).price == D(243000)
     lesser = ResalePolicy(LesserOf((CpiIndexed(), mortgage)), negative_appreciation=zero)
@@ -926,19 +919,13 @@ def test_lesser_of_with_growth_stopped_at_zero_and_a_mortgage_based_part():
 
 def test_cent_rounding_never_gives_a_fraction_of_a_cent():
     deck = CapitalImprovement("Deck", D("1000.01"), d(2015, 1, 1), credit_pct=D("0.5"), approved_on=d(2014, 12, 1))
-    home = ResaleInputs(
-        purchase_price=D(250000),
-        purchase_date=d(2010, 1, 1),
-        determination_date=d(2020, 1, 1),
-        resale_appraisal=Appraisal(total=D(250000)),
-        capital_improvements=(deck,),
-    )
+    home = inputs(resale_appraisal=Appraisal(total=D(250000)), capital_improvements=(deck,))
     policy = ResalePolicy(
         FixedRateSimple(D(0)),
         caps=(AppraisalCap(Scope.TOTAL),),
         floor=FloorRule.PURCHASE_PRICE_PLUS_CREDITS,
         credits_timing=Timing.AFTER_CAP,
-        rounding=Rounding(RoundingMode.CENT),
+        rounding=CENT,
     )
     # The floor (250,000 + 500.005) and the limit (the 250,000 cap + the after-cap credit) coincide: the floor
     # wins, in whole cents. (It used to come out as 250,500.005.)
@@ -948,25 +935,19 @@ def test_cent_rounding_never_gives_a_fraction_of_a_cent():
 # A home bought for 1,200,000 priced against what a household at 50 % of AMI 100,000 (3 persons: 90 %) can
 # afford with a 15-year 0 % loan, 2 % property tax and no rounding: 1,125 a month / (1/180 + 0.02/12) =
 # 155,769.2307692307692307692307692308 (34 digits). 155,769.23 - 1,200,000 needs 35 digits.
-HIGH_COST_HOME = ResaleInputs(
-    purchase_price=D(1200000),
-    purchase_date=d(2010, 1, 1),
-    determination_date=d(2020, 1, 1),
-    bedrooms=2,
-    ami_at_determination=IndexValue(D(100000)),
-)
+HIGH_COST_HOME = inputs(purchase_price=D(1200000), bedrooms=2, ami_at_determination=IndexValue(D(100000)))
 UNROUNDED_TERMS = MortgageTerms(
     income_share=D("0.30"),
     annual_rate=D(0),
     term_months=180,
     property_tax_rate=D("0.02"),
-    rounding=Rounding(RoundingMode.NONE),
+    rounding=EXACT,
 )
 AFFORDABLE = D("155769.2307692307692307692307692308")
 
 
 def test_lesser_of_is_not_above_an_unrounded_part_in_the_last_digit():
-    exact = Rounding(RoundingMode.NONE)
+    exact = EXACT
     mortgage = MortgageBased(D("0.5"), UNROUNDED_TERMS)
     assert compute_resale(ResalePolicy(mortgage, rounding=exact), HIGH_COST_HOME).price == AFFORDABLE
     lesser = ResalePolicy(LesserOf((FixedRateSimple(D(0)), mortgage)), rounding=exact)
@@ -977,7 +958,7 @@ def test_line_amounts_add_up_to_an_unrounded_cap_in_the_last_digit():
     policy = ResalePolicy(
         FixedRateSimple(D(0)),
         caps=(AffordabilityCap(D("0.5"), UNROUNDED_TERMS),),
-        rounding=Rounding(RoundingMode.NONE),
+        rounding=EXACT,
     )
     result = compute_resale(policy, HIGH_COST_HOME)
     assert result.price == AFFORDABLE
