@@ -44,11 +44,12 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from leases.resale import engine as resale
+from leases.resale import wording
+from leases.resale.wording import money, percent
 
 __all__ = ["ExplainedLine", "Kind", "explain", "explain_proceeds", "formula_name", "money", "percent"]
 
@@ -79,75 +80,6 @@ class ExplainedLine:
 
 
 # ---------------------------------------------------------------------------------------------
-# Figures in words
-# ---------------------------------------------------------------------------------------------
-
-
-def money(amount: Decimal, *, signed: bool = False, cents: bool = True) -> str:
-    """``$150,000.00`` in the current locale, rounded half up to the cent (the engine's display rule).
-
-    ``signed``: ``+$13,500.00`` / ``−$312.00``. Without it a negative amount still shows its minus sign.
-    ``cents=False`` leaves the cents out of a whole amount ("a multiple of $500").
-    """
-    cents_value = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    places = 2 if cents or cents_value % 1 else 0
-    number = formats.number_format(abs(cents_value), places, use_l10n=True, force_grouping=True)
-    text = _("$%(amount)s") % {"amount": number}
-    if cents_value < 0:
-        return "\u2212" + text
-    return "+" + text if signed and cents_value > 0 else text
-
-
-def percent(fraction: Decimal) -> str:
-    """``Decimal("0.015")`` → ``1.5 %``: as many decimals as the rate has, none invented."""
-    value = (fraction * HUNDRED).normalize()
-    places = max(0, -value.as_tuple().exponent)
-    return _("%(value)s %%") % {"value": formats.number_format(value, places, use_l10n=True)}
-
-
-def _number(value: Decimal) -> str:
-    value = value.normalize()
-    places = max(0, -value.as_tuple().exponent)
-    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
-
-
-def _date(day: dt.date) -> str:
-    # A long date reads better in a sentence than the site's short one; translators choose the order.
-    return formats.date_format(day, pgettext("date in a sentence", "j F Y"))
-
-
-def _years(count: int) -> str:
-    return ngettext("%(count)s year", "%(count)s years", count) % {"count": count}
-
-
-def _months(count: int) -> str:
-    return ngettext("%(count)s whole month", "%(count)s whole months", count) % {"count": count}
-
-
-def _days(count: int) -> str:
-    return ngettext("%(count)s day", "%(count)s days", count) % {"count": count}
-
-
-def _people(size: Decimal) -> str:
-    whole = int(size) if size == size.to_integral_value() else 2  # a fraction of a person reads as plural
-    return ngettext("%(count)s person", "%(count)s people", whole) % {"count": _number(size)}
-
-
-def _after_colon(label: str) -> str:
-    # The engine writes "Credit for an improvement you made: {description}"; the description is the
-    # owner's own words, so it is shown as written.
-    return label.split(": ", 1)[1] if ": " in label else label
-
-
-_MONEY_AT_END = re.compile(r"(-?[0-9][0-9,]*\.[0-9]{2})$")
-
-
-def _money_at_end(label: str) -> Decimal | None:
-    found = _MONEY_AT_END.search(label)
-    return Decimal(found.group(1).replace(",", "")) if found else None
-
-
-# ---------------------------------------------------------------------------------------------
 # What the policy and the inputs add
 # ---------------------------------------------------------------------------------------------
 
@@ -169,10 +101,10 @@ class _Context:
         if months is None:
             return None
         if unit is resale.PeriodUnit.COMPLETED_YEARS:
-            return _years(months // 12)
+            return wording.years(months // 12)
         if unit is resale.PeriodUnit.WHOLE_MONTHS:
-            return _months(months)
-        return _days((self.inputs.determination_date - self.inputs.purchase_date).days)
+            return wording.months(months)
+        return wording.days((self.inputs.determination_date - self.inputs.purchase_date).days)
 
     def base_words(self) -> str:
         """What growth is computed on, as the owner would say it."""
@@ -208,7 +140,7 @@ class _Context:
         except resale.ResaleInputError:
             return None
         words = _("a household of %(people)s earning %(pct)s of the area median income (%(income)s a year)") % {
-            "people": _people(size),
+            "people": wording.people(size),
             "pct": percent(ami_fraction),
             "income": money(target.annual_income),
         }
@@ -280,7 +212,7 @@ def _base(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     if ctx.inputs is not None:
         return _("You paid %(amount)s for your home on %(date)s.") % {
             "amount": money(line.amount),
-            "date": _date(ctx.inputs.purchase_date),
+            "date": wording.date(ctx.inputs.purchase_date),
         }
     return _("You paid %(amount)s for your home.") % {"amount": money(line.amount)}
 
@@ -362,8 +294,8 @@ def _indexed(kind: str) -> _Sentence:
             }
         change = (now.value / then.value - 1) * HUNDRED
         values = {
-            "then": _number(then.value) if kind == "cpi" else money(then.value),
-            "now": _number(now.value) if kind == "cpi" else money(now.value),
+            "then": wording.number(then.value) if kind == "cpi" else money(then.value),
+            "now": wording.number(now.value) if kind == "cpi" else money(now.value),
             "change": percent((abs(change) / HUNDRED).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)),
             "base": ctx.base_words(),
             "amount": money(line.amount),
@@ -454,7 +386,7 @@ def _time_vested(line: resale.LineItem, ctx: _Context, _i: int) -> str:
         return _(
             "You have owned the home %(years)s; a share of the rise in value starts only after %(vesting)s, "
             "so there is none yet."
-        ) % {"years": _years(years), "vesting": _years(formula.vesting_years)}
+        ) % {"years": wording.years(years), "vesting": wording.years(formula.vesting_years)}
     share = formula.rate_per_year * years
     capped = formula.max_share is not None and share > formula.max_share
     share = formula.max_share if capped else share
@@ -472,7 +404,7 @@ def _time_vested(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     )
     return text % {
         "rate": percent(formula.rate_per_year),
-        "years": _years(years),
+        "years": wording.years(years),
         "share": percent(share),
         "then": money(then),
         "now": money(now),
@@ -525,7 +457,7 @@ def _candidate(line: resale.LineItem, ctx: _Context, index: int) -> str:
         name = formula_name(formulas[index])
     else:
         name = _CANDIDATE_NAMES.get(line.code.split(".", 1)[1], lambda: _("another formula"))()
-    price = _money_at_end(line.label)
+    price = wording.money_at_end(line.label)
     if price is None:
         return _("The price is also worked out by %(name)s.") % {"name": name}
     return _("By %(name)s, the price would be %(price)s.") % {"name": name, "price": money(price)}
@@ -568,7 +500,7 @@ def _credit(line: resale.LineItem, ctx: _Context, index: int) -> str:
             "amount": money(line.amount),
         }
     return _("Credit for an improvement you made, %(what)s: %(amount)s.") % {
-        "what": _after_colon(line.label),
+        "what": wording.after_colon(line.label),
         "amount": money(line.amount),
     }
 
@@ -577,7 +509,7 @@ def _credit(line: resale.LineItem, ctx: _Context, index: int) -> str:
 _REFUSALS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (
         re.compile(r"^it was not finished by (\d{4}-\d\d-\d\d)$"),
-        lambda m: _("it was not finished by %(date)s") % {"date": _date(dt.date.fromisoformat(m.group(1)))},
+        lambda m: _("it was not finished by %(date)s") % {"date": wording.date(dt.date.fromisoformat(m.group(1)))},
     ),
     (re.compile(r"^ordinary maintenance"), lambda m: _("ordinary upkeep and repairs earn no credit")),
     (re.compile(r"^its cost is not documented"), lambda m: _("its cost is not documented")),
@@ -594,14 +526,14 @@ _REFUSALS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
     ),
     (
         re.compile(r"^it was done more than (\d+) years? before the sale$"),
-        lambda m: _("it was done more than %(years)s before the sale") % {"years": _years(int(m.group(1)))},
+        lambda m: _("it was done more than %(years)s before the sale") % {"years": wording.years(int(m.group(1)))},
     ),
 )
 
 
 def _refused(line: resale.LineItem, ctx: _Context, index: int) -> str:
     items = ctx.inputs.capital_improvements if ctx.inputs is not None else ()
-    what = items[index].description if index < len(items) else _after_colon(line.label)
+    what = items[index].description if index < len(items) else wording.after_colon(line.label)
     reason = line.detail
     for pattern, words in _REFUSALS:
         found = pattern.search(line.detail)
@@ -613,14 +545,14 @@ def _refused(line: resale.LineItem, ctx: _Context, index: int) -> str:
 
 def _deduction(line: resale.LineItem, _ctx: _Context, _i: int) -> str:
     return _("Taken off the price, %(what)s: %(amount)s.") % {
-        "what": _after_colon(line.label),
+        "what": wording.after_colon(line.label),
         "amount": money(-line.amount),
     }
 
 
 def _allowance(line: resale.LineItem, ctx: _Context, index: int) -> str:
     allowances = ctx.policy.sale_allowances if ctx.policy is not None else ()
-    values = {"what": _after_colon(line.label), "amount": money(line.amount)}
+    values = {"what": wording.after_colon(line.label), "amount": money(line.amount)}
     if index < len(allowances):
         allowance = allowances[index]
         # Every percentage is of the subtotal before the first allowance (the engine's Boulder rule).
@@ -846,7 +778,7 @@ def explain_proceeds(result: resale.ResaleResult) -> list[ExplainedLine]:
             text = _("The sale price: %(amount)s.") % {"amount": money(line.amount)}
         elif line.code in _PROCEEDS:
             text = _PROCEEDS[line.code]() % {
-                "what": _after_colon(line.label),
+                "what": wording.after_colon(line.label),
                 "amount": money(line.amount, signed=True),
             }
         else:
