@@ -112,9 +112,9 @@ def load_board_demo(context: Any) -> None:
     lessees and general members, general members stand), 3 public seats (board slate ratified, anyone stands);
     3-year terms in 3 stagger groups, one seat of each class elected each year. One public seat is vacant: its
     holder resigned two months ago. Runs once (skipped when seat classes exist)."""
-    from governance import board as rules
     from governance import services as gs
-    from governance.membership import standings_on
+    from governance.board import rules
+    from governance.membership.selectors import standings_on
     from governance.models import SeatClass
 
     if SeatClass.objects.exists():
@@ -317,7 +317,7 @@ def load_membership_demo(context: Any) -> None:
     from decimal import Decimal
 
     from governance import services as gs
-    from governance.membership import class_counts, standings_on
+    from governance.membership.selectors import class_counts, standings_on
     from governance.models import GovernanceSettings, Membership
     from leases.models import HouseholdMember, Leaseholder
 
@@ -472,9 +472,9 @@ def _dues_for_the_record_date(actor: Any, record_date: dt.date) -> None:
     """General members whose only bar to voting on ``record_date`` is that year's dues paid them then: the
     membership demo records this year's dues only (and one member's lapsed dues, left alone), so a meeting in an
     earlier year would have no general voters."""
-    from governance import eligibility as el
     from governance import services as gs
-    from governance.membership import standings_on
+    from governance.membership import eligibility as el
+    from governance.membership.selectors import standings_on
     from governance.models import GovernanceSettings, Membership
 
     if record_date.year >= clock.today().year:
@@ -507,7 +507,7 @@ def load_meetings_demo(context: Any) -> None:
     import math
 
     from governance import services as gs
-    from governance.membership import standings_on
+    from governance.membership.selectors import standings_on
     from governance.models import Meeting
 
     if Meeting.objects.exists():

@@ -632,7 +632,7 @@ class Contest(TimeStampedModel):
         return self.method not in ("plurality", "block", "approval")
 
     def clean(self) -> None:
-        from governance import counting
+        from governance.elections import counting
 
         errors: dict[str, str] = {}
         if self.method not in counting.METHODS:

@@ -25,9 +25,9 @@ from django.test import RequestFactory
 
 from clt import clock
 from clt.models import OrganizationKind, Person
-from governance import counting
 from governance import services as gs
-from governance.blt import read_blt
+from governance.elections import counting
+from governance.elections.blt import read_blt
 from governance.models import Election, ElectionPhase
 from leases import services
 from leases.lifecycle import ComplianceState, DeadlineKind, FinancingState, LeaseStatus, TransferState

@@ -33,8 +33,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from clt import roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.permissions import IsCltStaff
-from governance import counting
 from governance import services as gs
+from governance.elections import counting
 from governance.models import (
     Candidate,
     Channel,

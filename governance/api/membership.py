@@ -28,7 +28,7 @@ from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_rea
 from clt.models import Person
 from clt.permissions import IsCltStaff
 from governance import services
-from governance.membership import Standing, standing_of, standings_on
+from governance.membership.selectors import Standing, standing_of, standings_on
 from governance.models import (
     DuesPayment,
     GovernanceSettings,

@@ -23,7 +23,7 @@ from clt import clock
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Person
-from governance import board as rules
+from governance.board import rules
 from governance.models import (
     BoardTerm,
     MemberClass,
@@ -200,7 +200,7 @@ def _check_pool(seat_class: SeatClass, person: Person, on: dt.date) -> None:
     pool = list(seat_class.candidate_pool or [])
     if not pool:
         return
-    from governance.membership import standing_of  # F's module; imported late so the board loads without it
+    from governance.membership.selectors import standing_of  # F's module; imported late so the board loads without it
 
     standing = standing_of(person, on)
     if standing.member_class not in pool:

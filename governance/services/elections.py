@@ -40,8 +40,8 @@ from django.utils.translation import gettext as _
 from clt import clock, roles
 from clt.history import actor_or_none, require_reason, save_stamped, stamp
 from clt.models import Person
-from governance import counting
-from governance.blt import BltProfile, write_blt
+from governance.elections import ballot_box, counting
+from governance.elections.blt import BltProfile, write_blt
 from governance.models import (
     AccessCodeIssue,
     Candidate,
@@ -62,7 +62,6 @@ from governance.models import (
     TermBasis,
     Uncontested,
 )
-from governance.services import ballot_box
 
 __all__ = [
     "PublishedBallot",
@@ -338,7 +337,7 @@ def _check_candidate_pool(contest: Contest, person: Person) -> None:
     if not pool:
         return
     allowed = pool + [c for c in contest.open_to_classes or [] if c not in pool]
-    from governance.membership import standing_of
+    from governance.membership.selectors import standing_of
 
     on = contest.election.record_date
     standing = standing_of(person, on)
@@ -449,7 +448,7 @@ def petition_sign(
     close = nominations_close_on(election, settings)
     if signed_on > close:
         raise ValidationError({"signed_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}})
-    from governance.membership import standing_of
+    from governance.membership.selectors import standing_of
 
     standing = standing_of(person, election.record_date, settings=settings)
     if not standing.votes:
@@ -597,7 +596,7 @@ def _settle_contest(contest: Contest, settings: GovernanceSettings, *, actor: An
 
 
 def _standings(on: dt.date) -> list[Any]:
-    from governance.membership import standings_on
+    from governance.membership.selectors import standings_on
 
     return standings_on(on)
 

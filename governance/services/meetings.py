@@ -27,7 +27,7 @@ from clt import clock, roles
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
-from governance import quorum as rules
+from governance.meetings import quorum as rules
 from governance.models import (
     AgendaItem,
     Attendance,
@@ -287,7 +287,7 @@ def meeting_cancel(*, actor: Any, reason: str, meeting: Meeting) -> Meeting:
 
 
 def _standing(person: Person, on: dt.date, settings: GovernanceSettings | None = None) -> Any:
-    from governance.membership import standing_of
+    from governance.membership.selectors import standing_of
 
     return standing_of(person, on, settings=settings)
 
@@ -550,7 +550,7 @@ def quorum_now(meeting: Meeting, *, settings: GovernanceSettings | None = None) 
     proxy counts for a unit not present, once, only while its holder attends. With one vote per person each
     unit is one person. The same queries whatever the size of the meeting: the standings', attendance, proxies.
     """
-    from governance.membership import standings_on
+    from governance.membership.selectors import standings_on
 
     settings = settings or GovernanceSettings.current()
     precedence = {value: rank for rank, value in enumerate(MemberClass.values)}

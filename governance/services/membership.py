@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from clt import clock, roles
 from clt.history import require_reason, save_stamped
 from clt.models import Person
-from governance import eligibility
+from governance.membership import eligibility
 from governance.models import (
     DuesPayment,
     GovernanceSettings,

@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 from clt import clock, roles
 from clt.decorators import staff_required
 from clt.forms import add_service_errors
-from governance import board as rules
 from governance import services
+from governance.board import rules
 from governance.models import BoardTerm, MemberClass, SeatClass, TermBasis
 from governance.services.board import SEAT_CLASS_FIELDS
 from governance.views.common import DATE

@@ -780,7 +780,7 @@ class ContestForm(forms.Form):
     change_reason = _reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from governance import counting
+        from governance.elections import counting
         from governance.models import MemberClass, SeatClass
 
         super().__init__(*args, **kwargs)
@@ -791,7 +791,7 @@ class ContestForm(forms.Form):
         self.fields["tie_break_rules"].help_text = help_text % {"rules": ", ".join(counting.TIE_RULES)}
 
     def clean_tie_break_rules(self) -> list[str] | None:
-        from governance import counting
+        from governance.elections import counting
 
         raw = [r.strip() for r in (self.cleaned_data.get("tie_break_rules") or "").split(",") if r.strip()]
         unknown = [r for r in raw if r not in counting.TIE_RULES]

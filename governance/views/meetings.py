@@ -36,7 +36,7 @@ from clt.decorators import staff_required
 from clt.forms import add_service_errors
 from clt.models import Person
 from governance import services
-from governance.membership import standings_on
+from governance.membership.selectors import standings_on
 from governance.models import (
     GovernanceSettings,
     Meeting,

@@ -29,7 +29,7 @@ from clt.forms import add_service_errors
 from clt.history import history_entries
 from clt.models import Person
 from governance import services
-from governance.membership import class_counts, standing_of, standings_on
+from governance.membership.selectors import class_counts, standing_of, standings_on
 from governance.models import (
     DuesPeriod,
     GovernanceSettings,

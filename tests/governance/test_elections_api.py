@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from governance import services as gs
-from governance.blt import read_blt
+from governance.elections.blt import read_blt
 from governance.models import Election, Participation
 from tests.conftest import make_user
 from tests.governance.stored import stored_ballots

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from clt import roles
 from clt.models import Person
-from governance import counting
 from governance import services as gs
-from governance.blt import read_blt
+from governance.elections import counting
+from governance.elections.blt import read_blt
 from governance.models import (
     Ballot,
     BoardTerm,

@@ -20,7 +20,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from clt.models import Person
-from governance import eligibility as el
+from governance.membership import eligibility as el
 from governance.models import DuesPayment, GovernanceSettings, Membership
 
 __all__ = [

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from governance.counting import MAX_CANDIDATES, MAX_SEATS, Ballot
+from governance.elections.counting import MAX_CANDIDATES, MAX_SEATS, Ballot
 
 __all__ = ["MAX_BLT_BYTES", "BltError", "BltProfile", "read_blt", "write_blt"]
 
