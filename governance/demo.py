@@ -40,7 +40,7 @@ def _officer(context: Any) -> User:
 
 def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, closes_at: dt.datetime) -> Any:
     from governance import services as gs
-    from governance.models import MemberClass
+    from governance.membership.models import MemberClass
 
     actor = context.actor
     election = gs.election_create(
@@ -114,8 +114,8 @@ def load_board_demo(context: Any) -> None:
     holder resigned two months ago. Runs once (skipped when seat classes exist)."""
     from governance import services as gs
     from governance.board import rules
+    from governance.board.models import SeatClass
     from governance.membership.selectors import standings_on
-    from governance.models import SeatClass
 
     if SeatClass.objects.exists():
         context.stdout.write(f"Board: {SeatClass.objects.count()} seat classes (already loaded)")
@@ -232,7 +232,7 @@ def load_board_demo(context: Any) -> None:
 
 def load_elections_demo(context: Any) -> None:
     from governance import services as gs
-    from governance.models import Election
+    from governance.elections.models import Election
 
     if context.actor is None:
         context.stdout.write("Elections: skipped (no demo users)")
@@ -317,8 +317,8 @@ def load_membership_demo(context: Any) -> None:
     from decimal import Decimal
 
     from governance import services as gs
+    from governance.membership.models import GovernanceSettings, Membership
     from governance.membership.selectors import class_counts, standings_on
-    from governance.models import GovernanceSettings, Membership
     from leases.models import HouseholdMember, Leaseholder
 
     actor = context.actor
@@ -474,8 +474,8 @@ def _dues_for_the_record_date(actor: Any, record_date: dt.date) -> None:
     earlier year would have no general voters."""
     from governance import services as gs
     from governance.membership import eligibility as el
+    from governance.membership.models import GovernanceSettings, Membership
     from governance.membership.selectors import standings_on
-    from governance.models import GovernanceSettings, Membership
 
     if record_date.year >= clock.today().year:
         return
@@ -507,8 +507,8 @@ def load_meetings_demo(context: Any) -> None:
     import math
 
     from governance import services as gs
+    from governance.meetings.models import Meeting
     from governance.membership.selectors import standings_on
-    from governance.models import Meeting
 
     if Meeting.objects.exists():
         context.stdout.write(f"Meetings: {Meeting.objects.count()} meetings (already loaded)")

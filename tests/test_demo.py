@@ -28,7 +28,7 @@ from clt.models import OrganizationKind, Person
 from governance import services as gs
 from governance.elections import counting
 from governance.elections.blt import read_blt
-from governance.models import Election, ElectionPhase
+from governance.elections.models import Election, ElectionPhase
 from leases import services
 from leases.lifecycle import ComplianceState, DeadlineKind, FinancingState, LeaseStatus, TransferState
 from leases.models import (

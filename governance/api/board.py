@@ -31,7 +31,7 @@ from clt import clock, roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.models import Person
 from governance import services
-from governance.models import BoardTerm, SeatClass, TermEnd
+from governance.board.models import BoardTerm, SeatClass, TermEnd
 from governance.services.board import SEAT_CLASS_FIELDS
 from leases.api.serializers import change_reason_field as _reason_field
 

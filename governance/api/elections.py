@@ -35,16 +35,8 @@ from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.permissions import IsCltStaff
 from governance import services as gs
 from governance.elections import counting
-from governance.models import (
-    Candidate,
-    Channel,
-    Contest,
-    Election,
-    ElectionPhase,
-    GovernanceSettings,
-    NominationMode,
-    PetitionSignature,
-)
+from governance.elections.models import Candidate, Channel, Contest, Election, ElectionPhase, PetitionSignature
+from governance.membership.models import GovernanceSettings, NominationMode
 
 __all__ = ["BallotCastViewSet", "CandidateViewSet", "ContestViewSet", "ElectionViewSet", "PetitionSignatureViewSet"]
 
@@ -366,7 +358,6 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
             consented_on=data.get("consented_on"),
             ballot_order=data.get("ballot_order"),
         )
-
 
     def _after(self, candidate: Candidate) -> Response:
         fresh = self.get_queryset().get(pk=candidate.pk)

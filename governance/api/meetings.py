@@ -32,18 +32,9 @@ from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.models import Person
 from clt.permissions import IsCltStaff
 from governance import services
-from governance.models import (
-    AgendaItem,
-    Attendance,
-    Election,
-    Meeting,
-    MeetingKind,
-    MemberClass,
-    Proxy,
-    Resolution,
-    ResolutionKind,
-    Threshold,
-)
+from governance.elections.models import Election
+from governance.meetings.models import AgendaItem, Attendance, Meeting, MeetingKind, Proxy, Resolution
+from governance.membership.models import MemberClass, ResolutionKind, Threshold
 from leases.api.serializers import change_reason_field as _reason_field
 
 __all__ = [

@@ -28,8 +28,7 @@ from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_rea
 from clt.models import Person
 from clt.permissions import IsCltStaff
 from governance import services
-from governance.membership.selectors import Standing, standing_of, standings_on
-from governance.models import (
+from governance.membership.models import (
     DuesPayment,
     GovernanceSettings,
     MemberClass,
@@ -37,6 +36,7 @@ from governance.models import (
     MembershipKind,
     MembershipStatus,
 )
+from governance.membership.selectors import Standing, standing_of, standings_on
 
 __all__ = [
     "GovernanceSettingsViewSet",

@@ -39,7 +39,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from governance.models import Ballot, Contest, SealedBallot
+from governance.elections.models import Ballot, Contest, SealedBallot
 
 __all__ = ["OpenedBallot", "anonymity_set", "open_sealed", "seal", "shuffle_contest", "unseal", "unseal_later"]
 

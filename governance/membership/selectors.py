@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from clt.models import Person
 from governance.membership import eligibility as el
-from governance.models import DuesPayment, GovernanceSettings, Membership
+from governance.membership.models import DuesPayment, GovernanceSettings, Membership
 
 __all__ = [
     "Standing",

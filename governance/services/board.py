@@ -24,15 +24,8 @@ from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance.board import rules
-from governance.models import (
-    BoardTerm,
-    MemberClass,
-    SeatClass,
-    Selection,
-    TermBasis,
-    TermEnd,
-    VacancyFill,
-)
+from governance.board.models import BoardTerm, SeatClass, Selection, TermBasis, TermEnd, VacancyFill
+from governance.membership.models import MemberClass
 
 __all__ = [
     "EARLY_ENDS",

@@ -40,28 +40,23 @@ from django.utils.translation import gettext as _
 from clt import clock, roles
 from clt.history import actor_or_none, require_reason, save_stamped, stamp
 from clt.models import Person
+from governance.board.models import SeatClass, Shortfall, TermBasis, Uncontested
 from governance.elections import ballot_box, counting
 from governance.elections.blt import BltProfile, write_blt
-from governance.models import (
+from governance.elections.models import (
     AccessCodeIssue,
     Candidate,
     Channel,
     Contest,
     Election,
     ElectionPhase,
-    GovernanceSettings,
-    MemberClass,
-    NominationMode,
     Participation,
     PetitionSignature,
-    Proxy,
     RollEntry,
     SealedBallot,
-    SeatClass,
-    Shortfall,
-    TermBasis,
-    Uncontested,
 )
+from governance.meetings.models import Proxy
+from governance.membership.models import GovernanceSettings, MemberClass, NominationMode
 
 __all__ = [
     "PublishedBallot",
@@ -260,7 +255,7 @@ def contest_add(
 
 def _consent_required() -> bool:
     # R7: a setting of the trust, not a constant.
-    from governance.models import GovernanceSettings
+    from governance.membership.models import GovernanceSettings
 
     return GovernanceSettings.current().candidate_consent_required
 
@@ -390,9 +385,7 @@ def candidate_nominate(
         raise ValidationError({"nominated_on": _("Give the date of the nomination.")})
     close = nominations_close_on(election, settings)
     if mode != NominationMode.FLOOR and nominated_on > close:
-        raise ValidationError(
-            {"nominated_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}}
-        )
+        raise ValidationError({"nominated_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}})
     candidate = _new_candidate(
         contest,
         person,

@@ -27,23 +27,19 @@ from clt import clock, roles
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
+from governance.elections.models import Election, ElectionPhase
 from governance.meetings import quorum as rules
-from governance.models import (
+from governance.meetings.models import (
     AgendaItem,
     Attendance,
-    Election,
-    ElectionPhase,
-    GovernanceSettings,
     Meeting,
     MeetingKind,
     MeetingStatus,
-    MemberClass,
     Proxy,
     Resolution,
-    ResolutionKind,
     ResolutionStatus,
-    Threshold,
 )
+from governance.membership.models import GovernanceSettings, MemberClass, ResolutionKind, Threshold
 
 __all__ = [
     "MEETING_FIELDS",

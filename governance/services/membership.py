@@ -20,12 +20,7 @@ from clt import clock, roles
 from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance.membership import eligibility
-from governance.models import (
-    DuesPayment,
-    GovernanceSettings,
-    Membership,
-    MembershipStatus,
-)
+from governance.membership.models import DuesPayment, GovernanceSettings, Membership, MembershipStatus
 
 __all__ = [
     "APPLICANT_FIELDS",

@@ -29,7 +29,8 @@ from clt.decorators import staff_required
 from clt.forms import add_service_errors
 from governance import services
 from governance.board import rules
-from governance.models import BoardTerm, MemberClass, SeatClass, TermBasis
+from governance.board.models import BoardTerm, SeatClass, TermBasis
+from governance.membership.models import MemberClass
 from governance.services.board import SEAT_CLASS_FIELDS
 from governance.views.common import DATE
 from governance.views.common import people as _people

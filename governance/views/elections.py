@@ -38,15 +38,7 @@ from clt import clock, pdf, ratelimit, roles
 from clt.decorators import staff_required
 from clt.forms import add_service_errors
 from governance import services as gs
-from governance.models import (
-    Ballot,
-    Channel,
-    Contest,
-    Election,
-    ElectionPhase,
-    Participation,
-    RollEntry,
-)
+from governance.elections.models import Ballot, Channel, Contest, Election, ElectionPhase, Participation, RollEntry
 from governance.views.common import DATE, DATETIME
 from governance.views.common import people as _people
 from governance.views.common import reason_field as _reason_field
@@ -267,7 +259,7 @@ class CodeForm(forms.Form):
 def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool) -> HttpResponse:
     """The code → ballot → confirm → receipts flow, for voters online and for staff entering paper."""
     template = "governance/election_paper.html" if staff else "governance/election_vote.html"
-    from governance.models import GovernanceSettings
+    from governance.membership.models import GovernanceSettings
 
     channels = Channel.choices[1:]
     if staff and not GovernanceSettings.current().proxies_allowed:
@@ -780,8 +772,9 @@ class ContestForm(forms.Form):
     change_reason = _reason_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from governance.board.models import SeatClass
         from governance.elections import counting
-        from governance.models import MemberClass, SeatClass
+        from governance.membership.models import MemberClass
 
         super().__init__(*args, **kwargs)
         self.fields["seat_class"].queryset = SeatClass.objects.order_by("order", "name")
@@ -818,7 +811,7 @@ class ContestForm(forms.Form):
 
 
 def _candidates_of(election: Election) -> Any:
-    from governance.models import Candidate
+    from governance.elections.models import Candidate
 
     return Candidate.objects.filter(contest__election=election).select_related("person", "contest")
 
@@ -849,7 +842,7 @@ class NominateForm(forms.Form):
     change_reason = _reason_field()
 
     def __init__(self, *args: Any, election: Election, modes: list[str], **kwargs: Any) -> None:
-        from governance.models import NominationMode
+        from governance.membership.models import NominationMode
 
         super().__init__(*args, prefix="nominate", **kwargs)
         self.fields["contest"].queryset = election.contests.order_by("order", "pk")
@@ -875,9 +868,7 @@ class SignForm(forms.Form):
 
     def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
         super().__init__(*args, prefix="sign", **kwargs)
-        self.fields["candidate"].queryset = _candidates_of(election).filter(
-            withdrawn=False, nomination_mode="petition"
-        )
+        self.fields["candidate"].queryset = _candidates_of(election).filter(withdrawn=False, nomination_mode="petition")
         self.fields["person"].queryset = _people()
 
 
@@ -898,7 +889,8 @@ class OpenToClassForm(forms.Form):
     change_reason = _reason_field()
 
     def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
-        from governance.models import MemberClass, Shortfall
+        from governance.board.models import Shortfall
+        from governance.membership.models import MemberClass
 
         super().__init__(*args, prefix="open", **kwargs)
         self.fields["contest"].queryset = election.contests.filter(
@@ -950,7 +942,7 @@ def contest_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _shortfall_text(contest: Contest) -> str:
     """What follows from the R8 outcome of a frozen contest, in words."""
-    from governance.models import Shortfall
+    from governance.board.models import Shortfall
 
     if not contest.vacant_seats:
         return ""
@@ -966,7 +958,7 @@ def _shortfall_text(contest: Contest) -> str:
 
 
 def _class_labels(values: Any) -> list[str]:
-    from governance.models import MemberClass
+    from governance.membership.models import MemberClass
 
     return [str(MemberClass(v).label) for v in values or [] if v in MemberClass.values]
 
@@ -975,7 +967,7 @@ def _nomination_rows(election: Election, settings: Any) -> list[dict[str, Any]]:
     """Each contest with its candidates, their standing and why not; a fixed number of queries."""
     from django.db.models import Count
 
-    from governance.models import Candidate
+    from governance.elections.models import Candidate
 
     contests = list(election.contests.select_related("seat_class").order_by("order", "pk"))
     candidates = (
@@ -1062,7 +1054,7 @@ def nominations(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff: the candidates of each contest, how they were nominated, whether they stand and why not (R7),
     the forms to nominate, record consent and petition signatures, withdraw and open a contest to another
     class (R8); after the freeze, each contest's R8 outcome."""
-    from governance.models import GovernanceSettings, NominationMode
+    from governance.membership.models import GovernanceSettings, NominationMode
 
     election = _election_for(request.user, pk)
     settings = GovernanceSettings.current()

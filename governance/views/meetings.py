@@ -36,19 +36,9 @@ from clt.decorators import staff_required
 from clt.forms import add_service_errors
 from clt.models import Person
 from governance import services
+from governance.meetings.models import Meeting, MeetingKind, MeetingStatus, Proxy, Resolution, ResolutionStatus
+from governance.membership.models import GovernanceSettings, MemberClass, ResolutionKind, Threshold
 from governance.membership.selectors import standings_on
-from governance.models import (
-    GovernanceSettings,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
-    MemberClass,
-    Proxy,
-    Resolution,
-    ResolutionKind,
-    ResolutionStatus,
-    Threshold,
-)
 from governance.views.common import DATE, DATETIME
 from governance.views.common import people as _people
 from governance.views.common import reason_field as _reason_field

@@ -29,8 +29,7 @@ from clt.forms import add_service_errors
 from clt.history import history_entries
 from clt.models import Person
 from governance import services
-from governance.membership.selectors import class_counts, standing_of, standings_on
-from governance.models import (
+from governance.membership.models import (
     DuesPeriod,
     GovernanceSettings,
     LesseeScope,
@@ -44,6 +43,7 @@ from governance.models import (
     Threshold,
     VoteUnit,
 )
+from governance.membership.selectors import class_counts, standing_of, standings_on
 from governance.services.membership import CLOSED
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})

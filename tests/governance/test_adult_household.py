@@ -14,8 +14,8 @@ import pytest
 from clt.models import Person
 from governance import services
 from governance.membership import eligibility as el
+from governance.membership.models import Membership
 from governance.membership.selectors import standing_of, standings_on
-from governance.models import Membership
 from leases import services as lease_services
 from tests.factories import make_lease
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from governance import services
 from governance import services as gs
-from governance.models import AccessCodeIssue, Attendance, Ballot, Participation, RollEntry, SealedBallot
+from governance.elections.models import AccessCodeIssue, Ballot, Participation, RollEntry, SealedBallot
+from governance.meetings.models import Attendance
 from tests.governance.test_elections_core import build_election, cast_worked_example, make_officer
 from tests.governance.test_meetings_services import general, settings_set, sitting
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from governance import services as gs
 from governance.elections import ballot_box
-from governance.models import Ballot, ElectionPhase, SealedBallot
+from governance.elections.models import Ballot, ElectionPhase, SealedBallot
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
 

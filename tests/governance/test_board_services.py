@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from clt.models import Person
 from governance import services
-from governance.models import BoardTerm, SeatClass, TermBasis
+from governance.board.models import BoardTerm, SeatClass, TermBasis
 from tests.factories import make_lease
 
 D = dt.date

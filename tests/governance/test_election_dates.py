@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from governance import services as gs
-from governance.models import Election
+from governance.elections.models import Election
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 

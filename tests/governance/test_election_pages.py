@@ -16,7 +16,7 @@ from django.test import Client
 
 from clt import roles
 from governance import services as gs
-from governance.models import Channel, ElectionPhase, Participation, RollEntry
+from governance.elections.models import Channel, ElectionPhase, Participation, RollEntry
 from tests.conftest import make_user
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer

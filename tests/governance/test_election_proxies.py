@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from clt.models import Person
 from governance import services as gs
-from governance.models import Ballot, Channel, Election, Participation, Proxy, RollEntry
+from governance.elections.models import Ballot, Channel, Election, Participation, RollEntry
+from governance.meetings.models import Proxy
 from tests.factories import make_lease
 from tests.governance.stored import stored_ballot, stored_ballots
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from governance import services
-from governance.models import Meeting, Proxy, Resolution
+from governance.meetings.models import Meeting, Proxy, Resolution
 from leases import services as lease_services
 from leases.models import PolicyStatus
 from tests.conftest import make_user

@@ -12,15 +12,8 @@ from django.utils import timezone
 
 from clt.models import Person
 from governance import services
-from governance.models import (
-    Attendance,
-    GovernanceSettings,
-    Meeting,
-    MeetingStatus,
-    Proxy,
-    Resolution,
-    ResolutionStatus,
-)
+from governance.meetings.models import Attendance, Meeting, MeetingStatus, Proxy, Resolution, ResolutionStatus
+from governance.membership.models import GovernanceSettings
 from leases import services as lease_services
 from leases.models import PolicyStatus
 from tests.factories import make_lease

@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from clt import roles
 from clt.models import Person
 from governance import services
+from governance.membership.models import GovernanceSettings, Membership
 from governance.membership.selectors import standing_of, standings_on
-from governance.models import GovernanceSettings, Membership
 from leases import services as lease_services
 from tests.factories import make_lease, make_template_version
 

@@ -31,7 +31,9 @@ from rest_framework.test import APIClient
 from clt import roles
 from clt.models import Person
 from governance import services as gs
-from governance.models import Contest, Election, Membership, Proxy
+from governance.elections.models import Contest, Election
+from governance.meetings.models import Proxy
+from governance.membership.models import Membership
 from tests.conftest import make_user
 from tests.factories import make_lease
 from tests.governance.stored import stored_ballots
