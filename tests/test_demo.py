@@ -25,8 +25,8 @@ from django.test import RequestFactory
 
 from clt import clock
 from clt.models import OrganizationKind, Person
-from governance import services as gs
 from governance.elections import counting
+from governance.elections import selectors as gs
 from governance.elections.blt import read_blt
 from governance.elections.models import Election, ElectionPhase
 from leases import services

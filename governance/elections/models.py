@@ -312,7 +312,7 @@ class SealedBallot(models.Model):
     carries that transaction's traces (PostgreSQL's ``xmin``, SQLite's row order) that also mark the
     voter's ``Participation``. That is why it holds nothing readable without the server's key, and why it
     lives only until enough ballots of its contest wait to be moved into ``Ballot`` together, shuffled, in
-    a transaction that touches no participation (``governance.services.ballot_box``).
+    a transaction that touches no participation (``governance.elections.ballot_box``).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

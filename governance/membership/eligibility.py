@@ -3,7 +3,7 @@
 Pure: no Django import, no I/O (shapely for the service-area check). Facts go in as frozen dataclasses
 (the trust's settings as :class:`Rules`, one person's leases and membership as :class:`PersonFacts`) and a
 :class:`Decision` comes out with the class, the vote, the vote-unit key and every reason why not, as
-:class:`Reason` codes with parameters: the Django layer (``governance.membership``) translates them.
+:class:`Reason` codes with parameters: the Django layer (``governance.membership.selectors``) translates them.
 
 The rules, each a setting of the trust (``cfg:``), never a constant:
 

@@ -3,7 +3,7 @@
 Lessee membership is never stored: it is read here from the ground leases in force on the date (executed,
 commenced on or before it, not ended on or before it), their named leaseholders and their households, per
 the trust's ``lessee_scope``. General and supporting members come from ``Membership`` rows with their dues.
-The rules themselves are pure (``governance.eligibility``); this module only gathers the facts, in a fixed
+The rules themselves are pure (``governance.membership.eligibility``); this module only gathers the facts, in a fixed
 number of queries whatever the number of people, and translates the reasons.
 """
 
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from clt.models import Person
 from governance.membership import eligibility as el
 from governance.membership.models import DuesPayment, GovernanceSettings, Membership
+from leases.models import GroundLease, HouseholdMember, Leaseholder
 
 __all__ = [
     "Standing",
@@ -117,8 +118,6 @@ def _narrow(queryset: QuerySet, people: Any, lookup: str) -> QuerySet:
 
 def _gather(on: dt.date, people: Any, rules: el.Rules) -> tuple[dict[int, el.PersonFacts], dict[int, int]]:
     """Every person's facts (those tied to a lease in force, or with a membership row), in five queries."""
-    from leases.models import GroundLease, HouseholdMember, Leaseholder
-
     leases = dict(GroundLease.objects.filter(in_force_q(on)).values_list("pk", "household_id"))  # 1
     first_named = Leaseholder.objects.filter(lease=OuterRef("lease")).order_by("pk").values("pk")[:1]
     holders = list(

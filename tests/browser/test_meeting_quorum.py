@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from clt import roles
-from governance import services
+from governance.meetings import services
 from governance.meetings.models import ResolutionStatus
 from tests.browser.test_election_vote import tab_to
 from tests.browser.test_portal import log_in

@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 
 from clt.models import Person
-from governance import services
 from governance.membership import eligibility as el
+from governance.membership import services
 from governance.membership.models import Membership
 from governance.membership.selectors import standing_of, standings_on
 from leases import services as lease_services

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection, models
 
-from governance import services as gs
 from governance.elections import ballot_box
+from governance.elections import services as gs
 from governance.elections.models import Ballot, Participation, SealedBallot
 from tests.governance.test_elections_core import build_election, ids, make_officer
 

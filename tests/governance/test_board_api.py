@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from governance import services
+from governance.board import services
 from governance.board.models import BoardTerm, SeatClass
 from tests.governance.test_board_services import cht_classes, person, start
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from governance import services as gs
+from governance.elections import services as gs
 from governance.elections.blt import read_blt
 from governance.elections.models import Election, Participation
 from tests.conftest import make_user

@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from governance import services as gs
+from governance.elections import services as gs
 from governance.elections.models import Participation
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, ids, make_officer

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from governance import services
+from governance.meetings import services
 from governance.meetings.models import Meeting, Proxy, Resolution
 from leases import services as lease_services
 from leases.models import PolicyStatus

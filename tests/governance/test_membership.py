@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from clt import roles
 from clt.models import Person
-from governance import services
+from governance.membership import services
 from governance.membership.models import GovernanceSettings, Membership
 from governance.membership.selectors import standing_of, standings_on
 from leases import services as lease_services

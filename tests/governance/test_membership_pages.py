@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from clt.models import Person
-from governance import services
+from governance.membership import services
 from governance.membership.models import GovernanceSettings, Membership
 from tests.factories import make_lease
 

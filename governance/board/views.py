@@ -3,7 +3,7 @@
 ``/governance/board/`` is public (a trust publishes its board): each class's seats, holders and term ends,
 vacancies, and a chart of the board's composition by class against the intended shares. Staff also see the
 warnings and links to edit seat classes, start and end terms and fill vacancies; those pages write through
-``governance.services`` and show a service's refusal on the field it names, with nothing saved.
+``governance.board.services`` and show a service's refusal on the field it names, with nothing saved.
 """
 
 from __future__ import annotations
@@ -22,90 +22,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from clt import clock, roles
 from clt.decorators import staff_required
 from clt.forms import add_service_errors
-from governance import services
-from governance.board import rules
-from governance.board.models import BoardTerm, SeatClass, TermBasis
-from governance.membership.models import MemberClass
-from governance.services.board import SEAT_CLASS_FIELDS
-from governance.views.common import DATE
-from governance.views.common import people as _people
-from governance.views.common import reason_field as _reason_field
-
-# --- Forms -----------------------------------------------------------------------------------------
-
-
-class SeatClassForm(forms.ModelForm):
-    electorate = forms.MultipleChoiceField(
-        label=gettext_lazy("Who elects"),
-        choices=MemberClass.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    candidate_pool = forms.MultipleChoiceField(
-        label=gettext_lazy("Who may stand"),
-        choices=MemberClass.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("None ticked: anyone may stand (public seats)."),
-    )
-    change_reason = _reason_field()
-
-    class Meta:
-        model = SeatClass
-        fields = list(SEAT_CLASS_FIELDS)
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-
-class TermStartForm(forms.Form):
-    seat_class = forms.ModelChoiceField(label=gettext_lazy("Seat class"), queryset=SeatClass.objects.all())
-    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=_people())
-    basis = forms.ChoiceField(label=gettext_lazy("How"), choices=[c for c in TermBasis.choices if c[0] != "vacancy"])
-    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE)
-    ends_on = forms.DateField(
-        label=gettext_lazy("Term ends on"),
-        required=False,
-        widget=DATE,
-        help_text=gettext_lazy("Leave empty for the class's full term; at founding give the staggered end."),
-    )
-    stagger_group = forms.IntegerField(label=gettext_lazy("Stagger group"), required=False, min_value=1)
-    reference = forms.CharField(
-        label=gettext_lazy("Reference"),
-        max_length=200,
-        required=False,
-        help_text=gettext_lazy("The election, resolution or board minute."),
-    )
-    change_reason = _reason_field()
-
-
-class TermEndForm(forms.Form):
-    ended_on = forms.DateField(label=gettext_lazy("Ended on"), widget=DATE)
-    end_reason = forms.ChoiceField(label=gettext_lazy("Why"), choices=[(c.value, c.label) for c in services.EARLY_ENDS])
-    reference = forms.CharField(
-        label=gettext_lazy("Reference"),
-        max_length=200,
-        required=False,
-        help_text=gettext_lazy("For a removal, the electing class's vote (meeting and resolution)."),
-    )
-    change_reason = _reason_field()
-
-
-class VacancyFillForm(forms.Form):
-    person = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=_people())
-    starts_on = forms.DateField(label=gettext_lazy("Starts on"), widget=DATE)
-    next_annual_meeting = forms.DateField(
-        label=gettext_lazy("Next annual meeting"),
-        required=False,
-        widget=DATE,
-        help_text=gettext_lazy("Needed when the filler serves until the next annual meeting."),
-    )
-    reference = forms.CharField(label=gettext_lazy("Reference"), max_length=200, required=False)
-    change_reason = _reason_field()
-
+from governance.board import rules, selectors, services
+from governance.board.forms import SeatClassForm, TermEndForm, TermStartForm, VacancyFillForm
+from governance.board.models import BoardTerm, SeatClass
 
 # --- The roster page -------------------------------------------------------------------------------
 
@@ -182,7 +105,7 @@ def _parse_on(request: HttpRequest) -> tuple[dt.date, str]:
 @login_not_required
 def board_roster(request: HttpRequest) -> HttpResponse:
     on, date_error = _parse_on(request)
-    roster, classes, terms = services.board_roster(on)
+    roster, classes, terms = selectors.board_roster(on)
     names = {key: c.name for key, c in classes.items()}
     views = [
         ClassView(
@@ -204,7 +127,7 @@ def board_roster(request: HttpRequest) -> HttpResponse:
             "roster": roster,
             "classes": views,
             "chart": composition_chart(roster),
-            "warnings": [services.notice_text(n, names) for n in roster.warnings] if is_staff else [],
+            "warnings": [selectors.notice_text(n, names) for n in roster.warnings] if is_staff else [],
             "is_staff": is_staff,
         },
     )

@@ -1,4 +1,4 @@
-"""API of elections: serializers and viewsets. Every write calls ``governance.services.elections``.
+"""API of elections: viewsets. Every write calls ``governance.elections.services`` or ``…nominations``.
 
 * ``elections/``, ``election-contests/``, ``election-candidates/``: staff write, signed-in users read
   (drafts are staff-only). Phase changes are actions (``freeze``, ``codes``, ``open``, ``close``,
@@ -22,7 +22,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -33,154 +33,22 @@ from rest_framework.throttling import ScopedRateThrottle
 from clt import roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
 from clt.permissions import IsCltStaff
-from governance import services as gs
-from governance.elections import counting
-from governance.elections.models import Candidate, Channel, Contest, Election, ElectionPhase, PetitionSignature
-from governance.membership.models import GovernanceSettings, NominationMode
+from governance.elections import nominations, selectors, services
+from governance.elections.api.serializers import (
+    BallotCastSerializer,
+    CandidateConsentSerializer,
+    ContestOpenSerializer,
+    ElectionCandidateSerializer,
+    ElectionCodeSerializer,
+    ElectionContestSerializer,
+    ElectionSerializer,
+    PetitionSignatureSerializer,
+    PublishedBallotSerializer,
+)
+from governance.elections.models import Candidate, Contest, Election, ElectionPhase, PetitionSignature
+from governance.membership.models import GovernanceSettings
 
 __all__ = ["BallotCastViewSet", "CandidateViewSet", "ContestViewSet", "ElectionViewSet", "PetitionSignatureViewSet"]
-
-
-class ElectionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Election
-        fields = [
-            "id",
-            "name",
-            "record_date",
-            "opens_at",
-            "closes_at",
-            "phase",
-            "officer",
-            "certified_by",
-            "certified_at",
-            "nominations_close",
-            "notes",
-        ]
-        read_only_fields = ["phase", "certified_by", "certified_at"]
-
-
-class ElectionContestSerializer(serializers.ModelSerializer):
-    method = serializers.ChoiceField(choices=list(counting.METHODS))
-    # Member class values (lessee, general, supporting); checked by the model (one enum name in the schema).
-    eligible_classes = serializers.ListField(child=serializers.CharField(max_length=16))
-    tie_break_rules = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(counting.TIE_RULES)), required=False
-    )
-    result_available = serializers.SerializerMethodField()
-    # R8's outcome, set at the freeze (a Shortfall value or blank); plain text: one enum name in the schema.
-    shortfall_action = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Contest
-        fields = [
-            "id",
-            "election",
-            "seat_class",
-            "title",
-            "order",
-            "seats",
-            "method",
-            "tie_break_rules",
-            "tie_break_seed",
-            "max_marks",
-            "eligible_classes",
-            "options",
-            "result_available",
-            "acclaimed",
-            "vacant_seats",
-            "shortfall_action",
-            "open_to_classes",
-        ]
-        read_only_fields = ["tie_break_seed", "acclaimed", "vacant_seats", "shortfall_action", "open_to_classes"]
-
-    def get_result_available(self, contest: Contest) -> bool:
-        return contest.election.results_public and contest.result is not None
-
-
-class ElectionCandidateSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="person.__str__", read_only=True)
-    nomination_mode = serializers.ChoiceField(choices=NominationMode.choices, required=False, allow_blank=True)
-    signature_count = serializers.SerializerMethodField()
-    stands = serializers.SerializerMethodField()
-    not_standing_reasons = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Candidate
-        fields = [
-            "id",
-            "contest",
-            "person",
-            "name",
-            "consented_on",
-            "withdrawn",
-            "ballot_order",
-            "nomination_mode",
-            "nominated_on",
-            "nominated_by",
-            "statement",
-            "signature_count",
-            "stands",
-            "not_standing_reasons",
-        ]
-        read_only_fields = ["withdrawn"]
-
-    def _standing(self, candidate: Candidate) -> tuple[bool, list[str]]:
-        cache = self.context.setdefault("_standing", {})
-        if candidate.pk not in cache:
-            settings = self.context.get("governance_settings") or GovernanceSettings.current()
-            self.context["governance_settings"] = settings
-            cache[candidate.pk] = gs.candidate_standing(
-                candidate, settings=settings, signatures=self.get_signature_count(candidate)
-            )
-        return cache[candidate.pk]
-
-    def get_signature_count(self, candidate: Candidate) -> int:
-        count = getattr(candidate, "signature_count", None)
-        return count if count is not None else candidate.signatures.count()
-
-    def get_stands(self, candidate: Candidate) -> bool:
-        return self._standing(candidate)[0]
-
-    def get_not_standing_reasons(self, candidate: Candidate) -> list[str]:
-        return self._standing(candidate)[1]
-
-
-class CandidateConsentSerializer(serializers.Serializer):
-    consented_on = serializers.DateField()
-
-
-class ContestOpenSerializer(serializers.Serializer):
-    # Member class values, checked by the service (a ChoiceField would give the schema a second enum name).
-    classes = serializers.ListField(child=serializers.CharField(max_length=16), allow_empty=False)
-
-
-class PetitionSignatureSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="person.__str__", read_only=True)
-
-    class Meta:
-        model = PetitionSignature
-        fields = ["id", "candidate", "person", "name", "signed_on"]
-
-
-class BallotCastSerializer(serializers.Serializer):
-    code = serializers.CharField(write_only=True, max_length=40)
-    contest = serializers.IntegerField(write_only=True)
-    choices = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, write_only=True)
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE, write_only=True)
-    receipt = serializers.CharField(read_only=True)
-
-
-class ElectionCodeSerializer(serializers.Serializer):
-    roll_entry = serializers.IntegerField()
-    person = serializers.CharField()
-    code = serializers.CharField()
-
-
-class PublishedBallotSerializer(serializers.Serializer):
-    receipt = serializers.CharField()
-    choices = serializers.ListField(child=serializers.IntegerField())
-    names = serializers.ListField(child=serializers.CharField())
 
 
 def _elections_for(user: Any) -> QuerySet:
@@ -206,7 +74,7 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
         return _elections_for(self.request.user).select_related("officer")
 
     def perform_create(self, serializer: ElectionSerializer) -> None:
-        serializer.instance = gs.election_create(
+        serializer.instance = services.election_create(
             actor=self.request.user,
             reason=change_reason_from(self.request, "election created"),
             **serializer.validated_data,
@@ -222,27 +90,27 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
     @extend_schema(request=None, responses=ElectionSerializer)
     @action(detail=True, methods=["post"])
     def freeze(self, request: Request, pk: str | None = None) -> Response:
-        return self._phase(request, gs.roll_freeze, "roll frozen")
+        return self._phase(request, services.roll_freeze, "roll frozen")
 
     @extend_schema(request=None, responses=ElectionSerializer)
     @action(detail=True, methods=["post"], url_path="open")
     def open_voting(self, request: Request, pk: str | None = None) -> Response:
-        return self._phase(request, gs.election_open, "voting opened")
+        return self._phase(request, services.election_open, "voting opened")
 
     @extend_schema(request=None, responses=ElectionSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
-        return self._phase(request, gs.election_close, "voting closed")
+        return self._phase(request, services.election_close, "voting closed")
 
     @extend_schema(request=None, responses=ElectionSerializer)
     @action(detail=True, methods=["post"])
     def count(self, request: Request, pk: str | None = None) -> Response:
-        return self._phase(request, gs.election_count, "counted")
+        return self._phase(request, services.election_count, "counted")
 
     @extend_schema(request=None, responses=ElectionSerializer)
     @action(detail=True, methods=["post"])
     def certify(self, request: Request, pk: str | None = None) -> Response:
-        return self._phase(request, gs.election_certify, "certified")
+        return self._phase(request, services.election_certify, "certified")
 
     @extend_schema(request=None, responses=ElectionCodeSerializer(many=True))
     @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
@@ -250,7 +118,7 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
         """Issue the access codes not yet issued; they are shown in this answer only."""
         election = self.get_object()
         reason = change_reason_from(request, "access codes issued")
-        codes = _service(lambda: gs.access_codes_issue(actor=request.user, reason=reason, election=election))
+        codes = _service(lambda: services.access_codes_issue(actor=request.user, reason=reason, election=election))
         entries = election.roll.filter(pk__in=list(codes)).select_related("person")
         rows = [{"roll_entry": e.pk, "person": str(e.person), "code": codes[e.pk]} for e in entries]
         return Response(ElectionCodeSerializer(rows, many=True).data)
@@ -268,7 +136,7 @@ class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer: ElectionContestSerializer) -> None:
         data = dict(serializer.validated_data)
-        serializer.instance = gs.contest_add(
+        serializer.instance = services.contest_add(
             actor=self.request.user, reason=change_reason_from(self.request, "contest added"), **data
         )
 
@@ -281,7 +149,7 @@ class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
         body.is_valid(raise_exception=True)
         reason = change_reason_from(request, "contest opened to another class")
         contest = _service(
-            lambda: gs.contest_open_to_class(
+            lambda: nominations.contest_open_to_class(
                 actor=request.user, reason=reason, contest=contest, classes=body.validated_data["classes"]
             )
         )
@@ -302,13 +170,13 @@ class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[], url_path="ballots")
     def published_ballots(self, request: Request, pk: str | None = None) -> Response:
         contest = self._counted()
-        return Response(PublishedBallotSerializer(gs.ballots_publish(contest), many=True).data)
+        return Response(PublishedBallotSerializer(selectors.ballots_publish(contest), many=True).data)
 
     @extend_schema(responses={(200, "text/plain"): OpenApiResponse(description="The ballots as a .blt file.")})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def blt(self, request: Request, pk: str | None = None) -> HttpResponse:
         contest = self._counted()
-        response = HttpResponse(gs.contest_blt(contest), content_type="text/plain; charset=utf-8")
+        response = HttpResponse(selectors.contest_blt(contest), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="contest-{contest.pk}.blt"'
         return response
 
@@ -337,7 +205,7 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer: ElectionCandidateSerializer) -> None:
         data = dict(serializer.validated_data)
         if data.get("nomination_mode"):
-            serializer.instance = gs.candidate_nominate(
+            serializer.instance = nominations.candidate_nominate(
                 actor=self.request.user,
                 reason=change_reason_from(self.request, "candidate nominated"),
                 contest=data["contest"],
@@ -350,7 +218,7 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
                 ballot_order=data.get("ballot_order"),
             )
             return
-        serializer.instance = gs.candidate_add(
+        serializer.instance = nominations.candidate_add(
             actor=self.request.user,
             reason=change_reason_from(self.request, "candidate nominated"),
             contest=data["contest"],
@@ -372,7 +240,7 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
         body.is_valid(raise_exception=True)
         reason = change_reason_from(request, "consent to stand received")
         _service(
-            lambda: gs.candidate_consent(
+            lambda: nominations.candidate_consent(
                 actor=request.user, reason=reason, candidate=candidate, consented_on=body.validated_data["consented_on"]
             )
         )
@@ -383,7 +251,7 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         candidate = self.get_object()
         reason = change_reason_from(request, "candidate withdrew")
-        _service(lambda: gs.candidate_withdraw(actor=request.user, reason=reason, candidate=candidate))
+        _service(lambda: nominations.candidate_withdraw(actor=request.user, reason=reason, candidate=candidate))
         return self._after(candidate)
 
 
@@ -401,7 +269,7 @@ class PetitionSignatureViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, v
 
     def perform_create(self, serializer: PetitionSignatureSerializer) -> None:
         data = serializer.validated_data
-        serializer.instance = gs.petition_sign(
+        serializer.instance = nominations.petition_sign(
             actor=self.request.user,
             reason=change_reason_from(self.request, "petition signed"),
             candidate=data["candidate"],
@@ -446,7 +314,7 @@ class BallotCastViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         if contest is None:
             raise ValidationError({"contest": _("No open contest has this number.")})
         receipt = _service(
-            lambda: gs.ballot_cast(
+            lambda: services.ballot_cast(
                 code=data["code"],
                 contest=contest,
                 choices=data["choices"],

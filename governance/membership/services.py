@@ -3,7 +3,7 @@
 Each takes the acting user and a reason (keyword-only), runs in one transaction, validates with
 ``full_clean()``, stamps the history with who and why, and raises ``ValidationError`` naming the field
 when the change is not allowed (nothing is written). Lessee membership has no service: it follows the
-leases (``governance.membership``).
+leases (``governance.membership.selectors``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance.membership import eligibility
 from governance.membership.models import DuesPayment, GovernanceSettings, Membership, MembershipStatus
+from properties.geometry import GeometryError, parse_parcel_geometry, to_geojson
 
 __all__ = [
     "APPLICANT_FIELDS",
@@ -220,8 +221,6 @@ def service_area_validate(value: Any) -> dict[str, Any] | None:
 
     Accepts a bare geometry, a Feature, or a FeatureCollection of one feature.
     """
-    from properties.geometry import GeometryError, parse_parcel_geometry, to_geojson
-
     if value in (None, "", {}):
         return None
     if isinstance(value, dict) and value.get("type") == "FeatureCollection":

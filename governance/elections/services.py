@@ -1,4 +1,5 @@
-"""Services of elections: contests, candidates, the frozen roll, ballots, counts, certification.
+"""Services of elections: the election and its contests, the frozen roll, access codes, ballots, the count
+and certification. Candidates and nominations are ``governance.elections.nominations``.
 
 The phases of §6.8 (draft → frozen → open → closed → counted → certified) are enforced here and only
 here: each service states the phase it needs and refuses otherwise, naming the phase.
@@ -8,28 +9,23 @@ contest and roll entry) and the ballot (how), sealed, in one transaction. The un
 prior check, is what stops a second ballot: two concurrent casts for the same unit race on the index, one
 commits, the other rolls back whole and is told why. Sealed ballots reach the ``Ballot`` table in shuffled
 batches of at least *k*, and the close rewrites each contest's box in one random order
-(:mod:`governance.services.ballot_box`), so that nothing stored links a voter to a ballot.
+(:mod:`governance.elections.ballot_box`), so that nothing stored links a voter to a ballot.
+:func:`ballots_cast` casts a voter's ballots in several contests in one transaction: all or none.
 
-Nominations and too few candidates (R7, R8): ``candidate_nominate`` takes a nomination by one of the
-trust's modes while the election is a draft; ``candidate_standing`` says whether a candidate stands (not
-withdrawn, consented when required, a petition with enough signatures). At ``roll_freeze`` a candidate who
-does not stand is marked withdrawn (the row stays, for the record; its history says why), and each contest
-with a seat class is settled: no more standing candidates than seats under ``acclaim`` → acclaimed, no
-ballot (the count records them elected unopposed, certification starts ``acclaimed`` terms); fewer than
-seats → the rest are vacant and the class's shortfall rule is recorded (``open_to_other_class`` is used
-before the freeze, so a class still short at the freeze leaves its seats vacant). ``still_ballot`` puts an
-uncontested class to an ordinary vote: a yes/no or approval threshold for it is not implemented.
+Too few candidates (R8): at ``roll_freeze`` a candidate who does not stand (``candidate_standing``) is
+marked withdrawn (the row stays, for the record; its history says why), and each contest with a seat class
+is settled: no more standing candidates than seats under ``acclaim`` → acclaimed, no ballot (the count
+records them elected unopposed, certification starts ``acclaimed`` terms); fewer than seats → the rest are
+vacant and the class's shortfall rule is recorded (``open_to_other_class`` is used before the freeze, so a
+class still short at the freeze leaves its seats vacant). ``still_ballot`` puts an uncontested class to an
+ordinary vote: a yes/no or approval threshold for it is not implemented.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import inspect
 import secrets
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,10 +35,10 @@ from django.utils.translation import gettext as _
 
 from clt import clock, roles
 from clt.history import actor_or_none, require_reason, save_stamped, stamp
-from clt.models import Person
+from governance.board import services as board_services
 from governance.board.models import SeatClass, Shortfall, TermBasis, Uncontested
 from governance.elections import ballot_box, counting
-from governance.elections.blt import BltProfile, write_blt
+from governance.elections.codes import grouped, hash_code, new_code, new_receipt, normalise_code
 from governance.elections.models import (
     AccessCodeIssue,
     Candidate,
@@ -51,48 +47,38 @@ from governance.elections.models import (
     Election,
     ElectionPhase,
     Participation,
-    PetitionSignature,
     RollEntry,
     SealedBallot,
 )
+from governance.elections.selectors import (
+    MARKED,
+    candidate_labels,
+    contest_count,
+    contest_count_of,
+    contest_takes_ballot,
+    counting_ballot,
+    is_officer,
+    standing_candidates,
+)
 from governance.meetings.models import Proxy
-from governance.membership.models import GovernanceSettings, MemberClass, NominationMode
+from governance.membership.models import GovernanceSettings, MemberClass
+from governance.membership.selectors import standings_on
 
 __all__ = [
-    "PublishedBallot",
     "access_codes_issue",
     "already_voted_message",
     "ballot_cast",
-    "ballots_publish",
-    "candidate_add",
-    "candidate_consent",
-    "candidate_labels",
-    "candidate_nominate",
-    "candidate_standing",
-    "candidate_withdraw",
     "contest_add",
-    "contest_blt",
-    "contest_count",
-    "contest_count_of",
-    "contest_open_to_class",
-    "contest_takes_ballot",
     "election_certify",
     "election_close",
     "election_count",
     "election_create",
     "election_open",
-    "hash_code",
-    "nominations_close_on",
-    "normalise_code",
-    "petition_sign",
+    "locked_election",
+    "require_phase",
     "roll_freeze",
 ]
 
-# The letters of access codes and receipts: no 0/O, 1/I/L, so a code read aloud or off paper survives.
-_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-_CODE_LENGTH = 16  # 16 letters of 31: about 79 bits, beyond guessing even with the salt known
-_RECEIPT_LENGTH = 12
-_MARKED = ("plurality", "block", "approval")
 _PRECEDENCE = {value: i for i, value in enumerate(MemberClass.values)}  # R5: lessee, general, supporting
 
 
@@ -104,7 +90,8 @@ def already_voted_message() -> str:
 _save = save_stamped
 
 
-def _require_phase(election: Election, *phases: str) -> None:
+def require_phase(election: Election, *phases: str) -> None:
+    """Refuse, naming the phase, unless the election is in one of ``phases``."""
     if election.phase not in phases:
         allowed = ", ".join(str(ElectionPhase(p).label) for p in phases)
         raise ValidationError(
@@ -115,7 +102,7 @@ def _require_phase(election: Election, *phases: str) -> None:
         )
 
 
-def _locked(election: Election) -> Election:
+def locked_election(election: Election) -> Election:
     """The election row, locked until the transaction ends: phase changes serialise on it."""
     return Election.objects.select_for_update().get(pk=election.pk)
 
@@ -132,26 +119,6 @@ def _shared(election_id: int) -> Election:
         if found:
             return found[0]
     return Election.objects.get(pk=election_id)
-
-
-def _is_officer(user: Any, election: Election) -> bool:
-    if election.officer_id is not None:
-        return getattr(user, "pk", None) == election.officer_id
-    return roles.is_election_officer(user)
-
-
-def _random_text(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
-def normalise_code(code: str) -> str:
-    """An access code as typed: case, spaces and dashes do not matter."""
-    return "".join(ch for ch in str(code).upper() if ch.isalnum())
-
-
-def hash_code(election: Election, code: str) -> str:
-    """Salted SHA-256 of a normalised access code (the salt is the election's own)."""
-    return hashlib.sha256(f"{election.code_salt}:{normalise_code(code)}".encode()).hexdigest()
 
 
 # --- Setting up -------------------------------------------------------------------------------
@@ -232,8 +199,8 @@ def contest_add(
     options: dict[str, Any] | None = None,
     order: int | None = None,
 ) -> Contest:
-    election = _locked(election)
-    _require_phase(election, ElectionPhase.DRAFT)
+    election = locked_election(election)
+    require_phase(election, ElectionPhase.DRAFT)
     if method not in counting.METHODS:
         raise ValidationError({"method": _("Choose one of: %(m)s.") % {"m": ", ".join(counting.METHODS)}})
     if not 1 <= seats <= counting.MAX_SEATS:
@@ -253,302 +220,6 @@ def contest_add(
     return _save(contest, actor=actor, reason=reason)
 
 
-def _consent_required() -> bool:
-    # R7: a setting of the trust, not a constant.
-    from governance.membership.models import GovernanceSettings
-
-    return GovernanceSettings.current().candidate_consent_required
-
-
-@transaction.atomic
-def candidate_add(
-    *,
-    actor: Any,
-    reason: str,
-    contest: Contest,
-    person: Person,
-    consented_on: dt.date | None = None,
-    ballot_order: int | None = None,
-) -> Candidate:
-    _require_phase(_locked(contest.election), ElectionPhase.DRAFT)
-    if consented_on is None and _consent_required():
-        raise ValidationError({"consented_on": _("The candidate's consent to stand is required: give its date.")})
-    candidate = _new_candidate(contest, person, ballot_order, consented_on=consented_on)
-    return _save(candidate, actor=actor, reason=reason)
-
-
-def _new_candidate(contest: Contest, person: Person, ballot_order: int | None, **fields: Any) -> Candidate:
-    """A candidate not yet in the contest, last on the ballot unless placed."""
-    if Candidate.objects.filter(contest=contest, person=person).exists():
-        raise ValidationError({"person": _("%(person)s is already a candidate in this contest.") % {"person": person}})
-    standing = contest.candidates.count()
-    if standing >= counting.MAX_CANDIDATES:
-        raise ValidationError(
-            {
-                "person": _("A contest has at most %(max)s candidates: the count takes no more.")
-                % {"max": counting.MAX_CANDIDATES}
-            }
-        )
-    order = ballot_order if ballot_order is not None else standing + 1
-    return Candidate(contest=contest, person=person, ballot_order=order, **fields)
-
-
-@transaction.atomic
-def candidate_withdraw(*, actor: Any, reason: str, candidate: Candidate) -> Candidate:
-    """A candidate withdraws before the close; ballots naming them skip to the next preference."""
-    _require_phase(_locked(candidate.contest.election), ElectionPhase.DRAFT, ElectionPhase.FROZEN, ElectionPhase.OPEN)
-    candidate.withdrawn = True
-    return _save(candidate, actor=actor, reason=reason)
-
-
-# --- Nominations (R7) -------------------------------------------------------------------------
-
-
-def nominations_close_on(election: Election, settings: GovernanceSettings | None = None) -> dt.date:
-    """The last day of nominations: the election's own date, else the settings' days before voting opens."""
-    if election.nominations_close is not None:
-        return election.nominations_close
-    settings = settings or GovernanceSettings.current()
-    return timezone.localtime(election.opens_at).date() - dt.timedelta(days=settings.nomination_deadline_days)
-
-
-def _date_text(value: dt.date) -> str:
-    from django.utils import formats
-
-    return formats.date_format(value, "DATE_FORMAT")
-
-
-def _class_labels(values: Iterable[str]) -> str:
-    return ", ".join(str(MemberClass(v).label) for v in values if v in MemberClass.values)
-
-
-def _check_candidate_pool(contest: Contest, person: Person) -> None:
-    """R1/R8: on the record date the person is in the seat class's pool, or in a class the contest was opened to.
-
-    A contest without a seat class, or a class with an empty pool (public seats), takes anyone.
-    """
-    seat_class = contest.seat_class
-    pool = list(seat_class.candidate_pool or []) if seat_class is not None else []
-    if not pool:
-        return
-    allowed = pool + [c for c in contest.open_to_classes or [] if c not in pool]
-    from governance.membership.selectors import standing_of
-
-    on = contest.election.record_date
-    standing = standing_of(person, on)
-    if standing.member_class in allowed:
-        return
-    message = _("%(person)s may not stand for %(contest)s: on %(date)s they are not in %(pool)s.") % {
-        "person": person,
-        "contest": contest.title,
-        "date": _date_text(on),
-        "pool": _class_labels(allowed),
-    }
-    raise ValidationError({"person": f"{message} {'; '.join(standing.reasons)}".strip()})
-
-
-@transaction.atomic
-def candidate_nominate(
-    *,
-    actor: Any,
-    reason: str,
-    contest: Contest,
-    person: Person,
-    mode: str,
-    nominated_on: dt.date,
-    nominated_by: str = "",
-    statement: str = "",
-    consented_on: dt.date | None = None,
-    ballot_order: int | None = None,
-) -> Candidate:
-    """Nominate ``person`` in ``contest`` by one of the trust's nomination modes (R7), while the election is a draft.
-
-    Nominations close on ``nominations_close_on``; a floor nomination is made at the meeting itself, so it is
-    taken up to the freeze. Consent may come later (``candidate_consent``); a petition nomination stands once it
-    has the signatures (``petition_sign``). Whether a candidate stands is ``candidate_standing``.
-    """
-    reason = require_reason(reason)
-    election = _locked(contest.election)
-    _require_phase(election, ElectionPhase.DRAFT)
-    contest = Contest.objects.select_related("seat_class").get(pk=contest.pk)
-    contest.election = election
-    settings = GovernanceSettings.current()
-    modes = list(settings.nomination_modes or [])
-    if mode not in NominationMode.values or mode not in modes:
-        raise ValidationError(
-            {
-                "nomination_mode": _("The bylaws allow these ways of nomination: %(modes)s.")
-                % {"modes": ", ".join(str(NominationMode(m).label) for m in modes if m in NominationMode.values)}
-            }
-        )
-    if nominated_on is None:
-        raise ValidationError({"nominated_on": _("Give the date of the nomination.")})
-    close = nominations_close_on(election, settings)
-    if mode != NominationMode.FLOOR and nominated_on > close:
-        raise ValidationError({"nominated_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}})
-    candidate = _new_candidate(
-        contest,
-        person,
-        ballot_order,
-        nomination_mode=mode,
-        nominated_on=nominated_on,
-        nominated_by=(nominated_by or "").strip(),
-        statement=(statement or "").strip(),
-        consented_on=consented_on,
-    )
-    _check_candidate_pool(contest, person)
-    return _save(candidate, actor=actor, reason=reason)
-
-
-@transaction.atomic
-def candidate_consent(*, actor: Any, reason: str, candidate: Candidate, consented_on: dt.date) -> Candidate:
-    """Record the candidate's written consent to stand (R7), while the election is a draft."""
-    reason = require_reason(reason)
-    _require_phase(_locked(candidate.contest.election), ElectionPhase.DRAFT)
-    if consented_on is None:
-        raise ValidationError({"consented_on": _("Give the date of the consent.")})
-    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
-    if candidate.withdrawn:
-        raise ValidationError({"candidate": _("%(person)s has withdrawn.") % {"person": candidate.person}})
-    candidate.consented_on = consented_on
-    return _save(candidate, actor=actor, reason=reason)
-
-
-@transaction.atomic
-def petition_sign(
-    *, actor: Any, reason: str, candidate: Candidate, person: Person, signed_on: dt.date
-) -> PetitionSignature:
-    """A member signs a candidate's nominating petition (R7).
-
-    The signer has a vote on the record date (and, when ``petition_same_class``, is of the class that elects
-    the seat), is not the candidate, signs once and by the close of nominations.
-    """
-    reason = require_reason(reason)
-    candidate = Candidate.objects.select_related("contest__seat_class", "person").get(pk=candidate.pk)
-    contest = candidate.contest
-    election = _locked(contest.election)
-    _require_phase(election, ElectionPhase.DRAFT)
-    if candidate.nomination_mode != NominationMode.PETITION:
-        message = _("%(person)s was not nominated by petition.") % {"person": candidate.person}
-        raise ValidationError({"candidate": message})
-    if candidate.withdrawn:
-        raise ValidationError({"candidate": _("%(person)s has withdrawn.") % {"person": candidate.person}})
-    if person.pk == candidate.person_id:
-        raise ValidationError({"person": _("A candidate cannot sign their own petition.")})
-    if signed_on is None:
-        raise ValidationError({"signed_on": _("Give the date of the signature.")})
-    settings = GovernanceSettings.current()
-    close = nominations_close_on(election, settings)
-    if signed_on > close:
-        raise ValidationError({"signed_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}})
-    from governance.membership.selectors import standing_of
-
-    standing = standing_of(person, election.record_date, settings=settings)
-    if not standing.votes:
-        why = "; ".join(standing.reasons)
-        message = _("%(person)s has no vote on the record date (%(date)s).") % {
-            "person": person,
-            "date": _date_text(election.record_date),
-        }
-        raise ValidationError({"person": f"{message} {why}".strip()})
-    electorate = list((contest.seat_class.electorate if contest.seat_class else None) or contest.eligible_classes)
-    if settings.petition_same_class and standing.member_class not in electorate:
-        raise ValidationError(
-            {
-                "person": _("Only members who elect this seat (%(classes)s) may sign; %(person)s is a %(cls)s.")
-                % {
-                    "classes": _class_labels(electorate),
-                    "person": person,
-                    "cls": MemberClass(standing.member_class).label,
-                }
-            }
-        )
-    if PetitionSignature.objects.filter(candidate=candidate, person=person).exists():
-        raise ValidationError({"person": _("%(person)s has already signed this petition.") % {"person": person}})
-    signature = PetitionSignature(candidate=candidate, person=person, signed_on=signed_on)
-    _save(signature, actor=actor, reason=reason)
-    # The signature has no history of its own: the candidate's history says who recorded it and why.
-    stamp(candidate, actor=actor, reason=f"{reason} (petition signed by {person})")
-    candidate.save(update_fields=["last_updated"])
-    return signature
-
-
-def candidate_standing(
-    candidate: Candidate, *, settings: GovernanceSettings | None = None, signatures: int | None = None
-) -> tuple[bool, list[str]]:
-    """Whether the candidate stands (goes on the ballot), and every reason they do not.
-
-    Not withdrawn; consented when the settings require consent; a petition nomination with at least
-    ``petition_min_signers`` signatures (every stored signature was checked when it was taken). Pages pass
-    ``settings`` and an annotated ``signatures`` count so that a list costs no query per candidate.
-    """
-    settings = settings or GovernanceSettings.current()
-    reasons: list[str] = []
-    if candidate.withdrawn:
-        reasons.append(_("Withdrawn, or not on the ballot."))
-    if settings.candidate_consent_required and candidate.consented_on is None:
-        reasons.append(_("No consent to stand recorded."))
-    if candidate.nomination_mode == NominationMode.PETITION:
-        count = signatures if signatures is not None else candidate.signatures.count()
-        if count < settings.petition_min_signers:
-            reasons.append(
-                _("The petition has %(n)s of the %(needed)s signatures it needs.")
-                % {"n": count, "needed": settings.petition_min_signers}
-            )
-    return (not reasons, reasons)
-
-
-def _standing_candidates(
-    contest: Contest, settings: GovernanceSettings
-) -> tuple[list[Candidate], list[tuple[Candidate, list[str]]]]:
-    """The contest's candidates who stand, and ``(candidate, reasons)`` of those who do not."""
-    from django.db.models import Count
-
-    standing: list[Candidate] = []
-    dropped: list[tuple[Candidate, list[str]]] = []
-    for candidate in contest.candidates.annotate(signature_count=Count("signatures")).order_by("ballot_order", "pk"):
-        stands, reasons = candidate_standing(candidate, settings=settings, signatures=candidate.signature_count)
-        if stands:
-            standing.append(candidate)
-        else:
-            dropped.append((candidate, reasons))
-    return standing, dropped
-
-
-@transaction.atomic
-def contest_open_to_class(*, actor: Any, reason: str, contest: Contest, classes: Sequence[str]) -> Contest:
-    """R8: invite members of other classes to stand for a class short of candidates, before the freeze.
-
-    Only where the seat class's shortfall rule is ``open_to_other_class`` and the contest has fewer standing
-    candidates than seats.
-    """
-    reason = require_reason(reason)
-    _require_phase(_locked(contest.election), ElectionPhase.DRAFT)
-    contest = Contest.objects.select_related("seat_class", "election").get(pk=contest.pk)
-    seat_class = contest.seat_class
-    if seat_class is None or seat_class.shortfall != Shortfall.OPEN_TO_OTHER_CLASS:
-        raise ValidationError(
-            {"contest": _("The bylaws do not open this contest's seats to another class when candidates are short.")}
-        )
-    if not isinstance(classes, list | tuple) or not classes or not set(classes) <= set(MemberClass.values):
-        raise ValidationError({"classes": _("A non-empty list of member classes: lessee, general, supporting.")})
-    standing, _dropped = _standing_candidates(contest, GovernanceSettings.current())
-    if len(standing) >= contest.seats:
-        raise ValidationError(
-            {
-                "contest": _("%(contest)s has %(n)s standing candidates for %(seats)s seats: it is not short.")
-                % {"contest": contest.title, "n": len(standing), "seats": contest.seats}
-            }
-        )
-    contest.open_to_classes = sorted(set(classes), key=MemberClass.values.index)
-    return _save(contest, actor=actor, reason=reason)
-
-
-def contest_takes_ballot(contest: Contest) -> bool:
-    """Whether members vote in the contest: not when it was acclaimed or left with no candidate at the freeze."""
-    return not contest.acclaimed and contest.vacant_seats < contest.seats
-
-
 def _settle_contest(contest: Contest, settings: GovernanceSettings, *, actor: Any, reason: str) -> None:
     """At the freeze: drop the candidates who do not stand, then apply R8 to a contest with a seat class.
 
@@ -559,7 +230,7 @@ def _settle_contest(contest: Contest, settings: GovernanceSettings, *, actor: An
     ``still_ballot`` puts an uncontested class to the vote as usual (a yes/no or approval threshold is not
     implemented). A contest with no standing candidate is not voted.
     """
-    standing, dropped = _standing_candidates(contest, settings)
+    standing, dropped = standing_candidates(contest, settings)
     for candidate, reasons in dropped:
         if not candidate.withdrawn:
             candidate.withdrawn = True
@@ -588,22 +259,16 @@ def _settle_contest(contest: Contest, settings: GovernanceSettings, *, actor: An
         _save(contest, actor=actor, reason=f"{reason}: {n} standing candidate(s) for {seats} seat(s), acclaimed")
 
 
-def _standings(on: dt.date) -> list[Any]:
-    from governance.membership.selectors import standings_on
-
-    return standings_on(on)
-
-
 @transaction.atomic
 def roll_freeze(*, actor: Any, reason: str, election: Election, standings: Iterable[Any] | None = None) -> int:
     """Freeze the roll at the record date: one entry per vote unit of the voting members. Returns its size.
 
-    ``standings`` (``governance.membership.Standing`` values) defaults to the members on the record date;
+    ``standings`` (``governance.membership.selectors.Standing`` values) defaults to the members on the record date;
     passing them lets a roll be imported. From here on contests, candidates and the roll cannot change.
     Each contest's random tie-break seed is drawn now, before any ballot exists, and kept (§2.7).
     """
-    election = _locked(election)
-    _require_phase(election, ElectionPhase.DRAFT)
+    election = locked_election(election)
+    require_phase(election, ElectionPhase.DRAFT)
     contests = list(election.contests.select_related("seat_class"))
     if not contests:
         raise ValidationError({"contests": _("Add at least one contest before freezing the roll.")})
@@ -613,7 +278,7 @@ def roll_freeze(*, actor: Any, reason: str, election: Election, standings: Itera
     balloted = [c for c in contests if contest_takes_ballot(c)]
     voting_classes = {value for contest in balloted for value in contest.eligible_classes}
     by_unit: dict[str, Any] = {}
-    for standing in standings if standings is not None else _standings(election.record_date):
+    for standing in standings if standings is not None else standings_on(election.record_date):
         if not standing.votes or standing.member_class not in voting_classes:
             continue
         held = by_unit.get(standing.vote_unit_key)
@@ -647,9 +312,9 @@ def access_codes_issue(
     (``AccessCodeIssue``: which entry, who, when, why; never the code) and the election's history says so.
     """
     reason = require_reason(reason)
-    election = _locked(election)
-    _require_phase(election, ElectionPhase.FROZEN, ElectionPhase.OPEN)
-    if not (roles.is_staff_member(actor) or _is_officer(actor, election)):
+    election = locked_election(election)
+    require_phase(election, ElectionPhase.FROZEN, ElectionPhase.OPEN)
+    if not (roles.is_staff_member(actor) or is_officer(actor, election)):
         raise PermissionDenied(_("Only staff or the election officer issue access codes."))
     chosen = (
         RollEntry.objects.filter(election=election, pk__in=[e.pk for e in entries])
@@ -670,9 +335,9 @@ def access_codes_issue(
                 replaces_earlier=bool(entry.code_hash),
             )
         )
-        code = _random_text(_CODE_LENGTH)
+        code = new_code()
         entry.code_hash = hash_code(election, code)
-        codes[entry.pk] = "-".join(code[i : i + 4] for i in range(0, _CODE_LENGTH, 4))
+        codes[entry.pk] = grouped(code)
         changed.append(entry)
     RollEntry.objects.bulk_update(changed, ["code_hash"])
     if changed:
@@ -685,35 +350,13 @@ def access_codes_issue(
 
 @transaction.atomic
 def election_open(*, actor: Any, reason: str, election: Election) -> Election:
-    election = _locked(election)
-    _require_phase(election, ElectionPhase.FROZEN)
+    election = locked_election(election)
+    require_phase(election, ElectionPhase.FROZEN)
     election.phase = ElectionPhase.OPEN
     return _save(election, actor=actor, reason=reason)
 
 
 # --- Voting -----------------------------------------------------------------------------------
-
-
-def candidate_labels(candidates: Iterable[Candidate]) -> dict[int, str]:
-    """Each candidate's name on the ballot and in the count: unique within the contest, without quotes."""
-    labels: dict[int, str] = {}
-    seen: set[str] = set()
-    for candidate in candidates:
-        base = str(candidate.person).replace('"', "'").strip() or f"#{candidate.pk}"
-        label, n = base, 1
-        while label in seen:
-            n += 1
-            label = f"{base} ({n})"
-        seen.add(label)
-        labels[candidate.pk] = label
-    return labels
-
-
-def _counting_ballot(contest: Contest, labels: dict[int, str], choices: Sequence[int], count: int = 1) -> Any:
-    names = tuple(labels[c] for c in choices)
-    if contest.method in _MARKED:
-        return counting.MarkBallot(marks=names, count=count)
-    return counting.Ballot(ranking=names, count=count)
 
 
 def _mark_limit(contest: Contest) -> int | None:
@@ -735,7 +378,7 @@ def _check_choices(contest: Contest, candidates: list[Candidate], choices: Any) 
     if len(set(choices)) != len(choices):
         raise ValidationError({"choices": _("Each candidate may be marked or ranked once.")})
     limit = _mark_limit(contest)
-    if contest.method in _MARKED and limit is not None and len(choices) > limit:
+    if contest.method in MARKED and limit is not None and len(choices) > limit:
         raise ValidationError(
             {"choices": _("Mark at most %(n)s candidates: more makes the ballot invalid.") % {"n": limit}}
         )
@@ -743,7 +386,7 @@ def _check_choices(contest: Contest, candidates: list[Candidate], choices: Any) 
     # spoilt paper, counted in turnout and in no one's total).
     labels = candidate_labels(candidates)
     if choices:
-        result = contest_count_of(contest, candidates, [_counting_ballot(contest, labels, choices)], seed=0)
+        result = contest_count_of(contest, candidates, [counting_ballot(contest, labels, choices)], seed=0)
         if result.ballots.invalid:
             reason = ", ".join(result.ballots.reasons)
             raise ValidationError({"choices": _("The ballot is not valid: %(reason)s.") % {"reason": reason}})
@@ -760,11 +403,6 @@ def _check_proxy(election: Election, entry: RollEntry) -> None:
     if not Proxy.objects.filter(election=election, grantor_id=entry.person_id, revoked_on__isnull=True).exists():
         message = _("%(person)s has given no proxy for this election (or revoked it).") % {"person": entry.person}
         raise ValidationError({"channel": message})
-
-
-def _receipt() -> str:
-    code = _random_text(_RECEIPT_LENGTH)
-    return "-".join(code[i : i + 4] for i in range(0, _RECEIPT_LENGTH, 4))
 
 
 def ballot_cast(
@@ -795,7 +433,7 @@ def ballot_cast(
         raise PermissionDenied(_("Only staff enter paper and proxy ballots."))
     with transaction.atomic():
         election = _shared(contest.election_id)
-        _require_phase(election, ElectionPhase.OPEN)
+        require_phase(election, ElectionPhase.OPEN)
         now = clock.now()
         if now < election.opens_at:
             raise ValidationError({"phase": _("Voting has not opened yet.")})
@@ -824,7 +462,7 @@ def ballot_cast(
                 Participation.objects.create(contest=contest, roll_entry=entry, channel=channel)
         except IntegrityError:
             raise ValidationError({"code": already_voted_message()}) from None
-        receipt = _receipt()
+        receipt = new_receipt()
         # Sealed, not yet in the ballot box: this transaction's traces are also the participation's.
         sealed = ballot_box.seal(contest, receipt, chosen, candidates=[c.pk for c in candidates])
         SealedBallot.objects.create(contest=contest, sealed=sealed)
@@ -839,9 +477,9 @@ def ballot_cast(
 
 @transaction.atomic
 def election_close(*, actor: Any, reason: str, election: Election) -> Election:
-    election = _locked(election)
-    _require_phase(election, ElectionPhase.OPEN)
-    if not (roles.is_staff_member(actor) or _is_officer(actor, election)):
+    election = locked_election(election)
+    require_phase(election, ElectionPhase.OPEN)
+    if not (roles.is_staff_member(actor) or is_officer(actor, election)):
         raise PermissionDenied(_("Only staff or the election officer close an election."))
     election.phase = ElectionPhase.CLOSED
     for contest in election.contests.all():
@@ -850,53 +488,13 @@ def election_close(*, actor: Any, reason: str, election: Election) -> Election:
     return _save(election, actor=actor, reason=reason)
 
 
-def _tie_break(contest: Contest) -> counting.TieBreak:
-    rules = tuple(contest.tie_break_rules or counting.default_tie_break(contest.method).rules)
-    return counting.TieBreak(rules=rules, seed=contest.tie_break_seed)
-
-
-def _count_options(contest: Contest) -> dict[str, Any]:
-    options = dict(contest.options or {})
-    if contest.method in ("plurality", "block") and contest.max_marks:
-        options.setdefault("max_marks", contest.max_marks)
-    return options
-
-
-def contest_count_of(
-    contest: Contest, candidates: Sequence[Candidate], ballots: Iterable[Any], *, seed: int | None = None
-) -> counting.CountResult:
-    """Count counting-ballots for ``contest`` (pure ``counting.count`` with the contest's settings)."""
-    labels = candidate_labels(candidates)
-    tie_break = _tie_break(contest)
-    if seed is not None and tie_break.seed is None:
-        tie_break = counting.TieBreak(rules=tie_break.rules, seed=seed, order=tie_break.order)
-    return counting.count(
-        contest.method,
-        ballots,
-        contest.seats,
-        [labels[c.pk] for c in candidates],
-        tie_break=tie_break,
-        options=_count_options(contest),
-        withdrawn=[labels[c.pk] for c in candidates if c.withdrawn],
-    )
-
-
-def contest_count(contest: Contest) -> counting.CountResult:
-    """Count the stored ballots of a contest; identical ballots are grouped (one count per distinct ballot)."""
-    candidates = list(contest.candidates.select_related("person").order_by("ballot_order", "pk"))
-    labels = candidate_labels(candidates)
-    grouped = Counter(tuple(choices) for choices in contest.ballots.values_list("choices", flat=True))
-    ballots = [_counting_ballot(contest, labels, list(key), n) for key, n in sorted(grouped.items())]
-    return contest_count_of(contest, candidates, ballots)
-
-
 @transaction.atomic
 def election_count(*, actor: Any, reason: str, election: Election) -> Election:
     """Count every contest and store each result (the full round table); a recount before certification
     gives the same result, the tie-break seed being fixed."""
-    election = _locked(election)
-    _require_phase(election, ElectionPhase.CLOSED, ElectionPhase.COUNTED)
-    if not (roles.is_staff_member(actor) or _is_officer(actor, election)):
+    election = locked_election(election)
+    require_phase(election, ElectionPhase.CLOSED, ElectionPhase.COUNTED)
+    if not (roles.is_staff_member(actor) or is_officer(actor, election)):
         raise PermissionDenied(_("Only staff or the election officer count an election."))
     for contest in election.contests.all():
         if contest.sealed_ballots.exists():  # never expected after the close; never left out of a count
@@ -974,14 +572,8 @@ def _unballoted_result(contest: Contest) -> dict[str, Any]:
 
 
 def _start_terms(*, actor: Any, reason: str, election: Election, on: dt.date) -> int:
-    """Seat the winners through G's board services when they exist (``board_terms_from_result``, which
-    keeps the stagger groups, else ``board_term_start`` per winner); returns how many terms started."""
-    from governance.services import board
-
-    by_result = getattr(board, "board_terms_from_result", None)
-    start = getattr(board, "board_term_start", None)
-    if by_result is None and start is None:
-        return 0
+    """Seat the winners through the board's services (``board_terms_from_result``, which keeps the stagger
+    groups); returns how many terms started."""
     started = 0
     for contest in election.contests.exclude(seat_class=None).select_related("seat_class"):
         winner_ids = (contest.result or {}).get("winner_ids", [])
@@ -991,15 +583,16 @@ def _start_terms(*, actor: Any, reason: str, election: Election, on: dt.date) ->
         people = [people_by_candidate[pk] for pk in winner_ids]  # in order of election
         if not people:
             continue
-        common = {"actor": actor, "reason": reason, "seat_class": contest.seat_class, "starts_on": on}
         basis = TermBasis.ACCLAIMED if (contest.result or {}).get("acclaimed") else TermBasis.ELECTED
-        common.update(basis=basis, reference=f"{election.name}: {contest.title}")
-        if by_result is not None:
-            by_result(people=people, **common)
-        else:
-            accepted = set(inspect.signature(start).parameters)
-            for person in people:
-                start(**{k: v for k, v in {**common, "person": person}.items() if k in accepted})
+        board_services.board_terms_from_result(
+            actor=actor,
+            reason=reason,
+            seat_class=contest.seat_class,
+            people=people,
+            starts_on=on,
+            basis=basis,
+            reference=f"{election.name}: {contest.title}",
+        )
         started += len(people)
     return started
 
@@ -1007,9 +600,9 @@ def _start_terms(*, actor: Any, reason: str, election: Election, on: dt.date) ->
 @transaction.atomic
 def election_certify(*, actor: Any, reason: str, election: Election, terms_start_on: dt.date | None = None) -> Election:
     """The election officer signs the counted result off; the winners' board terms then start."""
-    election = _locked(election)
-    _require_phase(election, ElectionPhase.COUNTED)
-    if not _is_officer(actor, election):
+    election = locked_election(election)
+    require_phase(election, ElectionPhase.COUNTED)
+    if not is_officer(actor, election):
         raise PermissionDenied(_("Only the election officer certifies the result."))
     election.phase = ElectionPhase.CERTIFIED
     election.certified_by = actor
@@ -1017,48 +610,3 @@ def election_certify(*, actor: Any, reason: str, election: Election, terms_start
     _save(election, actor=actor, reason=reason)
     _start_terms(actor=actor, reason=reason, election=election, on=terms_start_on or clock.today())
     return election
-
-
-# --- Publishing and recounting ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublishedBallot:
-    receipt: str
-    choices: tuple[int, ...]
-    names: tuple[str, ...]
-
-
-def ballots_publish(contest: Contest) -> list[PublishedBallot]:
-    """The contest's anonymous ballots with their receipts, in receipt order: only once counted."""
-    if not contest.election.results_public:
-        raise ValidationError({"phase": _("Ballots are published once the election has been counted.")})
-    labels = candidate_labels(contest.candidates.select_related("person").order_by("ballot_order", "pk"))
-    return [
-        PublishedBallot(receipt=receipt, choices=tuple(choices), names=tuple(labels[c] for c in choices))
-        for receipt, choices in contest.ballots.order_by("receipt").values_list("receipt", "choices")
-    ]
-
-
-def contest_blt(contest: Contest) -> str:
-    """The contest's published ballots as a .blt file that ``manage.py tally`` recounts to the result.
-
-    The tie order drawn before the count is written as the ``[tie]`` line, so a recount settles ties
-    as the count did.
-    """
-    if not contest.election.results_public:
-        raise ValidationError({"phase": _("Ballots are published once the election has been counted.")})
-    candidates = list(contest.candidates.select_related("person").order_by("ballot_order", "pk"))
-    labels = candidate_labels(candidates)
-    grouped = Counter(tuple(choices) for choices in contest.ballots.values_list("choices", flat=True))
-    ballots = [counting.Ballot(ranking=tuple(labels[c] for c in key), count=n) for key, n in sorted(grouped.items())]
-    random_order = ((contest.result or {}).get("tie_break") or {}).get("random_order") or ()
-    profile = BltProfile(
-        candidates=tuple(labels[c.pk] for c in candidates),
-        seats=contest.seats,
-        ballots=tuple(ballots),
-        title=f"{contest.election.name}: {contest.title}".replace('"', "'"),
-        withdrawn=tuple(labels[c.pk] for c in candidates if c.withdrawn),
-        tie_order=tuple(random_order),
-    )
-    return write_blt(profile)

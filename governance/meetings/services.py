@@ -2,7 +2,8 @@
 
 A meeting goes scheduled → noticed → in session → adjourned, or is cancelled before it sits. Each service
 states the status it needs and refuses otherwise, naming it. Who votes is decided on the meeting's record
-date (``governance.membership``); the quorum arithmetic is pure (``governance.quorum``).
+date (``governance.membership.selectors``); the quorum arithmetic is pure (``governance.meetings.quorum``),
+and the live quorum is read by ``governance.meetings.selectors``.
 
 A resolution is voted while the meeting sits: the quorum is taken at that moment and stored with the result,
 and a vote without a quorum is refused whole (nothing stored). A carried resolution that approves a draft
@@ -12,18 +13,17 @@ resale policy version approves it through the leases service in the same transac
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
-from clt import clock, roles
+from clt import clock
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
@@ -39,7 +39,11 @@ from governance.meetings.models import (
     Resolution,
     ResolutionStatus,
 )
+from governance.meetings.selectors import quorum_now, quorum_shortfall_text
 from governance.membership.models import GovernanceSettings, MemberClass, ResolutionKind, Threshold
+from governance.membership.selectors import standing_of
+from leases import services as lease_services
+from leases.models import PolicyStatus
 
 __all__ = [
     "MEETING_FIELDS",
@@ -55,12 +59,8 @@ __all__ = [
     "meeting_notice_send",
     "meeting_open",
     "meeting_update",
-    "meetings_visible_to",
     "proxy_record",
     "proxy_revoke",
-    "quorum_now",
-    "quorum_rules",
-    "quorum_shortfall_text",
     "resolution_propose",
     "resolution_vote",
     "resolution_withdraw",
@@ -102,18 +102,6 @@ def _require_status(meeting: Meeting, *statuses: str, field: str = "status") -> 
 
 def _at(at: dt.datetime | None) -> dt.datetime:
     return at or clock.now()
-
-
-def meetings_visible_to(user: Any) -> QuerySet:
-    """Staff see every meeting; members those whose notice has gone out (a scheduled meeting is a draft)."""
-    meetings = Meeting.objects.all()
-    if roles.is_staff_member(user):
-        return meetings
-    if not (roles.is_member(user) or roles.is_board_member(user)):
-        return meetings.none()
-    return meetings.exclude(status=MeetingStatus.SCHEDULED).exclude(
-        status=MeetingStatus.CANCELLED, notice_sent_on__isnull=True
-    )
 
 
 # --- Meetings ----------------------------------------------------------------------------------
@@ -283,8 +271,6 @@ def meeting_cancel(*, actor: Any, reason: str, meeting: Meeting) -> Meeting:
 
 
 def _standing(person: Person, on: dt.date, settings: GovernanceSettings | None = None) -> Any:
-    from governance.membership.selectors import standing_of
-
     return standing_of(person, on, settings=settings)
 
 
@@ -525,86 +511,6 @@ def proxy_revoke(*, actor: Any, reason: str, proxy: Proxy, revoked_on: dt.date) 
     return save_stamped(proxy, actor=actor, reason=reason)
 
 
-# --- Quorum --------------------------------------------------------------------------------------
-
-
-def quorum_rules(settings: GovernanceSettings) -> rules.QuorumRules:
-    return rules.QuorumRules(
-        basis=settings.quorum_basis,
-        percent=settings.quorum_percent,
-        number=settings.quorum_number,
-        class_minimums={str(k): int(v) for k, v in (settings.quorum_class_minimums or {}).items()},
-        counts_proxies=settings.quorum_counts_proxies,
-    )
-
-
-def quorum_now(meeting: Meeting, *, settings: GovernanceSettings | None = None) -> rules.QuorumStatus:
-    """The quorum at this moment, counted in vote units (R4: a person, a household or a leasehold, a setting).
-
-    Voting members are the vote units with a vote on the record date, each in the class of its highest-ranked
-    member (as on an election's roll); a unit is present when any of its voting members is in the room, and a
-    proxy counts for a unit not present, once, only while its holder attends. With one vote per person each
-    unit is one person. The same queries whatever the size of the meeting: the standings', attendance, proxies.
-    """
-    from governance.membership.selectors import standings_on
-
-    settings = settings or GovernanceSettings.current()
-    precedence = {value: rank for rank, value in enumerate(MemberClass.values)}
-    unit_of: dict[int, str] = {}
-    unit_class: dict[str, str] = {}
-    for standing in standings_on(meeting.record_date, settings=settings):
-        if not (standing.votes and standing.member_class):
-            continue
-        key = standing.vote_unit_key
-        unit_of[standing.person.pk] = key
-        held = unit_class.get(key)
-        if held is None or precedence.get(standing.member_class, 99) < precedence.get(held, 99):
-            unit_class[key] = standing.member_class
-    # Everyone in the room (a proxy holder need not be a voting member, where the bylaws allow it), and the
-    # units of those who voted on the record date.
-    in_room = dict(
-        Attendance.objects.filter(meeting_id=meeting.pk, left_at__isnull=True).values_list("person_id", "member_class")
-    )
-    units_present = {unit_of[person_id] for person_id, cls in in_room.items() if cls and person_id in unit_of}
-    represented: set[str] = set()
-    granted = Proxy.objects.filter(meeting_id=meeting.pk, revoked_on__isnull=True).values_list(
-        "grantor_id", "holder_id"
-    )
-    for grantor_id, holder_id in granted:
-        unit = unit_of.get(grantor_id)
-        if holder_id in in_room and unit is not None and unit not in units_present:
-            represented.add(unit)
-    return rules.quorum_status(
-        quorum_rules(settings),
-        voting_members=Counter(unit_class.values()),
-        present=Counter(unit_class[unit] for unit in units_present),
-        proxies=Counter(unit_class[unit] for unit in represented),
-    )
-
-
-def _class_members(member_class: str) -> str:
-    names = {
-        MemberClass.LESSEE.value: _("lessee members"),
-        MemberClass.GENERAL.value: _("general members"),
-        MemberClass.SUPPORTING.value: _("supporting members"),
-    }
-    return str(names.get(member_class, member_class))
-
-
-def quorum_shortfall_text(status: rules.QuorumStatus) -> str:
-    """Why there is no quorum: the total needed and counted, then each class short of its minimum."""
-    parts = [
-        _("No quorum: needed %(required)s, counted %(counted)s")
-        % {"required": status.required, "counted": status.counted}
-    ]
-    for entry in status.unmet_classes:
-        parts.append(
-            _("%(members)s %(counted)s of %(minimum)s")
-            % {"members": _class_members(entry.member_class), "counted": entry.counted, "minimum": entry.minimum}
-        )
-    return "; ".join(parts) + "."
-
-
 # --- Resolutions ---------------------------------------------------------------------------------
 
 
@@ -625,8 +531,6 @@ def resolution_propose(
     """Put a resolution to a meeting. Bylaws, the resale formula, land sales and removals must be stated in the
     notice (R12, R13), so they are proposed before it is sent; the threshold defaults to the bylaws' for the
     kind; a resale formula resolution may name the draft policy version it approves."""
-    from leases.models import PolicyStatus
-
     reason = require_reason(reason)
     meeting = _locked(meeting)
     _require_status(meeting, MeetingStatus.SCHEDULED, MeetingStatus.NOTICED, MeetingStatus.IN_SESSION, field="meeting")
@@ -758,8 +662,6 @@ def resolution_vote(
     resolution.actor = _actor_or_none(actor)
     save_stamped(resolution, actor=actor, reason=reason)
     if carried and resolution.policy_version_id is not None:
-        from leases import services as lease_services
-
         voted_on = timezone.localdate(at) if timezone.is_aware(at) else at.date()
         lease_services.resale_policy_version_approve(
             version=resolution.policy_version,

@@ -1,17 +1,15 @@
 """Services of the board: seat classes, terms, vacancies, removals.
 
 Each service takes keyword-only arguments with the acting user and a reason, runs in one transaction, checks
-the pure rules of ``governance.board`` (term limits, breaks, overlaps, seats) and the candidate pool through
-``governance.membership.standing_of``, validates with ``full_clean()`` and stamps the history. A refusal is a
+the pure rules of ``governance.board.rules`` (term limits, breaks, overlaps, seats) and the candidate pool through
+``governance.membership.selectors.standing_of``, validates with ``full_clean()`` and stamps the history. A refusal is a
 ``ValidationError`` naming the field and the reason, and nothing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
-from fractions import Fraction
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,19 +23,17 @@ from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance.board import rules
 from governance.board.models import BoardTerm, SeatClass, Selection, TermBasis, TermEnd, VacancyFill
+from governance.board.selectors import notice_text, seat_rule, term_fact
 from governance.membership.models import MemberClass
+from governance.membership.selectors import standing_of
 
 __all__ = [
     "EARLY_ENDS",
-    "board_roster",
     "board_term_end",
     "board_term_start",
     "board_terms_from_result",
-    "notice_text",
     "seat_class_create",
     "seat_class_update",
-    "seat_rule",
-    "term_fact",
     "vacancy_fill",
 ]
 
@@ -56,83 +52,6 @@ _save = save_stamped
 
 def _date(value: dt.date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
-
-
-# --- Rows to the pure core -------------------------------------------------------------------------
-
-
-def seat_rule(seat_class: SeatClass) -> rules.SeatRule:
-    return rules.SeatRule(
-        key=str(seat_class.pk),
-        name=seat_class.name,
-        seats=seat_class.seats,
-        min_seats=seat_class.min_seats,
-        max_share=Fraction(seat_class.max_share) if seat_class.max_share is not None else None,
-        term_years=seat_class.term_years,
-        stagger_groups=seat_class.stagger_groups,
-        term_limit_consecutive=seat_class.term_limit_consecutive,
-        break_years=seat_class.break_years,
-    )
-
-
-def term_fact(term: BoardTerm) -> rules.TermFact:
-    """A term as the pure core sees it (``person`` should be loaded with ``select_related`` for the name)."""
-    return rules.TermFact(
-        key=term.pk,
-        class_key=str(term.seat_class_id),
-        person_key=term.person_id,
-        starts_on=term.starts_on,
-        ends_on=term.ends_on,
-        ended_on=term.ended_on,
-        person_name=str(term.person) if "person" in term._state.fields_cache else "",
-        basis=term.basis,
-        stagger_group=term.stagger_group,
-        replaces=term.replaces_id,
-    )
-
-
-def _percent(value: Fraction | None) -> str:
-    if value is None:
-        return "–"
-    return formats.number_format(Decimal(value.numerator * 100) / Decimal(value.denominator), 1)
-
-
-def notice_text(notice: rules.Notice, names: dict[str, str] | None = None) -> str:
-    """A notice of the pure core as a translated sentence; ``names`` maps class keys to names."""
-    name = (names or {}).get(notice.class_key, notice.class_key)
-    f = dict(notice.figures)
-    if notice.code == rules.OVER_SEATS:
-        return _("%(name)s: %(holders)s holders for %(seats)s seats.") % {"name": name, **f}
-    if notice.code == rules.OVER_CAP:
-        return _("%(name)s: %(holders)s holders, over its cap of %(cap)s on a board of %(board_size)s.") % {
-            "name": name,
-            **f,
-        }
-    if notice.code == rules.UNDER_FLOOR:
-        return _("%(name)s: %(holders)s holders, under its floor of %(floor)s.") % {"name": name, **f}
-    if notice.code == rules.OFF_SHARE:
-        return _(
-            "%(name)s: %(holders)s of the %(sitting)s sitting members (%(share)s %%); "
-            "it should hold %(seats)s of %(board_size)s seats (%(intended)s %%)."
-        ) % {
-            "name": name,
-            "holders": f["holders"],
-            "sitting": f["sitting"],
-            "share": _percent(f["share"]),
-            "seats": f["seats"],
-            "board_size": f["board_size"],
-            "intended": _percent(f["intended"]),
-        }
-    if notice.code in (rules.TERM_LIMIT, rules.BREAK_NEEDED):
-        return _(
-            "Has served %(served)s consecutive terms (the limit is %(limit)s); may stand again from %(free_from)s."
-        ) % {"served": f["served"], "limit": f["limit"], "free_from": _date(f["free_from"])}
-    if notice.code == rules.OVERLAP:
-        return _("Already holds a board term from %(start)s to %(end)s.") % {
-            "start": _date(f["starts_on"]),
-            "end": _date(f["end"]),
-        }
-    return notice.code
 
 
 # --- Seat classes ----------------------------------------------------------------------------------
@@ -193,8 +112,6 @@ def _check_pool(seat_class: SeatClass, person: Person, on: dt.date) -> None:
     pool = list(seat_class.candidate_pool or [])
     if not pool:
         return
-    from governance.membership.selectors import standing_of  # F's module; imported late so the board loads without it
-
     standing = standing_of(person, on)
     if standing.member_class not in pool:
         labels = ", ".join(str(MemberClass(value).label) for value in pool)
@@ -248,7 +165,7 @@ def board_term_start(
     """Seat ``person`` in ``seat_class`` from ``starts_on`` (R1, R6).
 
     Elections call this with ``basis`` elected or acclaimed (see ``board_terms_from_result``). ``ends_on``
-    defaults to ``term_years`` later; at founding pass the staggered end (``governance.board.founding_terms``).
+    defaults to ``term_years`` later; at founding pass the staggered end (``governance.board.rules.founding_terms``).
     Refuses a person outside the candidate pool, past their term limit or break, already holding a term in the
     period, or a class whose seats are all held.
     """
@@ -411,28 +328,6 @@ def vacancy_fill(
         stagger_group=vacated.stagger_group,
         replaces=vacated,
     )
-
-
-# --- Reading ---------------------------------------------------------------------------------------
-
-
-def board_roster(
-    on: dt.date, *, classes: Iterable[SeatClass] | None = None, board_size: int | None = None
-) -> tuple[rules.Roster, dict[str, SeatClass], dict[int, BoardTerm]]:
-    """The roster on ``on`` with the rows behind it: two queries whatever the size of the board.
-
-    Returns the pure roster, the seat classes by key and the terms by key (for names, references, links).
-    """
-    seat_classes = list(classes) if classes is not None else list(SeatClass.objects.order_by("order", "name"))
-    terms = list(
-        BoardTerm.objects.filter(seat_class__in=[c.pk for c in seat_classes])
-        .select_related("person")
-        .order_by("starts_on", "pk")
-    )
-    roster = rules.roster_on(
-        [seat_rule(c) for c in seat_classes], [term_fact(t) for t in terms], on, board_size=board_size
-    )
-    return roster, {str(c.pk): c for c in seat_classes}, {t.pk: t for t in terms}
 
 
 # Selections whose terms are not elected: used by pages to offer the matching basis.
