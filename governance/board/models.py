@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clt.models import Person, TimeStampedModel
+from clt.querysets import AccessRules, RestrictedQuerySet
 from governance.membership.models import ZERO, MemberClass
 
 
@@ -47,6 +49,16 @@ class Uncontested(models.TextChoices):
 
     ACCLAIM = "acclaim", _("Declared elected without a vote")
     STILL_BALLOT = "still_ballot", _("Still put to a ballot")
+
+
+class BoardQuerySet(RestrictedQuerySet):
+    """The board is public: anyone reads its seat classes and terms (a trust publishes its board, and the roster
+    page needs no login). Changing them is staff's, as for any restricted model (no access rules)."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        if action == "view":
+            return self
+        return super().restrict(user, action)
 
 
 class SeatClass(TimeStampedModel):
@@ -108,6 +120,8 @@ class SeatClass(TimeStampedModel):
 
     # The board is public (the roster page and the API read it for everyone); writes are staff-only.
     history = HistoricalRecords()
+    objects = BoardQuerySet.as_manager()
+    access_rules = AccessRules()
 
     class Meta:
         ordering = ["order", "name"]
@@ -173,6 +187,8 @@ class BoardTerm(TimeStampedModel):
 
     # Public, as the seat classes are.
     history = HistoricalRecords()
+    objects = BoardQuerySet.as_manager()
+    access_rules = AccessRules()
 
     class Meta:
         ordering = ["seat_class__order", "-starts_on", "pk"]

@@ -146,7 +146,7 @@ def _roster_url() -> str:
 
 @staff_required
 def seat_class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    seat_class = get_object_or_404(SeatClass, pk=pk) if pk is not None else None
+    seat_class = get_object_or_404(SeatClass.objects.visible_to(request.user), pk=pk) if pk is not None else None
     title = _("Edit %(name)s") % {"name": seat_class.name} if seat_class else _("New seat class")
     form = SeatClassForm(request.POST or None, instance=seat_class)
     if request.method == "POST" and form.is_valid():
@@ -195,7 +195,7 @@ def term_start(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def term_end(request: HttpRequest, pk: int) -> HttpResponse:
-    term = get_object_or_404(BoardTerm.objects.select_related("person", "seat_class"), pk=pk)
+    term = get_object_or_404(BoardTerm.objects.visible_to(request.user).select_related("person", "seat_class"), pk=pk)
     form = TermEndForm(request.POST or None, initial={"ended_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -218,7 +218,9 @@ def term_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
-    vacated = get_object_or_404(BoardTerm.objects.select_related("person", "seat_class"), pk=pk)
+    vacated = get_object_or_404(
+        BoardTerm.objects.visible_to(request.user).select_related("person", "seat_class"), pk=pk
+    )
     form = VacancyFillForm(request.POST or None, initial={"starts_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

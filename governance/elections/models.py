@@ -10,6 +10,7 @@ to its contest. ``test_no_join_path_from_a_voter_to_a_ballot`` in
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from simple_history.models import HistoricalRecords
 
 from clt import roles
 from clt.models import Person, TimeStampedModel
+from clt.querysets import AccessRules, RestrictedManager, RestrictedQuerySet
 from governance.board.models import SeatClass, Shortfall
 from governance.elections import counting
 from governance.membership.models import MemberClass, NominationMode
@@ -43,12 +45,42 @@ class Channel(models.TextChoices):
     PROXY = "proxy", _("By proxy")
 
 
-class ElectionQuerySet(models.QuerySet):
-    def visible_to(self, user: object) -> ElectionQuerySet:
-        """Staff see every election; anyone else those past the draft (the roll and contests are public)."""
+class ElectionQuerySet(RestrictedQuerySet):
+    """Staff read every election; anyone else, signed in or not, those past the draft (the contests, the
+    candidates and, once counted, the results are public). Contests and candidates follow their election:
+    each model names the way to it (``election_path``). Changing them is staff's (no access rules)."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        if action != "view":
+            return super().restrict(user, action)
         if roles.is_staff_member(user):
             return self
-        return self.exclude(phase=ElectionPhase.DRAFT)
+        return self.exclude(**{f"{self.model.election_path}phase": ElectionPhase.DRAFT})
+
+
+class RunByQuerySet(RestrictedQuerySet):
+    """The roll, who voted and the access code log of the elections a user runs: staff's, and the election's
+    officer's (the one named on it, else anyone in the election officers' group), nobody else's. Never how
+    anyone voted: that is the ballots', which lead to no voter."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        if action != "view" or roles.is_staff_member(user) or not roles.user_roles(user):
+            return super().restrict(user, action)
+        path = self.model.election_path
+        runs = Q(**{f"{path}officer": user})
+        if roles.is_election_officer(user):
+            runs |= Q(**{f"{path}officer__isnull": True})
+        return self.filter(runs)
+
+
+class BallotQuerySet(RestrictedQuerySet):
+    """Ballots are published, to everyone, once their election is counted; before that nobody reads them, staff
+    included. Nobody changes one: the services alone write the ballot box."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        if action != "view":
+            return self.none()
+        return self.filter(contest__election__phase__in=(ElectionPhase.COUNTED, ElectionPhase.CERTIFIED))
 
 
 class Election(TimeStampedModel):
@@ -85,6 +117,8 @@ class Election(TimeStampedModel):
 
     history = HistoricalRecords()
     objects = ElectionQuerySet.as_manager()
+    access_rules = AccessRules()
+    election_path = ""
 
     class Meta:
         ordering = ["-opens_at", "pk"]
@@ -141,6 +175,9 @@ class Contest(TimeStampedModel):
     )
 
     history = HistoricalRecords()
+    objects = ElectionQuerySet.as_manager()
+    access_rules = AccessRules()
+    election_path = "election__"
 
     class Meta:
         ordering = ["election_id", "order", "pk"]
@@ -192,6 +229,9 @@ class Candidate(TimeStampedModel):
     statement = models.TextField(_("candidate's statement"), blank=True)
 
     history = HistoricalRecords()
+    objects = ElectionQuerySet.as_manager()
+    access_rules = AccessRules()
+    election_path = "contest__election__"
 
     class Meta:
         ordering = ["contest_id", "ballot_order", "pk"]
@@ -216,6 +256,10 @@ class RollEntry(models.Model):
     vote_unit_key = models.CharField(_("vote unit"), max_length=64)
     code_hash = models.CharField(max_length=64, blank=True, editable=False)
     channel = models.CharField(_("channel used"), max_length=16, choices=Channel.choices, blank=True)
+
+    objects = RunByQuerySet.as_manager()
+    access_rules = AccessRules()
+    election_path = "election__"
 
     class Meta:
         ordering = ["election_id", "person__family_name", "person__given_name", "pk"]
@@ -254,6 +298,10 @@ class AccessCodeIssue(models.Model):
         help_text=_("A lost code re-issued: the earlier one stopped working."),
     )
 
+    objects = RunByQuerySet.as_manager()
+    access_rules = AccessRules()
+    election_path = "roll_entry__election__"
+
     class Meta:
         ordering = ["roll_entry_id", "issued_at", "pk"]
         verbose_name = _("access code issued")
@@ -272,6 +320,10 @@ class Participation(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="participations")
     roll_entry = models.ForeignKey(RollEntry, on_delete=models.PROTECT, related_name="participations")
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+
+    objects = RunByQuerySet.as_manager()
+    access_rules = AccessRules()
+    election_path = "roll_entry__election__"
 
     class Meta:
         ordering = ["contest_id", "roll_entry_id"]
@@ -295,6 +347,8 @@ class Ballot(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="ballots")
     receipt = models.CharField(_("receipt code"), max_length=32, unique=True)
     choices = models.JSONField(_("choices"), default=list)
+
+    objects = BallotQuerySet.as_manager()
 
     class Meta:
         # Published in receipt order: random, so the list says nothing about who voted when.
@@ -333,6 +387,10 @@ class PetitionSignature(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="signatures")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="petition_signatures")
     signed_on = models.DateField(_("signed on"))
+
+    # Who signed whose petition is not published: staff only (no access rules).
+    objects = RestrictedManager()
+    access_rules = AccessRules()
 
     class Meta:
         ordering = ["candidate_id", "signed_on", "pk"]

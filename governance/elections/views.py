@@ -232,7 +232,10 @@ def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
         receipt = _normal_receipt(request.POST.get("receipt", ""))
         context["receipt"] = receipt
         found = (
-            Ballot.objects.filter(contest__election=election, receipt=receipt).select_related("contest").first()
+            Ballot.objects.visible_to(request.user)
+            .filter(contest__election=election, receipt=receipt)
+            .select_related("contest")
+            .first()
             if receipt
             else None
         )
@@ -307,9 +310,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _public_contest(request: HttpRequest, pk: int) -> Contest:
-    contest = get_object_or_404(Contest.objects.select_related("election"), pk=pk)
-    if not Election.objects.visible_to(request.user).filter(pk=contest.election_id).exists():
-        raise Http404
+    contest = get_object_or_404(Contest.objects.visible_to(request.user).select_related("election"), pk=pk)
     if not contest.election.results_public:
         raise Http404(_("Ballots are published once the election has been counted."))
     return contest
@@ -413,10 +414,11 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
             continue
         actions.append({"name": name, "label": labels[name]})
     contests = list(election.contests.prefetch_related("candidates__person").order_by("order", "pk"))
-    roll = list(election.roll.select_related("person"))
-    voted_ids = set(Participation.objects.filter(roll_entry__election=election).values_list("roll_entry_id", flat=True))
+    roll = list(RollEntry.objects.visible_to(user).filter(election=election).select_related("person"))
+    participations = Participation.objects.visible_to(user)
+    voted_ids = set(participations.filter(roll_entry__election=election).values_list("roll_entry_id", flat=True))
     per_contest = dict.fromkeys((c.pk for c in contests), 0)
-    for contest_id in Participation.objects.filter(contest__election=election).values_list("contest_id", flat=True):
+    for contest_id in participations.filter(contest__election=election).values_list("contest_id", flat=True):
         per_contest[contest_id] = per_contest.get(contest_id, 0) + 1
     return {
         "election": election,
@@ -475,7 +477,10 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "governance/election_manage.html", context, status=400)
     if action == "codes":
         # Shown this once: only the hashes are kept, so this page (and its CSV) cannot be had again.
-        entries = {e.pk: e for e in RollEntry.objects.filter(pk__in=list(outcome)).select_related("person")}
+        entries = {
+            e.pk: e
+            for e in RollEntry.objects.visible_to(request.user).filter(pk__in=list(outcome)).select_related("person")
+        }
         rows = sorted(
             ({"entry": entries[pk], "code": code} for pk, code in outcome.items()),
             key=lambda row: (row["entry"].person.family_name, row["entry"].person.given_name, row["entry"].pk),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clt import roles
 from clt.models import Person, TimeStampedModel
+from clt.querysets import AccessRules, RestrictedManager, RestrictedQuerySet
 from governance.elections.models import Election
 from governance.membership.models import MemberClass, ResolutionKind, Threshold
 
@@ -26,6 +30,24 @@ class MeetingStatus(models.TextChoices):
     IN_SESSION = "in_session", _("In session")
     ADJOURNED = "adjourned", _("Adjourned")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class MeetingQuerySet(RestrictedQuerySet):
+    """Staff read every meeting; members and board members those whose notice has gone out (a scheduled
+    meeting is a draft, and so is one cancelled before its notice); anyone else none. Agenda items and
+    resolutions follow their meeting (``meeting_path``). Changing them is staff's (no access rules)."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        if action != "view":
+            return super().restrict(user, action)
+        if roles.is_staff_member(user):
+            return self
+        if not (roles.is_member(user) or roles.is_board_member(user)):
+            return self.none()
+        path = self.model.meeting_path
+        return self.exclude(**{f"{path}status": MeetingStatus.SCHEDULED}).exclude(
+            **{f"{path}status": MeetingStatus.CANCELLED, f"{path}notice_sent_on__isnull": True}
+        )
 
 
 class Meeting(TimeStampedModel):
@@ -52,6 +74,9 @@ class Meeting(TimeStampedModel):
     minutes = models.TextField(_("minutes"), blank=True)
 
     history = HistoricalRecords()
+    objects = MeetingQuerySet.as_manager()
+    access_rules = AccessRules()
+    meeting_path = ""
 
     class Meta:
         ordering = ["-starts_at", "pk"]
@@ -68,6 +93,9 @@ class AgendaItem(models.Model):
     description = models.TextField(_("description"), blank=True)
 
     history = HistoricalRecords()
+    objects = MeetingQuerySet.as_manager()
+    access_rules = AccessRules()
+    meeting_path = "meeting__"
 
     class Meta:
         ordering = ["meeting_id", "order", "pk"]
@@ -95,6 +123,9 @@ class Attendance(models.Model):
     # The quorum rests on these rows: every arrival, departure, correction and removal is kept with
     # who recorded it and why.
     history = HistoricalRecords()
+    # Who was in the room is staff's (no access rules).
+    objects = RestrictedManager()
+    access_rules = AccessRules()
 
     class Meta:
         ordering = ["meeting_id", "arrived_at", "pk"]
@@ -118,9 +149,7 @@ class Proxy(TimeStampedModel):
     grantor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="proxies_given")
     holder = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="proxies_held")
     meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="proxies")
-    election = models.ForeignKey(
-        Election, null=True, blank=True, on_delete=models.CASCADE, related_name="proxies"
-    )
+    election = models.ForeignKey(Election, null=True, blank=True, on_delete=models.CASCADE, related_name="proxies")
     received_on = models.DateField(_("received on"))
     directed = models.BooleanField(_("directed (the grantor says how to vote)"), default=False)
     instructions = models.TextField(_("instructions"), blank=True)
@@ -130,6 +159,9 @@ class Proxy(TimeStampedModel):
     )
 
     history = HistoricalRecords()
+    objects = RestrictedManager()
+    # A member reads the proxies they gave and those they hold.
+    access_rules = AccessRules(view=("grantor__user", "holder__user"))
 
     class Meta:
         ordering = ["pk"]
@@ -211,6 +243,9 @@ class Resolution(TimeStampedModel):
     )
 
     history = HistoricalRecords()
+    objects = MeetingQuerySet.as_manager()
+    access_rules = AccessRules()
+    meeting_path = "meeting__"
 
     class Meta:
         ordering = ["meeting_id", "order", "pk"]

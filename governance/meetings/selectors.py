@@ -1,32 +1,18 @@
-"""Reading meetings: who may read which, and the live quorum (counted in vote units, R4, R9)."""
+"""Reading meetings: the live quorum, counted in vote units (R4, R9). Who reads which meeting is
+``Meeting.objects.visible_to``."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from clt import roles
 from governance.meetings import quorum as rules
-from governance.meetings.models import Attendance, Meeting, MeetingStatus, Proxy
+from governance.meetings.models import Attendance, Meeting, Proxy
 from governance.membership.models import GovernanceSettings, MemberClass
 from governance.membership.selectors import standings_on
 
-__all__ = ["meetings_visible_to", "quorum_now", "quorum_rules", "quorum_shortfall_text"]
-
-
-def meetings_visible_to(user: Any) -> QuerySet:
-    """Staff see every meeting; members those whose notice has gone out (a scheduled meeting is a draft)."""
-    meetings = Meeting.objects.all()
-    if roles.is_staff_member(user):
-        return meetings
-    if not (roles.is_member(user) or roles.is_board_member(user)):
-        return meetings.none()
-    return meetings.exclude(status=MeetingStatus.SCHEDULED).exclude(
-        status=MeetingStatus.CANCELLED, notice_sent_on__isnull=True
-    )
+__all__ = ["quorum_now", "quorum_rules", "quorum_shortfall_text"]
 
 
 # --- Quorum --------------------------------------------------------------------------------------

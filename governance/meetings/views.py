@@ -59,11 +59,11 @@ THRESHOLD_LABELS = dict(Threshold.choices)
 
 
 def _visible(user: Any) -> QuerySet:
-    """The meetings ``user`` may read (``selectors.meetings_visible_to``: staff all; members and the board once
+    """The meetings ``user`` may read (``Meeting.objects.visible_to``: staff all; members and the board once
     the notice is out). Anyone else is refused outright (403): meetings are the members' business."""
     if not (roles.is_staff_member(user) or roles.is_member(user) or roles.is_board_member(user)):
         raise PermissionDenied
-    return selectors.meetings_visible_to(user)
+    return Meeting.objects.visible_to(user)
 
 
 def _meeting_for(request: HttpRequest, pk: int) -> Meeting:
@@ -238,7 +238,7 @@ def meeting_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    meeting = get_object_or_404(Meeting, pk=pk) if pk is not None else None
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk) if pk is not None else None
     locked = meeting is not None and meeting.notice_sent_on is not None
     initial: dict[str, Any] = {}
     if meeting is not None:
@@ -278,7 +278,7 @@ def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @staff_required
 def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
     form = AgendaItemForm(request.POST or None)
 
     def save(values: dict[str, Any]) -> None:
@@ -297,7 +297,7 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def resolution_propose(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
     form = ResolutionForm(request.POST or None)
 
     def save(values: dict[str, Any]) -> None:
@@ -351,7 +351,7 @@ def _action_done() -> dict[str, str]:
 @never_cache
 def meeting_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the notice, open, cancel or adjourn: POST from the meeting page or the run page."""
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
     action = request.POST.get("action", "")
     if request.method != "POST" or action not in _ACTIONS:
         return redirect("governance:meeting_detail", meeting.pk)
@@ -400,7 +400,10 @@ def _run_context(request: HttpRequest, meeting: Meeting, forms_: dict[str, Any] 
     today = clock.today()
     attendance = list(meeting.attendance.select_related("person").order_by("arrived_at", "pk"))
     proxies = list(
-        Proxy.objects.filter(meeting=meeting).select_related("grantor", "holder").order_by("revoked_on", "pk")
+        Proxy.objects.visible_to(request.user)
+        .filter(meeting=meeting)
+        .select_related("grantor", "holder")
+        .order_by("revoked_on", "pk")
     )
     resolutions = []
     for row in _resolution_rows(meeting):
@@ -447,7 +450,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
     Each POST names one ``action``: ``check_in`` / ``check_out`` (a person), ``proxy`` / ``revoke``,
     ``vote`` / ``withdraw`` (a resolution). Success redirects back here (a reload never posts twice).
     """
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
     if request.method != "POST":
         return render(request, "governance/meeting_run.html", _run_context(request, meeting))
     action = request.POST.get("action", "")
@@ -478,7 +481,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
         ok = _run(request, form, save_proxy, _("The proxy is recorded."))
         failed["proxy"] = form
     elif action == "revoke":
-        proxy = get_object_or_404(Proxy, pk=request.POST.get("proxy") or 0, meeting=meeting)
+        proxy = get_object_or_404(Proxy.objects.visible_to(user), pk=request.POST.get("proxy") or 0, meeting=meeting)
         form = RevokeForm(request.POST, prefix=f"p{proxy.pk}")
 
         def save_revoke(values: dict[str, Any]) -> None:
@@ -489,7 +492,9 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
         ok = _run(request, form, save_revoke, _("The proxy is revoked."))
         failed[f"revoke-{proxy.pk}"] = form
     elif action in ("vote", "withdraw"):
-        resolution = get_object_or_404(Resolution, pk=request.POST.get("resolution") or 0, meeting=meeting)
+        resolution = get_object_or_404(
+            Resolution.objects.visible_to(user), pk=request.POST.get("resolution") or 0, meeting=meeting
+        )
         if action == "vote":
             form = VoteForm(request.POST, resolution=resolution)
 

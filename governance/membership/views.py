@@ -157,7 +157,7 @@ def membership_apply(request: HttpRequest) -> HttpResponse:
     if not staff:
         if own is None:
             raise Http404(_("Your login has no person record."))
-        existing = Membership.objects.filter(person=own).first()
+        existing = Membership.objects.visible_to(request.user).filter(person=own).first()
         if existing is not None and existing.status not in CLOSED:
             return redirect("governance:my_membership")
     people = Person.objects.visible_to(request.user) if staff else None

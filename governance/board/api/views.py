@@ -10,7 +10,7 @@ through ``governance.board.services``. Anonymous requests are refused (401/403):
   (``POST board-terms/{id}/fill/``).
 - ``board/roster/?on=DATE``: each class's seats, holders, vacancies and the warnings.
 
-Seat classes and terms are public records, so their managers are plain (no ``visible_to`` narrowing).
+Seat classes and terms are public records: their ``visible_to`` is everything, for everyone.
 """
 
 from __future__ import annotations
@@ -117,12 +117,14 @@ class BoardSeatClassViewSet(
 ):
     """The board's seat classes (R1). Signed-in users read; staff create and change them (PATCH)."""
 
-    queryset = SeatClass.objects.order_by("order", "name", "pk")
     serializer_class = BoardSeatClassSerializer
     permission_classes = [SignedInReadStaffWrite]
     filterset_fields = ["code", "selection"]
     ordering_fields = ["order", "name", "code"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet:
+        return SeatClass.objects.visible_to(self.request.user).order_by("order", "name", "pk")
 
 
 class BoardTermViewSet(
@@ -134,9 +136,6 @@ class BoardTermViewSet(
 ):
     """Board terms. Signed-in users read; staff start terms, end them early and fill vacancies."""
 
-    queryset = BoardTerm.objects.select_related("seat_class", "person").order_by(
-        "seat_class__order", "-starts_on", "pk"
-    )
     serializer_class = BoardTermSerializer
     permission_classes = [SignedInReadStaffWrite]
     filterset_fields = ["seat_class", "person", "basis"]
@@ -149,7 +148,11 @@ class BoardTermViewSet(
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet:
-        queryset = super().get_queryset()
+        queryset = (
+            BoardTerm.objects.visible_to(self.request.user)
+            .select_related("seat_class", "person")
+            .order_by("seat_class__order", "-starts_on", "pk")
+        )
         if self.action == "list" and "on" in self.request.query_params:
             query = BoardRosterQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)

@@ -45,14 +45,10 @@ from governance.elections.api.serializers import (
     PetitionSignatureSerializer,
     PublishedBallotSerializer,
 )
-from governance.elections.models import Candidate, Contest, Election, ElectionPhase, PetitionSignature
+from governance.elections.models import Candidate, Contest, Election, ElectionPhase, PetitionSignature, RollEntry
 from governance.membership.models import GovernanceSettings
 
 __all__ = ["BallotCastViewSet", "CandidateViewSet", "ContestViewSet", "ElectionViewSet", "PetitionSignatureViewSet"]
-
-
-def _elections_for(user: Any) -> QuerySet:
-    return Election.objects.visible_to(user)
 
 
 def _service(call: Any) -> Any:
@@ -71,7 +67,7 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Election.objects.none()
-        return _elections_for(self.request.user).select_related("officer")
+        return Election.objects.visible_to(self.request.user).select_related("officer")
 
     def perform_create(self, serializer: ElectionSerializer) -> None:
         serializer.instance = services.election_create(
@@ -119,7 +115,8 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
         election = self.get_object()
         reason = change_reason_from(request, "access codes issued")
         codes = _service(lambda: services.access_codes_issue(actor=request.user, reason=reason, election=election))
-        entries = election.roll.filter(pk__in=list(codes)).select_related("person")
+        entries = RollEntry.objects.visible_to(request.user).filter(election=election, pk__in=list(codes))
+        entries = entries.select_related("person")
         rows = [{"roll_entry": e.pk, "person": str(e.person), "code": codes[e.pk]} for e in entries]
         return Response(ElectionCodeSerializer(rows, many=True).data)
 
@@ -132,7 +129,7 @@ class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Contest.objects.none()
-        return Contest.objects.filter(election__in=_elections_for(self.request.user)).select_related("election")
+        return Contest.objects.visible_to(self.request.user).select_related("election")
 
     def perform_create(self, serializer: ElectionContestSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -190,7 +187,7 @@ class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Candidate.objects.none()
         return (
-            Candidate.objects.filter(contest__election__in=_elections_for(self.request.user))
+            Candidate.objects.visible_to(self.request.user)
             .select_related("person")
             .annotate(signature_count=Count("signatures"))
             .order_by("contest_id", "ballot_order", "pk")
@@ -265,7 +262,11 @@ class PetitionSignatureViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, v
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return PetitionSignature.objects.none()
-        return PetitionSignature.objects.select_related("person").order_by("candidate_id", "signed_on", "pk")
+        return (
+            PetitionSignature.objects.visible_to(self.request.user)
+            .select_related("person")
+            .order_by("candidate_id", "signed_on", "pk")
+        )
 
     def perform_create(self, serializer: PetitionSignatureSerializer) -> None:
         data = serializer.validated_data
@@ -307,7 +308,8 @@ class BallotCastViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         contest = (
-            Contest.objects.filter(pk=data["contest"], election__phase=ElectionPhase.OPEN)
+            Contest.objects.visible_to(request.user)
+            .filter(pk=data["contest"], election__phase=ElectionPhase.OPEN)
             .select_related("election")
             .first()
         )

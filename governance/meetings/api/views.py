@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -113,7 +113,7 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Meeting.objects.none()
-        return selectors.meetings_visible_to(self.request.user).prefetch_related("agenda").order_by("-starts_at", "pk")
+        return Meeting.objects.visible_to(self.request.user).prefetch_related("agenda").order_by("-starts_at", "pk")
 
     def perform_create(self, serializer: MeetingSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -202,9 +202,7 @@ class AgendaItemViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return AgendaItem.objects.none()
-        return AgendaItem.objects.filter(meeting__in=selectors.meetings_visible_to(self.request.user)).order_by(
-            "meeting_id", "order", "pk"
-        )
+        return AgendaItem.objects.visible_to(self.request.user).order_by("meeting_id", "order", "pk")
 
     def perform_create(self, serializer: AgendaItemSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -221,7 +219,15 @@ class MeetingAttendanceViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MeetingAttendanceSerializer
     permission_classes = [IsCltStaff]
     filterset_fields = ["meeting", "person"]
-    queryset = Attendance.objects.select_related("person").order_by("meeting_id", "arrived_at", "pk")
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Attendance.objects.none()
+        return (
+            Attendance.objects.visible_to(self.request.user)
+            .select_related("person")
+            .order_by("meeting_id", "arrived_at", "pk")
+        )
 
     @extend_schema(request=AttendanceCorrectSerializer, responses=MeetingAttendanceSerializer)
     @action(detail=True, methods=["post"])
@@ -253,11 +259,7 @@ class ProxyViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Proxy.objects.none()
-        proxies = Proxy.objects.select_related("grantor", "holder").order_by("pk")
-        user = self.request.user
-        if roles.is_staff_member(user):
-            return proxies
-        return proxies.filter(Q(grantor__user=user) | Q(holder__user=user))
+        return Proxy.objects.visible_to(self.request.user).select_related("grantor", "holder").order_by("pk")
 
     def perform_create(self, serializer: ProxySerializer) -> None:
         data = dict(serializer.validated_data)
@@ -284,9 +286,7 @@ class ResolutionViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Resolution.objects.none()
-        return Resolution.objects.filter(meeting__in=selectors.meetings_visible_to(self.request.user)).order_by(
-            "meeting_id", "order", "pk"
-        )
+        return Resolution.objects.visible_to(self.request.user).order_by("meeting_id", "order", "pk")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
