@@ -40,6 +40,7 @@ from governance.board.api.serializers import (
     BoardVacancyFillSerializer,
     _reason,
 )
+from governance.board.filters import BoardTermFilterSet, SeatClassFilterSet
 from governance.board.models import BoardTerm, SeatClass
 
 __all__ = ["BoardSeatClassViewSet", "BoardTermViewSet", "BoardViewSet", "SignedInReadStaffWrite"]
@@ -119,7 +120,7 @@ class BoardSeatClassViewSet(
 
     serializer_class = BoardSeatClassSerializer
     permission_classes = [SignedInReadStaffWrite]
-    filterset_fields = ["code", "selection"]
+    filterset_class = SeatClassFilterSet
     ordering_fields = ["order", "name", "code"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -138,28 +139,15 @@ class BoardTermViewSet(
 
     serializer_class = BoardTermSerializer
     permission_classes = [SignedInReadStaffWrite]
-    filterset_fields = ["seat_class", "person", "basis"]
+    filterset_class = BoardTermFilterSet
     ordering_fields = ["starts_on", "ends_on"]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, description="Only the terms in force on this date.")]
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self) -> QuerySet:
-        queryset = (
+        return (
             BoardTerm.objects.visible_to(self.request.user)
             .select_related("seat_class", "person")
             .order_by("seat_class__order", "-starts_on", "pk")
         )
-        if self.action == "list" and "on" in self.request.query_params:
-            query = BoardRosterQuerySerializer(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            on = query.validated_data.get("on")  # ``?on=`` (empty) filters nothing, as django-filter's do
-            if on is not None:
-                queryset = queryset.filter(starts_on__lte=on, ends_on__gt=on).exclude(ended_on__lte=on)
-        return queryset
 
     @extend_schema(
         summary="End a term early: resigned, removed (give the vote's reference), died or disqualified",

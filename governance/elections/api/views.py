@@ -45,6 +45,12 @@ from governance.elections.api.serializers import (
     PetitionSignatureSerializer,
     PublishedBallotSerializer,
 )
+from governance.elections.filters import (
+    CandidateFilterSet,
+    ContestFilterSet,
+    ElectionFilterSet,
+    PetitionSignatureFilterSet,
+)
 from governance.elections.models import Candidate, Contest, Election, ElectionPhase, PetitionSignature, RollEntry
 from governance.membership.models import GovernanceSettings
 
@@ -62,7 +68,7 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
     serializer_class = ElectionSerializer
     http_method_names = ["get", "post", "head", "options"]
     non_staff_write_actions = ("codes", "close", "count", "certify")
-    filterset_fields = ["phase"]
+    filterset_class = ElectionFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -124,7 +130,7 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
 class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
     serializer_class = ElectionContestSerializer
     http_method_names = ["get", "post", "head", "options"]
-    filterset_fields = ["election"]
+    filterset_class = ContestFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -181,7 +187,7 @@ class ContestViewSet(HistoryMixin, viewsets.ModelViewSet):
 class CandidateViewSet(HistoryMixin, viewsets.ModelViewSet):
     serializer_class = ElectionCandidateSerializer
     http_method_names = ["get", "post", "head", "options"]
-    filterset_fields = ["contest"]
+    filterset_class = CandidateFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -257,7 +263,7 @@ class PetitionSignatureViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, v
 
     serializer_class = PetitionSignatureSerializer
     permission_classes = [IsCltStaff]
-    filterset_fields = ["candidate"]
+    filterset_class = PetitionSignatureFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):

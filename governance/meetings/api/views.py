@@ -48,6 +48,13 @@ from governance.meetings.api.serializers import (
     ResolutionSerializer,
     ResolutionVoteSerializer,
 )
+from governance.meetings.filters import (
+    AgendaItemFilterSet,
+    AttendanceFilterSet,
+    MeetingFilterSet,
+    ProxyFilterSet,
+    ResolutionFilterSet,
+)
 from governance.meetings.models import AgendaItem, Attendance, Meeting, Proxy, Resolution
 
 __all__ = [
@@ -107,7 +114,7 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
     serializer_class = MeetingSerializer
     permission_classes = [MembersReadStaffWrite]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filterset_fields = ["kind", "status"]
+    filterset_class = MeetingFilterSet
     ordering_fields = ["starts_at", "record_date"]
 
     def get_queryset(self) -> QuerySet:
@@ -197,7 +204,7 @@ class AgendaItemViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     serializer_class = AgendaItemSerializer
     permission_classes = [MembersReadStaffWrite]
-    filterset_fields = ["meeting"]
+    filterset_class = AgendaItemFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -218,7 +225,7 @@ class MeetingAttendanceViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = MeetingAttendanceSerializer
     permission_classes = [IsCltStaff]
-    filterset_fields = ["meeting", "person"]
+    filterset_class = AttendanceFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -254,7 +261,7 @@ class ProxyViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     serializer_class = ProxySerializer
     permission_classes = [SignedInReadStaffWrite]
-    filterset_fields = ["meeting", "election", "grantor", "holder"]
+    filterset_class = ProxyFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -281,7 +288,7 @@ class ResolutionViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     serializer_class = ResolutionSerializer
     permission_classes = [MembersReadStaffWrite]
-    filterset_fields = ["meeting", "status", "kind"]
+    filterset_class = ResolutionFilterSet
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):

@@ -41,6 +41,7 @@ from governance.membership.api.serializers import (
     MembershipStandingSerializer,
     MyMembershipSerializer,
 )
+from governance.membership.filters import MembershipFilterSet
 from governance.membership.models import (
     DuesPayment,
     GovernanceSettings,
@@ -84,7 +85,7 @@ class MembershipViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnl
 
     queryset = Membership.objects.select_related("person")
     serializer_class = MembershipSerializer
-    filterset_fields = ["kind", "status"]
+    filterset_class = MembershipFilterSet
     ordering_fields = ["applied_on", "approved_on", "id"]
     non_staff_write_actions = ("create",)
 
