@@ -8,17 +8,39 @@ demo logins are printed so that they can vote.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from clt import clock, roles
-from clt.demo import DEMO_PASSWORD
-from clt.history import save_stamped
+from clt.demo import DEMO_PASSWORD, FAMILY, GIVEN
+from clt.history import save_stamped, stamp
+from clt.models import Person
+from governance.board import rules
+from governance.board import services as board_services
+from governance.board.models import SeatClass
+from governance.elections import nominations
+from governance.elections import services as election_services
+from governance.elections.models import Election
+from governance.meetings import selectors as meeting_selectors
+from governance.meetings import services as meeting_services
+from governance.meetings.models import Meeting
+from governance.membership import eligibility as el
+from governance.membership import services as membership_services
+from governance.membership.models import GovernanceSettings, MemberClass, Membership
+from governance.membership.selectors import class_counts, standings_on
+from leases.lifecycle.models import HouseholdMember, Leaseholder
+from leases.models import PolicyStatus
+from leases.resale import services as lease_services
+from leases.resale.models import ResalePolicy, ResalePolicyVersion
+from properties.models import Parcel
 
 CLOSED_NAME = "Annual election (last year)"
 OPEN_NAME = "Annual election"
@@ -39,11 +61,8 @@ def _officer(context: Any) -> User:
 
 
 def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, closes_at: dt.datetime) -> Any:
-    from governance import services as gs
-    from governance.models import MemberClass
-
     actor = context.actor
-    election = gs.election_create(
+    election = election_services.election_create(
         actor=actor,
         reason="Demo data",
         name=name,
@@ -60,7 +79,7 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
     # Not tied to a seat class: the board demo seats its own roster, and a certified demo result must not
     # collide with those terms.
     seat_class = None
-    stv = gs.contest_add(
+    stv = election_services.contest_add(
         actor=actor,
         reason="Demo data",
         election=election,
@@ -70,7 +89,7 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
         method="scottish-stv",
         seat_class=seat_class,
     )
-    chair = gs.contest_add(
+    chair = election_services.contest_add(
         actor=actor,
         reason="Demo data",
         election=election,
@@ -80,9 +99,11 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
     )
     offset = 0 if name == OPEN_NAME else 10
     for person in people[offset : offset + 4]:
-        gs.candidate_add(actor=actor, reason="Demo data", contest=stv, person=person, consented_on=election.record_date)
+        nominations.candidate_add(
+            actor=actor, reason="Demo data", contest=stv, person=person, consented_on=election.record_date
+        )
     for person in people[offset + 4 : offset + 6]:
-        gs.candidate_add(
+        nominations.candidate_add(
             actor=actor, reason="Demo data", contest=chair, person=person, consented_on=election.record_date
         )
     for contest in (stv, chair):
@@ -90,9 +111,9 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
         # demo (and the README's screenshot of its results) is the same on every load.
         contest.tie_break_seed = random.Random(f"{name} / {contest.title}").getrandbits(62)
         save_stamped(contest, actor=actor, reason="Demo data")
-    gs.roll_freeze(actor=actor, reason="Demo data", election=election)
-    codes = gs.access_codes_issue(actor=actor, reason="Demo data", election=election)
-    gs.election_open(actor=actor, reason="Demo data", election=election)
+    election_services.roll_freeze(actor=actor, reason="Demo data", election=election)
+    codes = election_services.access_codes_issue(actor=actor, reason="Demo data", election=election)
+    election_services.election_open(actor=actor, reason="Demo data", election=election)
     return election, stv, chair, codes
 
 
@@ -112,11 +133,6 @@ def load_board_demo(context: Any) -> None:
     lessees and general members, general members stand), 3 public seats (board slate ratified, anyone stands);
     3-year terms in 3 stagger groups, one seat of each class elected each year. One public seat is vacant: its
     holder resigned two months ago. Runs once (skipped when seat classes exist)."""
-    from governance import board as rules
-    from governance import services as gs
-    from governance.membership import standings_on
-    from governance.models import SeatClass
-
     if SeatClass.objects.exists():
         context.stdout.write(f"Board: {SeatClass.objects.count()} seat classes (already loaded)")
         return
@@ -130,7 +146,7 @@ def load_board_demo(context: Any) -> None:
         "vacancy_serves": "until_next_annual_meeting",
     }
     classes = [
-        gs.seat_class_create(
+        board_services.seat_class_create(
             actor=actor,
             reason=BOARD_REASON,
             code="leaseholder",
@@ -142,7 +158,7 @@ def load_board_demo(context: Any) -> None:
             candidate_pool=["lessee"],
             **common,
         ),
-        gs.seat_class_create(
+        board_services.seat_class_create(
             actor=actor,
             reason=BOARD_REASON,
             code="general",
@@ -154,7 +170,7 @@ def load_board_demo(context: Any) -> None:
             candidate_pool=["general"],
             **common,
         ),
-        gs.seat_class_create(
+        board_services.seat_class_create(
             actor=actor,
             reason=BOARD_REASON,
             code="public",
@@ -198,7 +214,7 @@ def load_board_demo(context: Any) -> None:
                 vacant += 1
                 continue
             try:
-                term = gs.board_term_start(
+                term = board_services.board_term_start(
                     seat_class=seat_class,
                     person=person,
                     starts_on=starts_on,
@@ -217,7 +233,7 @@ def load_board_demo(context: Any) -> None:
             if seat_class.code == "public" and group == 2:
                 first_public = term
     if first_public is not None:
-        gs.board_term_end(
+        board_services.board_term_end(
             term=first_public,
             ended_on=today - dt.timedelta(days=60),
             end_reason="resigned",
@@ -231,9 +247,6 @@ def load_board_demo(context: Any) -> None:
 
 
 def load_elections_demo(context: Any) -> None:
-    from governance import services as gs
-    from governance.models import Election
-
     if context.actor is None:
         context.stdout.write("Elections: skipped (no demo users)")
         return
@@ -266,12 +279,14 @@ def load_elections_demo(context: Any) -> None:
                 choices = rng.sample(candidates, k=rng.randint(1, len(candidates)))
             else:
                 choices = [rng.choice(candidates)]
-            gs.ballot_cast(
+            election_services.ballot_cast(
                 code=code, contest=contest, choices=choices, channel="paper", actor=context.actor, reason="Demo data"
             )
-    gs.election_close(actor=officer, reason="Demo data", election=election)
-    gs.election_count(actor=officer, reason="Demo data", election=election)
-    gs.election_certify(actor=officer, reason="Demo data", election=election, terms_start_on=clock.today())
+    election_services.election_close(actor=officer, reason="Demo data", election=election)
+    election_services.election_count(actor=officer, reason="Demo data", election=election)
+    election_services.election_certify(
+        actor=officer, reason="Demo data", election=election, terms_start_on=clock.today()
+    )
 
     current, _, _, open_codes = _election(
         context,
@@ -296,10 +311,6 @@ AREA_MARGIN_DEG = 0.004  # about 440 m north-south around the homes
 
 def _service_area_around_parcels() -> dict[str, Any] | None:
     """A rectangle around every demo parcel's centroid, widened by a margin (lon/lat, counter-clockwise)."""
-    from django.db.models import Max, Min
-
-    from properties.models import Parcel
-
     box = Parcel.objects.aggregate(
         w=Min("centroid_lon"), e=Max("centroid_lon"), s=Min("centroid_lat"), n=Max("centroid_lat")
     )
@@ -314,18 +325,11 @@ def load_membership_demo(context: Any) -> None:
     """Settings with a service area around the parcels; general members (dues current, one lapsed, one under
     age, one outside the area, one waived, one pending application), supporting members. Lessee members come
     from the demo leases. Runs once (skipped when memberships exist)."""
-    from decimal import Decimal
-
-    from governance import services as gs
-    from governance.membership import class_counts, standings_on
-    from governance.models import GovernanceSettings, Membership
-    from leases.lifecycle.models import HouseholdMember, Leaseholder
-
     actor = context.actor
     settings = GovernanceSettings.current()
     if settings.service_area is None:
         area = _service_area_around_parcels()
-        gs.governance_settings_update(
+        membership_services.governance_settings_update(
             actor=actor,
             reason=MEMBERSHIP_REASON,
             service_area_name="Old North End, Burlington",
@@ -359,10 +363,6 @@ def load_membership_demo(context: Any) -> None:
     free = [p for p in context.shared.get("people", []) if p.pk not in tied and p.user_id is None]
     people = [p for p in login_people if p is not None and p.pk not in tied] + free
     # The demo's people all live in its homes: general and supporting members are neighbours, added here.
-    from clt.demo import FAMILY, GIVEN
-    from clt.history import stamp
-    from clt.models import Person
-
     while len(people) < 20:
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
         neighbour = Person(
@@ -374,7 +374,7 @@ def load_membership_demo(context: Any) -> None:
 
     def member(person: Any, *, kind: str = "general", paid: bool = True, years_old: int = 45, point=None) -> Any:
         lon, lat = point or inside()
-        m = gs.membership_apply(
+        m = membership_services.membership_apply(
             person=person,
             actor=actor,
             reason=MEMBERSHIP_REASON,
@@ -387,9 +387,11 @@ def load_membership_demo(context: Any) -> None:
             resident_since=today - dt.timedelta(days=rng.randint(400, 4000)),
             statement_of_support=True,
         )
-        m = gs.membership_approve(membership=m, actor=actor, reason=MEMBERSHIP_REASON, approved_on=m.applied_on)
+        m = membership_services.membership_approve(
+            membership=m, actor=actor, reason=MEMBERSHIP_REASON, approved_on=m.applied_on
+        )
         if paid:
-            gs.dues_record(
+            membership_services.dues_record(
                 membership=m,
                 amount=settings.dues_amount,
                 actor=actor,
@@ -406,7 +408,7 @@ def load_membership_demo(context: Any) -> None:
     rest = people[12:]
     if len(rest) >= 8:
         lapsed = member(rest[0], paid=False)
-        gs.dues_record(
+        membership_services.dues_record(
             membership=lapsed,
             amount=settings.dues_amount,
             actor=actor,
@@ -417,10 +419,12 @@ def load_membership_demo(context: Any) -> None:
         member(rest[1], years_old=15)  # under the minimum age of 16
         member(rest[2], point=(Decimal("-73.150000"), Decimal("44.475000")))  # Winooski side: outside the area
         waived = member(rest[3], paid=False)
-        gs.dues_waive(membership=waived, actor=actor, reason=MEMBERSHIP_REASON, waiver_reason="Hardship: dues waived")
+        membership_services.dues_waive(
+            membership=waived, actor=actor, reason=MEMBERSHIP_REASON, waiver_reason="Hardship: dues waived"
+        )
         for person in rest[4:7]:
             member(person, kind="supporting")
-        gs.membership_apply(
+        membership_services.membership_apply(
             person=rest[7],
             actor=actor,
             reason=MEMBERSHIP_REASON,
@@ -445,9 +449,6 @@ def _evening(day: dt.date) -> dt.datetime:
 def _demo_policy_draft(actor: Any) -> Any:
     """The draft resale policy version the members approve: the leases demo's, or a new version of a policy
     (its latest version's terms, re-adopted at the five-yearly review). ``None`` without resale policies."""
-    from leases.resale import services as lease_services
-    from leases.resale.models import PolicyStatus, ResalePolicy, ResalePolicyVersion
-
     draft = ResalePolicyVersion.objects.filter(status=PolicyStatus.DRAFT).order_by("pk").first()
     if draft is not None:
         return draft
@@ -472,11 +473,6 @@ def _dues_for_the_record_date(actor: Any, record_date: dt.date) -> None:
     """General members whose only bar to voting on ``record_date`` is that year's dues paid them then: the
     membership demo records this year's dues only (and one member's lapsed dues, left alone), so a meeting in an
     earlier year would have no general voters."""
-    from governance import eligibility as el
-    from governance import services as gs
-    from governance.membership import standings_on
-    from governance.models import GovernanceSettings, Membership
-
     if record_date.year >= clock.today().year:
         return
     settings = GovernanceSettings.current()
@@ -486,7 +482,7 @@ def _dues_for_the_record_date(actor: Any, record_date: dt.date) -> None:
         if standing.reason_codes != (el.DUES_NOT_CURRENT,):
             continue
         try:
-            gs.dues_record(
+            membership_services.dues_record(
                 membership=Membership.objects.get(pk=standing.membership_id),
                 amount=settings.dues_amount,
                 actor=actor,
@@ -504,12 +500,6 @@ def load_meetings_demo(context: Any) -> None:
     the resale formula's new version approved by a carried resolution (an "other" resolution without
     resale policies), a motion that failed; and a special meeting in a few weeks, its notice sent, with an
     agenda and a proposed land sale. Runs once (skipped when meetings exist)."""
-    import math
-
-    from governance import services as gs
-    from governance.membership import standings_on
-    from governance.models import Meeting
-
     if Meeting.objects.exists():
         context.stdout.write(f"Meetings: {Meeting.objects.count()} meetings (already loaded)")
         return
@@ -529,7 +519,7 @@ def load_meetings_demo(context: Any) -> None:
     generals = [s.person for s in voters if s.member_class == "general"]
     # "10 % of the voting members, including at least 5 lessee and 2 general members" (the general minimum only
     # when the demo has general members who voted then).
-    gs.governance_settings_update(
+    membership_services.governance_settings_update(
         actor=actor,
         reason=MEETINGS_REASON,
         quorum_basis="percent",
@@ -538,7 +528,7 @@ def load_meetings_demo(context: Any) -> None:
         proxies_allowed=True,
         proxy_max_per_holder=2,
     )
-    annual = gs.meeting_create(
+    annual = meeting_services.meeting_create(
         actor=actor,
         reason=MEETINGS_REASON,
         kind="annual",
@@ -554,10 +544,12 @@ def load_meetings_demo(context: Any) -> None:
         ("Board election results", "The election officer reports the certified results."),
         ("Any other business", ""),
     ]:
-        gs.agenda_item_add(actor=actor, reason=MEETINGS_REASON, meeting=annual, title=title, description=description)
+        meeting_services.agenda_item_add(
+            actor=actor, reason=MEETINGS_REASON, meeting=annual, title=title, description=description
+        )
     draft = _demo_policy_draft(actor)
     if draft is not None:
-        main = gs.resolution_propose(
+        main = meeting_services.resolution_propose(
             actor=actor,
             reason=MEETINGS_REASON,
             meeting=annual,
@@ -568,7 +560,7 @@ def load_meetings_demo(context: Any) -> None:
             policy_version=draft,
         )
     else:
-        main = gs.resolution_propose(
+        main = meeting_services.resolution_propose(
             actor=actor,
             reason=MEETINGS_REASON,
             meeting=annual,
@@ -576,7 +568,7 @@ def load_meetings_demo(context: Any) -> None:
             text="Resolved: the members approve the annual report and the accounts of the past year.",
             kind="other",
         )
-    online = gs.resolution_propose(
+    online = meeting_services.resolution_propose(
         actor=actor,
         reason=MEETINGS_REASON,
         meeting=annual,
@@ -584,8 +576,10 @@ def load_meetings_demo(context: Any) -> None:
         text="Resolved: the next annual meeting is held online, without a meeting room.",
         kind="other",
     )
-    gs.meeting_notice_send(actor=actor, reason=MEETINGS_REASON, meeting=annual, sent_on=day - dt.timedelta(days=21))
-    gs.meeting_open(actor=actor, reason=MEETINGS_REASON, meeting=annual, at=starts_at)
+    meeting_services.meeting_notice_send(
+        actor=actor, reason=MEETINGS_REASON, meeting=annual, sent_on=day - dt.timedelta(days=21)
+    )
+    meeting_services.meeting_open(actor=actor, reason=MEETINGS_REASON, meeting=annual, at=starts_at)
 
     users = context.shared.get("users", {})
     logins = {getattr(users.get(name), "person", None) for name in ("homeowner", "member", "board") if users.get(name)}
@@ -595,14 +589,14 @@ def load_meetings_demo(context: Any) -> None:
     needed = math.ceil(len(voters) * 0.10)
     coming = lessees[: max(5, math.ceil(needed * 0.9))] + generals[: max(2, math.ceil(len(generals) * 0.4))]
     for minute, person in enumerate(coming):
-        gs.attendance_check_in(
+        meeting_services.attendance_check_in(
             actor=actor, meeting=annual, person=person, at=starts_at + dt.timedelta(minutes=minute % 15)
         )
     # Two lessees who could not come gave their proxy to one who did.
     absent = [p for p in lessees if p not in coming]
     holder = coming[0] if coming else None
     for grantor in rng.sample(absent, k=min(2, len(absent))) if holder is not None else []:
-        gs.proxy_record(
+        meeting_services.proxy_record(
             actor=actor,
             reason=MEETINGS_REASON,
             grantor=grantor,
@@ -610,12 +604,14 @@ def load_meetings_demo(context: Any) -> None:
             received_on=day - dt.timedelta(days=3),
             meeting=annual,
         )
-    quorum = gs.quorum_now(annual)
+    quorum = meeting_selectors.quorum_now(annual)
     if not quorum.met:
-        context.stdout.write(f"Meetings: no quorum at the demo's annual meeting ({gs.quorum_shortfall_text(quorum)})")
+        context.stdout.write(
+            f"Meetings: no quorum at the demo's annual meeting ({meeting_selectors.quorum_shortfall_text(quorum)})"
+        )
         return
     room = quorum.votes_present()
-    gs.resolution_vote(
+    meeting_services.resolution_vote(
         actor=actor,
         reason=MEETINGS_REASON,
         resolution=main,
@@ -624,7 +620,7 @@ def load_meetings_demo(context: Any) -> None:
         abstain=2,
         at=starts_at + dt.timedelta(minutes=40),
     )
-    gs.resolution_vote(
+    meeting_services.resolution_vote(
         actor=actor,
         reason=MEETINGS_REASON,
         resolution=online,
@@ -633,7 +629,7 @@ def load_meetings_demo(context: Any) -> None:
         abstain=1,
         at=starts_at + dt.timedelta(minutes=55),
     )
-    gs.meeting_adjourn(
+    meeting_services.meeting_adjourn(
         actor=actor,
         reason=MEETINGS_REASON,
         meeting=annual,
@@ -644,7 +640,7 @@ def load_meetings_demo(context: Any) -> None:
 
     # A special meeting in four weeks, its notice sent yesterday.
     special_day = today + dt.timedelta(days=28)
-    special = gs.meeting_create(
+    special = meeting_services.meeting_create(
         actor=actor,
         reason=MEETINGS_REASON,
         kind="special",
@@ -660,8 +656,10 @@ def load_meetings_demo(context: Any) -> None:
         ("The city's offer", "Staff present the offer, the appraisal and the deed restriction."),
         ("Vote on the sale", "A sale of land needs two thirds of the votes cast."),
     ]:
-        gs.agenda_item_add(actor=actor, reason=MEETINGS_REASON, meeting=special, title=title, description=description)
-    gs.resolution_propose(
+        meeting_services.agenda_item_add(
+            actor=actor, reason=MEETINGS_REASON, meeting=special, title=title, description=description
+        )
+    meeting_services.resolution_propose(
         actor=actor,
         reason=MEETINGS_REASON,
         meeting=special,
@@ -670,7 +668,9 @@ def load_meetings_demo(context: Any) -> None:
         "community garden, with a deed restriction keeping it open to the public.",
         kind="land_sale",
     )
-    gs.meeting_notice_send(actor=actor, reason=MEETINGS_REASON, meeting=special, sent_on=today - dt.timedelta(days=1))
+    meeting_services.meeting_notice_send(
+        actor=actor, reason=MEETINGS_REASON, meeting=special, sent_on=today - dt.timedelta(days=1)
+    )
     context.stdout.write(
         f"Meetings: {annual.title!r} adjourned ({quorum.counted} counted of {quorum.required} needed, "
         f"{main.title!r} carried), {special.title!r} noticed"

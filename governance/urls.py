@@ -1,8 +1,11 @@
-"""Pages of governance (``/governance/``)."""
+"""Pages of governance (``/governance/``): each part's views."""
 
 from django.urls import path
 
-from governance.views import board, elections, meetings, membership
+from governance.board import views as board
+from governance.elections import views as elections
+from governance.meetings import views as meetings
+from governance.membership import views as membership
 
 app_name = "governance"
 

@@ -25,10 +25,10 @@ from django.test import RequestFactory
 
 from clt import clock
 from clt.models import OrganizationKind, Person
-from governance import counting
-from governance import services as gs
-from governance.blt import read_blt
-from governance.models import Election, ElectionPhase
+from governance.elections import counting
+from governance.elections import selectors as gs
+from governance.elections.blt import read_blt
+from governance.elections.models import Election, ElectionPhase
 from leases.ledger import services
 from leases.ledger.models import Charge, ChargeKind, Payment, PaymentMethod
 from leases.lifecycle.models import Deadline, DeadlineStatus, GroundLease, LeaseEvent, PermittedMortgage

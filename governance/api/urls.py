@@ -1,6 +1,9 @@
 from rest_framework.routers import DefaultRouter
 
-from governance.api import board, elections, meetings, membership
+from governance.board.api import views as board
+from governance.elections.api import views as elections
+from governance.meetings.api import views as meetings
+from governance.membership.api import views as membership
 
 router = DefaultRouter()
 # --- membership ---

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clt import roles
-from governance import services as gs
+from governance.elections import services as gs
 from tests.browser.test_portal import log_in
 from tests.conftest import make_user
 from tests.governance.test_elections_core import build_election, ids, make_officer

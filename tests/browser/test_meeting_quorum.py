@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from clt import roles
-from governance import services
-from governance.models import ResolutionStatus
+from governance.meetings import services
+from governance.meetings.models import ResolutionStatus
 from tests.browser.test_election_vote import tab_to
 from tests.browser.test_portal import log_in
 from tests.conftest import make_user

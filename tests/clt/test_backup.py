@@ -31,8 +31,8 @@ from rest_framework.authtoken.models import Token
 
 from clt import backups, roles
 from clt.models import Person
-from governance import services as governance_services
-from governance.models import Membership
+from governance.membership import services as governance_services
+from governance.membership.models import Membership
 from leases.lifecycle.models import GroundLease
 from properties.models import Parcel, Unit
 from tests.conftest import make_user

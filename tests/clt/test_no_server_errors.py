@@ -21,7 +21,7 @@ import json
 
 import pytest
 
-from governance import services as governance_services
+from governance.board import services as governance_services
 from leases.lifecycle.models import LeaseEvent
 from properties.models import Unit
 from tests.factories import make_lease, make_template_version

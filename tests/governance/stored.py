@@ -6,8 +6,8 @@ stored look at both, as the count at the close will.
 
 from __future__ import annotations
 
-from governance.models import Ballot, Contest, SealedBallot
-from governance.services.ballot_box import OpenedBallot, open_sealed
+from governance.elections.ballot_box import OpenedBallot, open_sealed
+from governance.elections.models import Ballot, Contest, SealedBallot
 
 
 def stored_ballots(contest: Contest | None = None) -> list[OpenedBallot]:

@@ -12,10 +12,10 @@ import datetime as dt
 import pytest
 
 from clt.models import Person
-from governance import eligibility as el
-from governance import services
-from governance.membership import standing_of, standings_on
-from governance.models import Membership
+from governance.membership import eligibility as el
+from governance.membership import services
+from governance.membership.models import Membership
+from governance.membership.selectors import standing_of, standings_on
 from leases.lifecycle import services as lease_services
 from tests.factories import make_lease
 

@@ -15,9 +15,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from governance import services
-from governance import services as gs
-from governance.models import AccessCodeIssue, Attendance, Ballot, Participation, RollEntry, SealedBallot
+from governance.elections import services as gs
+from governance.elections.models import AccessCodeIssue, Ballot, Participation, RollEntry, SealedBallot
+from governance.meetings.models import Attendance
+from tests.governance import all_services as services
 from tests.governance.test_elections_core import build_election, cast_worked_example, make_officer
 from tests.governance.test_meetings_services import general, settings_set, sitting
 

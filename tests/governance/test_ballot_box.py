@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from governance import services as gs
-from governance.models import Ballot, ElectionPhase, SealedBallot
-from governance.services import ballot_box
+from governance.elections import ballot_box
+from governance.elections.models import Ballot, ElectionPhase, SealedBallot
+from tests.governance import all_services as gs
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
 

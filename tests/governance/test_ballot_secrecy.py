@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection, models
 
-from governance import services as gs
-from governance.models import Ballot, Participation, SealedBallot
-from governance.services import ballot_box
+from governance.elections import ballot_box
+from governance.elections import services as gs
+from governance.elections.models import Ballot, Participation, SealedBallot
 from tests.governance.test_elections_core import build_election, ids, make_officer
 
 committed = pytest.mark.django_db(transaction=True)

@@ -1,12 +1,12 @@
-"""governance.blt: reading and writing the .blt ballot format. Pure: no database, no Django."""
+"""governance.elections.blt: reading and writing the .blt ballot format. Pure: no database, no Django."""
 
 from __future__ import annotations
 
 import pytest
 
-from governance import counting
-from governance.blt import BltError, BltProfile, read_blt, write_blt
-from governance.counting import Ballot
+from governance.elections import counting
+from governance.elections.blt import BltError, BltProfile, read_blt, write_blt
+from governance.elections.counting import Ballot
 from tests.datafiles import BALLOTS
 
 BALLOT_FILES = sorted(path.name for path in BALLOTS.glob("*.blt"))

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from governance import services
-from governance.models import BoardTerm, SeatClass
+from governance.board import services
+from governance.board.models import BoardTerm, SeatClass
 from tests.governance.test_board_services import cht_classes, person, start
 
 # The terms here start at the 2024 annual meeting and run three years: the story is told on a day

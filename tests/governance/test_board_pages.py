@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from governance import services
-from governance.models import BoardTerm, SeatClass
+from governance.board import services
+from governance.board.models import BoardTerm, SeatClass
 from tests.governance.test_board_services import cht_classes, lessee, person, start
 from tests.governance.test_board_services import general_member as services_general
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from governance import board as b
+from governance.board import rules as b
 
 D = dt.date
 AGM = D(2024, 6, 15)

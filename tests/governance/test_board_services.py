@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from clt.models import Person
-from governance import services
-from governance.models import BoardTerm, SeatClass, TermBasis
+from governance.board.models import BoardTerm, SeatClass, TermBasis
 from tests.factories import make_lease
+from tests.governance import all_services as services
 
 D = dt.date
 AGM = D(2024, 6, 15)

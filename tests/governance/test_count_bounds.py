@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from clt.models import Person
-from governance import counting
-from governance import services as gs
-from governance.models import Candidate, Contest, Election
+from governance.elections import counting
+from governance.elections import services as gs
+from governance.elections.models import Candidate, Contest, Election
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 

@@ -1,4 +1,4 @@
-"""governance.counting: every method against worked examples and published reference counts.
+"""governance.elections.counting: every method against worked examples and published reference counts.
 
 Pure module, so no database and no Django. Expected figures come from outside the code under test:
 ``tests/data/ballots/expected_scottish.json`` (the Glasgow 2007 wards under the Scottish rules),
@@ -17,9 +17,9 @@ from functools import cache
 
 import pytest
 
-from governance import counting
-from governance.blt import BltProfile, read_blt
-from governance.counting import Ballot, MarkBallot, TieBreak, TieUnresolved
+from governance.elections import counting
+from governance.elections.blt import BltProfile, read_blt
+from governance.elections.counting import Ballot, MarkBallot, TieBreak, TieUnresolved
 from tests.datafiles import BALLOTS
 
 GLASGOW = sorted(path.name for path in BALLOTS.glob("*-2007.blt"))

@@ -1,4 +1,4 @@
-"""governance.counting: the fast reading and transfer of ranked ballots change no result (issue 5 §11).
+"""governance.elections.counting: the fast reading and transfer of ranked ballots change no result (issue 5 §11).
 
 The Gregory counts (Scottish STV, PRF and exact WIGM) move papers as runs of sorted rankings that share
 their first preferences, not one ranking at a time; ranked ballots are grouped by identical paper and
@@ -25,8 +25,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance import counting
-from governance.counting import Ballot, TieBreak
+from governance.elections import counting
+from governance.elections.counting import Ballot, TieBreak
 
 # No example database: every run draws fresh examples; nothing is replayed from (or saved to) .hypothesis/.
 FAST = settings(max_examples=60, deadline=None, database=None)

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from governance import services as gs
-from governance.models import Election
+from governance.elections import services as gs
+from governance.elections.models import Election
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 

@@ -15,9 +15,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from clt import roles
-from governance import services as gs
-from governance.models import Channel, ElectionPhase, Participation, RollEntry
+from governance.elections.models import Channel, ElectionPhase, Participation, RollEntry
 from tests.conftest import make_user
+from tests.governance import all_services as gs
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
 
@@ -120,7 +120,8 @@ def test_a_refusal_in_one_contest_stores_no_ballot_in_the_other(built):
     c, p = ids(stv), ids(plurality)
     _entry, code = codes[2]
     gs.ballot_cast(code=code, contest=plurality, choices=[p["X"]])  # e.g. from another tab, meanwhile
-    from governance.views.elections import ContestBallot, _cast_all
+    from governance.elections.forms import ContestBallot
+    from governance.elections.views import _cast_all
 
     ballots = [
         ContestBallot(contest=stv, candidates=[], choices=[c["A"]]),

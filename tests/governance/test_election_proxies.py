@@ -15,9 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from clt.models import Person
-from governance import services as gs
-from governance.models import Ballot, Channel, Election, Participation, Proxy, RollEntry
+from governance.elections.models import Ballot, Channel, Election, Participation, RollEntry
+from governance.meetings.models import Proxy
 from tests.factories import make_lease
+from tests.governance import all_services as gs
 from tests.governance.stored import stored_ballot, stored_ballots
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from governance import services as gs
-from governance.blt import read_blt
-from governance.models import Election, Participation
+from governance.elections import services as gs
+from governance.elections.blt import read_blt
+from governance.elections.models import Election, Participation
 from tests.conftest import make_user
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, ids, make_officer

@@ -13,8 +13,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from governance import services as gs
-from governance.models import Participation
+from governance.elections import services as gs
+from governance.elections.models import Participation
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import build_election, ids, make_officer
 
@@ -67,7 +67,7 @@ def test_a_ballot_cast_while_the_election_closes_is_in_the_box(transactional_db)
     """
     from django.db import transaction
 
-    from governance.models import Ballot, ElectionPhase, SealedBallot
+    from governance.elections.models import Ballot, ElectionPhase, SealedBallot
 
     officer = make_officer()
     election, stv, _, codes = build_election(officer=officer, lessees=3, generals=0)

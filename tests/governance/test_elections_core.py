@@ -21,20 +21,11 @@ from django.utils import timezone
 
 from clt import roles
 from clt.models import Person
-from governance import counting
-from governance import services as gs
-from governance.blt import read_blt
-from governance.models import (
-    Ballot,
-    BoardTerm,
-    Candidate,
-    Contest,
-    Election,
-    ElectionPhase,
-    Participation,
-    RollEntry,
-    SeatClass,
-)
+from governance.board.models import BoardTerm, SeatClass
+from governance.elections import counting
+from governance.elections.blt import read_blt
+from governance.elections.models import Ballot, Candidate, Contest, Election, ElectionPhase, Participation, RollEntry
+from tests.governance import all_services as gs
 from tests.governance.stored import stored_ballots
 
 RECORD_DATE = dt.date(2025, 3, 1)

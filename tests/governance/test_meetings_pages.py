@@ -15,18 +15,12 @@ from django.utils import timezone
 
 from clt import roles
 from clt.models import Organization, Person
-from governance import services
-from governance.models import (
-    Attendance,
-    GovernanceSettings,
-    Meeting,
-    MeetingStatus,
-    Resolution,
-    ResolutionStatus,
-)
+from governance.meetings.models import Attendance, Meeting, MeetingStatus, Resolution, ResolutionStatus
+from governance.membership.models import GovernanceSettings
 from properties import services as property_services
 from tests.conftest import make_user
 from tests.factories import make_lease, make_parcel, make_template_version
+from tests.governance import all_services as services
 
 pytestmark = pytest.mark.django_db
 

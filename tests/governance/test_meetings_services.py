@@ -11,19 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clt.models import Person
-from governance import services
-from governance.models import (
-    Attendance,
-    GovernanceSettings,
-    Meeting,
-    MeetingStatus,
-    Proxy,
-    Resolution,
-    ResolutionStatus,
-)
+from governance.meetings.models import Attendance, Meeting, MeetingStatus, Proxy, Resolution, ResolutionStatus
+from governance.membership.models import GovernanceSettings
+from leases.models import PolicyStatus
 from leases.resale import services as lease_services
-from leases.resale.models import PolicyStatus
 from tests.factories import make_lease
+from tests.governance import all_services as services
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from clt import roles
 from clt.models import Person
-from governance import services
-from governance.membership import standing_of, standings_on
-from governance.models import GovernanceSettings, Membership
+from governance.membership import services
+from governance.membership.models import GovernanceSettings, Membership
+from governance.membership.selectors import standing_of, standings_on
 from leases.lifecycle import services as lease_services
 from tests.factories import make_lease, make_template_version
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from clt.models import Person
-from governance import services
-from governance.models import GovernanceSettings, Membership
+from governance.membership import services
+from governance.membership.models import GovernanceSettings, Membership
 from tests.factories import make_lease
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The pure membership rules (``governance.eligibility``): no database, every rule R2-R5 with real values."""
+"""The pure membership rules (``governance.membership.eligibility``): no database, every rule R2-R5 with real values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from governance import eligibility as el
-from governance.eligibility import LeaseTie, MembershipFacts, PersonFacts, Rules, decide
+from governance.membership import eligibility as el
+from governance.membership.eligibility import LeaseTie, MembershipFacts, PersonFacts, Rules, decide
 
 ON = dt.date(2026, 5, 1)
 # A square around Burlington's Old North End (lon/lat), and points inside, on the edge, outside.

@@ -17,20 +17,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clt.models import Person
-from governance import services as gs
-from governance.models import (
-    BoardTerm,
-    Candidate,
-    Contest,
-    Election,
-    ElectionPhase,
-    GovernanceSettings,
-    Participation,
-    PetitionSignature,
-    SeatClass,
-    TermBasis,
-)
+from governance.board.models import BoardTerm, SeatClass, TermBasis
+from governance.elections.models import Candidate, Contest, Election, ElectionPhase, Participation, PetitionSignature
+from governance.membership.models import GovernanceSettings
 from tests.factories import make_lease
+from tests.governance import all_services as gs
 from tests.governance.test_elections_core import make_officer
 from tests.governance.test_membership import general_member
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from governance.quorum import QuorumRules, passes, quorum_status, votes_needed
+from governance.meetings.quorum import QuorumRules, passes, quorum_status, votes_needed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,7 +144,7 @@ def test_unknown_rules_are_refused():
 
 
 def test_the_module_imports_without_django():
-    code = "import importlib, sys; importlib.import_module('governance.quorum'); " + (
+    code = "import importlib, sys; importlib.import_module('governance.meetings.quorum'); " + (
         "assert not [m for m in sys.modules if m.startswith('django')]"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -25,8 +25,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from clt import ratelimit
 from clt import settings as settings_module
 from clt.ratelimit import address_group, client_address
-from governance import services as gs
-from governance.models import Participation
+from governance.elections import services as gs
+from governance.elections.models import Participation
 from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
 
 VOTE = "/governance/vote/"

@@ -30,10 +30,12 @@ from rest_framework.test import APIClient
 
 from clt import roles
 from clt.models import Person
-from governance import services as gs
-from governance.models import Contest, Election, Membership, Proxy
+from governance.elections.models import Contest, Election
+from governance.meetings.models import Proxy
+from governance.membership.models import Membership
 from tests.conftest import make_user
 from tests.factories import make_lease
+from tests.governance import all_services as gs
 from tests.governance.stored import stored_ballots
 from tests.governance.test_elections_core import make_officer
 from tests.governance.test_meetings_services import NOTICE, meeting, propose, record_proxy

@@ -11,7 +11,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from governance import blt, counting
+from governance.elections import blt, counting
 from tests.datafiles import BALLOTS, PROJECT_ROOT
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from governance import counting
-from governance.blt import MAX_BLT_BYTES, BltError, read_blt
+from governance.elections import counting
+from governance.elections.blt import MAX_BLT_BYTES, BltError, read_blt
 
 METHOD_CHOICES = sorted(counting.METHODS)
 

@@ -1,0 +1,1 @@
+"""The board: seat classes, terms, vacancies and the roster rules."""

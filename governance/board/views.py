@@ -1,0 +1,243 @@
+"""Pages of the board.
+
+``/governance/board/`` is public (a trust publishes its board): each class's seats, holders and term ends,
+vacancies, and a chart of the board's composition by class against the intended shares. Staff also see the
+warnings and links to edit seat classes, start and end terms and fill vacancies; those pages write through
+``governance.board.services`` and show a service's refusal on the field it names, with nothing saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from clt import clock, roles
+from clt.decorators import staff_required
+from clt.forms import add_service_errors
+from governance.board import rules, selectors, services
+from governance.board.forms import SeatClassForm, TermEndForm, TermStartForm, VacancyFillForm
+from governance.board.models import BoardTerm, SeatClass
+
+# --- The roster page -------------------------------------------------------------------------------
+
+
+@dataclass
+class ChartRow:
+    name: str
+    holders: int
+    seats: int
+    y: int
+    seats_width: float
+    held_width: float
+    share: str
+    intended: str
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    rows: list[ChartRow] = field(default_factory=list)
+
+
+def _percent(value: Fraction | None) -> str:
+    if value is None:
+        return "–"
+    return formats.number_format(float(value * 100), 1)  # display only
+
+
+def composition_chart(roster: rules.Roster) -> Chart:
+    """One row per class: its seats (outline) and the seats held (filled), on one scale across classes."""
+    label_width, bar_space, row_height = 150, 300, 34
+    scale = max([max(c.seats or c.floor or 0, c.holder_count, c.cap or 0) for c in roster.classes] + [1])
+    chart = Chart(
+        width=label_width + bar_space + 60, height=row_height * len(roster.classes) + 10, label_width=label_width
+    )
+    for index, entry in enumerate(roster.classes):
+        seats = entry.seats if entry.seats is not None else (entry.floor or 0)
+        chart.rows.append(
+            ChartRow(
+                name=entry.rule.name,
+                holders=entry.holder_count,
+                seats=seats,
+                y=index * row_height + 6,
+                seats_width=round(bar_space * seats / scale, 1),
+                held_width=round(bar_space * entry.holder_count / scale, 1),
+                share=_percent(entry.share),
+                intended=_percent(entry.intended_share),
+            )
+        )
+    return chart
+
+
+@dataclass
+class ClassView:
+    seat_class: SeatClass
+    entry: rules.ClassRoster
+    holders: list[BoardTerm]
+    vacated: list[BoardTerm]
+    empty_seats: range
+
+
+def _parse_on(request: HttpRequest) -> tuple[dt.date, str]:
+    raw = request.GET.get("on", "")
+    if not raw:
+        return clock.today(), ""
+    try:
+        return dt.date.fromisoformat(raw), ""
+    except ValueError:
+        return clock.today(), _("“%(value)s” is not a date (YYYY-MM-DD); showing today.") % {"value": raw}
+
+
+@login_not_required
+def board_roster(request: HttpRequest) -> HttpResponse:
+    on, date_error = _parse_on(request)
+    roster, classes, terms = selectors.board_roster(on)
+    names = {key: c.name for key, c in classes.items()}
+    views = [
+        ClassView(
+            seat_class=classes[entry.rule.key],
+            entry=entry,
+            holders=[terms[t.key] for t in entry.holders],
+            vacated=[terms[t.key] for t in entry.vacated],
+            empty_seats=range(max(entry.vacancies - len(entry.vacated), 0)),
+        )
+        for entry in roster.classes
+    ]
+    is_staff = roles.is_staff_member(request.user)
+    return render(
+        request,
+        "governance/board_roster.html",
+        {
+            "on": on,
+            "date_error": date_error,
+            "roster": roster,
+            "classes": views,
+            "chart": composition_chart(roster),
+            "warnings": [selectors.notice_text(n, names) for n in roster.warnings] if is_staff else [],
+            "is_staff": is_staff,
+        },
+    )
+
+
+# --- Staff pages -----------------------------------------------------------------------------------
+
+
+def _form_page(request: HttpRequest, form: forms.Form, title: str, **context: Any) -> HttpResponse:
+    return render(request, "governance/board_form.html", {"form": form, "title": title, **context})
+
+
+def _roster_url() -> str:
+    return reverse("governance:board_roster")
+
+
+@staff_required
+def seat_class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    seat_class = get_object_or_404(SeatClass.objects.visible_to(request.user), pk=pk) if pk is not None else None
+    title = _("Edit %(name)s") % {"name": seat_class.name} if seat_class else _("New seat class")
+    form = SeatClassForm(request.POST or None, instance=seat_class)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "change_reason"}
+        reason = form.cleaned_data["change_reason"]
+        try:
+            if seat_class is None:
+                services.seat_class_create(actor=request.user, reason=reason, **values)
+            else:
+                services.seat_class_update(
+                    seat_class=SeatClass.objects.get(pk=seat_class.pk), actor=request.user, reason=reason, **values
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Seat class saved."))
+            return redirect(_roster_url())
+    return _form_page(request, form, title)
+
+
+@staff_required
+def term_start(request: HttpRequest) -> HttpResponse:
+    initial = {"seat_class": request.GET.get("seat_class"), "starts_on": clock.today()}
+    form = TermStartForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.board_term_start(
+                seat_class=data["seat_class"],
+                person=data["person"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                basis=data["basis"],
+                stagger_group=data["stagger_group"],
+                reference=data["reference"],
+                actor=request.user,
+                reason=data["change_reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Term started."))
+            return redirect(_roster_url())
+    return _form_page(request, form, _("Start a board term"))
+
+
+@staff_required
+def term_end(request: HttpRequest, pk: int) -> HttpResponse:
+    term = get_object_or_404(BoardTerm.objects.visible_to(request.user).select_related("person", "seat_class"), pk=pk)
+    form = TermEndForm(request.POST or None, initial={"ended_on": clock.today()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.board_term_end(
+                term=term,
+                ended_on=data["ended_on"],
+                end_reason=data["end_reason"],
+                reference=data["reference"],
+                actor=request.user,
+                reason=data["change_reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Term ended; the seat is vacant."))
+            return redirect(_roster_url())
+    return _form_page(request, form, _("End the term of %(person)s") % {"person": term.person}, term=term)
+
+
+@staff_required
+def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
+    vacated = get_object_or_404(
+        BoardTerm.objects.visible_to(request.user).select_related("person", "seat_class"), pk=pk
+    )
+    form = VacancyFillForm(request.POST or None, initial={"starts_on": clock.today()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.vacancy_fill(
+                vacated=vacated,
+                person=data["person"],
+                starts_on=data["starts_on"],
+                next_annual_meeting=data["next_annual_meeting"],
+                reference=data["reference"],
+                actor=request.user,
+                reason=data["change_reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Vacancy filled."))
+            return redirect(_roster_url())
+    title = _("Fill the seat left by %(person)s") % {"person": vacated.person}
+    return _form_page(request, form, title, term=vacated)

@@ -1,0 +1,1 @@
+"""Elections: contests, nominations, the frozen roll, secret ballots, the count and certification."""

@@ -1,0 +1,1 @@
+"""Member meetings: notice, agenda, attendance, proxies, the live quorum and resolutions."""

@@ -1,1 +1,0 @@
-"""Pages of governance, by topic: ``membership``, ``board``, ``elections``."""
