@@ -1,10 +1,12 @@
 """Demo ground leases: templates, households, leases in every state, a year of billing and payments.
 
 Runs after ``clt.demo`` (users and people) and ``properties.demo`` (the homes). Everything that
-changes a lease goes through ``leases.services``, with dates in the past chosen relative to today,
+changes a lease goes through the parts' services, with dates in the past chosen relative to today,
 so the deadlines dashboard always has something overdue and something due in the next 30, 60 and
 90 days. Payments are bulk-created (they are plain facts, not transitions) before the year is
 billed month by month with ``ledger_services.bill_month``, so late fees appear by each lease's rule.
+
+Each part tells its own side of the story (``leases/<part>/demo.py``, mixed into ``Demo`` here).
 
 Deterministic for a given day: the random choices come from the demo's seeded generator. Run again,
 it finds the templates in place and changes nothing.
@@ -16,23 +18,34 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from clt import clock
 from clt.dates import month_start
 from clt.demo import FAMILY, GIVEN, LANGUAGES
 from clt.history import stamp
 from clt.models import Organization, OrganizationKind, Person
-from leases.ledger import services as ledger_services
-from leases.ledger.models import FeeRate, FeeSchedule, Payment, PaymentMethod
+from leases.ledger.demo import LedgerDemo
+from leases.ledger.models import FeeRate, FeeSchedule, Payment
 from leases.lifecycle import services as lifecycle_services
+from leases.lifecycle.demo import (
+    BURLINGTON_MFI,
+    CHT_NAME,
+    CONDO_NAME,
+    HUD_SIZE_FACTOR,
+    LENDERS,
+    ONE_DAY,
+    REASON,
+    STOREFRONT_NAME,
+    SUBSIDY_SOURCES,
+    LeasePlan,
+    LifecycleDemo,
+    demo_money,
+    round_to,
+)
 from leases.lifecycle.models import (
-    Deadline,
-    DeadlineStatus,
     GroundLease,
     Household,
     HouseholdMember,
@@ -43,85 +56,13 @@ from leases.lifecycle.models import (
     LeaseTemplateVersion,
 )
 from leases.lifecycle.rules import DeadlineKind, EventKind
-from leases.monitoring import services as monitoring_services
-from leases.monitoring.models import MonitoringKind, MonitoringRecord, MonitoringStatus
-from leases.resale import indexes
-from leases.resale import services as resale_services
-from leases.resale.models import CreditMethod, IndexKind, IndexSeries
+from leases.monitoring.demo import MonitoringDemo
+from leases.resale.demo import ResaleDemo, load_index_series
 from properties.models import ParcelStatus, Unit, UnitKind
 
-REASON = "Demo data"
-CHT_NAME = "Community Home Trust model lease"
-CONDO_NAME = "Condominium and townhouse ground lease"
-STOREFRONT_NAME = "Neighbourhood storefront ground lease"
-
-# HUD median family income, Burlington-South Burlington, VT MSA (METRO15540M15540), by HUD fiscal
-# year, from leases/data/hud_ami.csv (HUD Section 8 Income Limits, FY2015-FY2025). Written out here so
-# the demo needs no file outside the repository; purchases before 2015 get no AMI figure.
-BURLINGTON_MFI = {
-    2015: 81900,
-    2016: 84000,
-    2017: 82400,
-    2018: 93000,
-    2019: 91600,
-    2020: 89700,
-    2021: 95900,
-    2022: 109000,
-    2023: 115700,
-    2024: 118900,
-    2025: 130400,
-}
-# HUD's family-size adjustment of the four-person median (Section 8 income-limit methodology).
-HUD_SIZE_FACTOR = {
-    1: Decimal("0.70"),
-    2: Decimal("0.80"),
-    3: Decimal("0.90"),
-    4: Decimal("1.00"),
-    5: Decimal("1.08"),
-    6: Decimal("1.16"),
-    7: Decimal("1.24"),
-    8: Decimal("1.32"),
-}
-LENDERS = [
-    ("Lake Champlain Savings Bank", "loans@lcsavings.example"),
-    ("Green Mountain Community Credit Union", "mortgages@gmccu.example"),
-    ("Winooski Valley Federal Credit Union", "lending@wvfcu.example"),
-    ("Vermont Homeownership Finance Agency", "servicing@vhomefa.example"),
-]
-SUBSIDY_SOURCES = ["City of Burlington HOME", "Vermont Housing & Conservation Board", "Federal Home Loan Bank AHP"]
-ONE_DAY = dt.timedelta(days=1)
-
-
-def _money(value: Decimal | int | str) -> Decimal:
-    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _round_to(value: Decimal, step: int) -> Decimal:
-    """``value`` to the nearest multiple of ``step`` dollars, half up (incomes to $100, values to $1,000)."""
-    return (value / step).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * step
-
 
 @dataclass
-class LeasePlan:
-    """What the demo intends for one lease: its fee rates and how its holder pays."""
-
-    lease: GroundLease
-    rates: list[tuple[dt.date, Decimal]]
-    profile: str = "good"  # good, late, stopped, partial, advance, rosa, none
-    stop_months: int = 0  # stopped / partial: the last so many months of the year
-    ends_on: dt.date | None = None  # no payments from this day on (the lease ends)
-    mortgage: bool = False
-
-    def rate_on(self, day: dt.date) -> Decimal | None:
-        amount = None
-        for effective, value in sorted(self.rates):
-            if effective <= day:
-                amount = value
-        return amount
-
-
-@dataclass
-class Demo:
+class Demo(LifecycleDemo, LedgerDemo, MonitoringDemo, ResaleDemo):
     """One run of the leases demo: what it made so far, and the dated actions still to play.
 
     ``actions`` are (date, order, callable) for events recorded later in the timeline: they run in
@@ -171,78 +112,6 @@ class Demo:
         stamp(org, actor=self.actor, reason=REASON)
         org.save()
         return org
-
-    def policies(self) -> dict[str, Any]:
-        """The three resale programs, approved, reading the Burlington AMI and the national CPI-U."""
-        ami = IndexSeries.objects.filter(code="hud-mfi-burlington-south-burlington-vt-msa").first()
-        cpi = IndexSeries.objects.filter(code="cpi-u").first()
-        terms = {
-            # The affordability cap's assumptions, after Met Council 2024 with the trust's own lease fee.
-            "income_share": "0.30",
-            "annual_rate": "0.0625",
-            "term_months": 360,
-            "down_payment_pct": "0.035",
-            "property_tax_rate": "0.0125",
-            "mortgage_insurance_rate": "0.0085",
-            "hazard_insurance_monthly": "100",
-            "ground_lease_fee_monthly": "35",
-            "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
-        }
-        programs = {
-            "cht_v1": (
-                "Fixed 2 % compounding",
-                "The 2011 leases: the price paid grows by 2 % a year, compounded for each completed year, "
-                "never above the appraised value of the home at resale.",
-                {
-                    "formula": {"family": "fixed_rate_compound", "rate": "0.02"},
-                    "caps": [{"kind": "appraisal_cap", "scope": "total"}],
-                    "rounding": {"mode": "dollar"},
-                },
-            ),
-            "cht": (
-                "Area median income indexed",
-                "The price paid grows with the area median family income (HUD, Burlington-South Burlington), "
-                "never above the appraised value of the home at resale nor below the price paid.",
-                {
-                    "formula": {"family": "ami_indexed"},
-                    "caps": [{"kind": "appraisal_cap", "scope": "total"}],
-                    "floor": "purchase_price",
-                    "rounding": {"mode": "dollar"},
-                },
-            ),
-            "condo": (
-                "Fixed 1.5 % simple",
-                "The price paid plus 1.5 % of it for each completed year, plus credit for approved "
-                "improvements, never above what a household at 80 % of area median income can afford.",
-                {
-                    "formula": {"family": "fixed_rate_simple", "rate": "0.015", "period": "completed_years"},
-                    "caps": [{"kind": "affordability_cap", "ami_fraction": "0.80", "terms": terms}],
-                    "floor": "purchase_price_plus_credits",
-                    "rounding": {"mode": "dollar"},
-                },
-            ),
-        }
-        approved = {}
-        for key, (name, description, parameters) in programs.items():
-            version = resale_services.resale_policy_create(
-                actor=self.actor,
-                reason="Adopted with the lease program",
-                name=name,
-                description=description,
-                parameters=parameters,
-                cpi_series=cpi,
-                ami_series=ami,
-            )
-            year, month = {"cht_v1": (2011, 1), "cht": (2018, 7), "condo": (2008, 3)}[key]
-            approved[key] = resale_services.resale_policy_version_approve(
-                version=version,
-                approved_on=dt.date(year, month, 1) - dt.timedelta(days=30),
-                effective_from=dt.date(year, month, 1),
-                approval_reference=f"Members' annual meeting, resolution {year}-{month:02d}",
-                actor=self.actor,
-                reason="Approved by the members",
-            )
-        return approved
 
     def templates(self) -> None:
         policies = self.policies()
@@ -351,11 +220,11 @@ class Demo:
         mfi = BURLINGTON_MFI.get(year)
         if mfi is not None:
             ami = (Decimal(mfi) * HUD_SIZE_FACTOR[min(size, 8)]).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-            household.area_median_income = _money(ami)
-            household.income_at_purchase = _money(_round_to(ami * pct / 100, 100))
+            household.area_median_income = demo_money(ami)
+            household.income_at_purchase = demo_money(round_to(ami * pct / 100, 100))
             household.ami_year = year
         else:
-            household.income_at_purchase = _money(self.rng.randrange(30000, 56000, 100))
+            household.income_at_purchase = demo_money(self.rng.randrange(30000, 56000, 100))
             household.notes = f"HUD income figures for {year} are not on file here."
         return household
 
@@ -377,15 +246,15 @@ class Demo:
         price = Decimal(self.rng.randrange(135000, 245000, 500))
         if unit.kind == UnitKind.CONDO:
             price = Decimal(self.rng.randrange(110000, 170000, 500))
-        appraised = _round_to(price * Decimal(self.rng.randint(135, 175)) / 100, 1000)
-        land = _round_to(appraised * Decimal(self.rng.randint(22, 32)) / 100, 100)
+        appraised = round_to(price * Decimal(self.rng.randint(135, 175)) / 100, 1000)
+        land = round_to(appraised * Decimal(self.rng.randint(22, 32)) / 100, 100)
         fields: dict[str, Any] = {
             "commencement": commencement,
-            "purchase_price": _money(price) if organization is None else None,
+            "purchase_price": demo_money(price) if organization is None else None,
             "appraisal_date": commencement - dt.timedelta(days=self.rng.randint(25, 60)),
-            "appraised_value": _money(appraised),
-            "appraised_land_value": _money(land),
-            "appraised_improvements_value": _money(appraised - land),
+            "appraised_value": demo_money(appraised),
+            "appraised_land_value": demo_money(land),
+            "appraised_improvements_value": demo_money(appraised - land),
         }
         if execute:
             fields["recorded_on"] = commencement + dt.timedelta(days=self.rng.randint(1, 6))
@@ -397,7 +266,7 @@ class Demo:
         return fields
 
     def subsidy(self) -> tuple[str, Decimal]:
-        return self.rng.choice(SUBSIDY_SOURCES), _money(self.rng.randrange(15000, 60000, 500))
+        return self.rng.choice(SUBSIDY_SOURCES), demo_money(self.rng.randrange(15000, 60000, 500))
 
     def lease(
         self,
@@ -462,7 +331,11 @@ class Demo:
             reason="Consent requested for the purchase mortgage",
             received_on=on,
             delivery_method="email",
-            data={"lender": lender.pk, "amount": str(_money(amount)), "intended_closing": on + dt.timedelta(days=14)},
+            data={
+                "lender": lender.pk,
+                "amount": str(demo_money(amount)),
+                "intended_closing": on + dt.timedelta(days=14),
+            },
         )
         self.event(
             plan.lease,
@@ -601,140 +474,6 @@ class Demo:
 
     RESALES = 25
 
-    def resale_homes(self, homes: list[Unit]) -> list[Unit]:
-        """The homes resold in the past: about a third condominiums and townhouses, the rest houses,
-        interleaved (house, house, condo, …) so each program's sales spread over the years."""
-        condos = [u for u in homes if u.kind in (UnitKind.CONDO, UnitKind.TOWNHOUSE)][: self.RESALES // 3]
-        houses = [u for u in homes if u.kind == UnitKind.SINGLE_FAMILY][: self.RESALES - len(condos)]
-        chosen = []
-        while condos or houses:
-            for pool in (houses, houses, condos):
-                if pool:
-                    chosen.append(pool.pop(0))
-        return chosen
-
-    def resales(self, units: list[Unit]) -> None:
-        """Homes bought and resold between 2016 and the month before the billing year, through the real workflow.
-
-        Each home: a lease signed at purchase (price, appraisal, household at purchase, a subsidy), then the
-        notice of intent to sell with the owner's appraisal, the price determined under the lease's own policy
-        (a saved calculation), the resale agreement, the option waived, an income-certified buyer under contract
-        and the sale closed at the determined price; then the buyer's household and the appraisal at resale
-        are recorded on the buyer's lease, which is billed and paid like any other. Houses bought before July
-        2018 follow the 2 % compounding formula, later ones the AMI-indexed one; condominiums the 1.5 % simple
-        formula with its affordability cap. Houses bought before HUD's first release on file (FY2015) have no
-        AMI at purchase: the funder report counts them and says so.
-        """
-        rng = self.rng
-        first, last = dt.date(2016, 3, 1), self.first_month - dt.timedelta(days=45)
-        span = (last - first).days
-        count = len(units)
-        sales = sorted(
-            first + dt.timedelta(days=span * (2 * k + 1) // (2 * count) + rng.randint(-20, 20)) for k in range(count)
-        )
-        # Houses sold from September 2020 may have been bought under the 2018 terms: two in three were.
-        recent = 0
-        for unit, sale in zip(units, sales, strict=True):
-            if unit.kind == UnitKind.SINGLE_FAMILY and sale >= dt.date(2020, 9, 1):
-                recent += 1
-            if unit.kind != UnitKind.SINGLE_FAMILY:
-                earliest, latest = dt.date(2008, 4, 1), sale - dt.timedelta(days=2 * 365)
-            elif sale >= dt.date(2020, 9, 1) and recent % 3 != 0:
-                earliest, latest = self.cht_v2.effective_from + dt.timedelta(days=14), sale - dt.timedelta(days=2 * 365)
-            else:
-                earliest = self.cht_v1.effective_from + dt.timedelta(days=14)
-                latest = min(self.cht_v2.effective_from - dt.timedelta(days=14), sale - dt.timedelta(days=2 * 365))
-            # Most owners bought after HUD's first release on file (FY2015, from April 2015), so the OPAL chart
-            # has both ends; a few bought earlier, and the report leaves them out of that one figure.
-            hud = dt.date(2015, 4, 15)
-            if latest > hud + dt.timedelta(days=90) and rng.random() < 0.75:
-                earliest = max(earliest, hud)
-            bought = latest - dt.timedelta(days=rng.randint(0, (latest - earliest).days))
-            self.resale(unit, bought, sale)
-
-    def resale(self, unit: Unit, bought: dt.date, sale: dt.date) -> None:
-        rng = self.rng
-        plan = self.lease(unit, bought)
-        plan.profile, plan.ends_on = "none", sale  # billed only for the last year: the seller's lease ended before
-        lease = plan.lease
-        # The market: 2.5-6 % a year since the appraisal at purchase, the land keeping its share.
-        years = Decimal((sale - bought).days) / Decimal("365.25")
-        growth = 1 + Decimal(rng.randint(25, 60)) / 1000
-        market = _money(_round_to(lease.appraised_value * growth**years, 1000))
-        land = _money(_round_to(market * lease.appraised_land_value / lease.appraised_value, 100))
-        intent = sale - dt.timedelta(days=rng.randint(100, 140))
-        appraised_on = intent - dt.timedelta(days=rng.randint(5, 20))
-        self.event(
-            lease,
-            EventKind.INTENT_TO_SELL_RECEIVED,
-            reason="Homeowner's notice of intent to sell, with their appraisal",
-            received_on=intent,
-            delivery_method="hand delivery",
-            data={"planned_transfer": sale},
-        )
-        appraisal = {
-            "total": str(market),
-            "land": str(land),
-            "improvements": str(market - land),
-            "effective_date": appraised_on.isoformat(),
-        }
-        lease.refresh_from_db()  # the events moved its states in the database
-        calculation = resale_services.resale_calculation_determine(
-            lease=lease,
-            actor=self.actor,
-            reason="Formula price as of the notice of intent to sell",
-            determination_date=intent,
-            inputs={"resale_appraisal": appraisal},
-        )
-        price = str(calculation.price)
-        agreement = intent + dt.timedelta(days=20)
-        self.event(
-            lease,
-            EventKind.RESALE_AGREEMENT_SIGNED,
-            reason="Resale agreement signed at the formula price",
-            received_on=agreement,
-            delivery_method="hand delivery",
-        )
-        self.event(
-            lease,
-            EventKind.OPTION_WAIVED,
-            reason="Option waived: the owner may sell to an income-qualified buyer at the formula price",
-            effective_on=agreement + dt.timedelta(days=15),
-        )
-        buyers = self.holders()
-        self.event(
-            lease,
-            EventKind.BUYER_UNDER_CONTRACT,
-            reason="Purchase and sale agreement with an income-certified buyer",
-            effective_on=sale - dt.timedelta(days=30),
-            data={"buyer": buyers[0].pk, "price": price, "buyer_income_certified": True},
-        )
-        self.event(
-            lease,
-            EventKind.SALE_CLOSED,
-            reason="Resale closed",
-            effective_on=sale,
-            data={"buyers": [p.pk for p in buyers], "price": price},
-        )
-        successor = GroundLease.objects.get(predecessor=lease)
-        lifecycle_services.lease_update(
-            lease=successor,
-            actor=self.actor,
-            reason="Buyer's household, the appraisal at resale and the recording",
-            household=self.household(buyers, sale),
-            appraisal_date=appraised_on,
-            appraised_value=market,
-            appraised_land_value=land,
-            appraised_improvements_value=market - land,
-            recording_instrument=f"{sale.year}-{rng.randint(1000, 9999):05d}",
-            recorded_on=sale + dt.timedelta(days=rng.randint(1, 6)),
-        )
-        fee = successor.fee_schedule.rates.get().amount
-        follower = LeasePlan(lease=successor, rates=[(sale, fee)], profile=rng.choice(["good"] * 9 + ["late"]))
-        self.plans.append(follower)
-        if rng.random() < 0.4:
-            self.mortgage(follower, sale)
-
     def cooperative(self, unit: Unit) -> None:
         contact = self.person()
         coop = self.organization(
@@ -767,601 +506,9 @@ class Demo:
 
     # --- Leases in each interesting state -----------------------------------------------------
 
-    def scenarios(self, units: list[Unit]) -> None:
-        units = iter(units)
-
-        def plan(*, mortgage: bool, profile: str = "good", stop: int = 0, single: bool = False) -> LeasePlan:
-            unit = next(units)
-            commencement = dt.date(self.rng.randint(2012, 2021), self.rng.randint(1, 12), self.rng.randint(1, 28))
-            made = self.lease(unit, commencement, profile=profile, people=[self.person()] if single else None)
-            made.stop_months = stop
-            if mortgage:
-                self.mortgage(made, commencement)
-            return made
-
-        self.default_noticed(plan(mortgage=False, profile="stopped", stop=4), received=12)
-        self.default_noticed(plan(mortgage=True, profile="stopped", stop=5), received=45)
-        self.termination_pending(plan(mortgage=True, profile="stopped", stop=8))
-        self.terminated(plan(mortgage=False, profile="stopped", stop=11))
-        self.consent_pending(plan(mortgage=True))
-        self.lender_default(plan(mortgage=True), received=100)
-        self.lender_default(plan(mortgage=True), received=40)
-        self.price_determination(plan(mortgage=False))
-        self.option_period(plan(mortgage=True), agreement=20)
-        self.option_period(plan(mortgage=False), agreement=50, extend_to=15)
-        self.option_closing(plan(mortgage=False))
-        self.marketing(plan(mortgage=True))
-        self.under_contract(plan(mortgage=True))
-        self.sold(plan(mortgage=True, profile="stopped", stop=7))
-        self.estate(plan(mortgage=False, single=True))
-        self.heir_assumed(plan(mortgage=False, single=True))
-        # One cure in the past, so a lease's timeline shows a default that ended well.
-        self.cured(plan(mortgage=False))
-
-    def default_notice(self, plan: LeasePlan, received: int) -> None:
-        data: dict[str, Any] = {"breach": "Lease fee unpaid for several months (Article 5)"}
-        if plan.mortgage:
-            data["mortgagee_received_on"] = self.ago(received - 1)
-        self.event(
-            plan.lease,
-            EventKind.DEFAULT_NOTICE_SENT,
-            reason="Notice of default sent by certified mail, copy to the permitted mortgagee",
-            sent_on=self.ago(received + 3),
-            received_on=self.ago(received),
-            delivery_method="certified mail",
-            data=data,
-        )
-
-    def default_noticed(self, plan: LeasePlan, *, received: int) -> None:
-        self.at(self.ago(received), lambda: self.default_notice(plan, received))
-
-    def termination_pending(self, plan: LeasePlan) -> None:
-        lease = plan.lease
-        self.at(self.ago(150), lambda: self.default_notice(plan, 150))
-        self.at(
-            self.ago(110),
-            lambda: self.event(
-                lease, EventKind.DEFAULT_UNCURED, reason="Cure period over; nothing paid", effective_on=self.ago(110)
-            ),
-        )
-        self.at(
-            self.ago(20),
-            lambda: self.event(
-                lease,
-                EventKind.TERMINATION_NOTICE_TO_MORTGAGEE,
-                reason="Board voted to seek termination; mortgagee notified",
-                sent_on=self.ago(24),
-                received_on=self.ago(20),
-                delivery_method="certified mail",
-            ),
-        )
-
-    def terminated(self, plan: LeasePlan) -> None:
-        lease = plan.lease
-        plan.ends_on = self.ago(240)
-        self.at(self.ago(300), lambda: self.default_notice(plan, 300))
-        self.at(
-            self.ago(265),
-            lambda: self.event(
-                lease, EventKind.DEFAULT_UNCURED, reason="Cure period over; home vacant", effective_on=self.ago(265)
-            ),
-        )
-        self.at(
-            self.ago(240),
-            lambda: self.event(
-                lease,
-                EventKind.TERMINATED,
-                reason="Lease terminated for an uncured default; the home was abandoned",
-                effective_on=self.ago(240),
-            ),
-        )
-
-        def next_buyer() -> None:
-            # The trust bought back the home; its next buyer's lease is being drawn up.
-            self.lease(lease.unit, self.today + dt.timedelta(days=40), execute=False)
-
-        self.at(self.ago(10), next_buyer)
-
-    def consent_pending(self, plan: LeasePlan) -> None:
-        lender = self.lenders[1]
-        self.at(
-            self.ago(6),
-            lambda: self.event(
-                plan.lease,
-                EventKind.MORTGAGE_CONSENT_REQUESTED,
-                reason="Refinance at a lower rate",
-                received_on=self.ago(6),
-                delivery_method="email",
-                data={
-                    "lender": lender.pk,
-                    "amount": "142000.00",
-                    "intended_closing": self.today + dt.timedelta(days=24),
-                    "lien_position": 1,
-                },
-            ),
-        )
-
-    def lender_default(self, plan: LeasePlan, *, received: int) -> None:
-        self.at(
-            self.ago(received),
-            lambda: self.event(
-                plan.lease,
-                EventKind.LENDER_DEFAULT_NOTICE_RECEIVED,
-                reason="Lender's notice of the borrower's default received; the trust may cure within 120 days",
-                sent_on=self.ago(received + 2),
-                received_on=self.ago(received),
-                delivery_method="certified mail",
-            ),
-        )
-
-    def intent(self, plan: LeasePlan, received: int, accepted: int | None = None) -> None:
-        lease = plan.lease
-        self.at(
-            self.ago(received),
-            lambda: self.event(
-                lease,
-                EventKind.INTENT_TO_SELL_RECEIVED,
-                reason="Homeowner's notice of intent to sell, with their appraisal",
-                received_on=self.ago(received),
-                delivery_method="hand delivery",
-                data={"planned_transfer": self.ago(received) + dt.timedelta(days=120)},
-            ),
-        )
-        if accepted is not None:
-            self.at(
-                self.ago(accepted),
-                lambda: self.event(
-                    lease,
-                    EventKind.APPRAISAL_ACCEPTED,
-                    reason="Owner's appraisal accepted; no second appraisal",
-                    effective_on=self.ago(accepted),
-                ),
-            )
-
-    def agreement(self, plan: LeasePlan, received: int) -> None:
-        self.at(
-            self.ago(received),
-            lambda: self.event(
-                plan.lease,
-                EventKind.RESALE_AGREEMENT_SIGNED,
-                reason="Resale agreement signed at the formula price",
-                received_on=self.ago(received),
-                delivery_method="hand delivery",
-            ),
-        )
-
-    def price_determination(self, plan: LeasePlan) -> None:
-        self.intent(plan, 4)
-
-    def option_period(self, plan: LeasePlan, *, agreement: int, extend_to: int | None = None) -> None:
-        self.intent(plan, agreement + 40, agreement + 32)
-        self.agreement(plan, agreement)
-        if extend_to is not None:
-
-            def extend() -> None:
-                deadline = Deadline.objects.get(
-                    lease=plan.lease, kind=DeadlineKind.OPTION_EXERCISE, status=DeadlineStatus.OPEN
-                )
-                lifecycle_services.deadline_extend(
-                    deadline=deadline,
-                    new_due=self.today + dt.timedelta(days=extend_to),
-                    agreed_on=self.ago(8),
-                    actor=self.actor,
-                    reason="Extension agreed in writing while the board reviews the assignment to a buyer",
-                )
-
-            self.at(self.ago(8), extend)
-
-    def option_closing(self, plan: LeasePlan) -> None:
-        self.intent(plan, 110, 100)
-        self.agreement(plan, 90)
-        self.at(
-            self.ago(50),
-            lambda: self.event(
-                plan.lease,
-                EventKind.OPTION_EXERCISED,
-                reason="The trust exercises its purchase option",
-                effective_on=self.ago(50),
-                data={"exercised_by": "the trust"},
-            ),
-        )
-
-    def waived(self, plan: LeasePlan, intent: int) -> None:
-        self.intent(plan, intent, intent - 10)
-        self.agreement(plan, intent - 20)
-        self.at(
-            self.ago(intent - 35),
-            lambda: self.event(
-                plan.lease,
-                EventKind.OPTION_WAIVED,
-                reason="Option waived: the owner may sell to an income-qualified buyer at the formula price",
-                effective_on=self.ago(intent - 35),
-            ),
-        )
-
-    def marketing(self, plan: LeasePlan) -> None:
-        self.waived(plan, 160)
-
-    def under_contract(self, plan: LeasePlan) -> None:
-        self.waived(plan, 200)
-
-        def contract() -> None:
-            buyer = self.person()
-            self.event(
-                plan.lease,
-                EventKind.BUYER_UNDER_CONTRACT,
-                reason="Purchase and sale agreement with an income-certified buyer",
-                effective_on=self.ago(15),
-                data={"buyer": buyer.pk, "price": "198500.00", "buyer_income_certified": True},
-            )
-
-        self.at(self.ago(15), contract)
-
-    def sold(self, plan: LeasePlan) -> None:
-        sale = self.ago(150)
-        plan.ends_on = sale
-        self.waived(plan, 260)
-        buyers: list[Person] = []
-
-        def contract() -> None:
-            buyers.extend(self.holders())
-            self.event(
-                plan.lease,
-                EventKind.BUYER_UNDER_CONTRACT,
-                reason="Purchase and sale agreement with an income-certified buyer",
-                effective_on=self.ago(190),
-                data={"buyer": buyers[0].pk, "price": "207000.00", "buyer_income_certified": True},
-            )
-
-        def close() -> None:
-            arrears = ledger_services.ledger_state(plan.lease, as_of=sale).arrears
-            data: dict[str, Any] = {"buyers": [p.pk for p in buyers], "price": "207000.00"}
-            if arrears > 0:
-                data["arrears_collected"] = str(arrears)
-            self.event(
-                plan.lease,
-                EventKind.SALE_CLOSED,
-                reason="Resale closed; unpaid lease fees collected from the seller's proceeds",
-                effective_on=sale,
-                data=data,
-            )
-            successor = GroundLease.objects.get(predecessor=plan.lease)
-            household = self.household(buyers, sale)
-            lifecycle_services.lease_update(
-                lease=successor, actor=self.actor, reason="Buyer's household", household=household
-            )
-            fee = successor.fee_schedule.rates.get().amount
-            self.payments_for(LeasePlan(lease=successor, rates=[(sale, fee)]), bulk=True)
-
-        self.at(self.ago(190), contract)
-        self.at(sale, close)
-
-    def estate(self, plan: LeasePlan) -> None:
-        owner = plan.lease.leaseholders.get().person
-        self.at(
-            self.ago(35),
-            lambda: self.event(
-                plan.lease,
-                EventKind.OWNER_DIED,
-                reason="The owner died; the family has asked about the estate",
-                effective_on=self.ago(35),
-                data={"person": owner.pk},
-            ),
-        )
-
-    def heir_assumed(self, plan: LeasePlan) -> None:
-        lease = plan.lease
-        owner = lease.leaseholders.get().person
-        plan.ends_on = self.ago(280)
-        self.at(
-            self.ago(330),
-            lambda: self.event(
-                lease,
-                EventKind.OWNER_DIED,
-                reason="The owner died",
-                effective_on=self.ago(330),
-                data={"person": owner.pk},
-            ),
-        )
-
-        def assume() -> None:
-            heir = self.person(owner.family_name)
-            self.event(
-                lease,
-                EventKind.HEIR_ASSUMED,
-                reason="The owner's child, who lived in the home, assumes the lease",
-                effective_on=self.ago(280),
-                data={"heirs": [heir.pk]},
-            )
-            successor = GroundLease.objects.get(predecessor=lease)
-            fee = successor.fee_schedule.rates.get().amount
-            self.payments_for(LeasePlan(lease=successor, rates=[(self.ago(280), fee)]), bulk=True)
-
-        self.at(self.ago(280), assume)
-
-    def cured(self, plan: LeasePlan) -> None:
-        self.at(self.ago(200), lambda: self.default_notice(plan, 200))
-        self.at(
-            self.ago(185),
-            lambda: self.event(
-                plan.lease, EventKind.DEFAULT_CURED, reason="Arrears paid in full", effective_on=self.ago(185)
-            ),
-        )
-
     # --- Fees, payments, billing --------------------------------------------------------------
 
-    def fee_increases(self) -> None:
-        """The 2018 lease's 5 % increase, once, early in the billing year (checked against the cap)."""
-        effective = month_start(self.today, -9)
-        for plan in self.plans:
-            lease = plan.lease
-            if lease.template_version_id != self.cht_v2.pk or plan.profile == "none":
-                continue
-            if lease.commencement > effective - dt.timedelta(days=366):
-                continue
-            old = plan.rate_on(effective)
-            new = _money(old * Decimal("1.05"))
-            ledger_services.fee_rate_change(
-                lease=lease,
-                effective=effective,
-                amount=new,
-                actor=self.actor,
-                reason="Annual adjustment for inflation, 5 % (the lease's cap)",
-            )
-            plan.rates.append((effective, new))
-
-    def payments_for(self, plan: LeasePlan, *, bulk: bool = False) -> list[Payment]:
-        made = self.payment_plan(plan)
-        if bulk:
-            bulk_create_with_history(
-                made, Payment, batch_size=500, default_user=self.actor, default_change_reason=REASON
-            )
-        return made
-
-    def payment_plan(self, plan: LeasePlan) -> list[Payment]:
-        """The year's payments of one lease, by its holder's habits."""
-        if plan.profile == "none":
-            return []
-        rng = self.rng
-        lease = plan.lease
-        due_day = lease.template_version.due_day
-        payments = []
-
-        def pay(day: dt.date, amount: Decimal, reference: str = "") -> Payment | None:
-            if day > self.today or amount <= 0 or (plan.ends_on and day >= plan.ends_on):
-                return None
-            method = rng.choice([PaymentMethod.CHECK, PaymentMethod.CHECK, PaymentMethod.ACH])
-            ref = reference or (f"Cheque {rng.randint(1000, 9999)}" if method == PaymentMethod.CHECK else "ACH")
-            payment = Payment(lease=lease, received_on=day, amount=_money(amount), method=method, reference=ref)
-            payments.append(payment)
-            return payment
-
-        dues = []
-        for month in self.months:
-            due = month.replace(day=min(due_day, 28))
-            amount = plan.rate_on(due)
-            if amount is None or due < (lease.commencement or due):
-                continue
-            dues.append((due, amount))
-        count = len(dues)
-        for index, (due, amount) in enumerate(dues):
-            from_end = count - index
-            if plan.profile == "late":
-                pay(due + dt.timedelta(days=rng.randint(33, 48)), amount)
-            elif plan.profile == "stopped" and from_end <= plan.stop_months:
-                continue
-            elif plan.profile == "partial" and from_end <= plan.stop_months:
-                pay(due + dt.timedelta(days=rng.randint(0, 10)), amount / 2)
-            elif plan.profile == "advance":
-                if index % 6 == 0:
-                    pay(due - dt.timedelta(days=rng.randint(5, 15)), amount * min(6, count - index))
-            elif plan.profile == "rosa":
-                self.rosa_payment(pay, due, amount, from_end)
-            else:
-                # A good payer's cheque or transfer arrives by the due date, so the demo's arrears are
-                # its late payers' whatever the day of the month it is built on.
-                pay(due - dt.timedelta(days=rng.randint(0, 6)), amount)
-        return payments
-
-    def rosa_payment(self, pay: Callable[..., Payment | None], due: dt.date, amount: Decimal, from_end: int) -> None:
-        # On time until six months ago; that cheque bounced; since then $20 a month.
-        if from_end > 6:
-            pay(due + dt.timedelta(days=2), amount)
-        elif from_end == 6:
-            bounced = pay(due + dt.timedelta(days=3), amount, reference="Cheque 2231")
-            self.at(
-                due + dt.timedelta(days=12),
-                lambda: ledger_services.payment_reverse(
-                    payment=bounced,
-                    reversed_on=due + dt.timedelta(days=12),
-                    actor=self.actor,
-                    reason="Cheque 2231 returned for insufficient funds",
-                ),
-            )
-        else:
-            pay(due + dt.timedelta(days=4), Decimal("20.00"))
-
-    def year_of_billing(self) -> None:
-        bulk_create_with_history(
-            self.payments, Payment, batch_size=500, default_user=self.actor, default_change_reason=REASON
-        )
-        self.actions.sort(key=lambda item: (item[0], item[1]))
-        pending = list(self.actions)
-        # Events dated before the billing year happen first; then each month's events, then its bill,
-        # so a month's late fees see that month's sales, terminations and bounced cheques.
-        while pending and pending[0][0] < self.first_month:
-            pending.pop(0)[2]()
-        self.billed = []
-        for month in self.months:
-            next_month = month_start(month, 1)
-            while pending and pending[0][0] < next_month:
-                pending.pop(0)[2]()
-            self.billed.append(ledger_services.bill_month(year=month.year, month=month.month, actor=self.actor))
-
     # --- Monitoring ---------------------------------------------------------------------------
-
-    def monitoring(self) -> None:
-        rng = self.rng
-        year = self.today.year
-        active = list(GroundLease.objects.filter(status="active").select_related("unit").order_by("pk"))
-        rosa = self.rosa_plan
-        certifications = list(
-            MonitoringRecord.objects.filter(kind=MonitoringKind.OCCUPANCY_CERTIFICATION, year=year)
-            .select_related("lease")
-            .order_by("pk")
-        )
-        changed = []
-        for record in certifications:
-            lease = record.lease
-            if lease.status != "active":
-                record.status = MonitoringStatus.WAIVED
-                record.completed_on = lease.ended_on or self.today
-                record.details = "The lease ended; no certification is due."
-            elif rosa is not None and lease.pk == rosa.lease.pk:
-                continue  # hers is still to do, from the homeowner portal
-            elif lease.commencement and record.due and lease.commencement > record.due:
-                record.status = MonitoringStatus.WAIVED
-                record.completed_on = lease.commencement
-                record.details = "Bought this year: the first certification is due next January."
-            else:
-                roll = rng.random()
-                submitted = record.due - dt.timedelta(days=rng.randint(2, 25)) if record.due else self.today
-                if roll < 0.03:
-                    continue  # never returned: overdue
-                record.months_occupied = 12 if roll > 0.04 else 9
-                record.submitted_on = submitted
-                record.status = MonitoringStatus.SUBMITTED
-                if roll > 0.06:
-                    record.status = MonitoringStatus.ACCEPTED
-                    record.completed_on = submitted + dt.timedelta(days=rng.randint(5, 20))
-            changed.append(record)
-        bulk_update_with_history(
-            changed,
-            MonitoringRecord,
-            ["status", "months_occupied", "submitted_on", "completed_on", "details"],
-            batch_size=500,
-            default_user=self.actor,
-            default_change_reason=REASON,
-        )
-
-        extra = []
-        for lease in rng.sample(active, min(30, len(active))):
-            due = self.today + dt.timedelta(days=rng.randint(-40, 80))
-            done = due < self.today and rng.random() < 0.75
-            extra.append(
-                MonitoringRecord(
-                    lease=lease,
-                    kind=MonitoringKind.INSURANCE,
-                    year=due.year,
-                    due=due,
-                    status=MonitoringStatus.ACCEPTED if done else MonitoringStatus.REQUESTED,
-                    submitted_on=due - ONE_DAY if done else None,
-                    completed_on=due if done else None,
-                    details="Homeowner's policy naming the trust and the lender as additional insured",
-                )
-            )
-        for lease in rng.sample(active, 3):
-            extra.append(
-                MonitoringRecord(
-                    lease=lease,
-                    kind=MonitoringKind.PROPERTY_TAX,
-                    year=year,
-                    due=self.ago(rng.randint(20, 70)),
-                    details="Proof of payment of the city's second-half property tax",
-                )
-            )
-        condos = [lease for lease in active if lease.unit.kind == UnitKind.CONDO]
-        for lease in condos[:2]:
-            extra.append(
-                MonitoringRecord(
-                    lease=lease,
-                    kind=MonitoringKind.HOA,
-                    year=year,
-                    due=self.today + dt.timedelta(days=rng.randint(10, 50)),
-                    details="Statement from the condominium association that dues are paid",
-                )
-            )
-        bulk_create_with_history(
-            extra, MonitoringRecord, batch_size=500, default_user=self.actor, default_change_reason=REASON
-        )
-
-        now = clock.now().replace(minute=0, second=0, microsecond=0)
-        inspected = active[len(active) // 2]
-        scheduled = now + dt.timedelta(days=12)
-        monitoring_services.monitoring_create(
-            lease=inspected,
-            kind=MonitoringKind.INSPECTION,
-            actor=self.actor,
-            reason="Annual exterior inspection, notice sent by letter",
-            due=timezone.localdate(scheduled),
-            status=MonitoringStatus.SCHEDULED,
-            notice_sent_at=now - dt.timedelta(days=2),
-            scheduled_for=scheduled,
-            details="Exterior and roof; interior only with the owner's consent",
-        )
-        self.improvements(active)
-
-    def improvements(self, active: list[GroundLease]) -> None:
-        """Capital improvements through the services (no longer a kind of monitoring record): work credited by
-        each valuation method, maintenance that earns nothing, a denial and a request awaiting approval."""
-
-        def day(lease: GroundLease, days_ago: int) -> dt.date:
-            # Never before the owner bought the home.
-            return max(self.ago(days_ago), lease.commencement + dt.timedelta(days=30))
-
-        def asked(lease: GroundLease, description: str, days_ago: int, **fields: Any) -> Any:
-            return resale_services.improvement_request(
-                lease=lease, description=description, requested_on=day(lease, days_ago), actor=self.actor,
-                reason="Owner's written request", **fields,
-            )  # fmt: skip
-
-        def credited(lease: GroundLease, description: str, days_ago: int, cost: str, docs: str, **terms: Any) -> None:
-            appraised = terms.pop("appraised_value", None)  # the appraiser values the finished work
-            item = asked(lease, description, days_ago)
-            item = resale_services.improvement_approve(
-                improvement=item, approved_on=day(lease, days_ago - 10), actor=self.actor, reason="Approved by staff",
-                approval_reference=f"Approval letter {day(lease, days_ago - 10):%Y-%m}-{item.pk}", **terms,
-            )  # fmt: skip
-            resale_services.improvement_complete(
-                improvement=item, completed_on=day(lease, days_ago - 90), started_on=day(lease, days_ago - 40),
-                cost=Decimal(cost), documents=docs, appraised_value=appraised, actor=self.actor,
-                reason="Final invoice and permit received",
-            )  # fmt: skip
-
-        seasoned = [lease for lease in active if lease.commencement and lease.commencement <= self.ago(7 * 365)]
-        owner = self.rosa_plan.lease if self.rosa_plan is not None else seasoned[0]
-        credited(
-            owner, "Kitchen remodel: cabinets, counters and hardwood floor", 1150, "24600.00",
-            "Contractor's invoice K-2291\nBuilding permit B-0412\nPhotos before and after",
-            method=CreditMethod.PERCENT_OF_COST, credit_pct=Decimal("50"),
-        )  # fmt: skip
-        paint = asked(owner, "Repaint the exterior", 420, maintenance=True, estimated_cost=Decimal("4500.00"))
-        resale_services.improvement_complete(
-            improvement=paint, completed_on=day(owner, 400), cost=Decimal("4200.00"), documents="Painter's receipt",
-            actor=self.actor, reason="Maintenance recorded",
-        )  # fmt: skip
-        solar, accessible = [lease for lease in seasoned if lease.pk != owner.pk][:2]
-        credited(
-            solar, "Solar panels, 6 kW on the south roof", 1700, "19800.00", "Installer's invoice\nElectrical permit",
-            method=CreditMethod.DEPRECIATED_COST, useful_life_years=20,
-        )  # fmt: skip
-        credited(
-            solar, "Finished basement bedroom with egress window", 900, "31000.00", "Contractor's invoice\nPermit",
-            method=CreditMethod.APPRAISED_VALUE, appraised_value=Decimal("26000.00"),
-        )  # fmt: skip
-        credited(
-            accessible, "Accessible bathroom: grab bars and a curbless shower", 600, "7900.00", "Invoice A-77",
-            method=CreditMethod.FIXED_VALUE, fixed_value=Decimal("3500.00"),
-        )  # fmt: skip
-        resale_services.improvement_deny(
-            improvement=asked(accessible, "Hot tub on the back deck", 300, estimated_cost=Decimal("9000.00")),
-            actor=self.actor,
-            reason="Not on the trust's list of work that adds lasting value: no credit would be given.",
-        )
-        asked(
-            active[len(active) // 3], "Replace the back porch and add a mudroom (plans attached)", 5,
-            estimated_cost=Decimal("18500.00"),
-        )  # fmt: skip
 
     def report(self) -> None:
         counts: dict[str, int] = {}
@@ -1374,34 +521,6 @@ class Demo:
             + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
             + f"; {charges} charges billed over 12 months ({late} late fees), {Payment.objects.count()} payments"
         )
-
-
-def load_index_series(context: Any) -> None:
-    """The real CPI-U and HUD income-limit series shipped in leases/data/ (re-running changes nothing)."""
-    data = Path(__file__).resolve().parent / "data"
-    reason = "demo data: published series"
-    rows = indexes.read_periods((data / "cpi_u.csv").read_text(encoding="utf-8"))
-    source = "BLS CPI-U, series CUUR0000SA0 (leases/data/cpi_u.md)"
-    for code, name, part in (
-        ("cpi-u", "CPI-U, U.S. city average, all items (1982-84=100)", [r for r in rows if len(r.period) == 7]),
-        ("cpi-u-annual", "CPI-U, U.S. city average (annual averages)", [r for r in rows if len(r.period) == 4]),
-    ):
-        series, _ = IndexSeries.objects.get_or_create(
-            code=code, defaults={"name": name, "kind": IndexKind.CPI, "source": source}
-        )
-        resale_services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
-    source = "HUD Section 8 Income Limits FY2015-FY2025 (leases/data/hud_ami.md)"
-    for area in indexes.read_hud((data / "hud_ami.csv").read_text(encoding="utf-8")):
-        for prefix, label, kind, part in (
-            ("hud-mfi", "HUD median family income", IndexKind.MEDIAN_INCOME, area.median),
-            ("hud-li80", "HUD 80% income limits", IndexKind.INCOME_LIMIT, area.limits),
-        ):
-            series, _ = IndexSeries.objects.get_or_create(
-                code=f"{prefix}-{indexes.slug(area.area)}",
-                defaults={"name": f"{label}, {area.area}", "kind": kind, "area": area.area, "source": source},
-            )
-            resale_services.index_values_import(series=series, rows=part, actor=context.actor, reason=reason)
-    context.stdout.write(f"Index series: {IndexSeries.objects.count()}")
 
 
 def load_demo(context: Any) -> None:
