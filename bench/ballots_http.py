@@ -151,8 +151,9 @@ def election_setup(size: int) -> Setup:
 
     from clt import roles
     from clt.models import Person
-    from governance import services as gs
-    from governance.membership import Standing
+    from governance.elections import nominations
+    from governance.elections import services as gs
+    from governance.membership.selectors import Standing
 
     officer = User.objects.create_user("bench-officer")
     officer.groups.add(Group.objects.get_or_create(name=roles.ELECTION_OFFICER_GROUP)[0])
@@ -169,7 +170,7 @@ def election_setup(size: int) -> Setup:
     for name in CANDIDATES:
         given, family = name.split(" ")
         person = Person.objects.create(given_name=given, family_name=family)
-        candidate = gs.candidate_add(
+        candidate = nominations.candidate_add(
             actor=officer, reason="bench", contest=contest, person=person, consented_on=timezone.localdate()
         )
         candidate_ids.append(candidate.pk)
@@ -530,9 +531,9 @@ def run(
 
 def check_database(setup: Setup, accepted: dict[int, str]) -> list[Row]:
     """What the database holds against what the voters were told (nothing lost, nothing doubled)."""
-    from governance import services as gs
+    from governance.elections import ballot_box
+    from governance.elections import selectors as gs
     from governance.models import Ballot, Contest, Participation, RollEntry
-    from governance.services import ballot_box
 
     contest = Contest.objects.get(pk=setup.contest_id)
     expected = len(accepted)

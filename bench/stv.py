@@ -5,7 +5,7 @@ deterministically (fixed seed): three "parties" of five candidates, each voter r
 candidates, mostly down their own party then across, so there are surpluses to transfer, exclusions and
 exhausted papers, as in a real multi-seat count. It times:
 
-- ``governance.counting.count_scottish_stv`` from the rankings as name tuples: one ``Ballot`` per distinct
+- ``governance.elections.counting.count_scottish_stv`` from the rankings as name tuples: one ``Ballot`` per distinct
   ranking (what the product does with stored ballots), and one per paper, 100,000 of them (target < 1 s
   either way, building the ``Ballot`` objects included); and the count alone over 100,000 ``Ballot``
   objects built beforehand;
@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from governance.counting import Ballot, count_scottish_stv  # noqa: E402
+from governance.elections.counting import Ballot, count_scottish_stv  # noqa: E402
 
 SEED = 20261128
 TARGET_S = 1.0

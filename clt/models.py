@@ -49,7 +49,7 @@ class Person(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     mailing_address = models.TextField(_("mailing address"), blank=True)
     # On the person, not only on a membership row: a lease's household members have no membership, yet
-    # lessee_scope=adult_household_members needs their age (governance.membership).
+    # lessee_scope=adult_household_members needs their age (governance.membership.selectors).
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=PreferredLanguage.choices, default=PreferredLanguage.ENGLISH

@@ -137,7 +137,7 @@ def _member_today_query(user: Any) -> Any:
     one (when the bylaws make adult household members lessee members), or holding an approved membership
     not ended. ``None`` without the governance app.
 
-    Part of the one roles query; the exact class, vote and reasons are ``governance.membership.standing_of``.
+    Part of the one roles query; the exact class, vote and reasons are ``governance.membership.selectors.standing_of``.
     Models are looked up by name so that this module imports no app.
     """
     from django.apps import apps

@@ -65,9 +65,11 @@ from governance.membership.models import GovernanceSettings, MemberClass
 from governance.membership.selectors import standings_on
 
 __all__ = [
+    "BallotRefused",
     "access_codes_issue",
     "already_voted_message",
     "ballot_cast",
+    "ballots_cast",
     "contest_add",
     "election_certify",
     "election_close",
@@ -470,6 +472,65 @@ def ballot_cast(
             RollEntry.objects.filter(pk=entry.pk, channel="").update(channel=channel)
         ballot_box.unseal_later(contest)
     return receipt
+
+
+class BallotRefused(ValidationError):
+    """A contest's ballot refused within ``ballots_cast``: the refusal as ``ballot_cast`` gave it, and its contest."""
+
+    def __init__(self, error: ValidationError, contest: Contest) -> None:
+        super().__init__(error)
+        self.contest = contest
+
+
+class _DryRun(Exception):
+    """Raised to roll back a trial cast."""
+
+
+def ballots_cast(
+    *,
+    election: Election,
+    code: str,
+    choices: Sequence[tuple[Contest, Sequence[int]]],
+    channel: str = Channel.ONLINE,
+    actor: Any = None,
+    reason: str = "",
+    voter: Any = None,
+    dry_run: bool = False,
+) -> list[tuple[Contest, str]]:
+    """Cast one access code's ballots, ``(contest, choices)`` each, in ONE transaction: all are stored or none.
+
+    Each ballot goes through ``ballot_cast`` and every one of its rules (phase, window, code, the caller's own
+    code, eligibility, channel, proxy, second ballot, validity); the first refusal rolls back every ballot
+    cast before it and is raised as :class:`BallotRefused`, naming its contest. Returns ``(contest, receipt)``
+    in the order given. ``dry_run`` casts and rolls back (no receipt): a confirmation step is judged by the
+    very rules of the cast, not by a copy of them. The vote page casts every contest of a code; the API one.
+    """
+    for contest, _marks in choices:
+        if contest.election_id != election.pk:
+            message = _("%(title)s is not a contest of %(name)s.") % {"title": contest.title, "name": election.name}
+            raise BallotRefused(ValidationError({"contest": message}), contest)
+    receipts: list[tuple[Contest, str]] = []
+    try:
+        with transaction.atomic():
+            for contest, marks in choices:
+                try:
+                    receipt = ballot_cast(
+                        code=code,
+                        contest=contest,
+                        choices=marks,
+                        channel=channel,
+                        actor=actor,
+                        reason=reason,
+                        voter=voter,
+                    )
+                except ValidationError as refusal:
+                    raise BallotRefused(refusal, contest) from refusal
+                receipts.append((contest, receipt))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        return []
+    return receipts
 
 
 # --- Closing, counting, certifying ------------------------------------------------------------

@@ -3,7 +3,8 @@
 * ``/governance/vote/`` (no login: the access code is the credential, as ``ballot_cast`` requires): the
   code, then one ballot per contest the code votes in, a confirmation step, then the receipt codes.
   The code and the marks travel in the form, never in the session: nothing ties a browser session to a
-  ballot. All the contests of one code are cast in one transaction: one refusal and nothing is stored.
+  ballot. All the contests of one code are cast in one transaction (``ballots_cast``): one refusal and
+  nothing is stored.
 * ``/governance/elections/<id>/receipt/``: a voter finds their ballot among the published ballots.
 * ``/governance/elections/<id>/``: public results after the count (round table, SVG chart, ballots, .blt),
   ``…/results.pdf`` once certified.
@@ -23,7 +24,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -77,40 +77,32 @@ def _messages_of(error: ValidationError | PermissionDenied) -> list[str]:
     return list(error.messages)
 
 
-class _DryRun(Exception):
-    """Raised to roll back a trial cast."""
-
-
 def _cast_all(
-    code: str, ballots: list[ContestBallot], *, channel: str, actor: Any, reason: str, dry_run: bool
+    code: str,
+    ballots: list[ContestBallot],
+    *,
+    channel: str,
+    actor: Any,
+    reason: str,
+    dry_run: bool,
+    election: Election | None = None,
 ) -> list[tuple[Contest, str]]:
-    """Cast every contest's ballot in ONE transaction: a refusal in any contest stores nothing.
-
-    ``dry_run`` casts and rolls back: the confirmation step is judged by the very rules of the cast
-    (phase, window, code, eligibility, second ballot, validity), not by a copy of them.
-    """
-    receipts: list[tuple[Contest, str]] = []
+    """The voter's ballots to ``ballots_cast`` (one transaction, all or none); a contest's refusal is shown
+    on that contest's ballot. ``dry_run``: the confirmation step, judged by the cast's own rules."""
+    by_contest = {ballot.contest.pk: ballot for ballot in ballots}
     try:
-        with transaction.atomic():
-            for ballot in ballots:
-                try:
-                    receipt = services.ballot_cast(
-                        code=code,
-                        contest=ballot.contest,
-                        choices=ballot.choices,
-                        channel=channel,
-                        actor=actor,
-                        reason=reason,
-                    )
-                except ValidationError as exc:
-                    ballot.errors.extend(exc.messages)
-                    raise
-                receipts.append((ballot.contest, receipt))
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        return []
-    return receipts
+        return services.ballots_cast(
+            election=election or ballots[0].contest.election,
+            code=code,
+            choices=[(ballot.contest, ballot.choices) for ballot in ballots],
+            channel=channel,
+            actor=actor,
+            reason=reason,
+            dry_run=dry_run,
+        )
+    except services.BallotRefused as refused:
+        by_contest[refused.contest.pk].errors.extend(refused.messages)
+        raise
 
 
 def _window_error(election: Election, channel: str) -> str | None:
@@ -184,7 +176,13 @@ def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool
         return render(request, template, context)
     try:
         receipts = _cast_all(
-            code, ballots, channel=channel, actor=actor, reason=reason or "online ballot", dry_run=step != "cast"
+            code,
+            ballots,
+            channel=channel,
+            actor=actor,
+            reason=reason or "online ballot",
+            dry_run=step != "cast",
+            election=entry.election,
         )
     except (ValidationError, PermissionDenied) as exc:
         if not any(b.errors for b in ballots):

@@ -8,7 +8,7 @@ from clt import roles
 from governance.elections import services as gs
 from tests.browser.test_portal import log_in
 from tests.conftest import make_user
-from tests.governance.test_elections_core import build_election, ids, make_officer
+from tests.governance.elections.test_elections_core import build_election, ids, make_officer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

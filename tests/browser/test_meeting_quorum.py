@@ -11,7 +11,7 @@ from governance.meetings.models import ResolutionStatus
 from tests.browser.test_election_vote import tab_to
 from tests.browser.test_portal import log_in
 from tests.conftest import make_user
-from tests.governance.test_meetings_pages import voting_meeting
+from tests.governance.meetings.test_meetings_pages import voting_meeting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -25,7 +25,7 @@ from governance.board import services as governance_services
 from leases.lifecycle.models import LeaseEvent
 from properties.models import Unit
 from tests.factories import make_lease, make_template_version
-from tests.governance.test_board_services import cht_classes, person, start
+from tests.governance.board.test_board_services import cht_classes, person, start
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 

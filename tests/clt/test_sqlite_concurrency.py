@@ -22,7 +22,7 @@ from django.db import connection
 
 from clt import clock
 from governance.elections.models import Participation
-from tests.governance.test_elections_core import build_election, ids, make_officer
+from tests.governance.elections.test_elections_core import build_election, ids, make_officer
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's locking is what is tested")
 

@@ -19,8 +19,8 @@ from governance.elections import services as gs
 from governance.elections.models import AccessCodeIssue, Ballot, Participation, RollEntry, SealedBallot
 from governance.meetings.models import Attendance
 from tests.governance import all_services as services
-from tests.governance.test_elections_core import build_election, cast_worked_example, make_officer
-from tests.governance.test_meetings_services import general, settings_set, sitting
+from tests.governance.elections.test_elections_core import build_election, cast_worked_example, make_officer
+from tests.governance.meetings.test_meetings_services import general, settings_set, sitting
 
 pytestmark = pytest.mark.django_db
 

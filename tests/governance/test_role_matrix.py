@@ -36,9 +36,9 @@ from governance.membership.models import Membership
 from tests.conftest import make_user
 from tests.factories import make_lease
 from tests.governance import all_services as gs
+from tests.governance.elections.test_elections_core import make_officer
+from tests.governance.meetings.test_meetings_services import NOTICE, meeting, propose, record_proxy
 from tests.governance.stored import stored_ballots
-from tests.governance.test_elections_core import make_officer
-from tests.governance.test_meetings_services import NOTICE, meeting, propose, record_proxy
 
 pytestmark = pytest.mark.django_db
 

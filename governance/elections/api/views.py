@@ -321,15 +321,16 @@ class BallotCastViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         )
         if contest is None:
             raise ValidationError({"contest": _("No open contest has this number.")})
-        receipt = _service(
-            lambda: services.ballot_cast(
+        voter = None if roles.is_staff_member(request.user) else _caller_person(request.user)
+        ((_contest, receipt),) = _service(
+            lambda: services.ballots_cast(
+                election=contest.election,
                 code=data["code"],
-                contest=contest,
-                choices=data["choices"],
+                choices=[(contest, data["choices"])],
                 channel=data["channel"],
                 actor=request.user,
                 reason="ballot entered",
-                voter=None if roles.is_staff_member(request.user) else _caller_person(request.user),
+                voter=voter,
             )
         )
         return Response({"receipt": receipt}, status=status.HTTP_201_CREATED)

@@ -27,7 +27,7 @@ from clt import settings as settings_module
 from clt.ratelimit import address_group, client_address
 from governance.elections import services as gs
 from governance.elections.models import Participation
-from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
+from tests.governance.elections.test_elections_core import build_election, cast_worked_example, ids, make_officer
 
 VOTE = "/governance/vote/"
 FAILED_CODES = 10

@@ -17,7 +17,7 @@ from governance.meetings.models import Meeting, Proxy, Resolution
 from leases.models import PolicyStatus
 from leases.resale import services as lease_services
 from tests.conftest import make_user
-from tests.governance.test_meetings_services import (
+from tests.governance.meetings.test_meetings_services import (
     FIXED_SIMPLE,
     NOTICE,
     RECORD,

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from governance.elections import ballot_box
 from governance.elections.models import Ballot, ElectionPhase, SealedBallot
 from tests.governance import all_services as gs
+from tests.governance.elections.test_elections_core import build_election, cast_worked_example, ids, make_officer
 from tests.governance.stored import stored_ballots
-from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
 
 pytestmark = pytest.mark.django_db
 

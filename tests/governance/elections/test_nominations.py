@@ -22,8 +22,8 @@ from governance.elections.models import Candidate, Contest, Election, ElectionPh
 from governance.membership.models import GovernanceSettings
 from tests.factories import make_lease
 from tests.governance import all_services as gs
-from tests.governance.test_elections_core import make_officer
-from tests.governance.test_membership import general_member
+from tests.governance.elections.test_elections_core import make_officer
+from tests.governance.membership.test_membership import general_member
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django.db import connection, connections
 
 from governance.elections import services as gs
 from governance.elections.models import Participation
+from tests.governance.elections.test_elections_core import build_election, ids, make_officer
 from tests.governance.stored import stored_ballots
-from tests.governance.test_elections_core import build_election, ids, make_officer
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency is proved on PostgreSQL")
 

@@ -9,8 +9,8 @@ from django.test import Client
 
 from governance.board import services
 from governance.board.models import BoardTerm, SeatClass
-from tests.governance.test_board_services import cht_classes, lessee, person, start
-from tests.governance.test_board_services import general_member as services_general
+from tests.governance.board.test_board_services import cht_classes, lessee, person, start
+from tests.governance.board.test_board_services import general_member as services_general
 
 TODAY = dt.date.today()
 START = TODAY - dt.timedelta(days=200)

@@ -8,7 +8,7 @@ import pytest
 
 from governance.board import services
 from governance.board.models import BoardTerm, SeatClass
-from tests.governance.test_board_services import cht_classes, person, start
+from tests.governance.board.test_board_services import cht_classes, person, start
 
 # The terms here start at the 2024 annual meeting and run three years: the story is told on a day
 # while they are in force (a seat class cannot shrink below the terms it holds today).

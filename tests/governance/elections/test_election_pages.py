@@ -18,8 +18,8 @@ from clt import roles
 from governance.elections.models import Channel, ElectionPhase, Participation, RollEntry
 from tests.conftest import make_user
 from tests.governance import all_services as gs
+from tests.governance.elections.test_elections_core import build_election, cast_worked_example, ids, make_officer
 from tests.governance.stored import stored_ballots
-from tests.governance.test_elections_core import build_election, cast_worked_example, ids, make_officer
 
 
 def client_for(user=None) -> Client:

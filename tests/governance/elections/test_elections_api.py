@@ -12,8 +12,8 @@ from governance.elections import services as gs
 from governance.elections.blt import read_blt
 from governance.elections.models import Election, Participation
 from tests.conftest import make_user
+from tests.governance.elections.test_elections_core import build_election, ids, make_officer
 from tests.governance.stored import stored_ballots
-from tests.governance.test_elections_core import build_election, ids, make_officer
 
 ANONYMOUS_REFUSED = (401, 403)
 

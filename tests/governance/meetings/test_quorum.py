@@ -6,13 +6,11 @@ import json
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from governance.meetings.quorum import QuorumRules, passes, quorum_status, votes_needed
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.datafiles import PROJECT_ROOT as ROOT
 
 
 def percent(value: str, **kw) -> QuorumRules:

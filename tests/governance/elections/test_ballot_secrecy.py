@@ -31,7 +31,7 @@ from django.db import connection, models
 from governance.elections import ballot_box
 from governance.elections import services as gs
 from governance.elections.models import Ballot, Participation, SealedBallot
-from tests.governance.test_elections_core import build_election, ids, make_officer
+from tests.governance.elections.test_elections_core import build_election, ids, make_officer
 
 committed = pytest.mark.django_db(transaction=True)
 
