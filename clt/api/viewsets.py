@@ -19,6 +19,7 @@ __all__ = [
     "RestrictedReadOnlyViewSet",
     "change_reason_from",
     "reason_given",
+    "reason_taken",
     "validated_body",
     "validated_query",
 ]
@@ -46,6 +47,12 @@ def change_reason_from(request: Request, default: str) -> str:
 def reason_given(request: Request, given: str | None, default: str = "") -> str:
     """The body's ``reason``, else ``change_reason`` or the header, else ``default`` (empty: the service asks)."""
     return (given or "").strip() or change_reason_from(request, default)
+
+
+def reason_taken(request: Request, data: dict[str, Any], default: str = "") -> str:
+    """``change_reason`` taken out of validated ``data`` (so it is not passed on as a field), else the header, else
+    ``default``."""
+    return (data.pop("change_reason", "") or "").strip() or change_reason_from(request, default)
 
 
 def validated_query(serializer_class: type, request: Request) -> dict[str, Any]:

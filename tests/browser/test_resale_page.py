@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.browser.test_portal import log_in
 from tests.conftest import make_user
 from tests.factories import make_lease, make_template_version
-from tests.leases.test_quotes import SIMPLE_15, approved_policy
+from tests.leases.resale.test_quotes import SIMPLE_15, approved_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -125,7 +125,7 @@ COMPOUND_2 = {"formula": {"family": "fixed_rate_compound", "rate": "0.02"}}
 
 def test_a_price_too_large_for_any_record_is_refused_not_a_server_error(api_for):
     """2 % compounded from 2020 to 9999 is 150,000 × 1.02^7979: 10^73, no price (decimal.InvalidOperation once)."""
-    from tests.leases.test_quotes import approved_policy
+    from tests.leases.resale.test_quotes import approved_policy
 
     version = approved_policy("Fixed 2 % compounding", COMPOUND_2)
     lease = make_lease(version=make_template_version("Lease at 2 %", resale_policy_version=version))

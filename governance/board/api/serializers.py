@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from clt.api.serializers import change_reason_field as _reason_field
-from clt.api.viewsets import change_reason_from
+from clt.api.viewsets import reason_taken
 from governance.board import services
 from governance.board.models import BoardTerm, SeatClass, TermEnd
 from governance.board.services import SEAT_CLASS_FIELDS
@@ -25,10 +24,6 @@ __all__ = [
     "BoardTermSerializer",
     "BoardVacancyFillSerializer",
 ]
-
-
-def _reason(request: Request, data: dict[str, Any], default: str) -> str:
-    return (data.pop("change_reason", "") or "").strip() or change_reason_from(request, default)
 
 
 # --- Serializers -----------------------------------------------------------------------------------
@@ -55,12 +50,12 @@ class BoardSeatClassSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> SeatClass:
         request = self.context["request"]
-        reason = _reason(request, validated_data, "Seat class created through the API")
+        reason = reason_taken(request, validated_data, "Seat class created through the API")
         return services.seat_class_create(actor=request.user, reason=reason, **validated_data)
 
     def update(self, instance: SeatClass, validated_data: dict[str, Any]) -> SeatClass:
         request = self.context["request"]
-        reason = _reason(request, validated_data, "Seat class changed through the API")
+        reason = reason_taken(request, validated_data, "Seat class changed through the API")
         return services.seat_class_update(seat_class=instance, actor=request.user, reason=reason, **validated_data)
 
 
@@ -96,7 +91,7 @@ class BoardTermSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> BoardTerm:
         request = self.context["request"]
-        reason = _reason(request, validated_data, "Board term started through the API")
+        reason = reason_taken(request, validated_data, "Board term started through the API")
         return services.board_term_start(actor=request.user, reason=reason, **validated_data)
 
 

@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt import clock, roles
-from clt.api.viewsets import HistoryMixin
+from clt.api.viewsets import HistoryMixin, reason_taken
 from clt.models import Person
 from governance.board import selectors, services
 from governance.board.api.serializers import (
@@ -38,7 +38,6 @@ from governance.board.api.serializers import (
     BoardTermEndSerializer,
     BoardTermSerializer,
     BoardVacancyFillSerializer,
-    _reason,
 )
 from governance.board.filters import BoardTermFilterSet, SeatClassFilterSet
 from governance.board.models import BoardTerm, SeatClass
@@ -160,7 +159,7 @@ class BoardTermViewSet(
         body = BoardTermEndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        reason = _reason(request, data, "Board term ended through the API")
+        reason = reason_taken(request, data, "Board term ended through the API")
         term = services.board_term_end(term=term, actor=request.user, reason=reason, **data)
         return Response(BoardTermSerializer(self.get_queryset().get(pk=term.pk)).data)
 
@@ -178,7 +177,7 @@ class BoardTermViewSet(
         person = Person.objects.filter(pk=data.pop("person")).first()
         if person is None:
             raise serializers.ValidationError({"person": ["No such person."]})
-        reason = _reason(request, data, "Vacancy filled through the API")
+        reason = reason_taken(request, data, "Vacancy filled through the API")
         term = services.vacancy_fill(vacated=vacated, person=person, actor=request.user, reason=reason, **data)
         return Response(BoardTermSerializer(self.get_queryset().get(pk=term.pk)).data, status=status.HTTP_201_CREATED)
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt import roles
-from clt.api.viewsets import HistoryMixin, change_reason_from
+from clt.api.viewsets import HistoryMixin, reason_taken, validated_body
 from clt.models import Person
 from clt.permissions import IsCltStaff
 from governance.meetings import selectors, services
@@ -88,16 +88,6 @@ class SignedInReadStaffWrite(BasePermission):
         return request.method in SAFE_METHODS or roles.is_staff_member(request.user)
 
 
-def _reason(request: Request, data: dict[str, Any], default: str) -> str:
-    return (data.pop("change_reason", "") or "").strip() or change_reason_from(request, default)
-
-
-def _body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
-
-
 def _person(pk: int | None, field: str) -> Person:
     person = Person.objects.filter(pk=pk).first() if pk is not None else None
     if person is None:
@@ -124,13 +114,13 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer: MeetingSerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = _reason(self.request, data, "Meeting called through the API")
+        reason = reason_taken(self.request, data, "Meeting called through the API")
         data.pop("minutes", None)
         serializer.instance = services.meeting_create(actor=self.request.user, reason=reason, **data)
 
     def perform_update(self, serializer: MeetingSerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = _reason(self.request, data, "Meeting changed through the API")
+        reason = reason_taken(self.request, data, "Meeting changed through the API")
         serializer.instance = services.meeting_update(
             actor=self.request.user, reason=reason, meeting=serializer.instance, **data
         )
@@ -142,32 +132,32 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def notice(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        data = _body(MeetingNoticeSerializer, request)
-        reason = _reason(request, data, "Notice of the meeting sent")
+        data = validated_body(MeetingNoticeSerializer, request)
+        reason = reason_taken(request, data, "Notice of the meeting sent")
         return self._fresh(services.meeting_notice_send(actor=request.user, reason=reason, meeting=meeting, **data))
 
     @extend_schema(request=MeetingOpenSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], url_path="open")
     def open_meeting(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        data = _body(MeetingOpenSerializer, request)
-        reason = _reason(request, data, "Meeting called to order")
+        data = validated_body(MeetingOpenSerializer, request)
+        reason = reason_taken(request, data, "Meeting called to order")
         return self._fresh(services.meeting_open(actor=request.user, reason=reason, meeting=meeting, **data))
 
     @extend_schema(request=MeetingAdjournSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def adjourn(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        data = _body(MeetingAdjournSerializer, request)
-        reason = _reason(request, data, "Meeting adjourned")
+        data = validated_body(MeetingAdjournSerializer, request)
+        reason = reason_taken(request, data, "Meeting adjourned")
         return self._fresh(services.meeting_adjourn(actor=request.user, reason=reason, meeting=meeting, **data))
 
     @extend_schema(request=MeetingReasonSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        data = _body(MeetingReasonSerializer, request)
-        reason = _reason(request, data, "")
+        data = validated_body(MeetingReasonSerializer, request)
+        reason = reason_taken(request, data, "")
         return self._fresh(services.meeting_cancel(actor=request.user, reason=reason, meeting=meeting))
 
     @extend_schema(responses=QuorumSerializer, filters=False)
@@ -181,9 +171,9 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     def _attendance(self, request: Request, service: Any) -> Response:
         meeting = self.get_object()
-        data = _body(MeetingPersonSerializer, request)
+        data = validated_body(MeetingPersonSerializer, request)
         person = _person(data["person"], "person")
-        reason = _reason(request, data, "")
+        reason = reason_taken(request, data, "")
         row = service(actor=request.user, meeting=meeting, person=person, at=data.get("at"), reason=reason)
         row = Attendance.objects.select_related("person").get(pk=row.pk)
         return Response(MeetingAttendanceSerializer(row).data)
@@ -213,7 +203,7 @@ class AgendaItemViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     def perform_create(self, serializer: AgendaItemSerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = _reason(self.request, data, "Agenda item added through the API")
+        reason = reason_taken(self.request, data, "Agenda item added through the API")
         serializer.instance = services.agenda_item_add(actor=self.request.user, reason=reason, **data)
 
 
@@ -241,8 +231,8 @@ class MeetingAttendanceViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
     def correct(self, request: Request, pk: str | None = None) -> Response:
         """Correct a mistaken arrival or departure time; ``change_reason`` is required."""
         row = self.get_object()
-        data = _body(AttendanceCorrectSerializer, request)
-        reason = _reason(request, data, "")
+        data = validated_body(AttendanceCorrectSerializer, request)
+        reason = reason_taken(request, data, "")
         row = services.attendance_correct(actor=request.user, reason=reason, attendance=row, **data)
         return Response(MeetingAttendanceSerializer(self.get_queryset().get(pk=row.pk)).data)
 
@@ -251,8 +241,8 @@ class MeetingAttendanceViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
     def remove(self, request: Request, pk: str | None = None) -> Response:
         """Remove an attendance recorded by mistake; ``change_reason`` is required and kept in its history."""
         row = self.get_object()
-        data = _body(MeetingReasonSerializer, request)
-        services.attendance_remove(actor=request.user, reason=_reason(request, data, ""), attendance=row)
+        data = validated_body(MeetingReasonSerializer, request)
+        services.attendance_remove(actor=request.user, reason=reason_taken(request, data, ""), attendance=row)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -270,15 +260,15 @@ class ProxyViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     def perform_create(self, serializer: ProxySerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = _reason(self.request, data, "Proxy recorded through the API")
+        reason = reason_taken(self.request, data, "Proxy recorded through the API")
         serializer.instance = services.proxy_record(actor=self.request.user, reason=reason, **data)
 
     @extend_schema(request=ProxyRevokeSerializer, responses=ProxySerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         proxy = self.get_object()
-        data = _body(ProxyRevokeSerializer, request)
-        reason = _reason(request, data, "Proxy revoked")
+        data = validated_body(ProxyRevokeSerializer, request)
+        reason = reason_taken(request, data, "Proxy revoked")
         proxy = services.proxy_revoke(actor=request.user, reason=reason, proxy=proxy, **data)
         return Response(ProxySerializer(self.get_queryset().get(pk=proxy.pk)).data)
 
@@ -299,7 +289,7 @@ class ResolutionViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        reason = _reason(request, data, "Resolution proposed through the API")
+        reason = reason_taken(request, data, "Resolution proposed through the API")
         resolution = services.resolution_propose(actor=request.user, reason=reason, **data)
         return Response(self.get_serializer(resolution).data, status=status.HTTP_201_CREATED)
 
@@ -307,8 +297,8 @@ class ResolutionViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     @action(detail=True, methods=["post"])
     def vote(self, request: Request, pk: str | None = None) -> Response:
         resolution = self.get_object()
-        data = _body(ResolutionVoteSerializer, request)
-        reason = _reason(request, data, "Vote recorded")
+        data = validated_body(ResolutionVoteSerializer, request)
+        reason = reason_taken(request, data, "Vote recorded")
         resolution = services.resolution_vote(actor=request.user, reason=reason, resolution=resolution, **data)
         return Response(self.get_serializer(resolution).data)
 
@@ -316,7 +306,7 @@ class ResolutionViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
         resolution = self.get_object()
-        data = _body(MeetingReasonSerializer, request)
-        reason = _reason(request, data, "")
+        data = validated_body(MeetingReasonSerializer, request)
+        reason = reason_taken(request, data, "")
         resolution = services.resolution_withdraw(actor=request.user, reason=reason, resolution=resolution)
         return Response(self.get_serializer(resolution).data)

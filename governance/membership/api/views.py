@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt import clock, roles
-from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_reason_from
+from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_reason_from, reason_given, validated_body
 from clt.models import Person
 from clt.permissions import IsCltStaff
 from governance.membership import services
@@ -60,16 +60,6 @@ __all__ = [
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def _body(serializer_class: type, request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
-def _reason(request: Request, given: str | None) -> str:
-    return (given or "").strip() or change_reason_from(request, "")
-
-
 class _SingleObjectSchema(AutoSchema):
     """``list`` of these viewsets answers one object, not a page of them."""
 
@@ -91,8 +81,8 @@ class MembershipViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnl
 
     @extend_schema(request=MembershipApplySerializer, responses={201: MembershipSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        values = _body(MembershipApplySerializer, request)
-        reason = _reason(request, values.pop("reason", ""))
+        values = validated_body(MembershipApplySerializer, request)
+        reason = reason_given(request, values.pop("reason", ""))
         person_id = values.pop("person", None)
         # Resolved through visible_to: a non-staff caller cannot learn which other people exist.
         person = Person.objects.visible_to(request.user).filter(pk=person_id).first() if person_id else None
@@ -112,8 +102,8 @@ class MembershipViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnl
 
     def _act(self, request: Request, serializer_class: type, service: Any) -> Response:
         membership = self.get_object()
-        values = _body(serializer_class, request)
-        reason = _reason(request, values.pop("reason", ""))
+        values = validated_body(serializer_class, request)
+        reason = reason_given(request, values.pop("reason", ""))
         membership = service(membership=membership, actor=request.user, reason=reason, **values)
         return Response(self.get_serializer(membership).data)
 
@@ -142,8 +132,8 @@ class MembershipViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnl
         if request.method == "GET":
             payments = DuesPayment.objects.visible_to(request.user).filter(membership=membership)
             return Response(MembershipDuesPaymentSerializer(payments, many=True).data)
-        values = _body(MembershipDuesCreateSerializer, request)
-        reason = _reason(request, values.pop("reason", ""))
+        values = validated_body(MembershipDuesCreateSerializer, request)
+        reason = reason_given(request, values.pop("reason", ""))
         payment = services.dues_record(membership=membership, actor=request.user, reason=reason, **values)
         return Response(MembershipDuesPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 

@@ -66,7 +66,7 @@ from leases.resale.engine import (
     Timing,
     compute_resale,
 )
-from tests.leases.resale_examples import CENT, EXACT, PLAIN_TERMS, cpi, inputs
+from tests.leases.resale.resale_examples import CENT, EXACT, PLAIN_TERMS, cpi, inputs
 
 D = Decimal
 d = dt.date

@@ -19,7 +19,7 @@ from leases.resale import engine as resale
 from leases.resale import impact
 from leases.resale.impact import Assumptions, Program, ResaleFacts
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHT = Program("1", "Shared appreciation 25 %")
 CONDO = Program("2", "Fixed 1.5 % simple")
 # 6.25 % over 30 years: the monthly payment per dollar borrowed, r / (1 - (1 + r)^-360), r = 0.0625 / 12.

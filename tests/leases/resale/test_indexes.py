@@ -14,7 +14,7 @@ from leases.resale.models import IndexSeries, IndexValue
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[2] / "leases" / "data"
+DATA = Path(__file__).resolve().parents[3] / "leases" / "data"
 D = dt.date
 BURLINGTON = "burlington-south-burlington-vt-msa"
 

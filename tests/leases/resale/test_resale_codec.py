@@ -68,7 +68,7 @@ from leases.resale.engine import (
     Timing,
 )
 from tests.datafiles import PROJECT_ROOT
-from tests.leases.resale_examples import (
+from tests.leases.resale.resale_examples import (
     BOULDER_RATES,
     CENT,
     EXACT,

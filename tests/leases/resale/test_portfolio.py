@@ -26,7 +26,7 @@ from leases.resale.portfolio import CSV_COLUMNS, resale_portfolio
 from leases.resale.valuation import Valuer, load_valuable_leases, valuable_leases
 from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
-from tests.leases.test_quotes import CPI_INDEXED, SIMPLE_15, approved_policy
+from tests.leases.resale.test_quotes import CPI_INDEXED, SIMPLE_15, approved_policy
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from leases.resale.models import IndexSeries
 from leases.resale.valuation import Valuer, valuable_leases
 from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
-from tests.leases.test_quotes import SIMPLE_15, approved_policy
+from tests.leases.resale.test_quotes import SIMPLE_15, approved_policy
 
 pytestmark = pytest.mark.django_db
 

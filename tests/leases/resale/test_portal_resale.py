@@ -24,7 +24,7 @@ from leases.resale.views.portal_resale import PricePoint, chart_dates, price_cha
 from tests.conftest import make_user
 from tests.datafiles import CPI_FILE
 from tests.factories import make_lease, make_template_version
-from tests.leases.test_quotes import SIMPLE_15, approved_policy
+from tests.leases.resale.test_quotes import SIMPLE_15, approved_policy
 
 pytestmark = pytest.mark.django_db
 

@@ -55,7 +55,7 @@ from leases.resale.engine import (
     Timing,
 )
 from tests.datafiles import AMI_FILE, CPI_FILE, PROJECT_ROOT
-from tests.leases.resale_examples import (
+from tests.leases.resale.resale_examples import (
     BOULDER_RATES,
     CENT,
     DOLLAR,
