@@ -6,11 +6,12 @@ write through ``properties.services``.
 
 from __future__ import annotations
 
+from functools import partial
+from operator import methodcaller
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -21,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clt.decorators import staff_required
-from clt.forms import add_service_errors
 from clt.history import history_entries
+from clt.views import form_page
 from properties import services
 from properties.exports import export_response
 from properties.filters import ParcelFilterSet, current_unless_asked
@@ -115,24 +116,8 @@ def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 _DERIVED_FIELDS = tuple(name for name in Parcel.SHAPE_FIELDS if name not in ("geometry", "area_m2"))
 
 
-def _service_form(
-    request: HttpRequest,
-    form: Any,
-    save: Any,
-    *,
-    template: str,
-    context: dict[str, Any],
-    success: str,
-) -> HttpResponse:
-    if request.method == "POST" and form.is_valid():
-        try:
-            target = save(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(target.get_absolute_url())
-    return render(request, template, {"form": form, **context})
+# Every parcel form ends on the record it saved.
+_service_form = partial(form_page, next_url=methodcaller("get_absolute_url"))
 
 
 def _fields(cleaned: dict[str, Any], exclude: tuple[str, ...] = ("change_reason", "overlap_reason")) -> dict[str, Any]:
@@ -247,28 +232,26 @@ def parcel_split(request: HttpRequest, pk: int) -> HttpResponse:
     """Split a parcel into parts drawn in a GIS; the original is retired and lineage kept."""
     parcel = get_object_or_404(Parcel.objects.visible_to(request.user), pk=pk)
     form = SplitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            children = services.parcel_split(
-                parcel=parcel,
-                parts=form.cleaned_data["parts"],
-                effective_date=form.cleaned_data["effective_date"],
-                actor=request.user,
-                reason=form.cleaned_data["change_reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Parcel %(apn)s split into %(parts)s.")
-                % {"apn": parcel.apn, "parts": ", ".join(c.apn for c in children)},
-            )
-            return redirect(parcel.get_absolute_url())
-    return render(
+
+    def save(values: dict[str, Any]) -> list[Parcel]:
+        return services.parcel_split(
+            parcel=parcel,
+            parts=values["parts"],
+            effective_date=values["effective_date"],
+            actor=request.user,
+            reason=values["change_reason"],
+        )
+
+    return form_page(
         request,
-        "properties/form_page.html",
-        {"form": form, "parcel": parcel, "title": _("Split parcel %(apn)s") % {"apn": parcel.apn}},
+        form,
+        save,
+        template="properties/form_page.html",
+        context={"parcel": parcel, "title": _("Split parcel %(apn)s") % {"apn": parcel.apn}},
+        success=lambda children: (
+            _("Parcel %(apn)s split into %(parts)s.") % {"apn": parcel.apn, "parts": ", ".join(c.apn for c in children)}
+        ),
+        next_url=parcel.get_absolute_url(),
     )
 
 

@@ -14,18 +14,16 @@ from fractions import Fraction
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from clt import clock, roles
 from clt.decorators import staff_required
-from clt.forms import add_service_errors
+from clt.views import form_page
 from governance.board import rules, selectors, services
 from governance.board.forms import SeatClassForm, TermEndForm, TermStartForm, VacancyFillForm
 from governance.board.models import BoardTerm, SeatClass
@@ -136,12 +134,23 @@ def board_roster(request: HttpRequest) -> HttpResponse:
 # --- Staff pages -----------------------------------------------------------------------------------
 
 
-def _form_page(request: HttpRequest, form: forms.Form, title: str, **context: Any) -> HttpResponse:
-    return render(request, "governance/board_form.html", {"form": form, "title": title, **context})
+def _board_form(
+    request: HttpRequest, form: forms.Form, save: Any, *, title: str, success: str, **context: Any
+) -> HttpResponse:
+    """``clt.views.form_page`` for the board's forms: each ends on the roster."""
+    return form_page(
+        request,
+        form,
+        save,
+        template="governance/board_form.html",
+        success=success,
+        next_url=reverse("governance:board_roster"),
+        context={"title": title, **context},
+    )
 
 
-def _roster_url() -> str:
-    return reverse("governance:board_roster")
+def _stated(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k != "change_reason"}
 
 
 @staff_required
@@ -149,71 +158,56 @@ def seat_class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     seat_class = get_object_or_404(SeatClass.objects.visible_to(request.user), pk=pk) if pk is not None else None
     title = _("Edit %(name)s") % {"name": seat_class.name} if seat_class else _("New seat class")
     form = SeatClassForm(request.POST or None, instance=seat_class)
-    if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "change_reason"}
-        reason = form.cleaned_data["change_reason"]
-        try:
-            if seat_class is None:
-                services.seat_class_create(actor=request.user, reason=reason, **values)
-            else:
-                services.seat_class_update(
-                    seat_class=SeatClass.objects.get(pk=seat_class.pk), actor=request.user, reason=reason, **values
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Seat class saved."))
-            return redirect(_roster_url())
-    return _form_page(request, form, title)
+
+    def save(values: dict[str, Any]) -> Any:
+        reason = values["change_reason"]
+        if seat_class is None:
+            return services.seat_class_create(actor=request.user, reason=reason, **_stated(values))
+        return services.seat_class_update(
+            seat_class=SeatClass.objects.get(pk=seat_class.pk), actor=request.user, reason=reason, **_stated(values)
+        )
+
+    return _board_form(request, form, save, title=title, success=_("Seat class saved."))
 
 
 @staff_required
 def term_start(request: HttpRequest) -> HttpResponse:
     initial = {"seat_class": request.GET.get("seat_class"), "starts_on": clock.today()}
     form = TermStartForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.board_term_start(
-                seat_class=data["seat_class"],
-                person=data["person"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                basis=data["basis"],
-                stagger_group=data["stagger_group"],
-                reference=data["reference"],
-                actor=request.user,
-                reason=data["change_reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Term started."))
-            return redirect(_roster_url())
-    return _form_page(request, form, _("Start a board term"))
+
+    def save(data: dict[str, Any]) -> Any:
+        return services.board_term_start(
+            seat_class=data["seat_class"],
+            person=data["person"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            basis=data["basis"],
+            stagger_group=data["stagger_group"],
+            reference=data["reference"],
+            actor=request.user,
+            reason=data["change_reason"],
+        )
+
+    return _board_form(request, form, save, title=_("Start a board term"), success=_("Term started."))
 
 
 @staff_required
 def term_end(request: HttpRequest, pk: int) -> HttpResponse:
     term = get_object_or_404(BoardTerm.objects.visible_to(request.user).select_related("person", "seat_class"), pk=pk)
     form = TermEndForm(request.POST or None, initial={"ended_on": clock.today()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.board_term_end(
-                term=term,
-                ended_on=data["ended_on"],
-                end_reason=data["end_reason"],
-                reference=data["reference"],
-                actor=request.user,
-                reason=data["change_reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Term ended; the seat is vacant."))
-            return redirect(_roster_url())
-    return _form_page(request, form, _("End the term of %(person)s") % {"person": term.person}, term=term)
+
+    def save(data: dict[str, Any]) -> Any:
+        return services.board_term_end(
+            term=term,
+            ended_on=data["ended_on"],
+            end_reason=data["end_reason"],
+            reference=data["reference"],
+            actor=request.user,
+            reason=data["change_reason"],
+        )
+
+    title = _("End the term of %(person)s") % {"person": term.person}
+    return _board_form(request, form, save, title=title, success=_("Term ended; the seat is vacant."), term=term)
 
 
 @staff_required
@@ -222,22 +216,17 @@ def vacancy_fill(request: HttpRequest, pk: int) -> HttpResponse:
         BoardTerm.objects.visible_to(request.user).select_related("person", "seat_class"), pk=pk
     )
     form = VacancyFillForm(request.POST or None, initial={"starts_on": clock.today()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.vacancy_fill(
-                vacated=vacated,
-                person=data["person"],
-                starts_on=data["starts_on"],
-                next_annual_meeting=data["next_annual_meeting"],
-                reference=data["reference"],
-                actor=request.user,
-                reason=data["change_reason"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Vacancy filled."))
-            return redirect(_roster_url())
+
+    def save(data: dict[str, Any]) -> Any:
+        return services.vacancy_fill(
+            vacated=vacated,
+            person=data["person"],
+            starts_on=data["starts_on"],
+            next_annual_meeting=data["next_annual_meeting"],
+            reference=data["reference"],
+            actor=request.user,
+            reason=data["change_reason"],
+        )
+
     title = _("Fill the seat left by %(person)s") % {"person": vacated.person}
-    return _form_page(request, form, title, term=vacated)
+    return _board_form(request, form, save, title=title, success=_("Vacancy filled."), term=vacated)
