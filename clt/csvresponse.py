@@ -22,13 +22,15 @@ __all__ = ["CONTENT_TYPE", "csv_response", "safe_filename"]
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_MAX_STEM = 120
+_MAX_STEM = 120  # far under the 255 bytes a file system allows, with room for a browser's " (2)"
 
 
 def safe_filename(name: str, suffix: str = ".csv") -> str:
-    """``name`` as a file name any browser and file system takes: ASCII letters, digits, ``.``, ``_`` and
-    ``-`` only (accents dropped, anything else, path separators included, a ``-``), no leading dot, at most
-    about 120 characters, ending in ``suffix``. A name with nothing left is ``export``."""
+    """``name`` as a file name any browser and file system takes, and a header cannot be broken by: ASCII
+    letters, digits, ``.``, ``_`` and ``-`` only (accents dropped; each run of anything else, path separators,
+    quotes and line breaks included, one ``-``), no leading dot, at most 120 characters before ``suffix``,
+    which it ends in. A name with nothing left is ``export``.
+    """
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     has_suffix = suffix and ascii_name.lower().endswith(suffix.lower())
     stem = ascii_name[: -len(suffix)] if has_suffix else ascii_name
