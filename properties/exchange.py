@@ -24,10 +24,10 @@ __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_FIELD_MAP",
     "ReadResult",
+    "csv_records",
     "parse_field_map",
     "read_csv",
     "read_geojson",
-    "write_csv",
     "write_geojson",
 ]
 
@@ -258,15 +258,12 @@ def write_geojson(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def write_csv(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    """Stream CSV rows with a full-precision WKT column."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue()
+def csv_records(rows: Iterable[Mapping[str, Any]]) -> Iterator[list[str]]:
+    """One CSV record per parcel, under ``CSV_COLUMNS``, with a full-precision WKT column, a parcel at a time.
+
+    ``clt.csvexport.csv_lines`` writes them with ``guard_formulas=False``: a re-import must give back every
+    value exactly, so a note starting with ``=`` does not get the ``'`` a spreadsheet would want.
+    """
     for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
         props = parcel_properties(row)
-        writer.writerow([_text(props[c]) for c in CSV_COLUMNS[:-1]] + [geometry.to_wkt(row["geometry"])])
-        yield buffer.getvalue()
+        yield [_text(props[c]) for c in CSV_COLUMNS[:-1]] + [geometry.to_wkt(row["geometry"])]

@@ -31,6 +31,7 @@ PURE_MODULES = [
     "governance/meetings/quorum.py",
     "clt/jsontext.py",
     "clt/dates.py",
+    "clt/csvexport.py",
 ]
 
 CHECK = """

@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clt import clock, pdf, ratelimit, roles
+from clt.csvexport import csv_lines
 from clt.decorators import staff_required
 from clt.forms import add_service_errors
 from governance.board.models import Shortfall
@@ -439,14 +438,11 @@ def election_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _codes_csv(election: Election, rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Roll entry"), _("Name"), _("Member class"), _("Access code")])
-    for row in rows:
-        writer.writerow(
-            [row["entry"].pk, str(row["entry"].person), row["entry"].get_member_class_display(), row["code"]]
-        )
-    return buffer.getvalue()
+    records = (
+        [row["entry"].pk, str(row["entry"].person), row["entry"].get_member_class_display(), row["code"]]
+        for row in rows
+    )
+    return "".join(csv_lines(records, header=[_("Roll entry"), _("Name"), _("Member class"), _("Access code")]))
 
 
 @require_POST

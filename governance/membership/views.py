@@ -7,7 +7,6 @@ Views are thin: they read through ``visible_to`` (another person's membership is
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clt import clock, roles
+from clt.csvresponse import csv_response
 from clt.decorators import staff_required
 from clt.forms import add_service_errors
 from clt.history import history_entries
@@ -102,14 +102,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if values.get("votes"):
         rows = [s for s in rows if s.votes == (values["votes"] == "yes")]
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="members-{on.isoformat()}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["person_id", "name", "class", "votes", "vote_unit", "lease", "membership", "dues_current", "reasons"]
-        )
-        for s in rows:
-            writer.writerow(
+        # Not streamed: the standings are in memory already.
+        return csv_response(
+            (
                 [
                     s.person.pk,
                     s.person.full_name,
@@ -121,8 +116,22 @@ def member_list(request: HttpRequest) -> HttpResponse:
                     "" if s.dues_current is None else ("yes" if s.dues_current else "no"),
                     " ".join(s.reasons),
                 ]
-            )
-        return response
+                for s in rows
+            ),
+            header=[
+                "person_id",
+                "name",
+                "class",
+                "votes",
+                "vote_unit",
+                "lease",
+                "membership",
+                "dues_current",
+                "reasons",
+            ],
+            filename=f"members-{on.isoformat()}.csv",
+            streaming=False,
+        )
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     applications = Membership.objects.visible_to(request.user).filter(status=MembershipStatus.APPLIED)
     summary = [

@@ -36,11 +36,9 @@ half up). Leases whose terms name no policy are a group of their own.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime as dt
 import gc
-import io
 from collections.abc import Callable, Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -49,6 +47,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from clt.csvexport import csv_lines
 from leases.lifecycle.models import GroundLease, Leaseholder
 from leases.lifecycle.rules import LeaseStatus
 from leases.resale.models import ResaleCalculation, ResalePolicy
@@ -59,8 +58,8 @@ __all__ = [
     "Portfolio",
     "PortfolioRow",
     "ProgramSummary",
-    "csv_lines",
     "csv_record",
+    "csv_records",
     "leases_in_force",
     "resale_portfolio",
     "summary_lines",
@@ -456,23 +455,14 @@ def csv_record(row: PortfolioRow, as_of: dt.date) -> list[str]:
     return [_text(v) for v in values]
 
 
-def csv_lines(portfolio: Portfolio, *, chunk: int = 500) -> Iterator[str]:
-    """The CSV (header first) in pieces of ``chunk`` rows, for a streamed response or a file."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for index, row in enumerate(portfolio.rows, start=1):
-        writer.writerow(csv_record(row, portfolio.as_of))
-        if index % chunk == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+def csv_records(portfolio: Portfolio) -> Iterator[list[str]]:
+    """Every row as CSV fields, under ``CSV_COLUMNS``: what the command writes and the API streams."""
+    return (csv_record(row, portfolio.as_of) for row in portfolio.rows)
 
 
 def write_csv(portfolio: Portfolio, stream: Any) -> None:
-    for piece in csv_lines(portfolio):
-        stream.write(piece)
+    """The CSV, header first, to a text stream (a file opened with ``newline=""``, or stdout)."""
+    stream.writelines(csv_lines(csv_records(portfolio), header=CSV_COLUMNS))
 
 
 def summary_lines(portfolio: Portfolio) -> Iterable[str]:

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from clt import clock
+from clt.csvresponse import csv_response
 from clt.pagination import StandardPagination
 from leases.lifecycle.models import GroundLease
 from leases.resale import portfolio
@@ -163,9 +164,11 @@ def respond(view: Any, request: Request) -> Response | StreamingHttpResponse:
         program=query.validated_data.get("program"),
     )
     if getattr(request.accepted_renderer, "format", None) == "csv":
-        response = StreamingHttpResponse(portfolio.csv_lines(found), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="resale-portfolio-{as_of.isoformat()}.csv"'
-        return response
+        return csv_response(
+            portfolio.csv_records(found),
+            header=portfolio.CSV_COLUMNS,
+            filename=f"resale-portfolio-{as_of.isoformat()}.csv",
+        )
 
     paginator = StandardPagination()
     page = paginator.paginate_queryset(found.rows, request, view=view)

@@ -8,15 +8,13 @@ are also in the tables beside them. Chart geometry is in floats: pixel positions
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clt import clock, pdf
+from clt.csvresponse import csv_response
 from clt.decorators import staff_required
 from leases.resale import impact, reports
 
@@ -486,16 +485,6 @@ def report_context(report: reports.ImpactReport, form: reports.ImpactParametersF
     }
 
 
-def _csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        yield buffer.getvalue()
-
-
 def _bad_request(errors: dict[str, list[str]]) -> HttpResponse:
     text = "\n".join(f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in errors.items())
     return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
@@ -524,10 +513,8 @@ def impact_report(request: HttpRequest) -> HttpResponse:
     stem = f"impact-{data['start'].isoformat()}-{data['end'].isoformat()}"
     if output == "csv":
         rows = reports.program_rows(report) if level == "program" else reports.resale_rows(report)
-        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
         suffix = "-programs" if level == "program" else ""
-        response["Content-Disposition"] = f'attachment; filename="{stem}{suffix}.csv"'
-        return response
+        return csv_response(rows, filename=f"{stem}{suffix}.csv")
     context = report_context(report, form)
     if output == "pdf":
         response = HttpResponse(
