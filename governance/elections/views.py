@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +32,7 @@ from django.views.decorators.http import require_POST
 from clt import clock, pdf, ratelimit, roles
 from clt.csvexport import csv_lines
 from clt.decorators import staff_required
-from clt.forms import add_service_errors
+from clt.views import form_saved
 from governance.board.models import Shortfall
 from governance.elections import nominations as nomination_services
 from governance.elections import selectors, services
@@ -494,22 +493,21 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # A refusal on the field it names (nomination_mode is the form's mode), else on the form.
-_apply_errors = partial(add_service_errors, renames={"nomination_mode": "mode"})
+RENAMES = {"nomination_mode": "mode"}
 
 
 @staff_required
 def election_create(request: HttpRequest) -> HttpResponse:
     form = ElectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+    created: list[Election] = []
+
+    def save(data: dict[str, Any]) -> None:
         reason = data.pop("change_reason")
-        try:
-            election = services.election_create(actor=request.user, reason=reason, **data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Election created: add its contests, then the nominations."))
-            return redirect("governance:election_nominations", pk=election.pk)
+        created.append(services.election_create(actor=request.user, reason=reason, **data))
+
+    success = _("Election created: add its contests, then the nominations.")
+    if request.method == "POST" and form_saved(request, form, save, success=success, renames=RENAMES):
+        return redirect("governance:election_nominations", pk=created[0].pk)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "title": _("New election"), "election": None}
     return render(request, "governance/election_form.html", context, status=status)
@@ -519,16 +517,13 @@ def election_create(request: HttpRequest) -> HttpResponse:
 def contest_create(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election_for(request.user, pk)
     form = ContestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data: dict[str, Any]) -> None:
         reason = data.pop("change_reason")
-        try:
-            services.contest_add(actor=request.user, reason=reason, election=election, **data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Contest added."))
-            return redirect("governance:election_nominations", pk=election.pk)
+        services.contest_add(actor=request.user, reason=reason, election=election, **data)
+
+    if request.method == "POST" and form_saved(request, form, save, success=_("Contest added."), renames=RENAMES):
+        return redirect("governance:election_nominations", pk=election.pk)
     status = 400 if request.method == "POST" else 200
     context = {
         "form": form,
@@ -663,15 +658,12 @@ def nominations(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if op:
         form = forms_by_name[op]
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                _nominate_call(request, op, data)
-            except (ValidationError, PermissionDenied) as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("governance:election_nominations", pk=election.pk)
+
+        def save(data: dict[str, Any]) -> None:
+            _nominate_call(request, op, data)
+
+        if form_saved(request, form, save, success=_("Saved."), renames=RENAMES):
+            return redirect("governance:election_nominations", pk=election.pk)
         status = 400
     context = {
         "election": election,

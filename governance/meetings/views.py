@@ -15,13 +15,12 @@ with nothing saved.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,8 +31,8 @@ from django.views.decorators.cache import never_cache
 
 from clt import clock, roles
 from clt.decorators import staff_required
-from clt.forms import add_service_errors
 from clt.models import Person
+from clt.views import form_saved
 from governance.meetings import selectors, services
 from governance.meetings.forms import (
     AdjournForm,
@@ -68,23 +67,6 @@ def _visible(user: Any) -> QuerySet:
 
 def _meeting_for(request: HttpRequest, pk: int) -> Meeting:
     return get_object_or_404(_visible(request.user), pk=pk)
-
-
-def _run(request: HttpRequest, form: forms.Form, save: Callable[[dict[str, Any]], Any], success: str | None) -> bool:
-    """Validate ``form`` and call ``save``; a service's refusal lands on the form (``False``: show it, 400)."""
-    if not form.is_valid():
-        return False
-    try:
-        save(dict(form.cleaned_data))
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    except PermissionDenied as error:
-        form.add_error(None, str(error) or _("You may not do this."))
-        return False
-    if success:
-        messages.success(request, success)
-    return True
 
 
 # --- The quorum picture ----------------------------------------------------------------------------
@@ -262,7 +244,7 @@ def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             saved["m"] = services.meeting_update(actor=request.user, reason=reason, meeting=meeting, **changed)
 
     if request.method == "POST":
-        if _run(request, form, save, _("The meeting is saved.")):
+        if form_saved(request, form, save, success=_("The meeting is saved.")):
             return redirect("governance:meeting_detail", saved["m"].pk)
         status = 400
     else:
@@ -285,7 +267,7 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
         reason = values.pop("change_reason")
         services.agenda_item_add(actor=request.user, reason=reason, meeting=meeting, **values)
 
-    if request.method == "POST" and _run(request, form, save, _("The agenda item is added.")):
+    if request.method == "POST" and form_saved(request, form, save, success=_("The agenda item is added.")):
         return redirect("governance:meeting_detail", meeting.pk)
     return render(
         request,
@@ -315,7 +297,7 @@ def resolution_propose(request: HttpRequest, pk: int) -> HttpResponse:
             order=values["order"],
         )
 
-    if request.method == "POST" and _run(request, form, save, _("The resolution is proposed.")):
+    if request.method == "POST" and form_saved(request, form, save, success=_("The resolution is proposed.")):
         return redirect("governance:meeting_detail", meeting.pk)
     thresholds = GovernanceSettings.current().resolution_thresholds or {}
     defaults = [
@@ -362,7 +344,7 @@ def meeting_action(request: HttpRequest, pk: int) -> HttpResponse:
         reason = values.pop("change_reason")
         getattr(services, service_name)(actor=request.user, reason=reason, meeting=meeting, **values)
 
-    if _run(request, form, save, _action_done()[action]):
+    if form_saved(request, form, save, success=_action_done()[action]):
         if action in ("open",):
             return redirect("governance:meeting_run", meeting.pk)
         return redirect("governance:meeting_detail", meeting.pk)
@@ -465,7 +447,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
         def save_attendance(values: dict[str, Any]) -> None:
             service(actor=user, meeting=meeting, person=values["person"])
 
-        ok = _run(request, form, save_attendance, None)
+        ok = form_saved(request, form, save_attendance)
         if ok:
             messages.success(request, done % {"person": form.cleaned_data["person"]})
         else:
@@ -478,7 +460,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
             reason = values.pop("change_reason")
             services.proxy_record(actor=user, reason=reason, meeting=meeting, **values)
 
-        ok = _run(request, form, save_proxy, _("The proxy is recorded."))
+        ok = form_saved(request, form, save_proxy, success=_("The proxy is recorded."))
         failed["proxy"] = form
     elif action == "revoke":
         proxy = get_object_or_404(Proxy.objects.visible_to(user), pk=request.POST.get("proxy") or 0, meeting=meeting)
@@ -489,7 +471,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=user, reason=values["change_reason"], proxy=proxy, revoked_on=values["revoked_on"]
             )
 
-        ok = _run(request, form, save_revoke, _("The proxy is revoked."))
+        ok = form_saved(request, form, save_revoke, success=_("The proxy is revoked."))
         failed[f"revoke-{proxy.pk}"] = form
     elif action in ("vote", "withdraw"):
         resolution = get_object_or_404(
@@ -509,7 +491,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
                     effective_from=values.get("effective_from"),
                 )
 
-            ok = _run(request, form, save_vote, None)
+            ok = form_saved(request, form, save_vote)
             if ok:
                 resolution.refresh_from_db()
                 messages.success(
@@ -530,7 +512,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
             def save_withdraw(values: dict[str, Any]) -> None:
                 services.resolution_withdraw(actor=user, reason=values["change_reason"], resolution=resolution)
 
-            ok = _run(request, form, save_withdraw, _("The resolution is withdrawn."))
+            ok = form_saved(request, form, save_withdraw, success=_("The resolution is withdrawn."))
             failed[f"withdraw-{resolution.pk}"] = form
     else:
         failed["errors"] = [_("Unknown action.")]

@@ -12,10 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,9 +23,9 @@ from django.utils.translation import gettext as _
 from clt import clock, roles
 from clt.csvresponse import csv_response
 from clt.decorators import staff_required
-from clt.forms import add_service_errors
 from clt.history import history_entries
 from clt.models import Person
+from clt.views import form_saved
 from governance.membership import services
 from governance.membership.forms import (
     ApplicationForm,
@@ -48,18 +46,6 @@ CLASS_LABELS = dict(MemberClass.choices)
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
-
-
-def _save_form(request: HttpRequest, form: forms.Form, save: Callable[[dict[str, Any]], Any], success: str) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        save(form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def area_preview(area: dict[str, Any] | None, *, width: int = 320, height: int = 220) -> dict[str, Any] | None:
@@ -179,7 +165,7 @@ def membership_apply(request: HttpRequest) -> HttpResponse:
             person=person, actor=request.user, reason=_("Membership application"), **fields
         )
 
-    if request.method == "POST" and _save_form(request, form, save, _("The application is recorded.")):
+    if request.method == "POST" and form_saved(request, form, save, success=_("The application is recorded.")):
         if staff:
             membership = Membership.objects.get(person=form.cleaned_data["person"])
             return redirect("governance:membership_detail", membership.pk)
@@ -251,7 +237,7 @@ def membership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if action in saves:
         save, success = saves[action]
-        if _save_form(request, forms_[action], save, success):
+        if form_saved(request, forms_[action], save, success=success):
             return redirect("governance:membership_detail", membership.pk)
     standing = standing_of(membership.person, today)
     return render(
@@ -281,7 +267,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         reason = values.pop("change_reason")
         return services.governance_settings_update(actor=request.user, reason=reason, **values)
 
-    if request.method == "POST" and _save_form(request, form, save, _("The governance rules are saved.")):
+    if request.method == "POST" and form_saved(request, form, save, success=_("The governance rules are saved.")):
         return redirect("governance:settings")
     history = history_entries(current.history.select_related("history_user"))
     return render(
