@@ -15,7 +15,7 @@ from clt.models import Organization, Person
 from leases.lifecycle import rules as lifecycle
 from leases.lifecycle import services
 from leases.lifecycle.choices import EVENT_LABELS, STATE_LABELS
-from leases.lifecycle.models import GroundLease, LeaseTemplateVersion
+from leases.lifecycle.models import GroundLease, LateFeeRuleFields, LeaseTemplateVersion
 from leases.lifecycle.rules import ComplianceState as C
 from leases.lifecycle.rules import EventKind as E
 from leases.lifecycle.rules import FinancingState as F
@@ -105,21 +105,12 @@ class LeaseFilterForm(forms.Form):
 # --- Lease events -----------------------------------------------------------------------------------
 
 
-def _snapshot(lease: GroundLease) -> lifecycle.LeaseSnapshot:
-    return lifecycle.LeaseSnapshot(
-        status=lease.status,
-        compliance=lease.compliance_state,
-        financing=lease.financing_state,
-        transfer=lease.transfer_state,
-    )
-
-
 def allowed_event_kinds(lease: GroundLease) -> list[E]:
     """The event kinds the lease's states allow now (the service still checks dates and details)."""
     allowed = []
     for kind in lifecycle.EVENTS:
         try:
-            lifecycle.check_transition(_snapshot(lease), kind)
+            lifecycle.check_transition(lease.snapshot(), kind)
         except lifecycle.TransitionError:
             continue
         allowed.append(kind)
@@ -402,20 +393,7 @@ TERM_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     ),
     (
         _("Fee and late fees"),
-        (
-            "default_monthly_fee",
-            "due_day",
-            "grace_days",
-            "late_fee_kind",
-            "late_fee_amount",
-            "late_fee_step",
-            "late_fee_percent",
-            "late_fee_repeat_percent",
-            "late_fee_repeat_days",
-            "late_fee_max_assessments",
-            "max_increase_pct",
-            "max_increases_per_year",
-        ),
+        ("default_monthly_fee", *LateFeeRuleFields.LATE_FEE_FIELDS),
     ),
     (
         _("Notice day counts"),

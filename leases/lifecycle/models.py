@@ -430,6 +430,15 @@ class GroundLease(TimeStampedModel):
             ),
         ]
 
+    def snapshot(self) -> lifecycle.LeaseSnapshot:
+        """The lease's four states, as the lifecycle rules read them."""
+        return lifecycle.LeaseSnapshot(
+            status=self.status,
+            compliance=self.compliance_state,
+            financing=self.financing_state,
+            transfer=self.transfer_state,
+        )
+
     def __str__(self) -> str:
         return _("Lease %(id)s, %(address)s") % {"id": self.pk, "address": self.unit.address if self.unit_id else ""}
 

@@ -243,15 +243,6 @@ def _lease_for_update(lease: GroundLease) -> GroundLease:
     return GroundLease.objects.select_for_update().select_related("template_version", "unit").get(pk=lease.pk)
 
 
-def _snapshot(lease: GroundLease) -> lifecycle.LeaseSnapshot:
-    return lifecycle.LeaseSnapshot(
-        status=lease.status,
-        compliance=lease.compliance_state,
-        financing=lease.financing_state,
-        transfer=lease.transfer_state,
-    )
-
-
 STATE_FIELDS = {
     Track.LEASE: "status",
     Track.COMPLIANCE: "compliance_state",
@@ -263,7 +254,7 @@ STATE_FIELDS = {
 def _check_transition(lease: GroundLease, kind: str) -> lifecycle.EventRule:
     """The rule for ``kind`` if the lease's states allow it, else a translated refusal naming both."""
     try:
-        return lifecycle.check_transition(_snapshot(lease), kind)
+        return lifecycle.check_transition(lease.snapshot(), kind)
     except lifecycle.TransitionError:
         pass
     rule = _rule_for(kind)
