@@ -21,13 +21,14 @@ No Django here: ``properties.exchange`` writes parcel files with it outside Djan
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import numbers
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["PIECE_SIZE", "csv_lines", "guard_formula"]
+__all__ = ["PIECE_SIZE", "cell_text", "csv_lines", "guard_formula"]
 
 # Big enough that a streamed report is a few hundred writes rather than one per row, small enough that a
 # response never holds much: a row longer than this (a parcel's WKT boundary) goes out on its own.
@@ -35,6 +36,15 @@ PIECE_SIZE = 64 * 1024
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def cell_text(value: Any) -> str:
+    """A value as a report's cell: empty for ``None``, ISO for a date, else its text (Decimals keep their places)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def guard_formula(value: Any) -> Any:

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from clt.filters import IntegerFilter
-from properties.models import Parcel, ParcelStatus, Unit, UnitKind
+from properties.models import Parcel, ParcelFunding, ParcelOverlap, ParcelStatus, Unit, UnitKind
 
 __all__ = ["BBoxFilter", "ParcelFilterSet", "UnitFilterSet", "parse_bbox"]
 
@@ -117,3 +117,15 @@ class UnitFilterSet(django_filters.FilterSet):
     def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         return qs.filter(Q(address__icontains=value) | Q(parcel__apn__icontains=value)) if value else qs
+
+
+class FundingFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = ParcelFunding
+        fields = ["parcel", "kind"]
+
+
+class ParcelOverlapFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = ParcelOverlap
+        fields = {"accepted_at": ["isnull"], "parcel": ["exact"], "other": ["exact"]}

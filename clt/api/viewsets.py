@@ -15,6 +15,7 @@ from clt.history import history_entries
 __all__ = [
     "HistoryEntrySerializer",
     "HistoryMixin",
+    "ReadBackMixin",
     "RestrictedModelViewSet",
     "RestrictedReadOnlyViewSet",
     "change_reason_from",
@@ -115,3 +116,17 @@ class HistoryMixin:
         records = instance.history.select_related("history_user").all()
         entries = history_entries(records)
         return Response(HistoryEntrySerializer(entries, many=True).data)
+
+
+class ReadBackMixin:
+    """After a create or an update, answer with the row as the viewset's queryset reads it.
+
+    The queryset adds what the serializer shows but the saved instance lacks (annotated figures, names of
+    related rows), so the answer to a write is the same as a later GET of the row.
+    """
+
+    def perform_create(self, serializer: serializers.Serializer) -> None:
+        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)
+
+    def perform_update(self, serializer: serializers.Serializer) -> None:
+        serializer.instance = self.get_queryset().get(pk=serializer.save().pk)

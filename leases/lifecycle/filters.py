@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from clt import clock
 from clt.filters import IntegerFilter
-from leases.lifecycle.models import Deadline, DeadlineStatus, GroundLease, Household, LeaseEvent, LeaseTemplateVersion
+from leases.lifecycle.models import (
+    Deadline,
+    DeadlineStatus,
+    GroundLease,
+    Household,
+    LeaseEvent,
+    LeaseTemplate,
+    LeaseTemplateVersion,
+)
 
 YES_NO_ANY = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -163,3 +171,9 @@ class DeadlineFilterSet(django_filters.FilterSet):
             return qs
         late = Q(status=DeadlineStatus.OPEN, due__lt=clock.today())
         return qs.filter(late) if value else qs.exclude(late)
+
+
+class LeaseTemplateFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = LeaseTemplate
+        fields = ["name"]

@@ -47,7 +47,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from clt.csvexport import csv_lines
+from clt.csvexport import cell_text, csv_lines
 from leases.lifecycle.models import GroundLease, Leaseholder
 from leases.lifecycle.rules import LeaseStatus
 from leases.resale.models import ResaleCalculation, ResalePolicy
@@ -420,14 +420,6 @@ CSV_COLUMNS = (
 )
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def csv_record(row: PortfolioRow, as_of: dt.date) -> list[str]:
     """One row as CSV fields, in ``CSV_COLUMNS`` order (money as plain dollars and cents, dates ISO)."""
     values = (
@@ -452,7 +444,7 @@ def csv_record(row: PortfolioRow, as_of: dt.date) -> list[str]:
         row.problem,
         " ".join(row.notes),
     )
-    return [_text(v) for v in values]
+    return [cell_text(v) for v in values]
 
 
 def csv_records(portfolio: Portfolio) -> Iterator[list[str]]:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clt import clock
+from clt.csvexport import cell_text
 from leases.lifecycle.models import GroundLease, LeaseEvent
 from leases.lifecycle.rules import EventKind
 from leases.resale import engine as resale
@@ -440,14 +441,6 @@ PROGRAM_COLUMNS = (
 )
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def left_out_text(item: impact.LeftOut) -> str:
     """Why a figure is missing, in words (the facts it lacked and why, or the rule that stops it)."""
     reasons = {
@@ -525,7 +518,7 @@ def resale_rows(report: ImpactReport) -> Iterator[list[str]]:
         for r in program.resales:
             values = _resale_values(report, program, r)
             values["left_out"] = "; ".join(f"{m.metric}: {left_out_text(m)}" for m in r.left_out)
-            yield [_text(values[c]) for c in RESALE_COLUMNS]
+            yield [cell_text(values[c]) for c in RESALE_COLUMNS]
 
 
 def _program_values(program: impact.ProgramImpact) -> dict[str, Any]:
@@ -551,7 +544,7 @@ def program_rows(report: ImpactReport) -> Iterator[list[str]]:
     yield list(PROGRAM_COLUMNS)
     for program in report.programs:
         values = _program_values(program)
-        yield [_text(values[c]) for c in PROGRAM_COLUMNS]
+        yield [cell_text(values[c]) for c in PROGRAM_COLUMNS]
 
 
 def _json(value: Any) -> Any:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from clt.api.renderers import GeoJSONRenderer
 from clt.api.viewsets import HistoryMixin, RestrictedModelViewSet, RestrictedReadOnlyViewSet, change_reason_from
 from clt.permissions import IsCltStaff
-from properties import mapdata, services
+from properties import filters, mapdata, services
 from properties.api import serializers as s
 from properties.exports import export_response
 from properties.filters import ParcelFilterSet, UnitFilterSet, current_unless_asked
@@ -166,7 +166,7 @@ class FundingViewSet(HistoryMixin, RestrictedModelViewSet):
 
     queryset = ParcelFunding.objects.select_related("parcel")
     serializer_class = s.FundingSerializer
-    filterset_fields = ["parcel", "kind"]
+    filterset_class = filters.FundingFilterSet
     ordering_fields = ["date", "amount", "source"]
 
     def perform_destroy(self, instance: ParcelFunding) -> None:
@@ -186,7 +186,7 @@ class ParcelOverlapViewSet(HistoryMixin, RestrictedReadOnlyViewSet):
 
     queryset = ParcelOverlap.objects.select_related("parcel", "other", "accepted_by")
     serializer_class = s.ParcelOverlapSerializer
-    filterset_fields = {"accepted_at": ["isnull"], "parcel": ["exact"], "other": ["exact"]}
+    filterset_class = filters.ParcelOverlapFilterSet
     ordering_fields = ["area_m2", "detected_at"]
 
     @extend_schema(request=s.AcceptSerializer, responses={200: s.ParcelOverlapSerializer}, summary="Accept an overlap")

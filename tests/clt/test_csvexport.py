@@ -162,3 +162,15 @@ def test_a_download_not_streamed_has_the_same_bytes():
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="members.csv"'
     assert response.content == "name,note,balance\r\nZoë Ngô,'=1+2,-5.00\r\n".encode()
+
+
+def test_a_report_cell_is_empty_for_none_iso_for_a_date_and_keeps_a_decimals_places():
+    import datetime as dt
+    from decimal import Decimal
+
+    from clt.csvexport import cell_text
+
+    assert cell_text(None) == ""
+    assert cell_text(dt.date(2026, 12, 7)) == "2026-12-07"
+    assert cell_text(Decimal("157000.00")) == "157000.00"
+    assert cell_text(0) == "0"

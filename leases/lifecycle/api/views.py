@@ -23,6 +23,7 @@ from clt import clock, roles
 from clt.api.viewsets import (
     NO_PUT_OR_DELETE,
     HistoryMixin,
+    ReadBackMixin,
     RestrictedModelViewSet,
     RestrictedReadOnlyViewSet,
     reason_given,
@@ -82,7 +83,7 @@ class HouseholdViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnly
         ),
     )
 )
-class LeaseTemplateViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+class LeaseTemplateViewSet(ReadBackMixin, HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
     """The trust's lease documents with their versions (staff only: internal drafting records).
 
     Staff make a template with its version 1 here; later versions through ``lease-template-versions``.
@@ -97,15 +98,11 @@ class LeaseTemplateViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedRead
     )
     serializer_class = s.LeaseTemplateSerializer
     permission_classes = [IsCltStaff]
-    filterset_fields = ["name"]
+    filterset_class = filters.LeaseTemplateFilterSet
     ordering_fields = ["name", "created"]
 
-    def perform_create(self, serializer: s.LeaseTemplateSerializer) -> None:
-        template = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=template.pk)
 
-
-class LeaseTemplateVersionViewSet(HistoryMixin, RestrictedModelViewSet):
+class LeaseTemplateVersionViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
     """The terms of each version of a lease. A version some lease uses is never edited (400): make a new one."""
 
     # An aggregate drops Meta.ordering, so the order is spelled out.
@@ -120,14 +117,6 @@ class LeaseTemplateVersionViewSet(HistoryMixin, RestrictedModelViewSet):
     ordering_fields = ["template__name", "version", "effective_from"]
     http_method_names = NO_PUT_OR_DELETE
 
-    def perform_create(self, serializer: s.LeaseTemplateVersionSerializer) -> None:
-        version = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=version.pk)
-
-    def perform_update(self, serializer: s.LeaseTemplateVersionSerializer) -> None:
-        version = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=version.pk)
-
 
 # --- Ground leases --------------------------------------------------------------------------------
 
@@ -136,7 +125,7 @@ class LeaseTemplateVersionViewSet(HistoryMixin, RestrictedModelViewSet):
     list=extend_schema(summary="Ground leases the user may see, with the balance today"),
     create=extend_schema(summary="Make a draft lease (execute it by recording an `executed` event)"),
 )
-class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
+class GroundLeaseViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
     """Ground leases: staff make and edit them; a homeowner sees their own; nobody deletes one."""
 
     queryset = GroundLease.objects.select_related(
@@ -157,14 +146,6 @@ class GroundLeaseViewSet(HistoryMixin, RestrictedModelViewSet):
         if self.action in ("list", "retrieve", "create", "partial_update"):
             queryset = with_ledger_figures(queryset, clock.today())
         return queryset
-
-    def perform_create(self, serializer: s.GroundLeaseSerializer) -> None:
-        lease = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=lease.pk)
-
-    def perform_update(self, serializer: s.GroundLeaseSerializer) -> None:
-        lease = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=lease.pk)
 
     def _lease_for_submission(self) -> GroundLease:
         """The lease a POST acts on: staff any lease; a homeowner only one of their own (else 404)."""

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -36,18 +34,16 @@ from rest_framework.response import Response
 
 from clt.api.serializers import StrictKeysMixin
 from clt.api.viewsets import RestrictedReadOnlyViewSet, change_reason_from
-from clt.filters import IntegerFilter
 from leases.documents import selectors as document_texts
 from leases.documents import services as documents
 from leases.lifecycle.models import GroundLease
-from leases.resale import services
+from leases.resale import filters, services
 from leases.resale.api.serializers import PolicyStatusField, QuoteIndexSeriesSerializer, ResaleResultSerializer
 from leases.resale.api.views import _dotted
 from leases.resale.models import ResaleCalculation, ResalePolicyVersion
 
 __all__ = [
     "ResaleCalculationCreateSerializer",
-    "ResaleCalculationFilterSet",
     "ResaleCalculationSerializer",
     "ResaleCalculationViewSet",
 ]
@@ -173,21 +169,6 @@ class RecomputeSerializer(serializers.Serializer):
     )
 
 
-class ResaleCalculationFilterSet(django_filters.FilterSet):
-    # By id, not a choice filter: a choice would tell a homeowner that another lease exists.
-    lease = IntegerFilter(field_name="lease_id", label=gettext_lazy("Lease id"))
-    determined_after = django_filters.DateFilter(
-        field_name="determination_date", lookup_expr="gte", label=gettext_lazy("Determined for this date or later")
-    )
-    determined_before = django_filters.DateFilter(
-        field_name="determination_date", lookup_expr="lte", label=gettext_lazy("Determined for this date or earlier")
-    )
-
-    class Meta:
-        model = ResaleCalculation
-        fields = ["lease", "determined_after", "determined_before"]
-
-
 # --- The viewset --------------------------------------------------------------------------------------------
 
 
@@ -213,7 +194,7 @@ class ResaleCalculationViewSet(mixins.CreateModelMixin, RestrictedReadOnlyViewSe
 
     queryset = ResaleCalculation.objects.select_related("policy_version__policy", "actor")
     serializer_class = ResaleCalculationSerializer
-    filterset_class = ResaleCalculationFilterSet
+    filterset_class = filters.ResaleCalculationFilterSet
     ordering_fields = ["determination_date", "created", "price"]
 
     @extend_schema(

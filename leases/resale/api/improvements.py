@@ -18,10 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -33,31 +31,19 @@ from rest_framework.response import Response
 from clt import clock, roles
 from clt.api.serializers import StrictKeysMixin, change_reason_field, reason_field
 from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, change_reason_from, reason_given, validated_body
-from clt.filters import IntegerFilter
 from leases.lifecycle.models import GroundLease
 from leases.lifecycle.rules import LeaseStatus
-from leases.resale import services
+from leases.resale import filters, services
 from leases.resale.models import CapitalImprovement, CreditMethod, ImprovementStatus
 from leases.resale.selectors import credit_on, credit_rules_for
 
-__all__ = ["CapitalImprovementFilterSet", "CapitalImprovementViewSet"]
+__all__ = ["CapitalImprovementViewSet"]
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 HOMEOWNER_REQUEST = "Asked by the homeowner through the API"
 
 
 # --- Filters and serializers -----------------------------------------------------------------------
-
-
-class CapitalImprovementFilterSet(django_filters.FilterSet):
-    # By id, not a choice of rows: a choice filter would tell a homeowner that another lease exists.
-    lease = IntegerFilter(field_name="lease_id", label=gettext_lazy("Lease id"))
-    status = django_filters.MultipleChoiceFilter(choices=ImprovementStatus.choices, label=gettext_lazy("Status"))
-    maintenance = django_filters.BooleanFilter(label=gettext_lazy("Ordinary maintenance"))
-
-    class Meta:
-        model = CapitalImprovement
-        fields = ["lease", "status", "maintenance"]
 
 
 class CapitalImprovementSerializer(serializers.ModelSerializer):
@@ -200,7 +186,7 @@ class CapitalImprovementViewSet(HistoryMixin, mixins.CreateModelMixin, Restricte
 
     queryset = CapitalImprovement.objects.all()
     serializer_class = CapitalImprovementSerializer
-    filterset_class = CapitalImprovementFilterSet
+    filterset_class = filters.CapitalImprovementFilterSet
     ordering_fields = ["requested_on", "approved_on", "completed_on", "status"]
     non_staff_write_actions = ("create",)
 

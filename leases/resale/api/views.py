@@ -26,6 +26,7 @@ from clt import clock, roles
 from clt.api.viewsets import (
     NO_PUT_OR_DELETE,
     HistoryMixin,
+    ReadBackMixin,
     RestrictedModelViewSet,
     RestrictedReadOnlyViewSet,
     reason_given,
@@ -33,7 +34,7 @@ from clt.api.viewsets import (
     validated_query,
 )
 from clt.permissions import IsCltStaff
-from leases.resale import quotes, services
+from leases.resale import filters, quotes, services
 from leases.resale import selectors as resale_selectors
 from leases.resale.api import portfolio as portfolio_api
 from leases.resale.api import serializers as s
@@ -61,7 +62,7 @@ class IndexSeriesViewSet(RestrictedReadOnlyViewSet):
     serializer_class = s.IndexSeriesSerializer
     permission_classes = [IsCltStaff]
     lookup_value_regex = r"[^/.]+"  # an id or a code
-    filterset_fields = ["kind", "code"]
+    filterset_class = filters.IndexSeriesFilterSet
     ordering_fields = ["code", "name", "kind"]
 
     def get_object(self) -> IndexSeries:
@@ -104,7 +105,7 @@ class IndexSeriesViewSet(RestrictedReadOnlyViewSet):
         description="`parameters` are checked by the engine; a bad one answers 400 on `parameters.<field>`.",
     )
 )
-class ResalePolicyViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+class ResalePolicyViewSet(ReadBackMixin, HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
     """The trust's resale formulas (its "programs") with their versions, newest first (staff only)."""
 
     queryset = ResalePolicy.objects.prefetch_related(
@@ -112,12 +113,8 @@ class ResalePolicyViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadO
     )
     serializer_class = s.ResalePolicySerializer
     permission_classes = [IsCltStaff]
-    filterset_fields = ["name"]
+    filterset_class = filters.ResalePolicyFilterSet
     ordering_fields = ["name", "created"]
-
-    def perform_create(self, serializer: s.ResalePolicySerializer) -> None:
-        policy = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=policy.pk)
 
 
 @extend_schema_view(
@@ -127,23 +124,15 @@ class ResalePolicyViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadO
         description="An approved or retired version never changes: 400 on `status`; make a new version instead.",
     ),
 )
-class ResalePolicyVersionViewSet(HistoryMixin, RestrictedModelViewSet):
+class ResalePolicyVersionViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
     """Versions of resale policies (staff only): drafts are corrected, then approved and immutable."""
 
     queryset = ResalePolicyVersion.objects.select_related("policy", "approved_by").order_by("policy__name", "-version")
     serializer_class = s.ResalePolicyVersionSerializer
     permission_classes = [IsCltStaff]
-    filterset_fields = ["policy", "status"]
+    filterset_class = filters.ResalePolicyVersionFilterSet
     ordering_fields = ["policy__name", "version", "approved_on", "effective_from"]
     http_method_names = NO_PUT_OR_DELETE
-
-    def perform_create(self, serializer: s.ResalePolicyVersionSerializer) -> None:
-        version = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=version.pk)
-
-    def perform_update(self, serializer: s.ResalePolicyVersionSerializer) -> None:
-        version = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=version.pk)
 
     @extend_schema(
         summary="Approve a draft, citing the resolution; from then on it never changes",
