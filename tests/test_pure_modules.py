@@ -29,6 +29,7 @@ PURE_MODULES = [
     "governance/meetings/quorum.py",
     "clt/jsontext.py",
     "clt/dates.py",
+    "clt/charts.py",
 ]
 
 CHECK = """
