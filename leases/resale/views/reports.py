@@ -26,15 +26,14 @@ from django.utils.translation import ngettext
 from clt import clock, pdf
 from clt.decorators import staff_required
 from leases.resale import impact, reports
+from leases.resale.views.charts import SubsidyRow, subsidy_chart
 
 __all__ = [
     "IncomeChart",
     "OpalChart",
-    "SubsidyChart",
     "impact_report",
     "income_chart",
     "opal_chart",
-    "subsidy_chart",
 ]
 
 HUNDRED = Decimal(100)
@@ -58,97 +57,33 @@ def _number(value: Decimal, places: int = 0) -> str:
     return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
-def _money(value: Decimal) -> str:
-    return "$" + _number(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
 def _pct(value: Decimal) -> str:
     return _("%(value)s %%") % {"value": _number(value, 1)}
 
 
 # ---------------------------------------------------------------------------------------------
-# Chart 1: subsidy at purchase and retained at resale, per program
+# Chart 1: subsidy at purchase and retained at resale, per program: the portfolio page's chart
+# (``leases.resale.views.charts``) over the report's resales
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Bar:
-    label: str
-    amount: Decimal
-    colour: str
-    x: float
-    y: float
-    width: float
-    height: float
-    text_x: float
-    text_y: float
-    text: str
-
-
-@dataclass
-class SubsidyRow:
-    name: str
-    name_y: float
-    bars: list[Bar]
-
-
-@dataclass
-class SubsidyChart:
-    width: int
-    height: int
-    rows: list[SubsidyRow]
-    description: str
-    legend_y: float = 12.0
-    legend_box_y: float = 2.0
-
-
-def subsidy_chart(programs: Sequence[impact.ProgramImpact]) -> SubsidyChart | None:
-    """Two bars per program: the total initial subsidy and the total retained at resale (the same resales)."""
-    shown = [p for p in programs if p.subsidy_counted]
-    if not shown:
-        return None
-    # 480 wide with 13-14 px text: on a phone the chart scales to about 0.75, and the text stays legible.
-    width, bar_area, bar_h = 480, 250.0, 18.0
-    largest = max(max(abs(p.total_initial_subsidy), abs(p.total_retained_subsidy)) for p in shown) or Decimal(1)
-    rows, y, parts = [], 40.0, []
-    for program in shown:
-        bars = []
-        for offset, (label, amount, colour) in enumerate(
-            (
-                (_("At purchase"), program.total_initial_subsidy, PURCHASE_COLOUR),
-                (_("Retained at resale"), program.total_retained_subsidy, RESALE_COLOUR),
-            )
-        ):
-            bar_y = y + 8 + offset * (bar_h + 4)
-            length = bar_area * float(max(amount, Decimal(0)) / largest)
-            bars.append(
-                Bar(
-                    label=label,
-                    amount=amount,
-                    colour=colour,
-                    x=0.0,
-                    y=round(bar_y, 1),
-                    width=round(max(length, 1.0), 1),
-                    height=bar_h,
-                    text_x=round(length + 6, 1),
-                    text_y=round(bar_y + bar_h - 4.5, 1),
-                    text=f"{label}: {_money(amount)}",
-                )
-            )
-        rows.append(SubsidyRow(name=program.program.name, name_y=round(y + 2, 1), bars=bars))
-        ratio = _pct(program.retention_ratio * HUNDRED) if program.retention_ratio is not None else "—"
-        parts.append(
-            _("%(program)s: %(initial)s at purchase, %(retained)s retained at resale (%(ratio)s), %(n)s resales")
-            % {
-                "program": program.program.name,
-                "initial": _money(program.total_initial_subsidy),
-                "retained": _money(program.total_retained_subsidy),
-                "ratio": ratio,
-                "n": program.subsidy_counted,
-            }
+def _subsidy_rows(programs: Sequence[impact.ProgramImpact]) -> list[SubsidyRow]:
+    """The total initial subsidy and the total retained at resale, over the same resales."""
+    rows = []
+    for program in programs:
+        if not program.subsidy_counted:
+            continue
+        n = program.subsidy_counted
+        if program.retention_ratio is None:
+            note = ngettext("(over %(n)s resale)", "(over %(n)s resales)", n) % {"n": n}
+        else:
+            note = ngettext(
+                "(%(ratio)s retained, over %(n)s resale)", "(%(ratio)s retained, over %(n)s resales)", n
+            ) % {"ratio": _pct(program.retention_ratio * HUNDRED), "n": n}
+        rows.append(
+            SubsidyRow(program.program.name, program.total_initial_subsidy, program.total_retained_subsidy, note)
         )
-        y += 8 + 2 * bar_h + 4 + 26
-    return SubsidyChart(width=width, height=math.ceil(y), rows=rows, description="; ".join(parts) + ".")
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,7 +414,7 @@ def report_context(report: reports.ImpactReport, form: reports.ImpactParametersF
     return {
         "report": report,
         "programs": program_views(report),
-        "subsidy": subsidy_chart(report.programs),
+        "subsidy": subsidy_chart(_subsidy_rows(report.programs)),
         "assumptions": assumptions,
         "prepared_on": clock.today(),
         "title": _("Funder impact report"),
