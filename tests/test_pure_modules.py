@@ -24,6 +24,7 @@ PURE_MODULES = [
     "leases/lifecycle/rules.py",
     "governance/elections/counting.py",
     "governance/elections/blt.py",
+    "governance/elections/chart.py",
     "governance/board/rules.py",
     "governance/membership/eligibility.py",
     "governance/meetings/quorum.py",
