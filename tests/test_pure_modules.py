@@ -32,6 +32,7 @@ PURE_MODULES = [
     "clt/jsontext.py",
     "clt/dates.py",
     "clt/csvexport.py",
+    "clt/charts.py",
 ]
 
 CHECK = """

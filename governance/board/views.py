@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from clt import clock, roles
+from clt import charts, clock, roles
 from clt.decorators import staff_required
 from clt.views import form_page
 from governance.board import rules, selectors, services
@@ -31,14 +31,16 @@ from governance.board.models import BoardTerm, SeatClass
 # --- The roster page -------------------------------------------------------------------------------
 
 
+BAR_COLOUR = "#1f4f8a"
+
+
 @dataclass
 class ChartRow:
     name: str
     holders: int
     seats: int
     y: int
-    seats_width: float
-    held_width: float
+    bars: tuple[charts.Bar, charts.Bar]  # the class's seats (a dashed outline) under the seats held (filled)
     share: str
     intended: str
 
@@ -49,6 +51,7 @@ class Chart:
     height: int
     label_width: int
     rows: list[ChartRow] = field(default_factory=list)
+    description: str = ""
 
 
 def _percent(value: Fraction | None) -> str:
@@ -60,24 +63,32 @@ def _percent(value: Fraction | None) -> str:
 def composition_chart(roster: rules.Roster) -> Chart:
     """One row per class: its seats (outline) and the seats held (filled), on one scale across classes."""
     label_width, bar_space, row_height = 150, 300, 34
-    scale = max([max(c.seats or c.floor or 0, c.holder_count, c.cap or 0) for c in roster.classes] + [1])
+    top = max([max(c.seats or c.floor or 0, c.holder_count, c.cap or 0) for c in roster.classes] + [1])
+    scale = charts.Scale(0, top, label_width, label_width + bar_space)
     chart = Chart(
         width=label_width + bar_space + 60, height=row_height * len(roster.classes) + 10, label_width=label_width
     )
     for index, entry in enumerate(roster.classes):
         seats = entry.seats if entry.seats is not None else (entry.floor or 0)
+        y = index * row_height + 6
         chart.rows.append(
             ChartRow(
                 name=entry.rule.name,
                 holders=entry.holder_count,
                 seats=seats,
-                y=index * row_height + 6,
-                seats_width=round(bar_space * seats / scale, 1),
-                held_width=round(bar_space * entry.holder_count / scale, 1),
+                y=y,
+                bars=(
+                    charts.row_bar(scale, seats, y=y, height=22, min_length=0, colour=BAR_COLOUR, outline=True),
+                    charts.row_bar(scale, entry.holder_count, y=y, height=22, min_length=0, colour=BAR_COLOUR),
+                ),
                 share=_percent(entry.share),
                 intended=_percent(entry.intended_share),
             )
         )
+    chart.description = charts.describe(
+        (row.name, _("%(held)s of %(seats)s seats held") % {"held": row.holders, "seats": row.seats})
+        for row in chart.rows
+    )
     return chart
 
 

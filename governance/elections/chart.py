@@ -1,6 +1,6 @@
 """The round table of a counted contest as a bar chart: each candidate's votes at the end of each stage.
 
-Geometry only (pixels, so floats are fine here): the template draws the SVG. Pure: no Django.
+Laid out with ``clt.charts``; the template draws the SVG and says the figures in words. Pure: no Django.
 """
 
 from __future__ import annotations
@@ -9,32 +9,33 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["ChartBar", "ChartRow", "decimal_of", "round_chart"]
+from clt import charts
 
+__all__ = ["ChartRow", "RoundChart", "decimal_of", "round_chart"]
 
-@dataclass
-class ChartBar:
-    x: float
-    y: float
-    height: float
-    value: str
-    stage: int
-    label_y: float = 0.0
-    width: float = 30.0
-
-    @property
-    def cx(self) -> float:
-        return round(self.x + self.width / 2, 1)
+ELECTED_COLOUR = "#1f4f8a"
+OTHER_COLOUR = "#6b7f99"
 
 
 @dataclass
 class ChartRow:
     name: str
     y: int
-    bars: list[ChartBar]
+    bars: list[charts.Bar]  # one a stage: its label is the stage's number, its text the votes
     elected: bool
     base_y: float = 0.0
     quota_y: float | None = None
+
+
+@dataclass
+class RoundChart:
+    width: int
+    height: int
+    rows: list[ChartRow]
+    label_width: int
+    stage_label_y: int
+    stage_labels: list[charts.Tick]  # under each stage's bars: its number
+    quota: Any = None  # as the count gives it, for the caption
 
 
 def decimal_of(text: Any) -> Decimal:
@@ -44,11 +45,11 @@ def decimal_of(text: Any) -> Decimal:
         return Decimal(0)
 
 
-def round_chart(result: dict[str, Any]) -> dict[str, Any]:
+def round_chart(result: dict[str, Any]) -> RoundChart:
     """Each candidate's votes at the end of each stage: one row of bars per candidate, one bar per stage.
 
     Rows rather than coloured lines, so that nothing depends on telling colours apart; the quota is a
-    dashed line in each row. Geometry only (pixels), so floats are fine here.
+    dashed line in each row.
     """
     stages = result.get("stages") or []
     names = [n for n in result.get("candidates", []) if n not in result.get("withdrawn", [])]
@@ -60,42 +61,34 @@ def round_chart(result: dict[str, Any]) -> dict[str, Any]:
     for index, name in enumerate(names):
         y0 = 8 + index * row_height
         base = y0 + plot + 14
-        bars = []
-        for number, stage in enumerate(stages):
-            votes = decimal_of(stage["votes"].get(name, 0))
-            height = round(plot * float(votes / top), 1)
-            bars.append(
-                ChartBar(
-                    x=label_width + number * slot + (slot - bar_width) / 2,
-                    y=round(base - height, 1),
-                    height=max(height, 0.5 if votes else 0.0),
-                    value=_short(stage["votes"].get(name, "0")),
-                    stage=stage["stage"],
-                    label_y=round(base - height - 3, 1),
-                    width=bar_width,
-                )
+        scale = charts.Scale(Decimal(0), top, base, base - plot)
+        elected = name in result.get("winners", [])
+        bars = [
+            charts.column(
+                scale,
+                decimal_of(stage["votes"].get(name, 0)),
+                x=label_width + number * slot + (slot - bar_width) / 2,
+                width=bar_width,
+                min_length=0.5,
+                text=_short(stage["votes"].get(name, "0")),
+                text_gap=3,
+                label=str(stage["stage"]),
+                colour=ELECTED_COLOUR if elected else OTHER_COLOUR,
             )
+            for number, stage in enumerate(stages)
+        ]
         rows.append(
-            ChartRow(
-                name=name,
-                y=y0,
-                bars=bars,
-                elected=name in result.get("winners", []),
-                base_y=base,
-                quota_y=round(base - plot * float(quota / top), 1) if quota else None,
-            )
+            ChartRow(name=name, y=y0, bars=bars, elected=elected, base_y=base, quota_y=scale(quota) if quota else None)
         )
-    width = label_width + slot * max(len(stages), 1)
-    return {
-        "width": width,
-        "height": 8 + row_height * len(names) + 18,
-        "rows": rows,
-        "label_width": label_width,
-        "bar_width": bar_width,
-        "stage_label_y": 8 + row_height * len(names) + 12,
-        "stage_labels": [{"x": label_width + i * slot + slot / 2, "n": s["stage"]} for i, s in enumerate(stages)],
-        "quota": result.get("quota") if quota else None,
-    }
+    return RoundChart(
+        width=label_width + slot * max(len(stages), 1),
+        height=8 + row_height * len(names) + 18,
+        rows=rows,
+        label_width=label_width,
+        stage_label_y=8 + row_height * len(names) + 12,
+        stage_labels=[charts.Tick(label_width + i * slot + slot / 2, str(s["stage"])) for i, s in enumerate(stages)],
+        quota=result.get("quota") if quota else None,
+    )
 
 
 def _short(value: Any) -> str:

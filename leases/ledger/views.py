@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-from clt import clock
+from clt import charts, clock
 from clt.dates import month_end, month_start
 from clt.decorators import staff_required
 from leases.ledger import fees, services
@@ -42,31 +43,6 @@ class LedgerRow:
     open_amount: Decimal = Decimal("0.00")
 
 
-@dataclass
-class Bar:
-    month: dt.date
-    balance: Decimal
-    x: float
-    y: float
-    width: float
-    height: float
-    label_y: float
-    owed: bool
-
-    @property
-    def cx(self) -> float:
-        return round(self.x + self.width / 2, 1)
-
-
-@dataclass
-class Chart:
-    bars: list[Bar] = field(default_factory=list)
-    width: int = 0
-    height: int = 0
-    zero_y: float = 0.0
-    month_label_y: float = 0.0
-
-
 def _payment_text(payment: Payment) -> str:
     text = _("Payment, %(method)s") % {"method": payment.get_method_display()}
     return f"{text} {payment.reference}" if payment.reference else text
@@ -86,8 +62,32 @@ def _line_description(kind: str, charge: Charge | None, payment: Payment | None)
     return kind
 
 
-def balance_chart(statement: fees.Statement, first_month: dt.date, today: dt.date) -> Chart:
-    """Bars of the balance at the end of each month (today for the current one); credit hangs below the axis."""
+OWED_COLOUR = "#c2410c"  # as the site's stylesheet draws them; a PDF has only these
+CREDIT_COLOUR = "#1b6e3a"
+
+
+def _dollars(amount: Decimal, places: int) -> str:
+    text = _("$%(amount)s") % {
+        "amount": formats.number_format(
+            abs(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP),
+            places,
+            use_l10n=True,
+            force_grouping=True,
+        )
+    }
+    return "\u2212" + text if amount < 0 else text
+
+
+def _balance_words(balance: Decimal) -> str:
+    if balance > 0:
+        return _("%(amount)s owed") % {"amount": _dollars(balance, 2)}
+    if balance < 0:
+        return _("%(amount)s in credit") % {"amount": _dollars(-balance, 2)}
+    return _("nothing owed")
+
+
+def balance_chart(statement: fees.Statement, first_month: dt.date, today: dt.date) -> charts.BarChart:
+    """A column a month: the balance at its end (today for the current one); credit hangs below the axis."""
     months = []
     month = first_month
     while month <= today:
@@ -104,29 +104,28 @@ def balance_chart(statement: fees.Statement, first_month: dt.date, today: dt.dat
     slot, bar_width, top, plot_height = 56, 36, 22, 140
     most_owed = max([v for _m, v in values if v > 0], default=Decimal("0"))
     most_credit = max([-v for _m, v in values if v < 0], default=Decimal("0"))
-    span = most_owed + most_credit or Decimal("1")
-    # Geometry only, never money: floats are fine for pixel positions.
-    zero_y = top + plot_height * float(most_owed / span)
-    chart = Chart(width=slot * len(values), height=top + plot_height + 44, zero_y=round(zero_y, 1))
-    chart.month_label_y = top + plot_height + 36
-    for index, (month, balance) in enumerate(values):
-        height = plot_height * float(abs(balance) / span)
-        owed = balance > 0
-        y = zero_y - height if owed else zero_y
-        label_y = y - 5 if owed else y + height + 14
-        chart.bars.append(
-            Bar(
-                month=month,
-                balance=balance,
-                x=index * slot + (slot - bar_width) / 2,
-                y=round(y, 1),
-                width=bar_width,
-                height=round(max(height, 1.0 if balance else 0.0), 1),
-                label_y=round(label_y, 1),
-                owed=owed,
-            )
+    scale = charts.Scale(-most_credit, most_owed, top + plot_height, top)
+    bars = tuple(
+        charts.column(
+            scale,
+            balance,
+            x=index * slot + (slot - bar_width) / 2,
+            width=bar_width,
+            text=_dollars(balance, 0),
+            label=formats.date_format(month, "M"),
+            css="bar-owed" if balance > 0 else "bar-credit",
+            colour=OWED_COLOUR if balance > 0 else CREDIT_COLOUR,
         )
-    return chart
+        for index, (month, balance) in enumerate(values)
+    )
+    return charts.BarChart(
+        width=slot * len(values),
+        height=top + plot_height + 44,
+        zero=scale.zero,
+        bars=bars,
+        label_y=top + plot_height + 36,
+        description=charts.describe((formats.date_format(m, "F Y"), _balance_words(b)) for m, b in values),
+    )
 
 
 def ledger_section(lease: GroundLease, today: dt.date, *, months: int = LEDGER_MONTHS) -> dict[str, Any]:

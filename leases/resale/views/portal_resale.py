@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from clt import clock
+from clt import charts, clock
 from leases.lifecycle.models import GroundLease
 from leases.lifecycle.rules import LeaseStatus
 from leases.resale import codec as resale_codec
@@ -143,23 +143,8 @@ def appraisal_points(lease: GroundLease, calculations: list[ResaleCalculation]) 
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Tick:
-    at: float
-    label: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Dot:
-    x: float
-    y: float
-    on: dt.date
-    value: Decimal
-    label: str
-
-
-@dataclasses.dataclass
-class PriceChart:
+@dataclasses.dataclass(kw_only=True)
+class PriceChart(charts.LineChart):
     """Everything the template draws; coordinates are floats (pixels), figures stay Decimal."""
 
     points: list[PricePoint]
@@ -171,13 +156,8 @@ class PriceChart:
     right: int = WIDTH - RIGHT
     top: int = TOP
     bottom: int = HEIGHT - BOTTOM
-    segments: list[str] = dataclasses.field(default_factory=list)
-    dots: list[Dot] = dataclasses.field(default_factory=list)
-    latest: Dot | None = None
+    latest: charts.Point | None = None
     paid_y: float | None = None
-    y_ticks: list[Tick] = dataclasses.field(default_factory=list)
-    x_ticks: list[Tick] = dataclasses.field(default_factory=list)
-    description: str = ""
 
     @property
     def priced(self) -> list[PricePoint]:
@@ -192,32 +172,13 @@ class PriceChart:
         return sorted(rows, key=lambda row: row.on)
 
 
-def _nice_step(top: Decimal, count: int = 4) -> Decimal:
-    """A step of 1, 2, 2.5 or 5 × a power of ten giving at most ``count`` steps up to ``top``."""
-    raw = top / count
-    magnitude = Decimal(10) ** raw.adjusted()
-    for factor in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        if factor * magnitude >= raw:
-            return factor * magnitude
-    return Decimal(10) * magnitude  # pragma: no cover - the loop ends at 10 × magnitude >= raw
-
-
-def _dollar_tick(value: Decimal, step: Decimal) -> str:
+def _dollar_tick(value: Decimal, style: charts.TickFormat) -> str:
     if value == 0:
         return _("$%(amount)s") % {"amount": 0}
-    if step % 1000 == 0:
-        thousands = formats.number_format(value / 1000, 0, use_l10n=True, force_grouping=True)
-        return _("$%(thousands)sk") % {"thousands": thousands}
-    return _("$%(amount)s") % {"amount": formats.number_format(value, 0, use_l10n=True, force_grouping=True)}
-
-
-def _year_ticks(first: dt.date, last: dt.date) -> list[dt.date]:
-    years = [dt.date(year, 1, 1) for year in range(first.year + (first > dt.date(first.year, 1, 1)), last.year + 1)]
-    for every in (1, 2, 5, 10, 20, 25, 50):
-        chosen = [day for day in years if day.year % every == 0]
-        if len(chosen) <= 8:
-            return chosen
-    return years[:1]
+    number = formats.number_format(style.number(value), style.places, use_l10n=True, force_grouping=True)
+    if style.thousands:
+        return _("$%(thousands)sk") % {"thousands": number}
+    return _("$%(amount)s") % {"amount": number}
 
 
 def price_chart(points: list[PricePoint], appraisals: list[AppraisalPoint], paid: Decimal | None) -> PriceChart:
@@ -229,43 +190,22 @@ def price_chart(points: list[PricePoint], appraisals: list[AppraisalPoint], paid
     if not days or not values:
         return chart
     first, last = min(days), max(days)
-    span = (last - first).days or 1
-    step = _nice_step(max(max(values), Decimal(1)))
-    ceiling = (max(values) / step).to_integral_value(rounding=ROUND_CEILING) * step
-    ceiling = max(ceiling, step)
-    plot_w, plot_h = chart.right - chart.left, chart.bottom - chart.top
-
-    # Geometry only, never money: floats are fine for pixel positions.
-    def x(day: dt.date) -> float:
-        return round(chart.left + plot_w * (day - first).days / span, 1)
-
-    def y(value: Decimal) -> float:
-        return round(chart.bottom - plot_h * float(value / ceiling), 1)
-
-    tick = Decimal(0)
-    while tick <= ceiling:
-        chart.y_ticks.append(Tick(y(tick), _dollar_tick(tick, step)))
-        tick += step
-    years = _year_ticks(first, last)
+    step = charts.nice_step(max(max(values), Decimal(1)))
+    ceiling = charts.nice_ceiling(max(values), step)
+    x = charts.Scale(first, last, chart.left, chart.right)
+    y = charts.Scale(Decimal(0), ceiling, chart.bottom, chart.top)
+    style = charts.tick_format(step)
+    chart.y_ticks = charts.ticks(y, charts.tick_values(ceiling, step), lambda value: _dollar_tick(value, style))
+    years = charts.year_ticks(first, last)
     if years:
-        chart.x_ticks = [Tick(x(day), str(day.year)) for day in years]
+        chart.x_ticks = charts.ticks(x, years, lambda day: str(day.year))
     else:  # less than a year, inside one calendar year: the first and last dates
-        chart.x_ticks = [Tick(x(day), formats.date_format(day, "M Y")) for day in {first, last}]
-
-    current: list[str] = []
-    for point in points:
-        if point.price is None:
-            if current:
-                chart.segments.append(" ".join(current))
-            current = []
-            continue
-        current.append(f"{x(point.on)},{y(point.price)}")
-    if current:
-        chart.segments.append(" ".join(current))
+        chart.x_ticks = charts.ticks(x, sorted({first, last}), lambda day: formats.date_format(day, "M Y"))
+    chart.segments = charts.line_segments(None if p.price is None else (x(p.on), y(p.price)) for p in points)
     if chart.priced:
         latest = chart.priced[-1]
-        chart.latest = Dot(x(latest.on), y(latest.price), latest.on, latest.price, _("Formula price"))
-    chart.dots = [Dot(x(a.on), y(a.value), a.on, a.value, a.label) for a in appraisals]
+        chart.latest = charts.Point(x(latest.on), y(latest.price), latest.on, latest.price, _("Formula price"))
+    chart.dots = [charts.Point(x(a.on), y(a.value), a.on, a.value, a.label) for a in appraisals]
     if paid is not None:
         chart.paid_y = y(paid)
     chart.description = _describe(chart)
@@ -274,11 +214,11 @@ def price_chart(points: list[PricePoint], appraisals: list[AppraisalPoint], paid
 
 def _describe(chart: PriceChart) -> str:
     """The chart in one paragraph, for its ``<desc>``."""
-    parts = []
+    sentences = []
     priced = chart.priced
     if priced:
         first, latest = priced[0], priced[-1]
-        parts.append(
+        sentences.append(
             _("The formula price went from %(first)s on %(first_date)s to %(latest)s on %(latest_date)s.")
             % {
                 "first": money(first.price),
@@ -288,13 +228,14 @@ def _describe(chart: PriceChart) -> str:
             }
         )
     if chart.paid is not None:
-        parts.append(_("You paid %(amount)s.") % {"amount": money(chart.paid)})
-    for appraisal in chart.appraisals:
-        parts.append(
-            _("%(label)s: %(amount)s on %(date)s.")
-            % {"label": appraisal.label, "amount": money(appraisal.value), "date": formats.date_format(appraisal.on)}
-        )
-    return " ".join(parts)
+        sentences.append(_("You paid %(amount)s.") % {"amount": money(chart.paid)})
+    return charts.describe(
+        (
+            (a.label, _("%(amount)s on %(date)s") % {"amount": money(a.value), "date": formats.date_format(a.on)})
+            for a in chart.appraisals
+        ),
+        before=" ".join(sentences),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 charts, the definitions; the same report as CSV (``?format=csv``, ``&level=program``) and PDF (``?format=pdf``).
 
 The figures come from ``leases.reports`` (rows → facts) and ``leases.impact`` (facts → figures). The charts
-are inline SVG drawn here (server-side, no script), each with a title and a description, and their figures
-are also in the tables beside them. Chart geometry is in floats: pixel positions, never money.
+are inline SVG laid out with ``clt.charts`` (server-side, no script; the subsidy chart is the portfolio
+page's), each with a title and a description, and their figures are also in the tables beside them.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,27 +20,17 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from clt import clock, pdf
+from clt import charts, clock, pdf
 from clt.csvresponse import csv_response
 from clt.decorators import staff_required
 from leases.resale import impact, reports
+from leases.resale.views.charts import SubsidyRow, subsidy_chart
 
-__all__ = [
-    "IncomeChart",
-    "OpalChart",
-    "SubsidyChart",
-    "impact_report",
-    "income_chart",
-    "opal_chart",
-    "subsidy_chart",
-]
+__all__ = ["impact_report", "income_chart", "opal_chart"]
 
 HUNDRED = Decimal(100)
 PURCHASE_COLOUR = "#1f5fa8"  # 6.4:1 on white
 RESALE_COLOUR = "#c2410c"  # 5.2:1 on white
-INK = "#1a1a1a"
-MUTED = "#555555"
-GRID = "#c9c9c9"
 # Buyer income bands (% of AMI): HUD's very low (50), low (80) and moderate (120) limits, and 60 and 100.
 INCOME_BANDS: tuple[tuple[Decimal | None, Decimal | None], ...] = (
     (None, Decimal(50)),
@@ -57,97 +46,33 @@ def _number(value: Decimal, places: int = 0) -> str:
     return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
-def _money(value: Decimal) -> str:
-    return "$" + _number(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
 def _pct(value: Decimal) -> str:
     return _("%(value)s %%") % {"value": _number(value, 1)}
 
 
 # ---------------------------------------------------------------------------------------------
-# Chart 1: subsidy at purchase and retained at resale, per program
+# Chart 1: subsidy at purchase and retained at resale, per program: the portfolio page's chart
+# (``leases.resale.views.charts``) over the report's resales
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Bar:
-    label: str
-    amount: Decimal
-    colour: str
-    x: float
-    y: float
-    width: float
-    height: float
-    text_x: float
-    text_y: float
-    text: str
-
-
-@dataclass
-class SubsidyRow:
-    name: str
-    name_y: float
-    bars: list[Bar]
-
-
-@dataclass
-class SubsidyChart:
-    width: int
-    height: int
-    rows: list[SubsidyRow]
-    description: str
-    legend_y: float = 12.0
-    legend_box_y: float = 2.0
-
-
-def subsidy_chart(programs: Sequence[impact.ProgramImpact]) -> SubsidyChart | None:
-    """Two bars per program: the total initial subsidy and the total retained at resale (the same resales)."""
-    shown = [p for p in programs if p.subsidy_counted]
-    if not shown:
-        return None
-    # 480 wide with 13-14 px text: on a phone the chart scales to about 0.75, and the text stays legible.
-    width, bar_area, bar_h = 480, 250.0, 18.0
-    largest = max(max(abs(p.total_initial_subsidy), abs(p.total_retained_subsidy)) for p in shown) or Decimal(1)
-    rows, y, parts = [], 40.0, []
-    for program in shown:
-        bars = []
-        for offset, (label, amount, colour) in enumerate(
-            (
-                (_("At purchase"), program.total_initial_subsidy, PURCHASE_COLOUR),
-                (_("Retained at resale"), program.total_retained_subsidy, RESALE_COLOUR),
-            )
-        ):
-            bar_y = y + 8 + offset * (bar_h + 4)
-            length = bar_area * float(max(amount, Decimal(0)) / largest)
-            bars.append(
-                Bar(
-                    label=label,
-                    amount=amount,
-                    colour=colour,
-                    x=0.0,
-                    y=round(bar_y, 1),
-                    width=round(max(length, 1.0), 1),
-                    height=bar_h,
-                    text_x=round(length + 6, 1),
-                    text_y=round(bar_y + bar_h - 4.5, 1),
-                    text=f"{label}: {_money(amount)}",
-                )
-            )
-        rows.append(SubsidyRow(name=program.program.name, name_y=round(y + 2, 1), bars=bars))
-        ratio = _pct(program.retention_ratio * HUNDRED) if program.retention_ratio is not None else "—"
-        parts.append(
-            _("%(program)s: %(initial)s at purchase, %(retained)s retained at resale (%(ratio)s), %(n)s resales")
-            % {
-                "program": program.program.name,
-                "initial": _money(program.total_initial_subsidy),
-                "retained": _money(program.total_retained_subsidy),
-                "ratio": ratio,
-                "n": program.subsidy_counted,
-            }
+def _subsidy_rows(programs: Sequence[impact.ProgramImpact]) -> list[SubsidyRow]:
+    """The total initial subsidy and the total retained at resale, over the same resales."""
+    rows = []
+    for program in programs:
+        if not program.subsidy_counted:
+            continue
+        n = program.subsidy_counted
+        if program.retention_ratio is None:
+            note = ngettext("(over %(n)s resale)", "(over %(n)s resales)", n) % {"n": n}
+        else:
+            note = ngettext(
+                "(%(ratio)s retained, over %(n)s resale)", "(%(ratio)s retained, over %(n)s resales)", n
+            ) % {"ratio": _pct(program.retention_ratio * HUNDRED), "n": n}
+        rows.append(
+            SubsidyRow(program.program.name, program.total_initial_subsidy, program.total_retained_subsidy, note)
         )
-        y += 8 + 2 * bar_h + 4 + 26
-    return SubsidyChart(width=width, height=math.ceil(y), rows=rows, description="; ".join(parts) + ".")
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,91 +80,21 @@ def subsidy_chart(programs: Sequence[impact.ProgramImpact]) -> SubsidyChart | No
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Slope:
-    y1: float | None
-    y2: float | None
-    colour: str
+def _on_axis(value: Decimal | None) -> Decimal | None:
+    # The axis starts at 0 %: a figure below it is drawn on it.
+    return None if value is None else max(value, Decimal(0))
 
 
-@dataclass
-class Gridline:
-    y: float
-    label: str
-
-    @property
-    def label_y(self) -> float:
-        return round(self.y + 4, 1)
-
-
-@dataclass
-class OpalChart:
-    width: int
-    height: int
-    x1: float
-    x2: float
-    top: float
-    bottom: float
-    gridlines: list[Gridline]
-    slopes: list[Slope]
-    median1: float | None
-    median2: float | None
-    median1_text: str
-    median2_text: str
-    reference_y: float | None
-    description: str
-    label_y: float = 0.0
-    lines: int = 0
-
-    # Positions of the axes' labels, derived from the plot's (the template does no arithmetic).
-    @property
-    def grid_x1(self) -> float:
-        return self.x1 - 50
-
-    @property
-    def grid_x2(self) -> float:
-        return self.x2 + 50
-
-    @property
-    def grid_label_x(self) -> float:
-        return self.x1 - 56
-
-    @property
-    def reference_label_x(self) -> float:
-        return self.x2 + 54
-
-    @property
-    def reference_label_y(self) -> float | None:
-        return None if self.reference_y is None else round(self.reference_y + 4, 1)
-
-    @property
-    def median_label_y(self) -> float:
-        # Under each axis's name: beside the points, the two labels would overlap on a narrow chart.
-        return self.label_y + 19
-
-
-def opal_chart(program: impact.ProgramImpact) -> OpalChart | None:
-    """One line per resale from the % of AMI needed at purchase (left) to that at resale (right); the
-    program's medians as a thick line; 80 % of AMI (HUD's low-income limit) dashed for reference."""
-    pairs = [(r.pct_ami_needed_at_purchase, r.pct_ami_needed_at_resale) for r in program.resales]
+def opal_chart(program: impact.ProgramImpact) -> charts.SlopeChart | None:
+    """The OPAL chart: one line per resale from the % of AMI needed at purchase (left) to that at resale
+    (right); the program's medians as a thick line; 80 % of AMI (HUD's low-income limit) dashed for reference."""
+    pairs = [(_on_axis(r.pct_ami_needed_at_purchase), _on_axis(r.pct_ami_needed_at_resale)) for r in program.resales]
     values = [v for pair in pairs for v in pair if v is not None]
     if not values:
         return None
-    width, height, top, bottom, x1, x2 = 480, 310, 16.0, 256.0, 126.0, 346.0
-    ceiling = max(Decimal(100), Decimal(math.ceil(max(values) / 20) * 20))
-
-    def y(value: Decimal | None) -> float | None:
-        if value is None:
-            return None
-        return round(bottom - (bottom - top) * float(max(value, Decimal(0)) / ceiling), 1)
-
-    gridlines = [Gridline(y(Decimal(v)), _("%(value)s %%") % {"value": v}) for v in range(0, int(ceiling) + 1, 20)]
-    slopes = []
-    for before, after in pairs:
-        if before is None and after is None:
-            continue
-        rising = before is not None and after is not None and after > before
-        slopes.append(Slope(y(before), y(after), RESALE_COLOUR if rising else PURCHASE_COLOUR))
+    step = Decimal(20)
+    ceiling = max(Decimal(100), charts.nice_ceiling(max(values), step))
+    scale = charts.Scale(Decimal(0), ceiling, 256.0, 16.0)
     at_purchase = program.summary("pct_ami_needed_at_purchase").median
     at_resale = program.summary("pct_ami_needed_at_resale").median
     rising = sum(1 for a, b in pairs if a is not None and b is not None and b > a)
@@ -254,51 +109,29 @@ def opal_chart(program: impact.ProgramImpact) -> OpalChart | None:
         "rising": rising,
         "both": both,
     }
-    return OpalChart(
-        width=width,
-        height=height,
-        x1=x1,
-        x2=x2,
-        top=top,
-        bottom=bottom,
-        gridlines=gridlines,
-        slopes=slopes,
-        median1=y(at_purchase),
-        median2=y(at_resale),
-        median1_text=_("median %(v)s") % {"v": _pct(at_purchase)} if at_purchase is not None else "",
-        median2_text=_("median %(v)s") % {"v": _pct(at_resale)} if at_resale is not None else "",
-        reference_y=y(Decimal(80)),
+    return charts.SlopeChart(
+        width=480,
+        height=310,
+        x1=126.0,
+        x2=346.0,
+        top=scale.end,
+        bottom=scale.start,
+        y_ticks=tuple(
+            charts.ticks(scale, charts.tick_values(ceiling, step), lambda v: _("%(value)s %%") % {"value": v})
+        ),
+        slopes=tuple(charts.slopes(pairs, scale, rising=RESALE_COLOUR, other=PURCHASE_COLOUR)),
         description=description,
-        label_y=bottom + 22,
-        lines=sum(1 for s in slopes if s.y1 is not None and s.y2 is not None),
+        summary=charts.Slope(*(None if m is None else scale(_on_axis(m)) for m in (at_purchase, at_resale))),
+        summary_texts=tuple(
+            _("median %(v)s") % {"v": _pct(m)} if m is not None else "" for m in (at_purchase, at_resale)
+        ),
+        reference=charts.Tick(scale(Decimal(80)), ""),
     )
 
 
 # ---------------------------------------------------------------------------------------------
 # Chart 3: buyers' incomes as % of AMI, in bands
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Column:
-    label: str
-    count: int
-    x: float
-    y: float
-    width: float
-    height: float
-    cx: float
-    count_y: float
-
-
-@dataclass
-class IncomeChart:
-    width: int
-    height: int
-    columns: list[Column]
-    baseline: float
-    label_y: float
-    description: str
 
 
 def _band_label(low: Decimal | None, high: Decimal | None) -> str:
@@ -309,41 +142,35 @@ def _band_label(low: Decimal | None, high: Decimal | None) -> str:
     return _("%(low)s–%(high)s %%") % {"low": low, "high": high}
 
 
-def income_chart(program: impact.ProgramImpact) -> IncomeChart | None:
-    """How many resale buyers' household incomes fell in each band of % of AMI."""
+def income_chart(program: impact.ProgramImpact) -> charts.BarChart | None:
+    """How many resale buyers' household incomes fell in each band of % of AMI: a column a band."""
     values = [r.buyer_pct_ami for r in program.resales if r.buyer_pct_ami is not None]
     if not values:
         return None
-    counts = []
-    for low, high in INCOME_BANDS:
-        counts.append(sum(1 for v in values if (low is None or v >= low) and (high is None or v < high)))
+    counts = [
+        sum(1 for v in values if (low is None or v >= low) and (high is None or v < high)) for low, high in INCOME_BANDS
+    ]
     width, top, baseline = 480, 22.0, 170.0
     slot = width / len(INCOME_BANDS)
-    most = max(counts) or 1
-    columns = []
-    for index, ((low, high), count) in enumerate(zip(INCOME_BANDS, counts, strict=True)):
-        height = (baseline - top) * count / most
-        x = index * slot + slot * 0.2
-        columns.append(
-            Column(
-                label=_band_label(low, high),
-                count=count,
-                x=round(x, 1),
-                y=round(baseline - height, 1),
-                width=round(slot * 0.6, 1),
-                height=round(max(height, 1.0 if count else 0.0), 1),
-                cx=round(index * slot + slot / 2, 1),
-                count_y=round(baseline - height - 5, 1),
-            )
+    scale = charts.Scale(0, max(counts), baseline, top)
+    columns = tuple(
+        charts.column(
+            scale,
+            count,
+            x=index * slot + slot * 0.2,
+            width=round(slot * 0.6, 1),
+            text=str(count),
+            label=_band_label(low, high),
+            colour=PURCHASE_COLOUR,
         )
-    description = _("Buyers by household income as a share of AMI: %(bands)s.") % {
-        "bands": "; ".join(
-            ngettext("%(band)s: %(n)s buyer", "%(band)s: %(n)s buyers", c.count) % {"band": c.label, "n": c.count}
-            for c in columns
-        )
-    }
-    return IncomeChart(
-        width=width, height=int(baseline + 30), columns=columns, baseline=baseline, label_y=baseline + 18,
+        for index, ((low, high), count) in enumerate(zip(INCOME_BANDS, counts, strict=True))
+    )
+    description = charts.describe(
+        ((c.label, ngettext("%(n)s buyer", "%(n)s buyers", c.value) % {"n": c.value}) for c in columns),
+        before=_("Buyers by household income as a share of AMI:"),
+    )
+    return charts.BarChart(
+        width=width, height=int(baseline + 30), zero=scale.zero, bars=columns, label_y=baseline + 18,
         description=description,
     )  # fmt: skip
 
@@ -363,8 +190,8 @@ class ProgramView:
     anchor: str
     ratio_pct: Decimal | None
     medians: dict[str, Decimal | None]
-    opal: OpalChart | None
-    income: IncomeChart | None
+    opal: charts.SlopeChart | None
+    income: charts.BarChart | None
     rows: list[dict[str, Any]]
     left_out: list[tuple[str, int]]
 
@@ -478,7 +305,7 @@ def report_context(report: reports.ImpactReport, form: reports.ImpactParametersF
     return {
         "report": report,
         "programs": program_views(report),
-        "subsidy": subsidy_chart(report.programs),
+        "subsidy": subsidy_chart(_subsidy_rows(report.programs)),
         "assumptions": assumptions,
         "prepared_on": clock.today(),
         "title": _("Funder impact report"),
