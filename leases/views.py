@@ -16,7 +16,7 @@ from clt import clock, roles
 from clt.dashboard import Panel
 from clt.history import history_entries
 from leases.documents.views import documents_section
-from leases.ledger import services
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger.views import ledger_section, next_fee
 from leases.lifecycle.forms import (
     IntentToSellForm,
@@ -141,7 +141,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     if len(leases) == 1:
         return render(request, "portal/lease.html", portal_context(leases[0], today))
-    balances = services.balances_for([lease.pk for lease in leases], as_of=today)
+    balances = ledger_selectors.balances_for([lease.pk for lease in leases], as_of=today)
     cards = [
         {
             "lease": lease,
@@ -179,7 +179,7 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
         leases = [lease for lease in portal_leases(user) if lease.status == LeaseStatus.ACTIVE]
         if not leases:
             return None
-        balances = services.balances_for([lease.pk for lease in leases], as_of=today)
+        balances = ledger_selectors.balances_for([lease.pk for lease in leases], as_of=today)
         rows = [{"lease": lease, "balance": balances[lease.pk], "fee": next_fee(lease, today)} for lease in leases]
         return Panel(template="portal/_dashboard_panel.html", context={"rows": rows}, order=5)
     return None

@@ -29,7 +29,7 @@ from governance.elections import counting
 from governance.elections import selectors as gs
 from governance.elections.blt import read_blt
 from governance.elections.models import Election, ElectionPhase
-from leases.ledger import services
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger.models import Charge, ChargeKind, Payment, PaymentMethod
 from leases.lifecycle.models import Deadline, DeadlineStatus, GroundLease, LeaseEvent, PermittedMortgage
 from leases.lifecycle.rules import ComplianceState, DeadlineKind, FinancingState, LeaseStatus, TransferState
@@ -152,7 +152,7 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing(demo):
         sold.leaseholders.values_list("person", flat=True)
     )
     assert sold.payments.filter(method=PaymentMethod.CLOSING).exists()  # arrears collected at the sale
-    assert services.ledger_state(sold, as_of=sold.ended_on).arrears == Decimal("0.00")
+    assert ledger_selectors.ledger_state(sold, as_of=sold.ended_on).arrears == Decimal("0.00")
     # Past resales over the years, in each of the three programs, with the appraisal at resale and the buyer.
     staff = User.objects.get(username="staff")
     found = build_impact_report(user=staff, start=dt.date(2016, 1, 1), end=today)
@@ -164,7 +164,7 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing(demo):
     assigned = leases.get(status=LeaseStatus.ASSIGNED)
     assert assigned.successor.commencement == assigned.commencement  # an heir takes the remaining term
     terminated = leases.get(status=LeaseStatus.TERMINATED)
-    assert services.ledger_state(terminated).arrears > 0  # arrears stay on the books after the lease ends
+    assert ledger_selectors.ledger_state(terminated).arrears > 0  # arrears stay on the books after the lease ends
     assert leases.filter(status=LeaseStatus.DRAFT, unit=terminated.unit).exists()  # the next buyer's lease
 
     coop = leases.get(organization__kind=OrganizationKind.HOUSING_COOPERATIVE)
@@ -191,16 +191,16 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing(demo):
     assert len(twelve) >= 150
     late_fees = Charge.objects.filter(kind=ChargeKind.LATE_FEE).select_related("source")
     assert late_fees.count() > 0 and all(c.source.kind == ChargeKind.FEE for c in late_fees)
-    in_arrears = [lease for lease in active if services.ledger_state(lease).arrears > 0]
+    in_arrears = [lease for lease in active if ledger_selectors.ledger_state(lease).arrears > 0]
     assert 5 <= len(in_arrears) <= len(twelve) // 4  # a handful, not everyone
 
     # The demo homeowner: a year billed, a bounced cheque, arrears in several ageing buckets.
     assert rosa_lease.charges.filter(kind=ChargeKind.FEE).count() == 12
     assert rosa_lease.charges.filter(kind=ChargeKind.LATE_FEE).exists()
     assert rosa_lease.payments.filter(reversed_on__isnull=False).count() == 1
-    state = services.ledger_state(rosa_lease)
+    state = ledger_selectors.ledger_state(rosa_lease)
     assert state.balance > 0 and state.arrears == state.balance
-    ageing = services.ledger_ageing(rosa_lease)
+    ageing = ledger_selectors.ledger_ageing(rosa_lease)
     buckets = [ageing.days_0_30, ageing.days_31_60, ageing.days_61_90, ageing.over_90]
     assert sum(1 for amount in buckets if amount > 0) >= 3
     assert ageing.total == state.arrears

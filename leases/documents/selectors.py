@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from clt import clock
 from clt.dates import month_bounds
-from leases.ledger import fees, services
+from leases.ledger import fees
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger.models import Charge, ChargeKind, FeeRate, Payment
 from leases.lifecycle.models import (
     Deadline,
@@ -318,8 +319,8 @@ def statement_context(
         raise DocumentParameterError(
             _("end: %(end)s is before the start, %(start)s.") % {"end": end.isoformat(), "start": start.isoformat()}
         )
-    statement = services.ledger_lines(lease, start=start, end=end)
-    ageing = services.ledger_ageing(lease, as_of=end)
+    statement = ledger_selectors.ledger_lines(lease, start=start, end=end)
+    ageing = ledger_selectors.ledger_ageing(lease, as_of=end)
     charge_keys = [int(line.key) for line in statement.lines if line.kind in fees.CHARGE_KINDS]
     payment_keys = [int(line.key) for line in statement.lines if line.kind in ("payment", "reversal")]
     charges = (
@@ -392,7 +393,7 @@ def default_notice_context(lease: GroundLease, *, today: dt.date | None = None) 
         raise DocumentUnavailable(_("Lease %(id)s has no notice of default on record.") % {"id": lease.pk})
     cure = _deadline(lease, DeadlineKind.CURE, event)
     notice_date = event.sent_on or event.effective_on
-    state = services.ledger_state(lease, as_of=notice_date)
+    state = ledger_selectors.ledger_state(lease, as_of=notice_date)
     cured = lease.events.filter(kind=EventKind.DEFAULT_CURED, pk__gt=event.pk).order_by("pk").first()
     return {
         **document_base(lease, _("Notice of default"), today),

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from clt import clock
+from leases.ledger import fees
 from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSuspension, Payment
+from leases.lifecycle.models import (
+    GroundLease,
+)
 
+ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -48,3 +59,58 @@ def with_ledger_figures(queryset: QuerySet, today: dt.date) -> QuerySet:
         monthly_fee=Coalesce(Subquery(in_effect, output_field=MONEY), Subquery(first, output_field=MONEY)),
         fee_suspended=Exists(suspended),
     )
+
+
+def _ledger_call(function: Callable[..., Any], lease: GroundLease, *args: Any) -> Any:
+    charges, payments = ledger_lines_for([lease.pk])
+    try:
+        return function(charges.get(lease.pk, []), payments.get(lease.pk, []), *args)
+    except fees.FeeInputError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
+
+
+def ledger_state(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.LedgerState:
+    """Charges, payments, balance and open amounts of one lease at a date (default today)."""
+    return _ledger_call(fees.ledger_at, lease, as_of or clock.today())
+
+
+def ledger_ageing(lease: GroundLease, *, as_of: dt.date | None = None) -> fees.Ageing:
+    """Arrears by days past due (0–30, 31–60, 61–90, over 90) at a date (default today)."""
+    return _ledger_call(fees.ageing, lease, as_of or clock.today())
+
+
+def ledger_lines(lease: GroundLease, *, start: dt.date, end: dt.date) -> fees.Statement:
+    """The statement between two dates: opening balance, each charge and payment, closing balance."""
+    if end < start:
+        raise ValidationError({"end": [_("The end comes before the start.")]})
+    return _ledger_call(fees.statement_lines, lease, start, end)
+
+
+def ledger_lines_for(lease_ids: Any) -> tuple[dict[int, list[fees.ChargeLine]], dict[int, list[fees.PaymentLine]]]:
+    """Every charge (net of waivers) and payment of many leases in three queries, as the pure ledger wants them.
+
+    ``lease_ids`` may be a list or a queryset of ids (used as a subquery).
+    """
+    waived: dict[int, Decimal] = defaultdict(Decimal)
+    for charge_id, amount in ChargeWaiver.objects.filter(charge__lease_id__in=lease_ids).values_list(
+        "charge_id", "amount"
+    ):
+        waived[charge_id] += amount
+    charges: dict[int, list[fees.ChargeLine]] = defaultdict(list)
+    rows = Charge.objects.filter(lease_id__in=lease_ids).order_by("due", "pk")
+    for pk, lease_id, kind, due, amount in rows.values_list("pk", "lease_id", "kind", "due", "amount"):
+        charges[lease_id].append(fees.ChargeLine(str(pk), due, amount, waived.get(pk, ZERO), kind))
+    payments: dict[int, list[fees.PaymentLine]] = defaultdict(list)
+    rows = Payment.objects.filter(lease_id__in=lease_ids).order_by("received_on", "pk")
+    for pk, lease_id, received, amount, reversed_on in rows.values_list(
+        "pk", "lease_id", "received_on", "amount", "reversed_on"
+    ):
+        payments[lease_id].append(fees.PaymentLine(str(pk), received, amount, reversed_on))
+    return charges, payments
+
+
+def balances_for(lease_ids: Any, *, as_of: dt.date) -> dict[int, Decimal]:
+    """The balance of each lease at ``as_of``, in three queries whatever the number of leases."""
+    ids = list(lease_ids)
+    charges, payments = ledger_lines_for(ids)
+    return {pk: fees.ledger_at(charges.get(pk, []), payments.get(pk, []), as_of).balance for pk in ids}

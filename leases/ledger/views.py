@@ -16,6 +16,7 @@ from clt import charts, clock
 from clt.dates import month_end, month_start
 from clt.decorators import staff_required
 from leases.ledger import fees, services
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger.forms import ChargeForm, FeeRateForm, FeeSuspendForm, PaymentForm, PaymentReverseForm, WaiverForm
 from leases.ledger.models import Charge, ChargeWaiver, Payment
 from leases.lifecycle.models import (
@@ -130,12 +131,12 @@ def balance_chart(statement: fees.Statement, first_month: dt.date, today: dt.dat
 
 def ledger_section(lease: GroundLease, today: dt.date, *, months: int = LEDGER_MONTHS) -> dict[str, Any]:
     """Balance, ageing, the last ``months`` months of charges and payments with a running balance, and a chart."""
-    state = services.ledger_state(lease, as_of=today)
-    ageing = services.ledger_ageing(lease, as_of=today)
+    state = ledger_selectors.ledger_state(lease, as_of=today)
+    ageing = ledger_selectors.ledger_ageing(lease, as_of=today)
     start = month_start(today, -(months - 1))
     if lease.commencement and lease.commencement <= today:
         start = max(start, month_start(lease.commencement))  # no empty months before the lease began
-    statement = services.ledger_lines(lease, start=start, end=today)
+    statement = ledger_selectors.ledger_lines(lease, start=start, end=today)
     charge_keys = {line.key for line in statement.lines if line.kind not in ("payment", "reversal")}
     payment_keys = {line.key for line in statement.lines if line.kind in ("payment", "reversal")}
     charges = {str(c.pk): c for c in lease.charges.filter(pk__in=[int(k) for k in charge_keys])}
@@ -276,7 +277,7 @@ def charge_waive(request: HttpRequest, pk: int, charge_pk: int) -> HttpResponse:
     lease = staff_lease(request, pk)
     charge = get_object_or_404(Charge.objects.visible_to(request.user), pk=charge_pk, lease=lease)
     today = clock.today()
-    open_amount = services.ledger_state(lease, as_of=max(today, charge.due)).open_by_charge.get(str(charge.pk))
+    open_amount = ledger_selectors.ledger_state(lease, as_of=max(today, charge.due)).open_by_charge.get(str(charge.pk))
     form = WaiverForm(request.POST or None, initial={"amount": open_amount})
 
     def save(cleaned: dict[str, Any]) -> ChargeWaiver:

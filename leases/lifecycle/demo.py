@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from clt.models import Person
-from leases.ledger import services as ledger_services
+from leases.ledger import selectors as ledger_selectors
 from leases.lifecycle import services as lifecycle_services
 from leases.lifecycle.models import (
     Deadline,
@@ -340,7 +340,7 @@ class LifecycleDemo:
             )
 
         def close() -> None:
-            arrears = ledger_services.ledger_state(plan.lease, as_of=sale).arrears
+            arrears = ledger_selectors.ledger_state(plan.lease, as_of=sale).arrears
             data: dict[str, Any] = {"buyers": [p.pk for p in buyers], "price": "207000.00"}
             if arrears > 0:
                 data["arrears_collected"] = str(arrears)

@@ -25,7 +25,7 @@ from clt.decorators import staff_required
 from clt.history import history_entries
 from clt.models import Organization, Person
 from clt.views import form_page
-from leases.ledger import services as ledger_services
+from leases.ledger import selectors as ledger_selectors
 from leases.lifecycle import services as lifecycle_services
 from leases.lifecycle.choices import DEADLINE_LABELS, EVENT_LABELS, STATE_LABELS, TRACK_LABELS
 from leases.lifecycle.filters import GroundLeaseFilterSet
@@ -179,7 +179,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
     leases = list(page)
     today = clock.today()
     ids = [lease.pk for lease in leases]
-    balances = ledger_services.balances_for(ids, as_of=today)
+    balances = ledger_selectors.balances_for(ids, as_of=today)
     next_due = next_deadlines_for(ids)
     rows = []
     for lease in leases:

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clt.models import Person
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger import services as ledger_services
 from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSuspension, Payment
 from leases.lifecycle import services as lifecycle_services
@@ -887,7 +888,7 @@ def test_payment_then_reversal_moves_the_balance_back(staff_api, lease):
     assert balance("2024-03-25") == "120.00"
     # The lease's balance today agrees with the ledger service.
     detail = staff_api.get(f"/api/v1/ground-leases/{lease.pk}/").json()
-    assert detail["balance"] == "120.00" == f"{ledger_services.ledger_state(lease).balance:.2f}"
+    assert detail["balance"] == "120.00" == f"{ledger_selectors.ledger_state(lease).balance:.2f}"
     twice = staff_api.post(f"/api/v1/payments/{paid.json()['id']}/reverse/", {"reason": "again"}, format="json")
     assert twice.status_code == 400 and "already reversed" in twice.json()["reversed_on"][0]
     assert staff_api.get("/api/v1/payments/", {"reversed": "true"}).json()["count"] == 1

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clt.models import Organization, Person
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger import services as ledger_services
 from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSuspension, Payment
 from leases.lifecycle import services as lifecycle_services
@@ -418,7 +419,7 @@ def test_record_and_reverse_a_payment(client, staff_user, lease):
     )
     assert response.status_code == 302 and response["Location"].endswith("#ledger")
     payment = Payment.objects.get(reference="T-88")
-    assert ledger_services.ledger_state(lease).balance == Decimal("0.00")
+    assert ledger_selectors.ledger_state(lease).balance == Decimal("0.00")
     assert 'data-balance="0.00"' in text(client.get(f"/leases/{lease.pk}/"))
 
     future = client.post(
@@ -446,7 +447,7 @@ def test_record_and_reverse_a_payment(client, staff_user, lease):
     assert reversed_.status_code == 302
     payment.refresh_from_db()
     assert payment.reversed_on == today() and payment.reversal_reason == "Bounced"
-    assert ledger_services.ledger_state(lease).balance == Decimal("70.00")
+    assert ledger_selectors.ledger_state(lease).balance == Decimal("70.00")
 
 
 def test_add_and_waive_a_charge(client, staff_user, lease):
@@ -470,7 +471,7 @@ def test_add_and_waive_a_charge(client, staff_user, lease):
     )
     assert done.status_code == 302
     assert ChargeWaiver.objects.get().reason == "Goodwill"
-    assert ledger_services.ledger_state(lease).balance == Decimal("70.00")
+    assert ledger_selectors.ledger_state(lease).balance == Decimal("70.00")
 
 
 def test_a_fee_increase_over_the_cap_shows_the_percentage(client, staff_user, lease):

@@ -31,7 +31,7 @@ from clt.api.viewsets import (
     validated_query,
 )
 from clt.permissions import IsCltStaff
-from leases.ledger import services as ledger_services
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger.api import serializers as ledger_s
 from leases.ledger.selectors import with_ledger_figures
 from leases.lifecycle import filters, selectors
@@ -217,8 +217,8 @@ class GroundLeaseViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
     def ledger(self, request: Request, pk: str | None = None) -> Response:
         lease = self.get_object()
         as_of = validated_query(ledger_s.LedgerQuerySerializer, request).get("as_of") or clock.today()
-        state = ledger_services.ledger_state(lease, as_of=as_of)
-        ageing = ledger_services.ledger_ageing(lease, as_of=as_of)
+        state = ledger_selectors.ledger_state(lease, as_of=as_of)
+        ageing = ledger_selectors.ledger_ageing(lease, as_of=as_of)
         open_charges = []
         for charge in lease.charges.prefetch_related("waivers").order_by("due", "pk"):
             open_amount = state.open_by_charge.get(str(charge.pk), Decimal("0"))
@@ -257,7 +257,7 @@ class GroundLeaseViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
     def statement(self, request: Request, pk: str | None = None) -> Response:
         lease = self.get_object()
         query = validated_query(ledger_s.StatementQuerySerializer, request)
-        statement = ledger_services.ledger_lines(lease, start=query["start"], end=query["end"])
+        statement = ledger_selectors.ledger_lines(lease, start=query["start"], end=query["end"])
         charges = dict(lease.charges.values_list("pk", "description"))
         payments = {p.pk: p for p in lease.payments.all()}
         lines = []

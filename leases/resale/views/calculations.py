@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from clt.decorators import staff_required
 from leases.documents import selectors as document_texts
 from leases.documents import services as documents
-from leases.ledger import services as ledger_services
+from leases.ledger import selectors as ledger_selectors
 from leases.lifecycle.models import GroundLease
 from leases.lifecycle.rules import LeaseStatus
 from leases.resale import codec as resale_codec
@@ -121,7 +121,7 @@ def determine(request: HttpRequest, pk: int) -> HttpResponse:
         on = cleaned["determination_date"]
         try:
             # Arrears left blank: what the ledger says is owed on the determination date.
-            owed = ledger_services.ledger_state(lease, as_of=on).balance if cleaned["arrears"] is None else ZERO
+            owed = ledger_selectors.ledger_state(lease, as_of=on).balance if cleaned["arrears"] is None else ZERO
             arguments = {
                 "lease": lease,
                 "actor": request.user,
