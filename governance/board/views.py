@@ -129,7 +129,7 @@ def board_roster(request: HttpRequest) -> HttpResponse:
     is_staff = roles.is_staff_member(request.user)
     return render(
         request,
-        "governance/board_roster.html",
+        "governance/board/board_roster.html",
         {
             "on": on,
             "date_error": date_error,
@@ -153,7 +153,7 @@ def _board_form(
         request,
         form,
         save,
-        template="governance/board_form.html",
+        template="governance/board/board_form.html",
         success=success,
         next_url=reverse("governance:board_roster"),
         context={"title": title, **context},

@@ -122,7 +122,7 @@ def _window_error(election: Election, channel: str) -> str | None:
 
 def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool) -> HttpResponse:
     """The code → ballot → confirm → receipts flow, for voters online and for staff entering paper."""
-    template = "governance/election_paper.html" if staff else "governance/election_vote.html"
+    template = "governance/elections/election_paper.html" if staff else "governance/elections/election_vote.html"
 
     channels = Channel.choices[1:]
     if staff and not GovernanceSettings.current().proxies_allowed:
@@ -238,12 +238,12 @@ def receipt_check(request: HttpRequest, pk: int) -> HttpResponse:
         if found is None:
             ratelimit.count_failure(request, "receipt")
             context["not_found"] = True
-            return render(request, "governance/election_receipt.html", context, status=404)
+            return render(request, "governance/elections/election_receipt.html", context, status=404)
         labels = selectors.candidate_labels(
             found.contest.candidates.select_related("person").order_by("ballot_order", "pk")
         )
         context.update(ballot=found, names=[labels.get(pk, f"#{pk}") for pk in found.choices])
-    return render(request, "governance/election_receipt.html", context)
+    return render(request, "governance/elections/election_receipt.html", context)
 
 
 # --- Public results ----------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         "certified": election.phase == ElectionPhase.CERTIFIED,
         "may_run": selectors.may_run(request.user, election),
     }
-    return render(request, "governance/election_results.html", context)
+    return render(request, "governance/elections/election_results.html", context)
 
 
 def _public_contest(request: HttpRequest, pk: int) -> Contest:
@@ -317,7 +317,7 @@ def contest_ballots(request: HttpRequest, pk: int) -> HttpResponse:
     contest = _public_contest(request, pk)
     return render(
         request,
-        "governance/election_ballots.html",
+        "governance/elections/election_ballots.html",
         {"contest": contest, "election": contest.election, "ballots": selectors.ballots_publish(contest)},
     )
 
@@ -368,7 +368,7 @@ def election_list(request: HttpRequest) -> HttpResponse:
         election.may_run = selectors.may_run(request.user, election)
     return render(
         request,
-        "governance/election_list.html",
+        "governance/elections/election_list.html",
         {"elections": elections, "is_staff": roles.is_staff_member(request.user)},
     )
 
@@ -433,7 +433,7 @@ def election_manage(request: HttpRequest, pk: int) -> HttpResponse:
     election = _election_for(request.user, pk)
     if not selectors.may_run(request.user, election):
         raise PermissionDenied
-    return render(request, "governance/election_manage.html", _manage_context(request, election))
+    return render(request, "governance/elections/election_manage.html", _manage_context(request, election))
 
 
 def _codes_csv(election: Election, rows: list[dict[str, Any]]) -> str:
@@ -460,14 +460,14 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
     if not reason:
         context = _manage_context(request, election)
         context["reason_error"] = _("Give a reason for this step; it is kept in the election's history.")
-        return render(request, "governance/election_manage.html", context, status=400)
+        return render(request, "governance/elections/election_manage.html", context, status=400)
     service = getattr(services, _ACTIONS[action][0])
     try:
         outcome = service(actor=request.user, reason=reason, election=election)
     except (ValidationError, PermissionDenied) as exc:
         context = _manage_context(request, election)
         context["action_errors"] = _messages_of(exc)
-        return render(request, "governance/election_manage.html", context, status=400)
+        return render(request, "governance/elections/election_manage.html", context, status=400)
     if action == "codes":
         # Shown this once: only the hashes are kept, so this page (and its CSV) cannot be had again.
         entries = {
@@ -481,7 +481,7 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
         election.refresh_from_db()
         context = _manage_context(request, election)
         context.update(codes=rows, codes_csv=quote(_codes_csv(election, rows)))
-        response = render(request, "governance/election_manage.html", context)
+        response = render(request, "governance/elections/election_manage.html", context)
         response["Cache-Control"] = "no-store"
         return response
     labels = _action_labels()
@@ -510,7 +510,7 @@ def election_create(request: HttpRequest) -> HttpResponse:
         return redirect("governance:election_nominations", pk=created[0].pk)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "title": _("New election"), "election": None}
-    return render(request, "governance/election_form.html", context, status=status)
+    return render(request, "governance/elections/election_form.html", context, status=status)
 
 
 @staff_required
@@ -530,7 +530,7 @@ def contest_create(request: HttpRequest, pk: int) -> HttpResponse:
         "title": _("Add a contest to %(name)s") % {"name": election.name},
         "election": election,
     }
-    return render(request, "governance/election_form.html", context, status=status)
+    return render(request, "governance/elections/election_form.html", context, status=status)
 
 
 def _shortfall_text(contest: Contest) -> str:
@@ -675,4 +675,4 @@ def nominations(request: HttpRequest, pk: int) -> HttpResponse:
         "forms": forms_by_name,
         "op": op,
     }
-    return render(request, "governance/election_nominations.html", context, status=status)
+    return render(request, "governance/elections/election_nominations.html", context, status=status)

@@ -159,7 +159,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     meetings = list(_visible(request.user).order_by("-starts_at", "pk"))
     return render(
         request,
-        "governance/meeting_list.html",
+        "governance/meetings/meeting_list.html",
         {"meetings": meetings, "is_staff": roles.is_staff_member(request.user)},
     )
 
@@ -197,7 +197,7 @@ def _detail_context(meeting: Meeting, *, staff: bool, **forms_: forms.Form) -> d
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_for(request, pk)
     context = _detail_context(meeting, staff=roles.is_staff_member(request.user))
-    return render(request, "governance/meeting_detail.html", context)
+    return render(request, "governance/meetings/meeting_detail.html", context)
 
 
 def meeting_notice(request: HttpRequest, pk: int) -> HttpResponse:
@@ -206,7 +206,7 @@ def meeting_notice(request: HttpRequest, pk: int) -> HttpResponse:
     resolutions = meeting.resolutions.exclude(status=ResolutionStatus.WITHDRAWN).order_by("order", "pk")
     return render(
         request,
-        "governance/meeting_notice.html",
+        "governance/meetings/meeting_notice.html",
         {
             "meeting": meeting,
             "agenda": list(meeting.agenda.order_by("order", "pk")),
@@ -252,7 +252,7 @@ def meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     title = _("New member meeting") if meeting is None else _("Edit %(title)s") % {"title": meeting.title}
     return render(
         request,
-        "governance/meeting_form.html",
+        "governance/meetings/meeting_form.html",
         {"form": form, "meeting": meeting, "title": title, "locked": locked},
         status=status,
     )
@@ -271,7 +271,7 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("governance:meeting_detail", meeting.pk)
     return render(
         request,
-        "governance/meeting_form.html",
+        "governance/meetings/meeting_form.html",
         {"form": form, "meeting": meeting, "title": _("Add an agenda item")},
         status=400 if request.method == "POST" else 200,
     )
@@ -306,7 +306,7 @@ def resolution_propose(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     return render(
         request,
-        "governance/meeting_form.html",
+        "governance/meetings/meeting_form.html",
         {"form": form, "meeting": meeting, "title": _("Propose a resolution"), "defaults": defaults},
         status=400 if request.method == "POST" else 200,
     )
@@ -351,9 +351,9 @@ def meeting_action(request: HttpRequest, pk: int) -> HttpResponse:
     meeting.refresh_from_db()
     if action == "adjourn":
         context = _run_context(request, meeting, forms_={"adjourn": form})
-        return render(request, "governance/meeting_run.html", context, status=400)
+        return render(request, "governance/meetings/meeting_run.html", context, status=400)
     context = _detail_context(meeting, staff=True, **{"notice_form" if action == "notice" else "reason_form": form})
-    return render(request, "governance/meeting_detail.html", context, status=400)
+    return render(request, "governance/meetings/meeting_detail.html", context, status=400)
 
 
 # --- Running a meeting (staff) ----------------------------------------------------------------------
@@ -434,7 +434,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
     """
     meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
     if request.method != "POST":
-        return render(request, "governance/meeting_run.html", _run_context(request, meeting))
+        return render(request, "governance/meetings/meeting_run.html", _run_context(request, meeting))
     action = request.POST.get("action", "")
     user = request.user
     failed: dict[str, Any] = {}
@@ -519,7 +519,7 @@ def meeting_run(request: HttpRequest, pk: int) -> HttpResponse:
     if ok:
         return redirect(reverse("governance:meeting_run", args=[meeting.pk]) + _anchor(action, request))
     meeting.refresh_from_db()
-    return render(request, "governance/meeting_run.html", _run_context(request, meeting, failed), status=400)
+    return render(request, "governance/meetings/meeting_run.html", _run_context(request, meeting, failed), status=400)
 
 
 def _anchor(action: str, request: HttpRequest) -> str:

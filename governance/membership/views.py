@@ -130,7 +130,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     csv_query["format"] = "csv"
     return render(
         request,
-        "governance/membership_list.html",
+        "governance/membership/membership_list.html",
         {
             "form": form,
             "on": on,
@@ -171,7 +171,7 @@ def membership_apply(request: HttpRequest) -> HttpResponse:
             return redirect("governance:membership_detail", membership.pk)
         return redirect("governance:my_membership")
     title = _("New membership application") if staff else _("Apply for membership")
-    return render(request, "governance/membership_form.html", {"form": form, "title": title})
+    return render(request, "governance/membership/membership_form.html", {"form": form, "title": title})
 
 
 def _membership_for(request: HttpRequest, pk: int) -> Membership:
@@ -242,7 +242,7 @@ def membership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     standing = standing_of(membership.person, today)
     return render(
         request,
-        "governance/membership_detail.html",
+        "governance/membership/membership_detail.html",
         {
             "membership": membership,
             "standing": standing,
@@ -272,7 +272,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     history = history_entries(current.history.select_related("history_user"))
     return render(
         request,
-        "governance/membership_settings.html",
+        "governance/membership/membership_settings.html",
         {"form": form, "settings": current, "preview": area_preview(current.service_area), "history": history},
     )
 
@@ -299,4 +299,4 @@ def my_membership(request: HttpRequest) -> HttpResponse:
             may_apply=membership is None or membership.status in CLOSED,
             apply_url=reverse("governance:membership_apply"),
         )
-    return render(request, "governance/membership_my.html", context)
+    return render(request, "governance/membership/membership_my.html", context)

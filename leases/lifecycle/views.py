@@ -199,7 +199,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "leases/lease_list.html",
+        "leases/lifecycle/lease_list.html",
         {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "today": today},
     )
 
@@ -420,7 +420,7 @@ def event_record(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("Record an event"),
         success=lambda event: _("%(event)s: recorded.") % {"event": event_label(event.kind)},
         next_url=lease_url(lease, "timeline"),
-        template="leases/event_form.html",
+        template="leases/lifecycle/event_form.html",
     )
 
 
@@ -469,7 +469,7 @@ def deadlines_dashboard(request: HttpRequest) -> HttpResponse:
             for item in items
         ]
         sections.append({"key": key, "label": label, "rows": rows})
-    return render(request, "leases/deadlines.html", {"sections": sections, "today": today})
+    return render(request, "leases/lifecycle/deadlines.html", {"sections": sections, "today": today})
 
 
 # --- Staff: lease terms (templates and their versions) -----------------------------------------------------
@@ -559,7 +559,7 @@ def terms_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("versions", queryset=_versions_with_use().order_by("-version")))
         .order_by("name")
     )
-    return render(request, "leases/terms_list.html", {"templates": templates})
+    return render(request, "leases/lifecycle/terms_list.html", {"templates": templates})
 
 
 @staff_required
@@ -578,7 +578,7 @@ def terms_detail(request: HttpRequest, template_pk: int) -> HttpResponse:
     history = history_entries(template.history.select_related("history_user").all())
     return render(
         request,
-        "leases/terms_detail.html",
+        "leases/lifecycle/terms_detail.html",
         {"template": template, "columns": columns, "groups": groups, "history": history},
     )
 

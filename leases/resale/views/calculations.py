@@ -156,7 +156,7 @@ def determine(request: HttpRequest, pk: int) -> HttpResponse:
             preview, preview_version = document_texts.resale_explanation(unsaved), found.version
     return render(
         request,
-        "leases/resale_determine.html",
+        "leases/resale/resale_determine.html",
         {
             "lease": lease,
             "form": form,
@@ -187,7 +187,7 @@ def calculation_detail(request: HttpRequest, pk: int, calculation_pk: int) -> Ht
             recomputed_price = resale_codec.result_from_dict(recomputed).price
     return render(
         request,
-        "leases/resale_calculation.html",
+        "leases/resale/resale_calculation.html",
         {
             "lease": lease,
             "calculation": calculation,

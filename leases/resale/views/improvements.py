@@ -132,7 +132,7 @@ def _item_page(
         title=title,
         success=success,
         next_url=pages.lease_url(lease, "improvements"),
-        template="leases/improvement_form.html",
+        template="leases/resale/improvement_form.html",
         context={"item": item},
     )
 

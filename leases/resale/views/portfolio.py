@@ -63,7 +63,7 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     form = PortfolioForm(request.GET or None)
     context: dict[str, Any] = {"form": form}
     if form.is_bound and not form.is_valid():
-        return render(request, "leases/portfolio.html", context, status=400)
+        return render(request, "leases/resale/portfolio.html", context, status=400)
     values = form.cleaned_data if form.is_bound else {}
     as_of = values.get("as_of") or clock.today()
     program = values.get("program") or None
@@ -73,7 +73,7 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as error:  # a program renamed since the form was drawn
         add_service_errors(form, error)
-        return render(request, "leases/portfolio.html", context, status=400)
+        return render(request, "leases/resale/portfolio.html", context, status=400)
 
     page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     kept = {"as_of": as_of.isoformat(), **({"program": program} if program else {})}
@@ -92,4 +92,4 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
             "total_percent": _percent(found.total.retention_ratio),
         }
     )
-    return render(request, "leases/portfolio.html", context)
+    return render(request, "leases/resale/portfolio.html", context)

@@ -331,7 +331,7 @@ def impact_report(request: HttpRequest) -> HttpResponse:
         if output != "html":
             return _bad_request(form.errors)
         return render(
-            request, "leases/impact_report.html", {"form": form, "title": _("Funder impact report")}, status=400
+            request, "leases/resale/impact_report.html", {"form": form, "title": _("Funder impact report")}, status=400
         )
     data = form.cleaned_data
     report = reports.build_impact_report(
@@ -362,4 +362,4 @@ def impact_report(request: HttpRequest) -> HttpResponse:
             link[key] = value  # replaces: QueryDict.update would add a second value
         links.append((label, "?" + link.urlencode()))
     context.update({"form": form, "downloads": links})
-    return render(request, "leases/impact_report.html", context)
+    return render(request, "leases/resale/impact_report.html", context)
