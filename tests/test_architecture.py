@@ -143,3 +143,20 @@ def test_no_product_module_over_800_lines_but_the_pure_cores():
         if len(path.read_text().splitlines()) > MAX_LINES
     }
     assert set(long) <= LONG_PURE_CORES, {path: n for path, n in long.items() if path not in LONG_PURE_CORES}
+
+
+def test_apps_import_one_way_governance_leases_properties_clt():
+    below = {"clt": set(), "properties": {"clt"}, "leases": {"clt", "properties"}}
+    below["governance"] = {"clt", "properties", "leases"}
+    # The project's URL modules are where every app is plugged in: they are the one place clt reads the apps.
+    wiring = {"clt.urls", "clt.api.urls"}
+    against = []
+    for name, path in MODULES.items():
+        app = name.split(".")[0]
+        if name in wiring:
+            continue
+        for _node, targets in _imports(ast.parse(path.read_text())):
+            other = targets[0].split(".")[0]
+            if other != app and other not in below[app]:
+                against.append((name, targets[0]))
+    assert against == []
