@@ -32,6 +32,9 @@ def _modules() -> Iterator[tuple[str, Path]]:
 
 
 MODULES = dict(_modules())
+# Each module read and parsed once for all the checks.
+TREES = {name: ast.parse(path.read_text()) for name, path in MODULES.items()}
+LINES = {name: len(path.read_text().splitlines()) for name, path in MODULES.items()}
 
 
 def _imports(tree: ast.Module) -> Iterator[tuple[ast.stmt, list[str]]]:
@@ -61,7 +64,7 @@ def _graph() -> tuple[dict[str, set[str]], dict[str, list[str]]]:
     graph: dict[str, set[str]] = {name: set() for name in MODULES}
     late: dict[str, list[str]] = {}
     for name, path in MODULES.items():
-        tree = ast.parse(path.read_text())
+        tree = TREES[name]
         top = _module_level(tree)
         for node, targets in _imports(tree):
             if node in top:
@@ -126,9 +129,9 @@ def test_no_import_waits_inside_a_function_without_a_reason():
 
 def test_no_app_imports_another_apps_views():
     crossing = []
-    for name, path in MODULES.items():
+    for name in MODULES:
         app = name.split(".")[0]
-        for _node, targets in _imports(ast.parse(path.read_text())):
+        for _node, targets in _imports(TREES[name]):
             for target in targets:
                 parts = target.split(".")
                 if parts[0] not in (app, "clt") and "views" in parts:
@@ -137,11 +140,7 @@ def test_no_app_imports_another_apps_views():
 
 
 def test_no_product_module_over_800_lines_but_the_pure_cores():
-    long = {
-        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
-        for path in MODULES.values()
-        if len(path.read_text().splitlines()) > MAX_LINES
-    }
+    long = {str(path.relative_to(ROOT)): LINES[name] for name, path in MODULES.items() if LINES[name] > MAX_LINES}
     assert set(long) <= LONG_PURE_CORES, {path: n for path, n in long.items() if path not in LONG_PURE_CORES}
 
 
@@ -151,11 +150,11 @@ def test_apps_import_one_way_governance_leases_properties_clt():
     # The project's URL modules are where every app is plugged in: they are the one place clt reads the apps.
     wiring = {"clt.urls", "clt.api.urls"}
     against = []
-    for name, path in MODULES.items():
+    for name in MODULES:
         app = name.split(".")[0]
         if name in wiring:
             continue
-        for _node, targets in _imports(ast.parse(path.read_text())):
+        for _node, targets in _imports(TREES[name]):
             other = targets[0].split(".")[0]
             if other != app and other not in below[app]:
                 against.append((name, targets[0]))
