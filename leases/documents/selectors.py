@@ -509,7 +509,7 @@ def _cent(value: Decimal) -> Decimal:
 
 
 def _explained(lines: Iterable[Any]) -> list[ExplainedLine]:
-    """``leases.explain``'s translated sentences, with the figures rounded for reading."""
+    """``leases.resale.explain``'s translated sentences, with the figures rounded for reading."""
     return [ExplainedLine(line.code, line.text, _cent(line.amount), _cent(line.total), "") for line in lines]
 
 

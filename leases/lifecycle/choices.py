@@ -1,6 +1,6 @@
 """The names people read for the lease's event kinds, tracks, states and deadlines (translated).
 
-The values are ``leases.lifecycle``'s (pure, untranslated); models, forms, the API, documents and
+The values are ``leases.lifecycle.rules``' (pure, untranslated); models, forms, the API, documents and
 emails all show these labels, so a kind is called the same everywhere.
 """
 

@@ -416,7 +416,7 @@ TERM_FIELDS: tuple[str, ...] = ("effective_from", *(name for _legend, names in T
 
 
 class TermsForm(forms.ModelForm):
-    """The terms of a lease template version, in fieldsets; ``leases.services`` validates and saves them."""
+    """The terms of a lease template version, in fieldsets; ``leases.lifecycle.services`` validates and saves them."""
 
     change_reason = reason_field()
 

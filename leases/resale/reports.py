@@ -1,6 +1,6 @@
-"""The funder impact report from the rows: the resales closed in a date range and the facts ``leases.impact`` needs.
+"""The funder impact report from the rows: the resales closed in a date range and the facts ``impact`` needs.
 
-A resale is a ``sale_closed`` event (``lifecycle_services._on_sale_closed``): it ends the seller's lease and makes the
+A resale is a ``sale_closed`` event (``lifecycle.services._on_sale_closed``): it ends the seller's lease and makes the
 buyer's, whose ``predecessor`` is the seller's. Where each fact comes from::
 
     program                 ← the seller's lease terms' resale policy (the formula that set the resale

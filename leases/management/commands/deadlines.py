@@ -1,6 +1,6 @@
 """manage.py deadlines [--horizon 90] [--today YYYY-MM-DD] [--dry-run]: email staff what is due.
 
-The list is the staff dashboard's (``leases.selectors.due_items`` grouped by ``due_buckets``):
+The list is the staff dashboard's (``leases.lifecycle.selectors.due_items`` grouped by ``due_buckets``):
 open deadlines and open monitoring records, overdue or due within the horizon, across every lease.
 Each active staff user with an email address gets it as plain text with an HTML alternative,
 through Django's email backend (the console in development; EMAIL_HOST and friends in production,

@@ -1,6 +1,6 @@
 """manage.py resale_portfolio --as-of DATE [--output FILE.csv] [--program NAME]: every lease's price on a date.
 
-The CSV (``leases.portfolio.CSV_COLUMNS``, one row per lease in force on the date) goes to ``--output``
+The CSV (``leases.resale.portfolio.CSV_COLUMNS``, one row per lease in force on the date) goes to ``--output``
 or stdout; the summary per program (leases priced and not, the sums, the retention ratio) and the
 progress go to stderr, so ``> portfolio.csv`` keeps the file clean. A file is written beside its final
 name and moved into place, so a reader never sees half of one.

@@ -5,7 +5,7 @@
   fixed number of queries whatever its length.
 - ``POST resale-calculations/`` (staff only, else 403): ``services.resale_calculation_determine`` (the lease's
   quote under its policy, saved with every input used); 201 with the record, 400 naming the dotted field.
-- ``GET {id}/certificate/?format=pdf|html``: the resale-price certificate (``leases.documents``).
+- ``GET {id}/certificate/?format=pdf|html``: the resale-price certificate (``leases.documents.services``).
 - ``GET {id}/recompute/``: ``{"same": bool, "result": …}``, the stored policy and inputs computed again.
 """
 

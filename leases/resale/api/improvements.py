@@ -7,9 +7,9 @@ Who may do what:
   (``POST``; dated today whatever the body says); another lease is a 404, a staff action a 403;
 - anyone else: empty lists, 404 on details, 403 on writes.
 
-Every write goes through ``leases.services`` (the rules live there: approval before the work with its
+Every write goes through ``leases.resale.services`` (the rules live there: approval before the work with its
 reference, completion only of approved work, with its cost; maintenance earns no credit). ``{id}/credit/``
-is the resale engine's valuation of the item on a date, with its explanation (``leases.views.improvements``
+is the resale engine's valuation of the item on a date, with its explanation (``leases.resale.selectors.credit_on``
 ``credit_on``: the page shows the same figure).
 """
 

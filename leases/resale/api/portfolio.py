@@ -1,4 +1,4 @@
-"""``GET /api/v1/resale/portfolio/?as_of=DATE``: the resale portfolio (``leases.portfolio``) over HTTP, staff only.
+"""``GET /api/v1/resale/portfolio/?as_of=DATE``: the resale portfolio (``resale.portfolio``) over HTTP, staff only.
 
 JSON: the rows 50 a page (``page``, ``page_size`` up to 500), with the summary of every program over the
 whole portfolio (not only the page) and the total. ``?format=csv`` (or ``Accept: text/csv``): every row as
@@ -140,7 +140,7 @@ SCHEMA: dict[str, Any] = {
     ],
     "responses": {
         (200, "application/json"): PortfolioResponseSerializer,
-        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every row (leases.portfolio.CSV_COLUMNS)"),
+        (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="Every row (resale.portfolio.CSV_COLUMNS)"),
         400: OpenApiResponse(description="`as_of` or `program` and the reason"),
         403: OpenApiResponse(description="Not staff"),
     },

@@ -1,4 +1,4 @@
-"""``GET /api/v1/reports/impact/?start=&end=``: the funder impact report (``leases.reports``) as JSON, staff only.
+"""``GET /api/v1/reports/impact/?start=&end=``: the funder impact report (``resale.reports``) as JSON, staff only.
 
 The query takes the same parameters as the page (``reports.ImpactParametersForm``): the period of the sales'
 closing and the stated assumptions, each defaulting as the page does. A bad date, an end before the start or

@@ -1,7 +1,7 @@
 """Capital improvements (issue 4 §5; domain notes §3.5): the staff forms on the lease page, the homeowner's
 request in the portal, and the credit each item earns as the resale engine values it.
 
-Every change goes through ``leases.services`` (``improvement_request``, ``_approve``, ``_deny``,
+Every change goes through ``leases.resale.services`` (``improvement_request``, ``_approve``, ``_deny``,
 ``_complete``); a service's ``ValidationError`` comes back on the form field it names. The credit is never
 computed here: ``credit_on`` hands one item to ``resale.compute_resale`` under the credit rules of the
 lease's resale policy and reads back the engine's line for it, so a page, the API and a price

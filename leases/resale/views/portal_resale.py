@@ -1,7 +1,7 @@
 """The homeowner's page "What could my home sell for today?" (``/my/leases/<pk>/resale/``).
 
 Today's formula price under the lease's own resale policy version (``valuation.Valuer``: no new appraisal),
-explained line by line in plain words (``leases.explain``), what the estimate is not, and a chart of the
+explained line by line in plain words (``leases.resale.explain``), what the estimate is not, and a chart of the
 formula price since purchase beside the appraised market values on file and the price paid.
 
 The chart is server-rendered inline SVG (no script). Its points are the purchase date, every month-end

@@ -1,4 +1,4 @@
-"""The staff page of the resale portfolio (``/leases/portfolio/?as_of=``): ``leases.portfolio`` on a page.
+"""The staff page of the resale portfolio (``/leases/portfolio/?as_of=``): ``leases.resale.portfolio`` on a page.
 
 Per program, a bar chart of the initial subsidy beside the subsidy retained (the impact report's chart,
 ``leases.resale.views.charts``, with the same figures in the table under it), then every lease in force on

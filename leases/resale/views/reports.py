@@ -1,7 +1,7 @@
 """The funder impact report page (staff): a form for the period and the assumptions, each program's figures and
 charts, the definitions; the same report as CSV (``?format=csv``, ``&level=program``) and PDF (``?format=pdf``).
 
-The figures come from ``leases.reports`` (rows → facts) and ``leases.impact`` (facts → figures). The charts
+The figures come from ``resale.reports`` (rows → facts) and ``resale.impact`` (facts → figures). The charts
 are inline SVG laid out with ``clt.charts`` (server-side, no script; the subsidy chart is the portfolio
 page's), each with a title and a description, and their figures are also in the tables beside them.
 """
