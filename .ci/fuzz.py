@@ -5,7 +5,9 @@ a throwaway trust (SQLite in a temporary directory, ``load_demo --as-of 2026-12-
 login an API token, and for each role serves a fresh copy of that database with ``runserver`` (the
 server's clock on the demo's day, as ``make screenshots`` does) and runs ``schemathesis run`` against
 ``/api/schema/`` with the role's token. Each role starts from the same data: what staff deleted is
-there again for the homeowner.
+there again for the homeowner. The roles run at the same time, each on its own server and copy: one
+role's run leaves a core mostly idle (the server answers one request at a time), so together they take
+little longer than one. Each role's output is printed whole when it ends.
 
 Checks: ``not_a_server_error`` (no 5xx, whatever was sent) and ``response_schema_conformance`` (every
 answer the schema describes matches it). The run is bounded and reproducible: a fixed seed and at most
@@ -27,7 +29,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +45,7 @@ SEED = 20261207
 CHECKS = "not_a_server_error,response_schema_conformance"
 PHASES = "fuzzing"
 ACCESS_LOG = re.compile(r'^\[[^\]]+\] "[A-Z]+ ')
+PRINTING = threading.Lock()
 
 TOKENS = """
 import json, sys
@@ -86,7 +91,9 @@ def main() -> int:
                 manage(env, "load_demo", "--as-of", AS_OF)
             tokens = json.loads(python(env, TOKENS, *roles).strip().splitlines()[-1])
             print(f"fuzz: demo ready in {time.monotonic() - started:.0f} s", flush=True)
-            failed = [role for role in roles if not fuzz_role(role, tokens[role], template, tmp, args)]
+            with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+                passed = list(pool.map(lambda role: fuzz_role(role, tokens[role], template, tmp, args), roles))
+            failed = [role for role, ok in zip(roles, passed, strict=True) if not ok]
     except Failure as exc:
         print(f"fuzz: error: {exc}", file=sys.stderr)
         return 2
@@ -117,8 +124,10 @@ def fuzz_role(role: str, token: str, template: Path, tmp: Path, args: argparse.N
     shutil.copyfile(template, database)
     log_path = tmp / f"{role}-server.log"
     role_started = time.monotonic()
-    with serving(environment(database), log_path, AS_OF, ready="/api/schema/") as base:
-        print(f"\n== fuzz as {role} ({base})", flush=True)
+    output_path = tmp / f"{role}-fuzz.log"
+    with serving(environment(database), log_path, AS_OF, ready="/api/schema/") as base, output_path.open("w") as output:
+        output.write(f"\n== fuzz as {role} ({base})\n")
+        output.flush()
         command = [
             sys.executable,
             "-m",
@@ -149,13 +158,18 @@ def fuzz_role(role: str, token: str, template: Path, tmp: Path, args: argparse.N
             command += ["--max-time", str(args.max_time)]
         if args.include_path_regex:
             command += ["--include-path-regex", args.include_path_regex]
-        # In the temporary directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
-        done = subprocess.run(command, cwd=tmp, check=False)
-    print(f"== {role}: exit {done.returncode} in {time.monotonic() - role_started:.0f} s", flush=True)
-    if done.returncode != 0:
-        # What the server said besides its access log: the tracebacks of the server errors.
-        said = [line for line in log_path.read_text(errors="replace").splitlines() if not ACCESS_LOG.match(line)]
-        print(f"== {role}: the server's log, without its access lines:\n" + "\n".join(said), flush=True)
+        # In a directory of the role's own: schemathesis keeps a cache (.schemathesis/) in its working directory.
+        workdir = tmp / role
+        workdir.mkdir()
+        done = subprocess.run(command, cwd=workdir, check=False, stdout=output, stderr=subprocess.STDOUT)
+    # One role's output at a time, whole, however the runs interleaved.
+    with PRINTING:
+        print(output_path.read_text(errors="replace"), end="", flush=True)
+        print(f"== {role}: exit {done.returncode} in {time.monotonic() - role_started:.0f} s", flush=True)
+        if done.returncode != 0:
+            # What the server said besides its access log: the tracebacks of the server errors.
+            said = [line for line in log_path.read_text(errors="replace").splitlines() if not ACCESS_LOG.match(line)]
+            print(f"== {role}: the server's log, without its access lines:\n" + "\n".join(said), flush=True)
     return done.returncode == 0
 
 
