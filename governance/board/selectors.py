@@ -11,14 +11,11 @@ from fractions import Fraction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from clt.formats import date_text
 from governance.board import rules
 from governance.board.models import BoardTerm, SeatClass
 
 __all__ = ["board_roster", "notice_text", "seat_rule", "term_fact"]
-
-
-def _date(value: dt.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
 
 
 # --- Rows to the pure core -------------------------------------------------------------------------
@@ -89,11 +86,11 @@ def notice_text(notice: rules.Notice, names: dict[str, str] | None = None) -> st
     if notice.code in (rules.TERM_LIMIT, rules.BREAK_NEEDED):
         return _(
             "Has served %(served)s consecutive terms (the limit is %(limit)s); may stand again from %(free_from)s."
-        ) % {"served": f["served"], "limit": f["limit"], "free_from": _date(f["free_from"])}
+        ) % {"served": f["served"], "limit": f["limit"], "free_from": date_text(f["free_from"])}
     if notice.code == rules.OVERLAP:
         return _("Already holds a board term from %(start)s to %(end)s.") % {
-            "start": _date(f["starts_on"]),
-            "end": _date(f["end"]),
+            "start": date_text(f["starts_on"]),
+            "end": date_text(f["end"]),
         }
     return notice.code
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from clt import clock
+from clt.formats import date_text
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from clt.models import Person
@@ -48,10 +48,6 @@ _require_reason = require_reason
 
 
 _save = save_stamped
-
-
-def _date(value: dt.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
 
 
 # --- Seat classes ----------------------------------------------------------------------------------
@@ -119,7 +115,7 @@ def _check_pool(seat_class: SeatClass, person: Person, on: dt.date) -> None:
         message = _("%(person)s is not in this class's candidate pool (%(pool)s) on %(date)s.") % {
             "person": person,
             "pool": labels,
-            "date": _date(on),
+            "date": date_text(on),
         }
         raise ValidationError({"person": [f"{message} {why}".strip()]})
 
@@ -245,7 +241,7 @@ def board_term_end(
     term = BoardTerm.objects.select_for_update().select_related("seat_class", "person").get(pk=term.pk)
     if term.ended_on is not None:
         raise ValidationError(
-            {"ended_on": [_("This term already ended on %(date)s.") % {"date": _date(term.ended_on)}]}
+            {"ended_on": [_("This term already ended on %(date)s.") % {"date": date_text(term.ended_on)}]}
         )
     if end_reason not in EARLY_ENDS:
         raise ValidationError({"end_reason": [_("Resigned, removed, died or disqualified.")]})
@@ -254,7 +250,7 @@ def board_term_end(
             {
                 "ended_on": [
                     _("A term ends early between its start (%(start)s) and the day before its end (%(end)s).")
-                    % {"start": _date(term.starts_on), "end": _date(term.ends_on)}
+                    % {"start": date_text(term.starts_on), "end": date_text(term.ends_on)}
                 ]
             }
         )
@@ -298,7 +294,7 @@ def vacancy_fill(
         raise ValidationError({"vacated": [_("This vacancy is already filled.")]})
     if starts_on < vacated.ended_on:
         raise ValidationError(
-            {"starts_on": [_("The seat is vacant from %(date)s.") % {"date": _date(vacated.ended_on)}]}
+            {"starts_on": [_("The seat is vacant from %(date)s.") % {"date": date_text(vacated.ended_on)}]}
         )
     try:
         ends_on = rules.vacancy_end(
@@ -314,7 +310,7 @@ def vacancy_fill(
                 {field: [_("Give the date of the next annual meeting, after the start: the filler serves until then.")]}
             ) from None
         raise ValidationError(
-            {"starts_on": [_("The vacated term ends on %(date)s.") % {"date": _date(vacated.ends_on)}]}
+            {"starts_on": [_("The vacated term ends on %(date)s.") % {"date": date_text(vacated.ends_on)}]}
         ) from None
     return board_term_start(
         seat_class=seat_class,

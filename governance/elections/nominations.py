@@ -18,9 +18,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats
 from django.utils.translation import gettext as _
 
+from clt.formats import date_text
 from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
 from governance.board.models import Shortfall
@@ -89,10 +89,6 @@ def candidate_withdraw(*, actor: Any, reason: str, candidate: Candidate) -> Cand
     return save_stamped(candidate, actor=actor, reason=reason)
 
 
-def _date_text(value: dt.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
-
-
 def _class_labels(values: Iterable[str]) -> str:
     return ", ".join(str(MemberClass(v).label) for v in values if v in MemberClass.values)
 
@@ -114,7 +110,7 @@ def _check_candidate_pool(contest: Contest, person: Person) -> None:
     message = _("%(person)s may not stand for %(contest)s: on %(date)s they are not in %(pool)s.") % {
         "person": person,
         "contest": contest.title,
-        "date": _date_text(on),
+        "date": date_text(on),
         "pool": _class_labels(allowed),
     }
     raise ValidationError({"person": f"{message} {'; '.join(standing.reasons)}".strip()})
@@ -158,7 +154,7 @@ def candidate_nominate(
         raise ValidationError({"nominated_on": _("Give the date of the nomination.")})
     close = nominations_close_on(election, settings)
     if mode != NominationMode.FLOOR and nominated_on > close:
-        raise ValidationError({"nominated_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}})
+        raise ValidationError({"nominated_on": _("Nominations closed on %(date)s.") % {"date": date_text(close)}})
     candidate = _new_candidate(
         contest,
         person,
@@ -213,13 +209,13 @@ def petition_sign(
     settings = GovernanceSettings.current()
     close = nominations_close_on(election, settings)
     if signed_on > close:
-        raise ValidationError({"signed_on": _("Nominations closed on %(date)s.") % {"date": _date_text(close)}})
+        raise ValidationError({"signed_on": _("Nominations closed on %(date)s.") % {"date": date_text(close)}})
     standing = standing_of(person, election.record_date, settings=settings)
     if not standing.votes:
         why = "; ".join(standing.reasons)
         message = _("%(person)s has no vote on the record date (%(date)s).") % {
             "person": person,
-            "date": _date_text(election.record_date),
+            "date": date_text(election.record_date),
         }
         raise ValidationError({"person": f"{message} {why}".strip()})
     electorate = list((contest.seat_class.electorate if contest.seat_class else None) or contest.eligible_classes)

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
 from clt import clock
+from clt.formats import date_text
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped, stamp
 from clt.models import Person
@@ -74,10 +75,6 @@ NOTICE_KINDS = (ResolutionKind.BYLAWS, ResolutionKind.RESALE_FORMULA, Resolution
 CLOSED_ELECTION = (ElectionPhase.CLOSED, ElectionPhase.COUNTED, ElectionPhase.CERTIFIED)
 
 
-def _date(value: dt.date) -> str:
-    return formats.date_format(value, "DATE_FORMAT")
-
-
 def _meeting_day(meeting: Meeting) -> dt.date:
     return timezone.localdate(meeting.starts_at) if timezone.is_aware(meeting.starts_at) else meeting.starts_at.date()
 
@@ -113,7 +110,7 @@ def _check_dates(meeting: Meeting) -> None:
             {
                 "record_date": [
                     _("The record date is on or before the day of the meeting (%(date)s).")
-                    % {"date": _date(_meeting_day(meeting))}
+                    % {"date": date_text(_meeting_day(meeting))}
                 ]
             }
         )
@@ -204,7 +201,7 @@ def meeting_notice_send(*, actor: Any, reason: str, meeting: Meeting, sent_on: d
                     % {
                         "min": settings.notice_min_days,
                         "max": settings.notice_max_days,
-                        "date": _date(sent_on),
+                        "date": date_text(sent_on),
                         "days": days,
                     }
                 ]
@@ -437,7 +434,7 @@ def proxy_record(
         why = " ".join(grantor_standing.reasons)
         message = _("%(person)s has no vote on the record date (%(date)s).") % {
             "person": grantor,
-            "date": _date(record_date),
+            "date": date_text(record_date),
         }
         raise ValidationError({"grantor": [f"{message} {why}".strip()]})
     if settings.proxy_holder_must_be_member or settings.proxy_holder_same_class:
@@ -448,7 +445,7 @@ def proxy_record(
                 {
                     "holder": [
                         _("A proxy holder must be a voting member; %(person)s is not on %(date)s.")
-                        % {"person": holder, "date": _date(record_date)}
+                        % {"person": holder, "date": date_text(record_date)}
                     ]
                 }
             )
@@ -497,13 +494,13 @@ def proxy_revoke(*, actor: Any, reason: str, proxy: Proxy, revoked_on: dt.date) 
     proxy = Proxy.objects.select_for_update().get(pk=proxy.pk)
     if proxy.revoked_on is not None:
         raise ValidationError(
-            {"revoked_on": [_("This proxy was revoked on %(date)s.") % {"date": _date(proxy.revoked_on)}]}
+            {"revoked_on": [_("This proxy was revoked on %(date)s.") % {"date": date_text(proxy.revoked_on)}]}
         )
     if revoked_on < proxy.received_on:
         raise ValidationError(
             {
                 "revoked_on": [
-                    _("A proxy is revoked after it was received (%(date)s).") % {"date": _date(proxy.received_on)}
+                    _("A proxy is revoked after it was received (%(date)s).") % {"date": date_text(proxy.received_on)}
                 ]
             }
         )

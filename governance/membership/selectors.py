@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.utils import formats
 from django.utils.translation import gettext as _
 
+from clt.formats import date_text
 from clt.models import Person
 from governance.membership import eligibility as el
 from governance.membership.models import DuesPayment, GovernanceSettings, Membership
@@ -80,7 +80,7 @@ def rules_from(settings: GovernanceSettings) -> el.Rules:
 
 
 def _date(value: Any) -> str:
-    return formats.date_format(value, "DATE_FORMAT") if isinstance(value, dt.date) else str(value)
+    return date_text(value) if isinstance(value, dt.date) else str(value)
 
 
 def reason_text(reason: el.Reason) -> str:
