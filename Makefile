@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint bench clean screenshots backup restore
+.PHONY: run test install install-test lint bench clean screenshots backup restore messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml package-lock.json $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test]"
+	# axe-core for the browser tests' accessibility checks, from the npm registry (never a CDN).
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 install: $(VENV)/.installed
@@ -47,6 +49,12 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/clt-....sqlite3|.dump"; exit 2; }
 	$(BIN)/python manage.py restore "$(FILE)"
+
+# The Spanish catalogue: every marked string extracted into locale/es (translate the new ones, then
+# run it again to compile). The compiled .mo is committed, so a fresh clone needs no build step.
+messages: install
+	$(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=docs
+	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -19,6 +19,14 @@ def main() -> None:
         sys.stderr.write(f"Configuration error: {exc}\n")
         sys.exit(2)
 
+    # A command's messages to people speak the shell's language (LANG=es_US.UTF-8, or CLT_LANGUAGE=es).
+    import django
+    from django.utils import translation
+
+    django.setup()
+    from clt.i18n import command_language
+
+    translation.activate(command_language())
     execute_from_command_line(sys.argv)
 
 

@@ -18,6 +18,9 @@ class CltConfig(AppConfig):
     verbose_name = _("Community land trust")
 
     def ready(self) -> None:
-        from clt import checks  # noqa: F401 - registers the system checks
+        from clt import (
+            checks,  # noqa: F401 - registers the system checks
+            i18n,  # noqa: F401 - remembers a person's language at sign-in
+        )
 
         post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="clt.create_cache_table")

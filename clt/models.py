@@ -119,3 +119,23 @@ class Organization(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AccountPreference(models.Model):
+    """What a login chose for itself: the language of the pages, remembered from one sign-in to the next.
+
+    Apart from ``Person.preferred_language`` (the language of the trust's letters to a person, which
+    may be one the pages are not written in) and kept for staff logins that have no person.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("login"), on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(_("language of the pages"), max_length=8, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("account preference")
+        verbose_name_plural = _("account preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

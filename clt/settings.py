@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the login is known: a signed-in person's chosen language wins over the browser's.
+    "clt.i18n.UserLanguageMiddleware",
     "clt.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -161,10 +163,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Internationalisation: English is the source language; Spanish is next (every string is marked).
+# Internationalisation: English is the source language, Spanish is complete (locale/, docs/i18n.md).
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# US dates and numbers in both languages ("$157,000.00", "Dec. 7, 2026"): clt/locale_formats/.
+FORMAT_MODULE_PATH = ["clt.locale_formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clt import views
+from clt import i18n, views
 from clt.forms import LoginForm
 
 urlpatterns = [
@@ -21,7 +21,7 @@ urlpatterns = [
     path("my/", include("leases.portal_urls")),
     path("governance/", include("governance.urls")),
     path("api/", include("clt.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 
