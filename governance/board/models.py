@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from clt.models import Person, TimeStampedModel
@@ -20,7 +21,7 @@ from governance.membership.models import ZERO, MemberClass
 
 class Selection(models.TextChoices):
     ELECTED = "elected", _("Elected by the members")
-    APPOINTED = "appointed", _("Appointed")
+    APPOINTED = "appointed", pgettext_lazy("how board seats are filled", "Appointed")
     BOARD_SLATE_RATIFIED = "board_slate_ratified", _("Board slate ratified by the members")
     EX_OFFICIO = "ex_officio", _("Ex officio")
 
@@ -89,7 +90,9 @@ class SeatClass(TimeStampedModel):
         _("how the seats are filled"), max_length=24, choices=Selection.choices, default=Selection.ELECTED
     )
     appointing_body = models.CharField(_("appointed by"), max_length=200, blank=True)
-    term_years = models.PositiveSmallIntegerField(_("term (years)"), default=3, validators=[MinValueValidator(1)])
+    term_years = models.PositiveSmallIntegerField(
+        pgettext_lazy("a board term", "term (years)"), default=3, validators=[MinValueValidator(1)]
+    )
     stagger_groups = models.PositiveSmallIntegerField(
         _("staggered in groups"), default=3, validators=[MinValueValidator(1)]
     )
@@ -151,9 +154,9 @@ class TermEnd(models.TextChoices):
 
 
 class TermBasis(models.TextChoices):
-    ELECTED = "elected", _("Elected")
-    ACCLAIMED = "acclaimed", _("Elected unopposed")
-    APPOINTED = "appointed", _("Appointed")
+    ELECTED = "elected", pgettext_lazy("how a board term began", "Elected")
+    ACCLAIMED = "acclaimed", pgettext_lazy("how a board term began", "Elected unopposed")
+    APPOINTED = "appointed", pgettext_lazy("how a board term began", "Appointed")
     RATIFIED = "ratified", _("Board slate ratified")
     VACANCY = "vacancy", _("Filling a vacancy")
     EX_OFFICIO = "ex_officio", _("Ex officio")

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from clt.models import Person
 from governance.membership.models import (
@@ -78,9 +78,13 @@ class MemberFilterForm(forms.Form):
         label=gettext_lazy("Class"), required=False, choices=[("", gettext_lazy("Any")), *MemberClass.choices]
     )
     votes = forms.ChoiceField(
-        label=gettext_lazy("Votes"),
+        label=pgettext_lazy("whether a member votes", "Votes"),
         required=False,
-        choices=[("", gettext_lazy("Any")), ("yes", gettext_lazy("Votes")), ("no", gettext_lazy("Does not vote"))],
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("yes", pgettext_lazy("whether a member votes", "Votes")),
+            ("no", gettext_lazy("Does not vote")),
+        ],
     )
 
 
@@ -119,8 +123,8 @@ class EndForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("How it ends"),
         choices=[
-            (MembershipStatus.RESIGNED, gettext_lazy("Resigned")),
-            (MembershipStatus.ENDED, gettext_lazy("Ended")),
+            (MembershipStatus.RESIGNED, pgettext_lazy("membership status", "Resigned")),
+            (MembershipStatus.ENDED, pgettext_lazy("membership status", "Ended")),
         ],
     )
     ended_on = forms.DateField(label=gettext_lazy("Ends on"), required=False, widget=DATE_INPUT)

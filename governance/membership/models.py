@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from clt.models import Person, TimeStampedModel
@@ -217,11 +218,11 @@ class MembershipKind(models.TextChoices):
 
 
 class MembershipStatus(models.TextChoices):
-    APPLIED = "applied", _("Applied")
-    ACTIVE = "active", _("Active")
-    REFUSED = "refused", _("Refused")
-    RESIGNED = "resigned", _("Resigned")
-    ENDED = "ended", _("Ended")
+    APPLIED = "applied", pgettext_lazy("membership status", "Applied")
+    ACTIVE = "active", pgettext_lazy("membership status", "Active")
+    REFUSED = "refused", pgettext_lazy("membership status", "Refused")
+    RESIGNED = "resigned", pgettext_lazy("membership status", "Resigned")
+    ENDED = "ended", pgettext_lazy("membership status", "Ended")
 
 
 class Membership(TimeStampedModel):

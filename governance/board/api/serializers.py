@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from clt.api.serializers import change_reason_field as _reason_field
@@ -50,12 +51,12 @@ class BoardSeatClassSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> SeatClass:
         request = self.context["request"]
-        reason = reason_taken(request, validated_data, "Seat class created through the API")
+        reason = reason_taken(request, validated_data, _("Seat class created through the API"))
         return services.seat_class_create(actor=request.user, reason=reason, **validated_data)
 
     def update(self, instance: SeatClass, validated_data: dict[str, Any]) -> SeatClass:
         request = self.context["request"]
-        reason = reason_taken(request, validated_data, "Seat class changed through the API")
+        reason = reason_taken(request, validated_data, _("Seat class changed through the API"))
         return services.seat_class_update(seat_class=instance, actor=request.user, reason=reason, **validated_data)
 
 
@@ -91,7 +92,7 @@ class BoardTermSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> BoardTerm:
         request = self.context["request"]
-        reason = reason_taken(request, validated_data, "Board term started through the API")
+        reason = reason_taken(request, validated_data, _("Board term started through the API"))
         return services.board_term_start(actor=request.user, reason=reason, **validated_data)
 
 

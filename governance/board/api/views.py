@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -159,7 +160,7 @@ class BoardTermViewSet(
         body = BoardTermEndSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        reason = reason_taken(request, data, "Board term ended through the API")
+        reason = reason_taken(request, data, _("Board term ended through the API"))
         term = services.board_term_end(term=term, actor=request.user, reason=reason, **data)
         return Response(BoardTermSerializer(self.get_queryset().get(pk=term.pk)).data)
 
@@ -176,8 +177,8 @@ class BoardTermViewSet(
         data = dict(body.validated_data)
         person = Person.objects.filter(pk=data.pop("person")).first()
         if person is None:
-            raise serializers.ValidationError({"person": ["No such person."]})
-        reason = reason_taken(request, data, "Vacancy filled through the API")
+            raise serializers.ValidationError({"person": [_("No such person.")]})
+        reason = reason_taken(request, data, _("Vacancy filled through the API"))
         term = services.vacancy_fill(vacated=vacated, person=person, actor=request.user, reason=reason, **data)
         return Response(BoardTermSerializer(self.get_queryset().get(pk=term.pk)).data, status=status.HTTP_201_CREATED)
 
