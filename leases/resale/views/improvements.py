@@ -54,18 +54,35 @@ __all__ = [
 
 def method_text(item: CapitalImprovement) -> str:
     """How an approved improvement will be valued, with its parameters, in words."""
-    pct = f"{item.credit_pct.normalize():f}"
-    share = "" if item.credit_pct == 100 else _("%(pct)s%% of ") % {"pct": pct}
+    # Whole phrases, with and without a share, so that a translation never joins pieces.
+    whole = item.credit_pct == 100
+    values = {
+        "pct": f"{item.credit_pct.normalize():f}",
+        "years": item.useful_life_years,
+        "value": f"{item.fixed_value:,.2f}" if item.fixed_value is not None else "",
+    }
     match item.method:
         case CreditMethod.APPRAISED_VALUE:
-            text = _("the value an appraiser attributes to it")
+            text = (
+                _("the value an appraiser attributes to it")
+                if whole
+                else _("%(pct)s%% of the value an appraiser attributes to it")
+            )
         case CreditMethod.DEPRECIATED_COST:
-            text = _("its cost, depreciated over %(years)s years") % {"years": item.useful_life_years}
+            text = (
+                _("its cost, depreciated over %(years)s years")
+                if whole
+                else _("%(pct)s%% of its cost, depreciated over %(years)s years")
+            )
         case CreditMethod.PERCENT_OF_COST:
-            text = _("its cost")
+            text = _("its cost") if whole else _("%(pct)s%% of its cost")
         case _:
-            text = _("the trust's listed value of $%(value)s") % {"value": f"{item.fixed_value:,.2f}"}
-    return share + text
+            text = (
+                _("the trust's listed value of $%(value)s")
+                if whole
+                else _("%(pct)s%% of the trust's listed value of $%(value)s")
+            )
+    return text % values
 
 
 def _rows(items: list[CapitalImprovement], today: dt.date, rules: resale.CreditRules) -> list[dict[str, Any]]:

@@ -202,8 +202,11 @@ def _metric_labels() -> dict[str, str]:
         "initial_subsidy": _("initial subsidy"),
         "retained_subsidy": _("subsidy retained"),
         "retention_ratio": _("retention ratio"),
+        # xgettext:no-python-format
         "pct_ami_needed_at_purchase": _("% of AMI needed at purchase"),
+        # xgettext:no-python-format
         "pct_ami_needed_at_resale": _("% of AMI needed at resale"),
+        # xgettext:no-python-format
         "buyer_pct_ami": _("buyer income % of AMI"),
         "seller_equity": _("seller's equity at resale"),
         "seller_equity_gained": _("seller's equity gained"),
