@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clt import roles
 from clt.history import stamp
@@ -75,10 +77,10 @@ FAMILY = [
 ]
 LANGUAGES = ["en"] * 6 + ["es", "es", "vi", "so", "ne", "fr", "ar"]
 DEMO_USERS = [
-    ("staff", "Sam", "Steward", [roles.STAFF_GROUP], "staff"),
-    ("homeowner", "Rosa", "Diaz", [], "homeowner"),
-    ("member", "Jamal", "Okafor", [roles.MEMBER_GROUP], "member"),
-    ("board", "Priya", "Rai", [roles.MEMBER_GROUP, roles.BOARD_GROUP], "board member"),
+    ("staff", "Sam", "Steward", [roles.STAFF_GROUP], gettext_lazy("staff")),
+    ("homeowner", "Rosa", "Diaz", [], gettext_lazy("homeowner")),
+    ("member", "Jamal", "Okafor", [roles.MEMBER_GROUP], gettext_lazy("member")),
+    ("board", "Priya", "Rai", [roles.MEMBER_GROUP, roles.BOARD_GROUP], gettext_lazy("board member")),
 ]
 
 
@@ -124,4 +126,4 @@ def load_demo(context: Any) -> None:
             person.save()
             people.append(person)
     context.shared["people"] = people
-    context.stdout.write(f"People: {len(people)}")
+    context.stdout.write(_("People: %(count)s") % {"count": len(people)})

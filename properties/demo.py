@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from pyproj import Transformer
 from simple_history.utils import bulk_create_with_history
 
@@ -103,7 +104,7 @@ def _lots(rng) -> list[dict[str, Any]]:
 
 def load_demo(context: Any) -> None:
     if Parcel.objects.filter(apn__startswith="044-").exists():
-        context.stdout.write(f"Parcels: {Parcel.objects.count()} (already loaded)")
+        context.stdout.write(_("Parcels: %(count)s (already loaded)") % {"count": Parcel.objects.count()})
         return
     rng = context.rng
     to_lonlat = _projector()
@@ -178,7 +179,10 @@ def load_demo(context: Any) -> None:
     _homes(context, rng, parcels, plans)
     _funding(context, rng, parcels, plans)
     active = Parcel.objects.exclude(status=ParcelStatus.RETIRED).count()
-    context.stdout.write(f"Parcels: {report.created} imported, {active} current, {Unit.objects.count()} homes")
+    context.stdout.write(
+        _("Parcels: %(imported)s imported, %(current)s current, %(homes)s homes")
+        % {"imported": report.created, "current": active, "homes": Unit.objects.count()}
+    )
 
 
 def _homes(context: Any, rng, parcels: dict[str, Parcel], plans: dict[str, dict[str, Any]]) -> None:

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from clt.models import TimeStampedModel
@@ -42,7 +43,7 @@ ZERO = Decimal("0")
 
 class ParcelStatus(models.TextChoices):
     ACQUIRED = "acquired", _("Acquired")
-    HELD = "held", _("Held")
+    HELD = "held", pgettext_lazy("parcel status: the trust holds it", "Held")
     DISPOSED = "disposed", _("Disposed")
     RETIRED = "retired", _("Retired (split or merged)")
 

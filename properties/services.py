@@ -481,7 +481,11 @@ class ImportError_:
     reasons: tuple[str, ...]
 
     def __str__(self) -> str:
-        return f"feature {self.index} ({self.ident}): " + "; ".join(self.reasons)
+        return _("feature %(index)s (%(ident)s): %(reasons)s") % {
+            "index": self.index,
+            "ident": self.ident,
+            "reasons": "; ".join(self.reasons),
+        }
 
 
 @dataclass

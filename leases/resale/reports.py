@@ -129,6 +129,7 @@ class ImpactParametersForm(forms.Form):
     )
     term_years = forms.IntegerField(label=gettext_lazy("Loan term (years)"), min_value=1, max_value=40)
     down_payment = forms.DecimalField(
+        # xgettext:no-python-format (a percent sign, not a placeholder)
         label=gettext_lazy("Down payment (% of the price)"),
         min_value=Decimal("0"),
         max_value=Decimal("99"),
@@ -136,6 +137,7 @@ class ImpactParametersForm(forms.Form):
         decimal_places=2,
     )
     tax_rate = forms.DecimalField(
+        # xgettext:no-python-format (a percent sign, not a placeholder)
         label=gettext_lazy("Property tax (% of the price a year)"),
         min_value=Decimal("0"),
         max_value=Decimal("10"),

@@ -262,7 +262,7 @@ def test_bad_features_abort_the_whole_file_and_are_all_listed(tmp_path, existing
 
     message, stderr = run_failing(path)
 
-    assert message == "2 bad feature(s) in bad.geojson; nothing was imported."
+    assert message == "2 bad features in bad.geojson; nothing was imported."
     assert Parcel.objects.count() == before_count
     assert Parcel.history.count() == before_history
     if existing:
@@ -331,7 +331,7 @@ def test_each_kind_of_bad_feature_is_reported(tmp_path, case):
 
     message, stderr = run_failing(path)
 
-    assert message == f"1 bad feature(s) in {case}.geojson; nothing was imported."
+    assert message == f"1 bad feature in {case}.geojson; nothing was imported."
     assert error_lines(stderr) == [f"feature 2 ({ident}): {reason}"]
     assert Parcel.objects.count() == 0
 
@@ -376,7 +376,7 @@ def test_nesting_is_measured_outside_strings_only(tmp_path):
     shallow = write_json(tmp_path, "notes.geojson", collection(feature("N-1", square(0, 0), notes=notes)))
     deep = write_json(tmp_path, "deep.geojson", collection(feature("N-2", square(30, 0), extra=nested)))
 
-    assert "Imported 1 parcels" in run(shallow)[0]
+    assert "Imported 1 parcel" in run(shallow)[0]
     assert Parcel.objects.get().notes == notes
     message, _ = run_failing(deep)
     assert message.startswith(f"{deep}: the JSON is nested 34 levels deep")
@@ -393,7 +393,7 @@ def test_a_parcel_over_the_vertex_limit_is_refused_with_its_feature_and_nothing_
 
     message, stderr = run_failing(path)
 
-    assert message == "1 bad feature(s) in big.geojson; nothing was imported."
+    assert message == "1 bad feature in big.geojson; nothing was imported."
     assert error_lines(stderr) == ["feature 2 (V-2): The boundary has 20001 positions; a parcel has at most 20000."]
     assert Parcel.objects.count() == 0
 
@@ -406,9 +406,9 @@ def test_a_parcel_at_the_vertex_limit_imports_from_csv_and_one_over_is_refused(t
     bad = write_csv(tmp_path, "bad.csv", ["apn", "wkt"], [["W-2", over]])
 
     message, stderr = run_failing(bad)
-    assert message == "1 bad feature(s) in bad.csv; nothing was imported."
+    assert message == "1 bad feature in bad.csv; nothing was imported."
     assert error_lines(stderr) == ["feature 1 (row 2): The boundary has 20001 positions; a parcel has at most 20000."]
-    assert "Imported 1 parcels: 1 new" in run(good)[0]
+    assert "Imported 1 parcel: 1 new" in run(good)[0]
     assert len(Parcel.objects.get(apn="W-1").geometry["coordinates"][0]) == 20_000
 
 
@@ -431,7 +431,7 @@ def test_updating_a_retired_parcel_is_refused(tmp_path):
 
     message, stderr = run_failing(path)
 
-    assert message == "1 bad feature(s) in retired.geojson; nothing was imported."
+    assert message == "1 bad feature in retired.geojson; nothing was imported."
     assert error_lines(stderr) == ["feature 2 (R-1): Parcel R-1 was retired by a split or merge; it cannot be changed."]
     assert Parcel.objects.count() == before
     assert not Parcel.objects.filter(apn="N-1").exists()
@@ -519,7 +519,7 @@ def test_dry_run_reports_counts_and_writes_nothing(tmp_path):
 
     assert "dry.geojson: 4 features, geojson, CRS WGS84 (RFC 7946) — dry run" in stdout
     assert "Would import 4 parcels: 2 new, 1 updated, 1 unchanged." in stdout
-    assert "1 overlap(s) recorded for review:" in stdout
+    assert "1 overlap recorded for review:" in stdout
     assert sorted(Parcel.objects.values_list("apn", flat=True)) == ["D-1", "D-3"]
     assert Parcel.objects.get(apn="D-1").address == "1 Old Rd"
     assert Parcel.history.count() == history_before
@@ -574,7 +574,7 @@ def test_csv_with_a_bad_wkt_row_in_the_middle_imports_nothing(tmp_path):
 
     message, stderr = run_failing(path)
 
-    assert message == "4 bad feature(s) in bad.csv; nothing was imported."
+    assert message == "4 bad features in bad.csv; nothing was imported."
     lines = error_lines(stderr)
     assert len(lines) == 4, stderr
     # The header is row 1, so the third data row is spreadsheet row 4.
@@ -776,7 +776,7 @@ def test_projected_file_without_crs_fails_with_looks_projected(tmp_path):
 
     message, stderr = run_failing(path)
 
-    assert message == "1 bad feature(s) in wa.geojson; nothing was imported."
+    assert message == "1 bad feature in wa.geojson; nothing was imported."
     lines = error_lines(stderr)
     assert len(lines) == 1
     assert lines[0].startswith("feature 2 (WA-2): Coordinates are not longitude/latitude (first position 1196000.0")
@@ -856,7 +856,7 @@ def test_official_area_in_acres_flags_a_mismatch_beyond_one_percent(tmp_path):
         "AM-3": True,
         "AM-4": False,
     }
-    assert "2 parcel(s) flagged 'area mismatch'" in stdout
+    assert "2 parcels flagged 'area mismatch'" in stdout
     flagged = [line.strip() for line in stdout.splitlines() if line.startswith("  AM-")]
     assert flagged == [
         f"AM-2: geodesic {parcels['AM-2'].area_m2:,} m², official {parcels['AM-2'].official_area_m2:,} m²",
@@ -905,7 +905,7 @@ def test_overlapping_features_in_one_file_are_recorded_for_review(tmp_path):
     assert overlap.area_m2 == pytest.approx(Decimal(200), rel=Decimal("0.001"))
     assert overlap.accepted_at is None
     assert overlap.accepted_reason == ""
-    assert "1 overlap(s) recorded for review:" in stdout
+    assert "1 overlap recorded for review:" in stdout
     assert f"  OV-1 × OV-2: {overlap_area(a, b):,.2f} m²" in stdout
 
 
@@ -921,7 +921,7 @@ def test_accept_overlaps_records_them_accepted_with_the_reason(tmp_path, staff_u
     assert overlap.accepted_at is not None
     assert overlap.accepted_by == staff_user
     assert overlap.is_accepted
-    assert "1 overlap(s) accepted:" in stdout
+    assert "1 overlap accepted:" in stdout
 
 
 def test_imported_parcel_overlapping_an_existing_one_is_recorded(tmp_path):
@@ -991,7 +991,7 @@ def test_real_county_file_imports_with_areas_matching_the_county(tmp_path):
     assert not [p.apn for p in parcels if p.area_mismatch]
     assert "flagged" not in stdout
     # The county layer itself has two overlapping pairs; they are recorded for review, not refused.
-    assert "2 overlap(s) recorded for review:" in stdout
+    assert "2 overlaps recorded for review:" in stdout
     overlaps = {
         (o.parcel.apn, o.other.apn): float(o.area_m2)
         for o in ParcelOverlap.objects.select_related("parcel", "other").filter(accepted_at__isnull=True)

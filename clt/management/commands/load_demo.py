@@ -21,6 +21,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clt import clock
 
@@ -65,7 +66,7 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.load_demo(context)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (username / password — role):"))
+        self.stdout.write(self.style.SUCCESS(_("Demo data ready. Demo logins (username / password — role):")))
         for username, password, role in context.logins:
             self.stdout.write(f"  {username} / {password} — {role}")
 
@@ -75,4 +76,4 @@ def _date(raw: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"“{raw}” is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(_("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": raw}) from None

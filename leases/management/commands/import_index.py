@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext
 
 from leases.resale import indexes, services
 from leases.resale.models import IndexKind, IndexSeries
@@ -32,7 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
         if not path.exists():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(gettext("%(file)s: no such file") % {"file": path})
         reason = options["reason"] or f"imported from {path.name}"
         try:
             with transaction.atomic():
@@ -43,7 +44,9 @@ class Command(BaseCommand):
                     self._periods(text, reason, options)
         except ValidationError as error:
             messages = [f"{field}: {m}" for field, items in error.message_dict.items() for m in items]
-            raise CommandError(f"{path}: nothing imported.\n  " + "\n  ".join(messages)) from None
+            raise CommandError(
+                gettext("%(file)s: nothing imported.") % {"file": path} + "\n  " + "\n  ".join(messages)
+            ) from None
 
     def _series(self, code: str, name: str, kind: str, area: str, source: str) -> IndexSeries:
         series, _ = IndexSeries.objects.get_or_create(
@@ -53,7 +56,10 @@ class Command(BaseCommand):
 
     def _report(self, series: IndexSeries, counts: tuple[int, int, int]) -> None:
         created, updated, unchanged = counts
-        self.stdout.write(f"{series.code}: {created} new, {updated} updated, {unchanged} unchanged")
+        self.stdout.write(
+            gettext("%(series)s: %(created)s new, %(updated)s updated, %(unchanged)s unchanged")
+            % {"series": series.code, "created": created, "updated": updated, "unchanged": unchanged}
+        )
 
     def _periods(self, text: str, reason: str, options: dict) -> None:
         rows = indexes.read_periods(text)

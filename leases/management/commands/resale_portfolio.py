@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt.progress import ProgressBar
 from leases.resale import portfolio
@@ -39,7 +41,9 @@ class Command(BaseCommand):
         try:
             as_of = dt.date.fromisoformat(text)
         except ValueError:
-            raise CommandError(f"--as-of {text!r}: expected a date as YYYY-MM-DD, e.g. 2026-11-27") from None
+            raise CommandError(
+                _("--as-of %(text)s: expected a date as YYYY-MM-DD, e.g. 2026-11-27") % {"text": repr(text)}
+            ) from None
 
         stderr = getattr(self.stderr, "_out", self.stderr)
         bar = ProgressBar(stderr)
@@ -47,7 +51,7 @@ class Command(BaseCommand):
         try:
             found = portfolio.resale_portfolio(as_of=as_of, program=options["program"], progress=bar)
         except ValidationError as error:
-            raise CommandError(f"--program: {' '.join(error.messages)}") from None
+            raise CommandError(_("--program: %(messages)s") % {"messages": " ".join(error.messages)}) from None
 
         if options["output"]:
             target = Path(options["output"])
@@ -55,7 +59,9 @@ class Command(BaseCommand):
             try:
                 handle, partial = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
             except OSError as error:
-                raise CommandError(f"--output {options['output']!r}: {error.strerror}") from None
+                raise CommandError(
+                    _("--output %(file)s: %(error)s") % {"file": repr(options["output"]), "error": error.strerror}
+                ) from None
             try:
                 with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                     portfolio.write_csv(found, stream)
@@ -67,9 +73,17 @@ class Command(BaseCommand):
             portfolio.write_csv(found, self.stdout._out if hasattr(self.stdout, "_out") else self.stdout)
 
         elapsed = time.monotonic() - started
-        stderr.write(f"Resale portfolio on {as_of.isoformat()}: {len(found.rows):,} leases in {elapsed:.2f} s\n")
+        stderr.write(
+            ngettext(
+                "Resale portfolio on %(date)s: %(count)s lease in %(seconds)s s",
+                "Resale portfolio on %(date)s: %(count)s leases in %(seconds)s s",
+                len(found.rows),
+            )
+            % {"date": as_of.isoformat(), "count": f"{len(found.rows):,}", "seconds": f"{elapsed:.2f}"}
+            + "\n"
+        )
         for line in portfolio.summary_lines(found):
             stderr.write(line + "\n")
         if options["output"]:
-            stderr.write(f"CSV written to {options['output']}\n")
+            stderr.write(_("CSV written to %(file)s") % {"file": options["output"]} + "\n")
         stderr.flush()

@@ -36,19 +36,28 @@ class ImpactQuerySerializer(serializers.Serializer):
     start = serializers.DateField(required=False, help_text=_("First closing date; default 1 January ten years ago."))
     end = serializers.DateField(required=False, help_text=_("Last closing date, inclusive; default today."))
     income_share = serializers.DecimalField(
-        max_digits=5, decimal_places=2, required=False, help_text=_("% of income for housing costs; default 30.")
+        # xgettext:no-python-format (a percent sign, not a placeholder)
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text=_("% of income for housing costs; default 30."),
     )
     rate = serializers.DecimalField(
         max_digits=6, decimal_places=3, required=False, help_text=_("Mortgage rate, % a year; default 6.25.")
     )
     term_years = serializers.IntegerField(required=False, help_text=_("Loan term in years; default 30."))
     down_payment = serializers.DecimalField(
-        max_digits=5, decimal_places=2, required=False, help_text=_("Down payment, % of the price; default 3.5.")
+        # xgettext:no-python-format (a percent sign, not a placeholder)
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text=_("Down payment, % of the price; default 3.5."),
     )
     tax_rate = serializers.DecimalField(
         max_digits=5,
         decimal_places=3,
         required=False,
+        # xgettext:no-python-format (a percent sign, not a placeholder)
         help_text=_("Property tax, % of price a year; default 1.25."),
     )
     insurance = serializers.DecimalField(

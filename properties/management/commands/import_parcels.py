@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt.progress import ProgressBar
 from properties import exchange, geometry
@@ -55,14 +57,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
         if not path.exists():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(_("%(path)s: no such file") % {"path": path})
         fmt = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "geojson")
         try:
             # Apart from reading the file: normalise_crs raises ValueError for an unknown code, which
             # the file's handler below would report as a fault of the file, not of --crs.
             option_crs = geometry.normalise_crs(options["crs"]) if options["crs"] else None
         except Exception as exc:  # ValueError, or pyproj's CRSError (a RuntimeError)
-            raise CommandError(f"--crs {options['crs']}: {exc}") from exc
+            raise CommandError(_("--crs %(crs)s: %(error)s") % {"crs": options["crs"], "error": exc}) from exc
         try:
             field_map = exchange.parse_field_map(options["map"])
             data = path.read_bytes()
@@ -82,12 +84,17 @@ class Command(BaseCommand):
         if options["user"]:
             actor = get_user_model().objects.filter(username=options["user"]).first()
             if actor is None:
-                raise CommandError(f"--user {options['user']}: no such user")
-        reason = options["reason"] or f"Imported from {path.name}"
-        self.stdout.write(
-            f"{path.name}: {len(result.records):,} features, {fmt}, CRS {source_crs or 'WGS84 (RFC 7946)'}"
-            + (" — dry run" if options["dry_run"] else "")
-        )
+                raise CommandError(_("--user %(user)s: no such user") % {"user": options["user"]})
+        reason = options["reason"] or _("Imported from %(file)s") % {"file": path.name}
+        count = len(result.records)
+        summary = ngettext(
+            "%(file)s: %(count)s feature, %(format)s, CRS %(crs)s",
+            "%(file)s: %(count)s features, %(format)s, CRS %(crs)s",
+            count,
+        ) % {"file": path.name, "count": f"{count:,}", "format": fmt, "crs": source_crs or "WGS84 (RFC 7946)"}
+        if options["dry_run"]:
+            summary = _("%(summary)s — dry run") % {"summary": summary}
+        self.stdout.write(summary)
         try:
             report = parcels_import(
                 result.records,
@@ -101,32 +108,69 @@ class Command(BaseCommand):
         except ImportFailed as failed:
             for error in failed.errors:
                 self.stderr.write(f"  {error}")
-            raise CommandError(f"{len(failed.errors)} bad feature(s) in {path.name}; nothing was imported.") from failed
+            bad = len(failed.errors)
+            raise CommandError(
+                ngettext(
+                    "%(count)s bad feature in %(file)s; nothing was imported.",
+                    "%(count)s bad features in %(file)s; nothing was imported.",
+                    bad,
+                )
+                % {"count": f"{bad:,}", "file": path.name}
+            ) from failed
 
-        verb = "Would import" if report.dry_run else "Imported"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{verb} {report.total:,} parcels: {report.created:,} new, {report.updated:,} updated, "
-                f"{report.unchanged:,} unchanged."
+        counts = {
+            "total": f"{report.total:,}",
+            "created": f"{report.created:,}",
+            "updated": f"{report.updated:,}",
+            "unchanged": f"{report.unchanged:,}",
+        }
+        if report.dry_run:
+            done = ngettext(
+                "Would import %(total)s parcel: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+                "Would import %(total)s parcels: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+                report.total,
             )
-        )
+        else:
+            done = ngettext(
+                "Imported %(total)s parcel: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+                "Imported %(total)s parcels: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+                report.total,
+            )
+        self.stdout.write(self.style.SUCCESS(done % counts))
         if report.area_mismatches:
+            flagged = len(report.area_mismatches)
             self.stdout.write(
                 self.style.WARNING(
-                    f"{len(report.area_mismatches):,} parcel(s) flagged 'area mismatch' "
-                    "(official area differs from the geodesic area beyond the tolerance):"
+                    ngettext(
+                        "%(count)s parcel flagged 'area mismatch' "
+                        "(official area differs from the geodesic area beyond the tolerance):",
+                        "%(count)s parcels flagged 'area mismatch' "
+                        "(official area differs from the geodesic area beyond the tolerance):",
+                        flagged,
+                    )
+                    % {"count": f"{flagged:,}"}
                 )
             )
             for apn, measured, official in report.area_mismatches[:20]:
-                self.stdout.write(f"  {apn}: geodesic {measured:,} m², official {official:,} m²")
-            if len(report.area_mismatches) > 20:
                 self.stdout.write(
-                    f"  … and {len(report.area_mismatches) - 20:,} more (filter parcels by area mismatch)"
+                    "  "
+                    + _("%(apn)s: geodesic %(geodesic)s m², official %(official)s m²")
+                    % {"apn": apn, "geodesic": f"{measured:,}", "official": f"{official:,}"}
+                )
+            if flagged > 20:
+                self.stdout.write(
+                    "  " + _("… and %(count)s more (filter parcels by area mismatch)") % {"count": f"{flagged - 20:,}"}
                 )
         if report.overlaps:
-            state = "accepted" if options["accept_overlaps"] else "recorded for review"
-            self.stdout.write(self.style.WARNING(f"{len(report.overlaps):,} overlap(s) {state}:"))
+            found = len(report.overlaps)
+            if options["accept_overlaps"]:
+                heading = ngettext("%(count)s overlap accepted:", "%(count)s overlaps accepted:", found)
+            else:
+                heading = ngettext(
+                    "%(count)s overlap recorded for review:", "%(count)s overlaps recorded for review:", found
+                )
+            self.stdout.write(self.style.WARNING(heading % {"count": f"{found:,}"}))
             for first, second, area in report.overlaps[:20]:
                 self.stdout.write(f"  {first} × {second}: {area:,.2f} m²")
-            if len(report.overlaps) > 20:
-                self.stdout.write(f"  … and {len(report.overlaps) - 20:,} more")
+            if found > 20:
+                self.stdout.write("  " + _("… and %(count)s more") % {"count": f"{found - 20:,}"})
