@@ -16,9 +16,11 @@ it. So a command or a PDF can lay out a chart without a request, and the geometr
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from fractions import Fraction
 
 __all__ = [
     "INK",
@@ -40,6 +42,7 @@ __all__ = [
     "nice_ceiling",
     "nice_step",
     "row_bar",
+    "shares",
     "slopes",
     "tick_format",
     "tick_values",
@@ -491,3 +494,27 @@ def describe(items: Iterable[tuple[str, str]], *, before: str = "", after: str =
     """
     listed = "; ".join(f"{label}: {figures}" for label, figures in items)
     return " ".join(part for part in (before, f"{listed}." if listed else "", after) if part)
+
+
+def shares(parts: Sequence[Number | Fraction], *, places: int = 1) -> list[Decimal]:
+    """Each part's percentage of their sum, rounded so that the percentages add up to exactly 100.
+
+    Largest remainder (Hamilton's method): every share is first rounded down to ``places`` decimals, then
+    the units still missing go, one each, to the shares that lost the most; ties go to the earlier part.
+    3, 2, 2 of 7 (42.857…, 28.571…, 28.571…) → 42.8, 28.6, 28.6: rounding each alone gives 100.1, cutting
+    each gives 99.8.
+    All zero (or no parts) → zeros: there is no whole to share.
+    """
+    exact = [Fraction(part) for part in parts]
+    total = sum(exact, Fraction(0))
+    if total <= 0:
+        return [Decimal(0).quantize(Decimal(1).scaleb(-places)) for _ in exact]
+    unit = Fraction(1, 10**places)
+    scaled = [part * 100 / total / unit for part in exact]  # in units of the last place
+    floors = [math.floor(value) for value in scaled]
+    missing = round(100 / unit) - sum(floors)
+    by_loss = sorted(range(len(scaled)), key=lambda i: (-(scaled[i] - floors[i]), i))
+    for index in by_loss[:missing]:
+        floors[index] += 1
+    quantum = Decimal(1).scaleb(-places)
+    return [(Decimal(units) * quantum).quantize(quantum, rounding=ROUND_FLOOR) for units in floors]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.utils import formats
@@ -54,7 +54,9 @@ def term_fact(term: BoardTerm) -> rules.TermFact:
 def _percent(value: Fraction | None) -> str:
     if value is None:
         return "–"
-    return formats.number_format(Decimal(value.numerator * 100) / Decimal(value.denominator), 1)
+    # Rounded half up before formatting: Django's number_format cuts the digits it does not show.
+    exact = Decimal(value.numerator * 100) / Decimal(value.denominator)
+    return formats.number_format(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), 1)
 
 
 def notice_text(notice: rules.Notice, names: dict[str, str] | None = None) -> str:

@@ -54,23 +54,29 @@ class Chart:
     description: str = ""
 
 
-def _percent(value: Fraction | None) -> str:
-    if value is None:
-        return "–"
-    return formats.number_format(float(value * 100), 1)  # display only
+def _percents(values: list[Fraction | None]) -> list[str]:
+    """The shares of one whole as percentages that add up to 100 (``clt.charts.shares``); "–" where none."""
+    rounded = iter(charts.shares([value for value in values if value is not None]))
+    return ["–" if value is None else formats.number_format(next(rounded), 1) for value in values]
 
 
 def composition_chart(roster: rules.Roster) -> Chart:
-    """One row per class: its seats (outline) and the seats held (filled), on one scale across classes."""
-    label_width, bar_space, row_height = 150, 300, 34
+    """One row per class: its name above, then its seats (outline) and the seats held (filled), on one scale.
+
+    The name has a line of its own so that a long one ("Leaseholder representatives", or longer in Spanish)
+    is never cut; the seats held out of the seats stand at the right of the bar.
+    """
+    label_width, bar_space, row_height = 0, 400, 52
     top = max([max(c.seats or c.floor or 0, c.holder_count, c.cap or 0) for c in roster.classes] + [1])
     scale = charts.Scale(0, top, label_width, label_width + bar_space)
     chart = Chart(
-        width=label_width + bar_space + 60, height=row_height * len(roster.classes) + 10, label_width=label_width
+        width=label_width + bar_space + 60, height=row_height * len(roster.classes) + 4, label_width=label_width
     )
+    shares = _percents([entry.share for entry in roster.classes])
+    intended = _percents([entry.intended_share for entry in roster.classes])
     for index, entry in enumerate(roster.classes):
         seats = entry.seats if entry.seats is not None else (entry.floor or 0)
-        y = index * row_height + 6
+        y = index * row_height + 22
         chart.rows.append(
             ChartRow(
                 name=entry.rule.name,
@@ -81,8 +87,8 @@ def composition_chart(roster: rules.Roster) -> Chart:
                     charts.row_bar(scale, seats, y=y, height=22, min_length=0, colour=BAR_COLOUR, outline=True),
                     charts.row_bar(scale, entry.holder_count, y=y, height=22, min_length=0, colour=BAR_COLOUR),
                 ),
-                share=_percent(entry.share),
-                intended=_percent(entry.intended_share),
+                share=shares[index],
+                intended=intended[index],
             )
         )
     chart.description = charts.describe(

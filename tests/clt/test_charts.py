@@ -182,3 +182,19 @@ def test_the_description_reads_each_item_then_closes_the_sentence():
     )
     assert charts.describe([], before="You paid $150,000.00.") == "You paid $150,000.00."
     assert charts.describe([]) == ""
+
+
+def test_shares_add_up_to_100_by_largest_remainder():
+    from decimal import Decimal
+
+    from clt.charts import shares
+
+    assert shares([3, 2, 2]) == [Decimal("42.8"), Decimal("28.6"), Decimal("28.6")]  # 42.857, 28.571, 28.571
+    assert sum(shares([3, 2, 2])) == 100
+    assert shares([1, 1, 1]) == [Decimal("33.4"), Decimal("33.3"), Decimal("33.3")]
+    assert shares([1, 1, 1], places=0) == [Decimal("34"), Decimal("33"), Decimal("33")]
+    assert shares([5, 0]) == [Decimal("100.0"), Decimal("0.0")]
+    assert shares([0, 0]) == [Decimal("0.0"), Decimal("0.0")]
+    assert shares([]) == []
+    for parts in ([7, 5, 3, 1], [1, 2, 3, 4, 5, 6], [99, 1, 1]):
+        assert sum(shares(parts)) == 100
