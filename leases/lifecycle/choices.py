@@ -7,6 +7,7 @@ emails all show these labels, so a kind is called the same everywhere.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leases.lifecycle.rules import ComplianceState as C
 from leases.lifecycle.rules import DeadlineKind as DK
@@ -61,13 +62,13 @@ TRACK_LABELS = {
     Track.LEASE: _("Lease"),
     Track.COMPLIANCE: _("Compliance"),
     Track.FINANCING: _("Financing"),
-    Track.TRANSFER: _("Transfer"),
+    Track.TRANSFER: pgettext_lazy("of the leasehold", "Transfer"),
 }
 
 STATE_LABELS = {
     Track.LEASE: {
         S.DRAFT: _("Draft"),
-        S.ACTIVE: _("Active"),
+        S.ACTIVE: pgettext_lazy("a lease", "Active"),
         S.ASSIGNED: _("Assigned"),
         S.SUPERSEDED: _("Superseded"),
         S.EXPIRED: _("Expired"),
@@ -93,7 +94,7 @@ STATE_LABELS = {
         T.OPTION_CLOSING: _("Option closing"),
         T.MARKETING: _("On the market"),
         T.UNDER_CONTRACT: _("Under contract"),
-        T.SOLD: _("Sold"),
+        T.SOLD: pgettext_lazy("a home", "Sold"),
         T.ESTATE: _("Estate"),
         T.HEIR_ASSUMED: _("Heir took over"),
     },
@@ -109,7 +110,7 @@ DEADLINE_LABELS = {
     DK.OPTION_EXERCISE: _("Purchase option must be exercised"),
     DK.OPTION_CLOSING: _("Option purchase must close"),
     DK.RENEWAL_NOTICE: _("Renewal notice due"),
-    DK.TERM_END: _("Term ends"),
+    DK.TERM_END: pgettext_lazy("a lease", "Term ends"),
 }
 
 

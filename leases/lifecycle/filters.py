@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clt import clock
 from clt.filters import IntegerFilter
@@ -77,7 +78,7 @@ class GroundLeaseFilterSet(django_filters.FilterSet):
         choices=_choices(GroundLease, "financing_state"), label=_("Financing")
     )
     transfer_state = django_filters.MultipleChoiceFilter(
-        choices=_choices(GroundLease, "transfer_state"), label=_("Transfer")
+        choices=_choices(GroundLease, "transfer_state"), label=pgettext_lazy("of the leasehold", "Transfer")
     )
     unit = IntegerFilter(field_name="unit_id", label=_("Home id"))
     parcel = IntegerFilter(field_name="parcel_id", label=_("Parcel id"))

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clt import clock
 from clt.forms import date_field, money_input, reason_field
@@ -54,7 +55,7 @@ DETAIL_LABELS = {
     "to": _("Now due"),
     "kind": _("Deadline"),
     "predecessor": _("Previous lease"),
-    "mode": _("Transfer"),
+    "mode": pgettext_lazy("of the leasehold", "Transfer"),
     "mortgage": _("Mortgage"),
     "lien_position": _("Lien position"),
     "calculation": _("Saved resale calculation"),
@@ -92,7 +93,7 @@ class LeaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=())
     compliance_state = forms.ChoiceField(label=_("Compliance"), required=False, choices=())
     financing_state = forms.ChoiceField(label=_("Financing"), required=False, choices=())
-    transfer_state = forms.ChoiceField(label=_("Transfer"), required=False, choices=())
+    transfer_state = forms.ChoiceField(label=pgettext_lazy("of the leasehold", "Transfer"), required=False, choices=())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from clt.models import Organization, Person, TimeStampedModel
@@ -344,7 +345,9 @@ class LeaseTemplateVersion(LateFeeRuleFields, TimeStampedModel):
 class GroundLease(TimeStampedModel):
     """The 99-year (or so) lease of the land under one home, with its states and recording details."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("home"), on_delete=models.PROTECT, related_name="leases")
+    unit = models.ForeignKey(
+        Unit, verbose_name=pgettext_lazy("a dwelling", "home"), on_delete=models.PROTECT, related_name="leases"
+    )
     parcel = models.ForeignKey(Parcel, verbose_name=_("parcel"), on_delete=models.PROTECT, related_name="leases")
     template_version = models.ForeignKey(
         LeaseTemplateVersion, verbose_name=_("lease terms"), on_delete=models.PROTECT, related_name="leases"
@@ -394,7 +397,7 @@ class GroundLease(TimeStampedModel):
         default=lifecycle.TransferState.NONE,
     )
     commencement = models.DateField(_("commencement"), null=True, blank=True)
-    term_end = models.DateField(_("term ends"), null=True, blank=True)
+    term_end = models.DateField(pgettext_lazy("a lease", "term ends"), null=True, blank=True)
     renewals_used = models.PositiveSmallIntegerField(_("renewals used"), default=0)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     recording_instrument = models.CharField(_("recording instrument number"), max_length=60, blank=True)
@@ -533,8 +536,8 @@ class LeaseEvent(models.Model):
     lease = models.ForeignKey(GroundLease, on_delete=models.PROTECT, related_name="events")
     track = models.CharField(_("track"), max_length=12, choices=choices(TRACK_LABELS))
     kind = models.CharField(_("kind"), max_length=40, choices=choices(EVENT_LABELS))
-    from_state = models.CharField(_("from"), max_length=24, blank=True)
-    to_state = models.CharField(_("to"), max_length=24, blank=True)
+    from_state = models.CharField(pgettext_lazy("a state", "from"), max_length=24, blank=True)
+    to_state = models.CharField(pgettext_lazy("a state", "to"), max_length=24, blank=True)
     effective_on = models.DateField(_("effective"))
     sent_on = models.DateField(_("sent"), null=True, blank=True)
     received_on = models.DateField(_("received"), null=True, blank=True)
@@ -567,10 +570,10 @@ class LeaseEvent(models.Model):
 
 
 class DeadlineStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    MET = "met", _("Met")
-    MISSED = "missed", _("Missed")
-    CANCELLED = "cancelled", _("No longer applies")
+    OPEN = "open", pgettext_lazy("a deadline", "Open")
+    MET = "met", pgettext_lazy("a deadline", "Met")
+    MISSED = "missed", pgettext_lazy("a deadline", "Missed")
+    CANCELLED = "cancelled", pgettext_lazy("a deadline", "No longer applies")
 
 
 class Deadline(TimeStampedModel):

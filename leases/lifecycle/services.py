@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt import clock, roles
 from clt.history import actor_or_none as _actor_or_none
@@ -162,9 +163,12 @@ def template_version_update(
         raise ValidationError(
             {
                 "version": [
-                    _(
-                        "Version %(version)s is in use by %(count)s lease(s) and cannot change; "
-                        "create a new version with the new terms."
+                    ngettext(
+                        "Version %(version)s is in use by %(count)s lease and cannot change; "
+                        "create a new version with the new terms.",
+                        "Version %(version)s is in use by %(count)s leases and cannot change; "
+                        "create a new version with the new terms.",
+                        in_use,
                     )
                     % {"version": version.version, "count": in_use}
                 ]
@@ -421,7 +425,16 @@ def _on_renewed(lease: GroundLease, *, actor, reason, after_save, **_rest: Any) 
     template = lease.template_version
     if lease.renewals_used >= template.renewal_terms:
         raise ValidationError(
-            {"kind": [_("This lease allows %(n)s renewal(s) and all have been used.") % {"n": template.renewal_terms}]}
+            {
+                "kind": [
+                    ngettext(
+                        "This lease allows %(n)s renewal and it has been used.",
+                        "This lease allows %(n)s renewals and all have been used.",
+                        template.renewal_terms,
+                    )
+                    % {"n": template.renewal_terms}
+                ]
+            }
         )
     lease.renewals_used += 1
     lease.term_end = lifecycle.add_years(lease.term_end, template.renewal_term_years)

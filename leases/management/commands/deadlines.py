@@ -117,19 +117,25 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         horizon = options["horizon"]
         if not 0 <= horizon <= MAX_HORIZON_DAYS:
-            raise CommandError(f"--horizon {horizon}: expected a number of days from 0 to {MAX_HORIZON_DAYS}")
+            raise CommandError(
+                gettext("--horizon %(horizon)s: expected a number of days from 0 to %(max)s")
+                % {"horizon": horizon, "max": MAX_HORIZON_DAYS}
+            )
         today = self._today(options["today"])
         recipients = staff_recipients()
         if not recipients:
             raise CommandError(
-                "No active staff user has an email address, so there is nobody to send the deadlines to. "
-                "Add an email address to a user in the staff group."
+                gettext(
+                    "No active staff user has an email address, so there is nobody to send the deadlines to. "
+                    "Add an email address to a user in the staff group."
+                )
             )
         with translation.override(settings.LANGUAGE_CODE):
             items = due_items(recipients[0], today=today, horizon_days=horizon)
             if not items:
                 self.stdout.write(
-                    f"Nothing is overdue or due within {horizon} days of {today.isoformat()}: no email sent."
+                    gettext("Nothing is overdue or due within %(days)s days of %(date)s: no email sent.")
+                    % {"days": horizon, "date": today.isoformat()}
                 )
                 return
             groups = grouped(items, horizon=horizon)
@@ -150,8 +156,8 @@ class Command(BaseCommand):
 
         addresses = [user.email for user in recipients]
         if options["dry_run"]:
-            self.stdout.write(f"Dry run: would send to {', '.join(addresses)}")
-            self.stdout.write(f"Subject: {subject}\n")
+            self.stdout.write(gettext("Dry run: would send to %(addresses)s") % {"addresses": ", ".join(addresses)})
+            self.stdout.write(gettext("Subject: %(subject)s") % {"subject": subject} + "\n")
             self.stdout.write(text)
             return
         messages = []
@@ -162,7 +168,8 @@ class Command(BaseCommand):
         sent = get_connection().send_messages(messages) or 0
         self.stdout.write(
             self.style.SUCCESS(
-                f"Sent the deadlines ({overdue} overdue, {len(items)} in all) to {sent} staff: {', '.join(addresses)}"
+                gettext("Sent the deadlines (%(overdue)s overdue, %(total)s in all) to %(sent)s staff: %(addresses)s")
+                % {"overdue": overdue, "total": len(items), "sent": sent, "addresses": ", ".join(addresses)}
             )
         )
 
@@ -173,4 +180,6 @@ class Command(BaseCommand):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise CommandError(f"--today {value!r}: expected a date as YYYY-MM-DD, e.g. 2026-03-31") from None
+            raise CommandError(
+                gettext("--today %(value)s: expected a date as YYYY-MM-DD, e.g. 2026-03-31") % {"value": repr(value)}
+            ) from None

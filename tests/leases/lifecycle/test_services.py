@@ -126,7 +126,7 @@ def test_renewal_extends_the_term_once_then_is_refused():
     assert lease.deadlines.filter(kind="term_end", status="cancelled").get().due == D(2076, 6, 15)
     # No renewal left: no renewal-notice deadline for the new term, and a second renewal is refused.
     assert not lease.deadlines.filter(kind="renewal_notice", status="open").exists()
-    refused(lease, "renewed", "kind", "all have been used", effective_on=D(2025, 2, 1))
+    refused(lease, "renewed", "kind", "allows 1 renewal and it has been used", effective_on=D(2025, 2, 1))
 
 
 def test_expiry_only_after_the_term_end():

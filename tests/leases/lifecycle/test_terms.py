@@ -267,7 +267,7 @@ def test_a_version_in_use_cannot_be_edited_and_the_page_offers_a_new_version(cli
     data.update(max_increase_pct="", max_increases_per_year="", cure_days="60", change_reason="Longer cure")
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "Version 1 is in use by 1 lease(s) and cannot change" in text(response)
+    assert "Version 1 is in use by 1 lease and cannot change" in text(response)
     v1.refresh_from_db()
     assert v1.cure_days == 30
     assert v1.history.count() == history_before
