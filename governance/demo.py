@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from clt import clock, roles
 from clt.demo import DEMO_PASSWORD, FAMILY, GIVEN
@@ -55,7 +56,7 @@ def _officer(context: Any) -> User:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
-    context.logins.append((OFFICER_USERNAME, DEMO_PASSWORD, "election officer"))
+    context.logins.append((OFFICER_USERNAME, DEMO_PASSWORD, gettext("election officer")))
     user.groups.add(Group.objects.get_or_create(name=roles.ELECTION_OFFICER_GROUP)[0])
     return user
 
@@ -134,7 +135,13 @@ def load_board_demo(context: Any) -> None:
     3-year terms in 3 stagger groups, one seat of each class elected each year. One public seat is vacant: its
     holder resigned two months ago. Runs once (skipped when seat classes exist)."""
     if SeatClass.objects.exists():
-        context.stdout.write(f"Board: {SeatClass.objects.count()} seat classes (already loaded)")
+        count = SeatClass.objects.count()
+        context.stdout.write(
+            ngettext(
+                "Board: %(count)s seat class (already loaded)", "Board: %(count)s seat classes (already loaded)", count
+            )
+            % {"count": count}
+        )
         return
     actor = context.actor
     common = {
@@ -243,16 +250,23 @@ def load_board_demo(context: Any) -> None:
         )
         vacant += 1
         seated -= 1
-    context.stdout.write(f"Board: {len(classes)} seat classes, {seated} seated, {vacant} vacant")
+    context.stdout.write(
+        ngettext(
+            "Board: %(count)s seat class, %(seated)s seated, %(vacant)s vacant",
+            "Board: %(count)s seat classes, %(seated)s seated, %(vacant)s vacant",
+            len(classes),
+        )
+        % {"count": len(classes), "seated": seated, "vacant": vacant}
+    )
 
 
 def load_elections_demo(context: Any) -> None:
     if context.actor is None:
-        context.stdout.write("Elections: skipped (no demo users)")
+        context.stdout.write(gettext("Elections: skipped (no demo users)"))
         return
     officer = _officer(context)  # before the check below, so a second run prints the login too
     if Election.objects.filter(name__in=[CLOSED_NAME, OPEN_NAME]).exists():
-        context.stdout.write("Elections: already loaded")
+        context.stdout.write(gettext("Elections: already loaded"))
         return
     rng = context.rng
     now = clock.now()
@@ -266,7 +280,7 @@ def load_elections_demo(context: Any) -> None:
                 closes_at=now - dt.timedelta(days=46),
             )
     except ValidationError as exc:  # e.g. no voting member yet: the demo goes on without elections
-        context.stdout.write(f"Elections: skipped ({exc})")
+        context.stdout.write(gettext("Elections: skipped (%(why)s)") % {"why": exc})
         return
     # Paper ballots received by the deadline, entered by staff after it.
     running = {contest: [c.pk for c in contest.candidates.order_by("ballot_order")] for contest in (stv, chair)}
@@ -299,8 +313,18 @@ def load_elections_demo(context: Any) -> None:
     for entry in entries:
         user = entry.person.user
         if user is not None:
-            context.stdout.write(f"Elections: access code of {user.username}: {open_codes[entry.pk]}")
-    context.stdout.write(f"Elections: {CLOSED_NAME!r} certified, {OPEN_NAME!r} open ({len(open_codes)} voters)")
+            context.stdout.write(
+                gettext("Elections: access code of %(username)s: %(code)s")
+                % {"username": user.username, "code": open_codes[entry.pk]}
+            )
+    context.stdout.write(
+        ngettext(
+            "Elections: %(closed)s certified, %(open)s open (%(count)s voter)",
+            "Elections: %(closed)s certified, %(open)s open (%(count)s voters)",
+            len(open_codes),
+        )
+        % {"closed": repr(CLOSED_NAME), "open": repr(OPEN_NAME), "count": len(open_codes)}
+    )
 
 
 # --- Membership (F) -----------------------------------------------------------------------------
@@ -340,7 +364,7 @@ def load_membership_demo(context: Any) -> None:
         settings = GovernanceSettings.current()
     if Membership.objects.exists():
         counts = class_counts(standings_on(clock.today()))
-        context.stdout.write(f"Membership: {counts} (already loaded)")
+        context.stdout.write(gettext("Membership: %(counts)s (already loaded)") % {"counts": counts})
         return
 
     today = clock.today()
@@ -433,7 +457,14 @@ def load_membership_demo(context: Any) -> None:
         )
         made += 8
     counts = class_counts(standings_on(today))
-    context.stdout.write(f"Membership: {made} memberships; standing today {counts}")
+    context.stdout.write(
+        ngettext(
+            "Membership: %(count)s membership; standing today %(counts)s",
+            "Membership: %(count)s memberships; standing today %(counts)s",
+            made,
+        )
+        % {"count": made, "counts": counts}
+    )
 
 
 # --- Meetings (M) --------------------------------------------------------------------------------
@@ -501,11 +532,17 @@ def load_meetings_demo(context: Any) -> None:
     resale policies), a motion that failed; and a special meeting in a few weeks, its notice sent, with an
     agenda and a proposed land sale. Runs once (skipped when meetings exist)."""
     if Meeting.objects.exists():
-        context.stdout.write(f"Meetings: {Meeting.objects.count()} meetings (already loaded)")
+        count = Meeting.objects.count()
+        context.stdout.write(
+            ngettext(
+                "Meetings: %(count)s meeting (already loaded)", "Meetings: %(count)s meetings (already loaded)", count
+            )
+            % {"count": count}
+        )
         return
     actor = context.actor
     if actor is None:
-        context.stdout.write("Meetings: skipped (no demo users)")
+        context.stdout.write(gettext("Meetings: skipped (no demo users)"))
         return
     rng = context.rng
     today = clock.today()
@@ -607,7 +644,8 @@ def load_meetings_demo(context: Any) -> None:
     quorum = meeting_selectors.quorum_now(annual)
     if not quorum.met:
         context.stdout.write(
-            f"Meetings: no quorum at the demo's annual meeting ({meeting_selectors.quorum_shortfall_text(quorum)})"
+            gettext("Meetings: no quorum at the demo's annual meeting (%(why)s)")
+            % {"why": meeting_selectors.quorum_shortfall_text(quorum)}
         )
         return
     room = quorum.votes_present()
@@ -672,8 +710,17 @@ def load_meetings_demo(context: Any) -> None:
         actor=actor, reason=MEETINGS_REASON, meeting=special, sent_on=today - dt.timedelta(days=1)
     )
     context.stdout.write(
-        f"Meetings: {annual.title!r} adjourned ({quorum.counted} counted of {quorum.required} needed, "
-        f"{main.title!r} carried), {special.title!r} noticed"
+        gettext(
+            "Meetings: %(annual)s adjourned (%(counted)s counted of %(required)s needed, %(carried)s carried), "
+            "%(special)s noticed"
+        )
+        % {
+            "annual": repr(annual.title),
+            "counted": quorum.counted,
+            "required": quorum.required,
+            "carried": repr(main.title),
+            "special": repr(special.title),
+        }
     )
 
 

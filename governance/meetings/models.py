@@ -136,7 +136,7 @@ class Attendance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} at {self.meeting}"
+        return str(_("%(person)s at %(meeting)s") % {"person": self.person, "meeting": self.meeting})
 
 
 class Proxy(TimeStampedModel):

@@ -575,7 +575,7 @@ def resolution_propose(
 
 def _approval_reference(resolution: Resolution, meeting: Meeting, on: dt.date) -> str:
     tail = f" ({meeting.title}, {on.isoformat()})"
-    head = f"Resolution {resolution.pk}: "
+    head = _("Resolution %(number)s: ") % {"number": resolution.pk}
     room = 200 - len(head) - len(tail)
     title = resolution.title if len(resolution.title) <= room else resolution.title[: max(room - 1, 0)] + "…"
     return (head + title + tail)[:200]

@@ -114,13 +114,13 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer: MeetingSerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = reason_taken(self.request, data, "Meeting called through the API")
+        reason = reason_taken(self.request, data, _("Meeting called through the API"))
         data.pop("minutes", None)
         serializer.instance = services.meeting_create(actor=self.request.user, reason=reason, **data)
 
     def perform_update(self, serializer: MeetingSerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = reason_taken(self.request, data, "Meeting changed through the API")
+        reason = reason_taken(self.request, data, _("Meeting changed through the API"))
         serializer.instance = services.meeting_update(
             actor=self.request.user, reason=reason, meeting=serializer.instance, **data
         )
@@ -133,7 +133,7 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
     def notice(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
         data = validated_body(MeetingNoticeSerializer, request)
-        reason = reason_taken(request, data, "Notice of the meeting sent")
+        reason = reason_taken(request, data, _("Notice of the meeting sent"))
         return self._fresh(services.meeting_notice_send(actor=request.user, reason=reason, meeting=meeting, **data))
 
     @extend_schema(request=MeetingOpenSerializer, responses=MeetingSerializer)
@@ -141,7 +141,7 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
     def open_meeting(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
         data = validated_body(MeetingOpenSerializer, request)
-        reason = reason_taken(request, data, "Meeting called to order")
+        reason = reason_taken(request, data, _("Meeting called to order"))
         return self._fresh(services.meeting_open(actor=request.user, reason=reason, meeting=meeting, **data))
 
     @extend_schema(request=MeetingAdjournSerializer, responses=MeetingSerializer)
@@ -149,7 +149,7 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
     def adjourn(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
         data = validated_body(MeetingAdjournSerializer, request)
-        reason = reason_taken(request, data, "Meeting adjourned")
+        reason = reason_taken(request, data, _("Meeting adjourned"))
         return self._fresh(services.meeting_adjourn(actor=request.user, reason=reason, meeting=meeting, **data))
 
     @extend_schema(request=MeetingReasonSerializer, responses=MeetingSerializer)
@@ -203,7 +203,7 @@ class AgendaItemViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
 
     def perform_create(self, serializer: AgendaItemSerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = reason_taken(self.request, data, "Agenda item added through the API")
+        reason = reason_taken(self.request, data, _("Agenda item added through the API"))
         serializer.instance = services.agenda_item_add(actor=self.request.user, reason=reason, **data)
 
 
@@ -260,7 +260,7 @@ class ProxyViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     def perform_create(self, serializer: ProxySerializer) -> None:
         data = dict(serializer.validated_data)
-        reason = reason_taken(self.request, data, "Proxy recorded through the API")
+        reason = reason_taken(self.request, data, _("Proxy recorded through the API"))
         serializer.instance = services.proxy_record(actor=self.request.user, reason=reason, **data)
 
     @extend_schema(request=ProxyRevokeSerializer, responses=ProxySerializer)
@@ -268,7 +268,7 @@ class ProxyViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         proxy = self.get_object()
         data = validated_body(ProxyRevokeSerializer, request)
-        reason = reason_taken(request, data, "Proxy revoked")
+        reason = reason_taken(request, data, _("Proxy revoked"))
         proxy = services.proxy_revoke(actor=request.user, reason=reason, proxy=proxy, **data)
         return Response(ProxySerializer(self.get_queryset().get(pk=proxy.pk)).data)
 
@@ -289,7 +289,7 @@ class ResolutionViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        reason = reason_taken(request, data, "Resolution proposed through the API")
+        reason = reason_taken(request, data, _("Resolution proposed through the API"))
         resolution = services.resolution_propose(actor=request.user, reason=reason, **data)
         return Response(self.get_serializer(resolution).data, status=status.HTTP_201_CREATED)
 
@@ -298,7 +298,7 @@ class ResolutionViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     def vote(self, request: Request, pk: str | None = None) -> Response:
         resolution = self.get_object()
         data = validated_body(ResolutionVoteSerializer, request)
-        reason = reason_taken(request, data, "Vote recorded")
+        reason = reason_taken(request, data, _("Vote recorded"))
         resolution = services.resolution_vote(actor=request.user, reason=reason, resolution=resolution, **data)
         return Response(self.get_serializer(resolution).data)
 
