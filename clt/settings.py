@@ -372,6 +372,9 @@ CLT = {
     # Ballots wait sealed until at least this many can be stored together in shuffled order, so that a
     # copy of the database cannot tell which of them is whose (docs/ballot-secrecy.md).
     "BALLOT_ANONYMITY_SET": env_int("CLT_BALLOT_ANONYMITY_SET", 10),
+    # How far ahead a lease's "next deadline" looks: a renewal 90 years away is a date on the lease's
+    # page, not what comes next (issue 14 §4).
+    "DEADLINE_HORIZON_DAYS": env_int("CLT_DEADLINE_HORIZON_DAYS", 365),
 }
 if CLT["BALLOT_ANONYMITY_SET"] < 2:
     raise ImproperlyConfigured("CLT_BALLOT_ANONYMITY_SET must be 2 or more: 1 would store each ballot as it is cast.")

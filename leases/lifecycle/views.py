@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.forms.models import model_to_dict
@@ -132,12 +133,13 @@ def lease_form_page(
 # --- Batch ledger figures for lists --------------------------------------------------------------------
 
 
-def next_deadlines_for(lease_ids: Iterable[int]) -> dict[int, Deadline]:
-    """The earliest open deadline of each lease, in one query."""
+def next_deadlines_for(lease_ids: Iterable[int], *, today: dt.date) -> dict[int, Deadline]:
+    """The earliest open deadline of each lease within the horizon (``CLT["DEADLINE_HORIZON_DAYS"]``), in one
+    query. Beyond it nothing comes next: a renewal decades away stays on the lease's page as a date."""
+    horizon = today + dt.timedelta(days=settings.CLT["DEADLINE_HORIZON_DAYS"])
     first: dict[int, Deadline] = {}
-    for deadline in Deadline.objects.filter(lease_id__in=list(lease_ids), status=DeadlineStatus.OPEN).order_by(
-        "lease_id", "due", "pk"
-    ):
+    open_deadlines = Deadline.objects.filter(lease_id__in=list(lease_ids), status=DeadlineStatus.OPEN, due__lte=horizon)
+    for deadline in open_deadlines.order_by("lease_id", "due", "pk"):
         first.setdefault(deadline.lease_id, deadline)
     return first
 
@@ -180,7 +182,7 @@ def lease_list(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     ids = [lease.pk for lease in leases]
     balances = ledger_selectors.balances_for(ids, as_of=today)
-    next_due = next_deadlines_for(ids)
+    next_due = next_deadlines_for(ids, today=today)
     rows = []
     for lease in leases:
         deadline = next_due.get(lease.pk)

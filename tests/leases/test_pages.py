@@ -833,3 +833,18 @@ def test_portal_with_several_leases_lists_them(client, homeowner_user):
     make_lease(people=[homeowner_user.person])
     page = text(login(client, homeowner_user).get("/my/"))
     assert "Your homes and leases" in page and page.count('href="/my/leases/') == 2
+
+
+def test_a_deadline_beyond_the_horizon_is_not_next_and_reads_as_a_date(client, staff_user):
+    """Issue 14 §4: a renewal notice decades away fills no "Next deadline" and shows no "33031 days left"."""
+    from leases.lifecycle.models import Deadline, DeadlineStatus
+
+    far_lease = make_lease()
+    far = Deadline.objects.filter(lease=far_lease, status=DeadlineStatus.OPEN).order_by("due").first()
+    assert far is not None and (far.due - today()).days > 365  # the 99-year term's renewal notice
+    page = text(login(client, staff_user).get("/leases/"))
+    row = page[page.index(far_lease.unit.address) : page.index("</tr>", page.index(far_lease.unit.address))]
+    assert row.rstrip().endswith("<td>—</td>") and "days left" not in row
+    detail = text(client.get(f"/leases/{far_lease.pk}/"))
+    assert f'datetime="{far.due.isoformat()}"' in detail and "more than a year away" in detail
+    assert f"{(far.due - today()).days} days left" not in detail
