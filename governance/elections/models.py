@@ -333,7 +333,7 @@ class Participation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.roll_entry} voted in {self.contest}"
+        return str(_("%(entry)s voted in %(contest)s") % {"entry": self.roll_entry, "contest": self.contest})
 
 
 class Ballot(models.Model):
@@ -400,4 +400,4 @@ class PetitionSignature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} for {self.candidate}"
+        return str(_("%(person)s for %(candidate)s") % {"person": self.person, "candidate": self.candidate})

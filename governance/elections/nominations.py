@@ -235,7 +235,8 @@ def petition_sign(
     signature = PetitionSignature(candidate=candidate, person=person, signed_on=signed_on)
     save_stamped(signature, actor=actor, reason=reason)
     # The signature has no history of its own: the candidate's history says who recorded it and why.
-    stamp(candidate, actor=actor, reason=f"{reason} (petition signed by {person})")
+    note = _("%(reason)s (petition signed by %(person)s)") % {"reason": reason, "person": person}
+    stamp(candidate, actor=actor, reason=note)
     candidate.save(update_fields=["last_updated"])
     return signature
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt import roles
 from governance.elections import counting
@@ -114,10 +115,12 @@ def candidate_standing(
     if candidate.nomination_mode == NominationMode.PETITION:
         count = signatures if signatures is not None else candidate.signatures.count()
         if count < settings.petition_min_signers:
-            reasons.append(
-                _("The petition has %(n)s of the %(needed)s signatures it needs.")
-                % {"n": count, "needed": settings.petition_min_signers}
+            needs = ngettext(
+                "The petition has %(n)s of the %(needed)s signature it needs.",
+                "The petition has %(n)s of the %(needed)s signatures it needs.",
+                settings.petition_min_signers,
             )
+            reasons.append(needs % {"n": count, "needed": settings.petition_min_signers})
     return (not reasons, reasons)
 
 

@@ -32,6 +32,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt import clock, roles
 from clt.history import actor_or_none, require_reason, save_stamped, stamp
@@ -236,7 +237,8 @@ def _settle_contest(contest: Contest, settings: GovernanceSettings, *, actor: An
     for candidate, reasons in dropped:
         if not candidate.withdrawn:
             candidate.withdrawn = True
-            _save(candidate, actor=actor, reason=f"{reason}: not on the ballot ({' '.join(reasons)})")
+            note = _("%(reason)s: not on the ballot (%(why)s)") % {"reason": reason, "why": " ".join(reasons)}
+            _save(candidate, actor=actor, reason=note)
     seat_class = contest.seat_class
     if seat_class is None:
         if not standing:
@@ -245,20 +247,25 @@ def _settle_contest(contest: Contest, settings: GovernanceSettings, *, actor: An
     n, seats = len(standing), contest.seats
     contest.acclaimed = 0 < n <= seats and seat_class.uncontested == Uncontested.ACCLAIM
     contest.vacant_seats = max(seats - n, 0)
+    seats_text = ngettext("%(n)s seat", "%(n)s seats", seats) % {"n": seats}
+    standing_text = ngettext("%(n)s standing candidate for %(seats)s", "%(n)s standing candidates for %(seats)s", n)
+    standing_text %= {"n": n, "seats": seats_text}
     if contest.vacant_seats:
         action = seat_class.shortfall
-        note = ""
         if action == Shortfall.OPEN_TO_OTHER_CLASS:
             action = Shortfall.LEAVE_VACANT
-            note = " (still short after being opened to another class: left vacant)"
+            message = _(
+                "%(reason)s: %(standing)s, %(vacant)s vacant (still short after being opened to another class: "
+                "left vacant)"
+            )
+        else:
+            message = _("%(reason)s: %(standing)s, %(vacant)s vacant")
         contest.shortfall_action = action
-        _save(
-            contest,
-            actor=actor,
-            reason=f"{reason}: {n} standing candidate(s) for {seats} seat(s), {contest.vacant_seats} vacant{note}",
-        )
+        note = message % {"reason": reason, "standing": standing_text, "vacant": contest.vacant_seats}
+        _save(contest, actor=actor, reason=note)
     elif contest.acclaimed:
-        _save(contest, actor=actor, reason=f"{reason}: {n} standing candidate(s) for {seats} seat(s), acclaimed")
+        note = _("%(reason)s: %(standing)s, acclaimed") % {"reason": reason, "standing": standing_text}
+        _save(contest, actor=actor, reason=note)
 
 
 @transaction.atomic
@@ -381,9 +388,12 @@ def _check_choices(contest: Contest, candidates: list[Candidate], choices: Any) 
         raise ValidationError({"choices": _("Each candidate may be marked or ranked once.")})
     limit = _mark_limit(contest)
     if contest.method in MARKED and limit is not None and len(choices) > limit:
-        raise ValidationError(
-            {"choices": _("Mark at most %(n)s candidates: more makes the ballot invalid.") % {"n": limit}}
+        message = ngettext(
+            "Mark at most %(n)s candidate: more makes the ballot invalid.",
+            "Mark at most %(n)s candidates: more makes the ballot invalid.",
+            limit,
         )
+        raise ValidationError({"choices": message % {"n": limit}})
     # The counter's own validity rules have the last word (a blank ranked ballot is allowed: it is a
     # spoilt paper, counted in turnout and in no one's total).
     labels = candidate_labels(candidates)

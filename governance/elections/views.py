@@ -26,6 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -390,7 +391,7 @@ def _action_labels() -> dict[str, str]:
         "codes": _("Issue access codes"),
         "open": _("Open voting"),
         "close": _("Close voting"),
-        "count": _("Count"),
+        "count": pgettext("count the ballots (a button)", "Count"),
         "certify": _("Certify the result"),
     }
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Prefetch, Q
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from clt import clock
 from clt.dates import month_bounds
@@ -70,25 +70,40 @@ def late_fee_text(rule: Any) -> str:
     kind = rule.late_fee_kind
     if kind == LateFeeKind.NONE:
         return _("No late fee.")
+    # The English says "days" and "times" whatever the number (as it always has); the plural forms let a
+    # translation say "1 día" and "1 vez".
     grace = rule.grace_days
+    repeat = rule.late_fee_repeat_days or 0
+    unpaid = ngettext(
+        "%(amount)s when a fee is still unpaid %(days)s days after its due date",
+        "%(amount)s when a fee is still unpaid %(days)s days after its due date",
+        grace,
+    )
     if kind == LateFeeKind.FLAT:
-        text = _("%(amount)s when a fee is still unpaid %(days)s days after its due date") % {
-            "amount": money(rule.late_fee_amount),
-            "days": grace,
-        }
-        again = _("; %(amount)s again every further %(repeat)s days")
+        text = unpaid % {"amount": money(rule.late_fee_amount), "days": grace}
+        again = ngettext(
+            "; %(amount)s again every further %(repeat)s days",
+            "; %(amount)s again every further %(repeat)s days",
+            repeat,
+        )
     elif kind == LateFeeKind.PERCENT:
-        text = _("%(percent)s%% of the amount past due when a fee is still unpaid %(days)s days after its due date") % {
-            "percent": _percent(rule.late_fee_percent),
-            "days": grace,
-        }
-        again = _("; %(percent)s%% of the original fee again every further %(repeat)s days")
+        text = ngettext(
+            "%(percent)s%% of the amount past due when a fee is still unpaid %(days)s days after its due date",
+            "%(percent)s%% of the amount past due when a fee is still unpaid %(days)s days after its due date",
+            grace,
+        ) % {"percent": _percent(rule.late_fee_percent), "days": grace}
+        again = ngettext(
+            "; %(percent)s%% of the original fee again every further %(repeat)s days",
+            "; %(percent)s%% of the original fee again every further %(repeat)s days",
+            repeat,
+        )
     else:
-        text = _("%(amount)s when a fee is still unpaid %(days)s days after its due date") % {
-            "amount": money(rule.late_fee_amount),
-            "days": grace,
-        }
-        again = _("; %(step)s more at each further assessment, every %(repeat)s days")
+        text = unpaid % {"amount": money(rule.late_fee_amount), "days": grace}
+        again = ngettext(
+            "; %(step)s more at each further assessment, every %(repeat)s days",
+            "; %(step)s more at each further assessment, every %(repeat)s days",
+            repeat,
+        )
     if rule.late_fee_repeat_days:
         text += again % {
             "amount": money(rule.late_fee_amount),
@@ -97,7 +112,9 @@ def late_fee_text(rule: Any) -> str:
             "repeat": rule.late_fee_repeat_days,
         }
         if rule.late_fee_max_assessments:
-            text += _(", at most %(n)s times per fee") % {"n": rule.late_fee_max_assessments}
+            text += ngettext(
+                ", at most %(n)s times per fee", ", at most %(n)s times per fee", rule.late_fee_max_assessments
+            ) % {"n": rule.late_fee_max_assessments}
     return text + "."
 
 

@@ -53,7 +53,7 @@ class FeeRate(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["schedule", "effective"], name="leases_feerate_unique")]
 
     def __str__(self) -> str:
-        return f"{self.amount} from {self.effective}"
+        return _("%(amount)s from %(date)s") % {"amount": self.amount, "date": self.effective}
 
 
 class FeeSuspension(TimeStampedModel):
@@ -146,7 +146,7 @@ class ChargeWaiver(models.Model):
         verbose_name = _("waiver")
 
     def __str__(self) -> str:
-        return f"{self.amount} waived {self.granted_on}"
+        return _("%(amount)s waived %(date)s") % {"amount": self.amount, "date": self.granted_on}
 
 
 class PaymentMethod(models.TextChoices):
@@ -180,4 +180,4 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["lease", "received_on"])]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.received_on}"
+        return _("%(amount)s on %(date)s") % {"amount": self.amount, "date": self.received_on}

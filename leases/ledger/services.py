@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
 from clt import clock
@@ -37,16 +38,25 @@ def _rates(schedule: FeeSchedule) -> list[fees.Rate]:
 
 
 def _increase_problem_text(problem: fees.IncreaseProblem) -> str:
+    limit = int(problem.params.get("limit") or 0)
     texts = {
         "same_date": _("A rate already takes effect on %(latest)s."),
         "out_of_order": _("%(date)s is before the latest rate in the schedule, effective %(latest)s."),
         "from_zero": _("An increase from 0.00 to %(new)s exceeds the cap of %(cap)s a year."),
         "over_cap": _("An increase of %(increase)s (from %(old)s to %(new)s) exceeds the cap of %(cap)s a year."),
-        "too_many": _("The fee was already raised on %(earlier)s; at most %(limit)s increase(s) in 12 months."),
+        "too_many": ngettext(
+            "The fee was already raised on %(earlier)s; at most %(limit)s increase in 12 months.",
+            "The fee was already raised on %(earlier)s; at most %(limit)s increases in 12 months.",
+            limit,
+        ),
     }
     text = texts.get(problem.code)
     if problem.code == "too_many" and not problem.params.get("earlier"):
-        text = _("At most %(limit)s increase(s) in 12 months: the fee may not be raised.")
+        text = ngettext(
+            "At most %(limit)s increase in 12 months: the fee may not be raised.",
+            "At most %(limit)s increases in 12 months: the fee may not be raised.",
+            limit,
+        )
     return text % dict(problem.params) if text else problem.reason
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt import clock
 from clt.history import actor_or_none as _actor_or_none
@@ -69,7 +70,11 @@ def _check_inspection(lease: GroundLease, record: MonitoringRecord) -> None:
         raise ValidationError(
             {
                 "scheduled_for": [
-                    _("The lease requires %(hours)s hours' notice of an inspection.")
+                    ngettext(
+                        "The lease requires %(hours)s hour's notice of an inspection.",
+                        "The lease requires %(hours)s hours' notice of an inspection.",
+                        template.inspection_notice_hours,
+                    )
                     % {"hours": template.inspection_notice_hours}
                 ]
             }
@@ -82,7 +87,11 @@ def _check_inspection(lease: GroundLease, record: MonitoringRecord) -> None:
         raise ValidationError(
             {
                 "scheduled_for": [
-                    _("The lease allows %(n)s inspection(s) in 12 months; one is already scheduled since %(since)s.")
+                    ngettext(
+                        "The lease allows %(n)s inspection in 12 months; one is already scheduled since %(since)s.",
+                        "The lease allows %(n)s inspections in 12 months; one is already scheduled since %(since)s.",
+                        template.inspections_per_year,
+                    )
                     % {"n": template.inspections_per_year, "since": window_start.date().isoformat()}
                 ]
             }

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from governance.elections import counting
 from governance.elections.blt import MAX_BLT_BYTES, BltError, read_blt
@@ -69,10 +70,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(_("%(path)s: no such file") % {"path": path})
         size = path.stat().st_size
         if size > MAX_BLT_BYTES:  # refused before it is read into memory
-            raise CommandError(f"{path}: the file is {size:,} bytes; a .blt file is at most {MAX_BLT_BYTES:,}")
+            raise CommandError(
+                _("%(path)s: the file is %(size)s bytes; a .blt file is at most %(max)s")
+                % {"path": path, "size": f"{size:,}", "max": f"{MAX_BLT_BYTES:,}"}
+            )
         try:
             profile = read_blt(path.read_bytes())
         except BltError as exc:
@@ -82,14 +86,17 @@ class Command(BaseCommand):
         seats = options["seats"] if options["seats"] is not None else profile.seats
         if method == "irv" and seats != 1:
             raise CommandError(
-                f"{path}: instant runoff fills one seat and this count has {seats}: pass --seats 1, "
-                "or use an STV method"
+                _(
+                    "%(path)s: instant runoff fills one seat and this count has %(seats)s: pass --seats 1, "
+                    "or use an STV method"
+                )
+                % {"path": path, "seats": seats}
             )
         settings: dict[str, Any] = {}
         for item in options["option"]:
             name, sep, value = item.partition("=")
             if not sep or not name:
-                raise CommandError(f"--option {item!r}: expected NAME=VALUE")
+                raise CommandError(_("--option %(item)s: expected NAME=VALUE") % {"item": repr(item)})
             settings[name.strip()] = _option_value(value.strip())
 
         tie_order = profile.tie_order
@@ -110,7 +117,7 @@ class Command(BaseCommand):
                 withdrawn=profile.withdrawn,
             )
         except counting.TieUnresolved as exc:
-            raise CommandError(f"{path}: {exc} (use --tie-order)") from exc
+            raise CommandError(_("%(path)s: %(error)s (use --tie-order)") % {"path": path, "error": exc}) from exc
         except ValueError as exc:
             raise CommandError(f"{path}: {exc}") from exc
 
@@ -126,5 +133,8 @@ class Command(BaseCommand):
     def _candidate(candidates: tuple[str, ...], text: str) -> str:
         text = text.strip()
         if not text.isdigit() or not 1 <= int(text) <= len(candidates):
-            raise CommandError(f"--tie-order: {text!r} is not a candidate number from 1 to {len(candidates)}")
+            raise CommandError(
+                _("--tie-order: %(text)s is not a candidate number from 1 to %(n)s")
+                % {"text": repr(text), "n": len(candidates)}
+            )
         return candidates[int(text) - 1]

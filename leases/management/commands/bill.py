@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clt.progress import ProgressBar
 from leases.ledger.services import BillingReport, bill_month
@@ -28,7 +29,7 @@ def parse_month(value: str) -> tuple[int, int]:
     """``"2026-03"`` → ``(2026, 3)``; anything else raises ``CommandError`` naming the value and the form."""
     match = MONTH.match(value.strip())
     if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise CommandError(f"--month {value!r}: expected a month as YYYY-MM, e.g. 2026-03")
+        raise CommandError(_("--month %(value)r: expected a month as YYYY-MM, e.g. 2026-03") % {"value": value})
     return int(match.group(1)), int(match.group(2))
 
 
@@ -57,33 +58,52 @@ class Command(BaseCommand):
         if options["user"]:
             actor = get_user_model().objects.filter(username=options["user"]).first()
             if actor is None:
-                raise CommandError(f"--user {options['user']}: no such user")
+                raise CommandError(_("--user %(user)s: no such user") % {"user": options["user"]})
         bar = ProgressBar(self.stderr._out)
+        stage = _("billing")
         with transaction.atomic():
             report = bill_month(
                 year=year,
                 month=month,
                 actor=actor,
                 reason=options["reason"],
-                progress=lambda done, total: bar("billing", done, total),
+                progress=lambda done, total: bar(stage, done, total),
             )
             if dry_run:
                 transaction.set_rollback(True)
         self._summary(report, dry_run=dry_run)
 
     def _summary(self, report: BillingReport, *, dry_run: bool) -> None:
-        verb = "Would create" if dry_run else "Created"
         total = report.total_billed.quantize(CENT, rounding=ROUND_HALF_UP)
-        lines = [
-            f"Month: {report.month:%Y-%m}" + (" (dry run: nothing saved)" if dry_run else ""),
-            f"Active leases: {report.leases:,}",
-            f"{verb} lease fees: {report.fees_created:,}",
-            f"{verb} late fees: {report.late_fees_created:,}",
-            f"Total {'to bill' if dry_run else 'billed'}: {total:,}",
-        ]
-        for line in lines:
-            self.stdout.write(line)
-        if report.fees_created == report.late_fees_created == 0:
-            self.stdout.write(f"Nothing new to bill for {report.month:%Y-%m}: every charge is already in place.")
+        month = f"{report.month:%Y-%m}"
+        if dry_run:
+            texts = [
+                _("Month: %(month)s (dry run: nothing saved)"),
+                _("Active leases: %(leases)s"),
+                _("Would create lease fees: %(fees)s"),
+                _("Would create late fees: %(late_fees)s"),
+                _("Total to bill: %(total)s"),
+            ]
         else:
-            self.stdout.write(self.style.SUCCESS("Dry run: rolled back." if dry_run else "Billing done."))
+            texts = [
+                _("Month: %(month)s"),
+                _("Active leases: %(leases)s"),
+                _("Created lease fees: %(fees)s"),
+                _("Created late fees: %(late_fees)s"),
+                _("Total billed: %(total)s"),
+            ]
+        values = {
+            "month": month,
+            "leases": f"{report.leases:,}",
+            "fees": f"{report.fees_created:,}",
+            "late_fees": f"{report.late_fees_created:,}",
+            "total": f"{total:,}",
+        }
+        for text in texts:
+            self.stdout.write(text % values)
+        if report.fees_created == report.late_fees_created == 0:
+            self.stdout.write(
+                _("Nothing new to bill for %(month)s: every charge is already in place.") % {"month": month}
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS(_("Dry run: rolled back.") if dry_run else _("Billing done.")))

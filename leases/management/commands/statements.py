@@ -29,6 +29,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from django.db.models import Q, Sum
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clt.progress import ProgressBar
 
@@ -177,12 +179,14 @@ class Command(BaseCommand):
         try:
             start, end = parse_month(options["month"])
         except DocumentParameterError as error:
-            raise CommandError(f"--month {options['month']!r}: expected a month as YYYY-MM, e.g. 2026-03") from error
+            raise CommandError(
+                _("--month %(value)r: expected a month as YYYY-MM, e.g. 2026-03") % {"value": options["month"]}
+            ) from error
         workers, batch_size = options["workers"], options["batch_size"]
         if workers < 1:
-            raise CommandError(f"--workers {workers}: give at least 1")
+            raise CommandError(_("--workers %(value)s: give at least 1") % {"value": workers})
         if batch_size < 1:
-            raise CommandError(f"--batch-size {batch_size}: give at least 1")
+            raise CommandError(_("--batch-size %(value)s: give at least 1") % {"value": batch_size})
 
         if options["leases"]:
             ids = sorted(set(options["leases"]))
@@ -191,13 +195,16 @@ class Command(BaseCommand):
             )
             unknown = [i for i in ids if i not in found]
             if unknown:
-                raise CommandError(f"--lease: no executed lease with id {', '.join(map(str, unknown))}")
+                raise CommandError(
+                    _("--lease: no executed lease with id %(ids)s") % {"ids": ", ".join(map(str, unknown))}
+                )
         else:
             ids = statement_lease_ids(start, end)
         out = Path(options["out"] or f"statements-{start:%Y-%m}")
         out.mkdir(parents=True, exist_ok=True)
         if not ids:
-            self.stdout.write(f"No lease had activity or an open balance in {start:%Y-%m}: nothing to render.")
+            text = _("No lease had activity or an open balance in %(month)s: nothing to render.")
+            self.stdout.write(text % {"month": f"{start:%Y-%m}"})
             return
 
         # Several batches per worker, so one slow batch does not leave the other workers idle at the end.
@@ -209,14 +216,27 @@ class Command(BaseCommand):
         bar = ProgressBar(getattr(self.stderr, "_out", self.stderr))
         started = time.monotonic()
         done = 0
-        bar("statements", 0, len(ids))
+        stage = _("statements")
+        bar(stage, 0, len(ids))
         for results in self._run(jobs, workers, options["start_method"]):
             done += len(results)
-            bar("statements", done, len(ids))
+            bar(stage, done, len(ids))
         elapsed = time.monotonic() - started
+        used = min(workers, len(jobs))
         self.stdout.write(
-            f"{done:,} statements for {start:%Y-%m} in {elapsed:.1f} s "
-            f"({elapsed / done:.3f} s per statement, {min(workers, len(jobs))} worker(s)) in {out}"
+            ngettext(
+                "%(count)s statement for %(month)s in %(time)s s (%(each)s s per statement, %(workers)s) in %(out)s",
+                "%(count)s statements for %(month)s in %(time)s s (%(each)s s per statement, %(workers)s) in %(out)s",
+                done,
+            )
+            % {
+                "count": f"{done:,}",
+                "month": f"{start:%Y-%m}",
+                "time": f"{elapsed:.1f}",
+                "each": f"{elapsed / done:.3f}",
+                "workers": ngettext("%(count)s worker", "%(count)s workers", used) % {"count": used},
+                "out": out,
+            }
         )
 
     def _run(self, jobs: list[Any], workers: int, start_method: str) -> Iterator[list[tuple[int, str, str]]]:

@@ -343,7 +343,7 @@ def test_shortfall_with_board_appoints_leaves_vacancies_on_the_roster(staff_user
     c.refresh_from_db()
     assert (c.acclaimed, c.vacant_seats, c.shortfall_action) == (True, 2, "board_appoints")
     reasons = list(c.history.values_list("history_change_reason", flat=True))
-    assert "record date: 1 standing candidate(s) for 3 seat(s), 2 vacant" in reasons
+    assert "record date: 1 standing candidate for 3 seats, 2 vacant" in reasons
     _run_to_certified(e, officer)
     roster, _classes, _terms = gs.board_roster(D(2026, 7, 1))
     row = roster.classes[0]

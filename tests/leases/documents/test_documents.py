@@ -555,7 +555,7 @@ def test_statements_command_with_two_workers(portfolio, tmp_path):
     assert statement_files(tmp_path) == sorted(f"lease-{pk}-statement-2025-03.pdf" for pk in ids)
     billed = pdf_text((tmp_path / f"lease-{portfolio['billed'].pk}-statement-2025-03.pdf").read_bytes())
     assert re.search(r"Closing balance 55\.00 30\.00 80\.00", billed), billed
-    assert "4 statements for 2025-03" in stdout.getvalue() and "2 worker(s)" in stdout.getvalue()
+    assert "4 statements for 2025-03" in stdout.getvalue() and "2 workers" in stdout.getvalue()
 
 
 @pytest.mark.parametrize("month", ["2025-3", "2025-00", "March 2025", ""])
