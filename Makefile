@@ -53,8 +53,8 @@ restore: install
 # The Spanish catalogue: every marked string extracted into locale/es (translate the new ones, then
 # run it again to compile). The compiled .mo is committed, so a fresh clone needs no build step.
 messages: install
-	$(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=docs
-	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
+	$(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=node_modules
+	$(BIN)/python manage.py compilemessages -l es --ignore=.venv --ignore=node_modules
 
 lint: install-test
 	$(BIN)/ruff check .
