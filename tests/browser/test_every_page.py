@@ -1,0 +1,197 @@
+"""Every page each role uses, on the demo trust, at 1280 and 375 px, in English and in Spanish (issue 14).
+
+One test, because the demo is loaded once (a transactional test empties the database after it): each
+(role, width, language) signs in once, picks its language with the header's switcher, and opens its pages.
+On each page:
+- the page answers, in the chosen language (``<html lang>``, and a Spanish word of the menu);
+- nothing is wider than the screen (``scrollWidth``), and every table is inside a labelled, focusable
+  scrolling region (``.table-wrap`` with ``role="region"``, ``tabindex="0"`` and a name), so a table that
+  does not fit scrolls inside its box instead of being cut off;
+- axe-core finds no serious or critical violation (tests/browser/axe.py).
+Every problem of every page is collected and reported together.
+"""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from governance.elections.models import Election, ElectionPhase
+from governance.meetings.models import Meeting, MeetingStatus
+from leases.lifecycle.models import GroundLease
+from leases.resale.models import ResaleCalculation
+from tests.browser.axe import violations
+from tests.conftest import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.today("2026-12-07")]
+
+PASSWORD = "demo-clt-2026"
+WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
+LANGUAGES = ("en", "es")
+# A word of the menu in each language: the page is in that language, not only labelled so.
+MENU_WORD = {"en": "Elections", "es": "Elecciones"}
+
+TABLES_OUTSIDE_A_REGION = """() => [...document.querySelectorAll('main table')].filter(table => {
+    const wrap = table.closest('.table-wrap');
+    if (!wrap) return true;
+    const named = wrap.getAttribute('aria-label') ||
+        (wrap.getAttribute('aria-labelledby') || '').split(' ').some(id => id && document.getElementById(id));
+    return !(wrap.getAttribute('role') === 'region' && wrap.getAttribute('tabindex') === '0' && named);
+}).map(table => (table.querySelector('caption') || table).textContent.trim().slice(0, 60))"""
+
+
+def pages_by_role() -> dict[str, list[str]]:
+    homeowner_lease = GroundLease.objects.filter(leaseholders__person__user__username="homeowner").first()
+    certified = Election.objects.get(phase=ElectionPhase.CERTIFIED)
+    open_election = Election.objects.get(phase=ElectionPhase.OPEN)
+    adjourned = Meeting.objects.filter(status=MeetingStatus.ADJOURNED).first()
+    noticed = Meeting.objects.filter(status=MeetingStatus.NOTICED).first()
+    calculation = ResaleCalculation.objects.order_by("pk").first()
+    board_pages = ["/governance/board/", "/governance/elections/", f"/governance/elections/{certified.pk}/"]
+    return {
+        "anonymous": ["/login/", "/about/", "/governance/vote/", *board_pages],
+        "homeowner": [
+            "/",
+            "/my/",
+            f"/my/leases/{homeowner_lease.pk}/",
+            f"/my/leases/{homeowner_lease.pk}/resale/",
+            "/governance/my/",
+        ],
+        "member": [
+            "/",
+            "/governance/my/",
+            "/governance/meetings/",
+            f"/governance/meetings/{noticed.pk}/",
+            *board_pages,
+        ],
+        "officer": ["/", f"/governance/elections/{open_election.pk}/manage/", f"/governance/elections/{certified.pk}/"],
+        "staff": [
+            "/",
+            "/parcels/",
+            f"/parcels/{homeowner_lease.unit.parcel_id}/",
+            "/leases/",
+            f"/leases/{homeowner_lease.pk}/",
+            f"/leases/{calculation.lease_id}/resale/{calculation.pk}/",
+            "/leases/deadlines/",
+            "/leases/portfolio/",
+            "/leases/reports/impact/",
+            "/governance/members/",
+            f"/governance/meetings/{adjourned.pk}/",
+            f"/governance/elections/{open_election.pk}/manage/",
+        ],
+    }
+
+
+def sign_in(page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(base_url + "/")
+
+
+def choose_language(page, language: str) -> None:
+    current = page.evaluate("document.documentElement.lang")
+    if current != language:
+        page.locator(f".language-switch button[value='{language}']").click()
+        page.wait_for_load_state()
+
+
+def check_page(page, base_url: str | None, path: str | None, language: str) -> list[str]:
+    """The checks of the module's docstring on ``path``, or on the page as it is (``path`` None)."""
+    if path is not None:
+        response = page.goto(base_url + path)
+        if response is None or response.status != 200:
+            return [f"answered {response.status if response else 'nothing'}"]
+    problems = []
+    lang = page.evaluate("document.documentElement.lang")
+    if lang != language:
+        problems.append(f'<html lang="{lang}">')
+    if MENU_WORD[language] not in page.locator("header nav").inner_text():
+        problems.append(f"menu not in {language}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        problems.append(f"{overflow}px wider than the screen")
+    for caption in page.evaluate(TABLES_OUTSIDE_A_REGION):
+        problems.append(f"table outside a labelled focusable region: {caption!r}")
+    problems.extend(violations(page))
+    return problems
+
+
+def check_ballot(page, base_url: str, code: str, language: str) -> list[str]:
+    """The vote flow past the code: the ballot, then its review (nothing is cast, the code stays unused)."""
+    page.goto(base_url + "/governance/vote/")
+    page.locator("#id_code").fill(code)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    problems = [f"ballot: {p}" for p in check_page(page, None, None, language)]
+    return problems
+
+
+def test_every_page_fits_phone_and_desktop_in_english_and_spanish(browser, live_server):
+    import os
+    import time
+    started = time.monotonic()
+    only = os.environ.get("SWEEP_ONLY")
+    output = StringIO()
+    call_command("load_demo", stdout=output)
+    print("demo", time.monotonic() - started, flush=True)
+    member_code = re.search(r"access code of member: ([0-9A-Z-]+)", output.getvalue()).group(1)
+    pages = pages_by_role()
+    problems: list[str] = []
+    for role, paths in pages.items():
+        for width_name, (width, height) in WIDTHS.items():
+            for language in LANGUAGES:
+                context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
+                context.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(status=204, body=""))
+                page = context.new_page()
+                page.set_default_timeout(15_000)
+                try:
+                    if role == "anonymous":
+                        page.goto(live_server.url + "/login/")
+                    else:
+                        sign_in(page, live_server.url, role)
+                    choose_language(page, language)
+                    if only and only != f"{role} {width_name} {language}":
+                        continue
+                    for path in paths:
+                        print(role, width_name, language, path, round(time.monotonic() - started, 1), flush=True)
+                        for problem in check_page(page, live_server.url, path, language):
+                            problems.append(f"{role} {width_name} {language} {path}: {problem}")
+                    if role == "anonymous":
+                        for problem in check_ballot(page, live_server.url, member_code, language):
+                            problems.append(f"{role} {width_name} {language} vote: {problem}")
+                finally:
+                    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_language_is_remembered_for_a_signed_in_person(browser, live_server):
+    """Chosen once in the header, Spanish follows the person to another browser (a new context, no cookie)."""
+    make_user("bilingual", person=True)
+    account = User.objects.get(username="bilingual")
+    account.set_password(PASSWORD)
+    account.save()
+    first = browser.new_context()
+    page = first.new_page()
+    sign_in(page, live_server.url, "bilingual")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.locator(".language-switch button[value='es']").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "es"
+    assert page.locator("h1").inner_text() == "Le damos la bienvenida, Bilingual"
+    first.close()
+
+    second = browser.new_context()  # another browser: no language cookie
+    page = second.new_page()
+    sign_in(page, live_server.url, "bilingual")
+    assert page.evaluate("document.documentElement.lang") == "es"
+    page.locator(".language-switch button[value='en']").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("h1").inner_text() == "Welcome, Bilingual"
+    second.close()
