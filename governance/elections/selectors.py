@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from clt import roles
 from governance.elections import counting
@@ -39,13 +39,63 @@ __all__ = [
     "counting_ballot",
     "is_officer",
     "may_run",
+    "method_choices",
+    "method_label",
     "nominations_close_on",
     "roll_entry_by_code",
     "standing_candidates",
+    "tie_rule_label",
 ]
 
 # Methods where a ballot marks candidates rather than ranking them.
 MARKED = ("plurality", "block", "approval")
+
+# The counting methods in the words a voter reads (the codes stay in the API, the .blt tools and the data).
+METHOD_LABELS = {
+    "plurality": gettext_lazy("Plurality (most votes wins)"),
+    "block": gettext_lazy("Block vote (most votes fill the seats)"),
+    "approval": gettext_lazy("Approval voting"),
+    "irv": gettext_lazy("Instant runoff (ranked choice, one seat)"),
+    "scottish-stv": gettext_lazy("Single transferable vote (Scottish rules)"),
+    "wigm": gettext_lazy("Single transferable vote (weighted inclusive Gregory)"),
+    "wigm-prf": gettext_lazy("Single transferable vote (weighted inclusive Gregory, PR Foundation rules)"),
+    "meek": gettext_lazy("Single transferable vote (Meek method)"),
+    "meek-prf": gettext_lazy("Single transferable vote (Meek method, PR Foundation rules)"),
+}
+
+# The tie-break rules, said as what they do.
+TIE_RULE_LABELS = {
+    "prior_stage_backward": pgettext_lazy("tie-break rule", "the votes at the latest earlier stage where they differed"),
+    "prior_stage_forward": pgettext_lazy("tie-break rule", "the votes at the first stage where they differed"),
+    "random": pgettext_lazy("tie-break rule", "a random order drawn before the count"),
+    "lot": pgettext_lazy("tie-break rule", "drawing lots"),
+    "manual": pgettext_lazy("tie-break rule", "an order set by the election officer"),
+    "predetermined": pgettext_lazy("tie-break rule", "an order fixed before the count"),
+    "index": pgettext_lazy("tie-break rule", "the order of names on the ballot"),
+}
+
+
+def method_label(code: str | None) -> str:
+    """The counting method in words (``scottish-stv`` → "Single transferable vote (Scottish rules)");
+    an unknown code is shown as it is."""
+    if not code:
+        return ""
+    try:
+        code = counting._canonical_method(code)
+    except ValueError:
+        return str(code)
+    return str(METHOD_LABELS.get(code, code))
+
+
+def method_choices() -> list[tuple[str, str]]:
+    """The choices of a counting-method field: the code stored, the words shown."""
+    return [(code, method_label(code)) for code in counting.METHODS]
+
+
+def tie_rule_label(code: str | None) -> str:
+    """A tie-break rule in words (``prior_stage_backward`` → "the votes at the latest earlier stage where
+    they differed"); an unknown code is shown as it is."""
+    return str(TIE_RULE_LABELS.get(code or "", code or ""))
 
 
 def is_officer(user: Any, election: Election) -> bool:
