@@ -23,7 +23,9 @@ def test_every_method_and_tie_rule_has_words() -> None:
     assert selectors.method_label("stv") == "Single transferable vote (Scottish rules)"  # an alias
     assert selectors.method_label("irv") == "Instant runoff (ranked choice, one seat)"
     assert selectors.method_label("unknown") == "unknown"
-    assert selectors.tie_rule_label("prior_stage_backward") == "the votes at the latest earlier stage where they differed"
+    assert (
+        selectors.tie_rule_label("prior_stage_backward") == "the votes at the latest earlier stage where they differed"
+    )
     assert [code for code, _ in selectors.method_choices()] == list(counting.METHODS)
 
 
@@ -37,13 +39,17 @@ def _counts():
             methods += ["irv", "plurality"]
         for method in methods:
             try:
-                yield path.name, method, counting.count(
+                yield (
+                    path.name,
                     method,
-                    profile.ballots,
-                    profile.seats,
-                    profile.candidates,
-                    tie_break=counting.default_tie_break(method, seed=3, order=profile.tie_order),
-                    withdrawn=profile.withdrawn,
+                    counting.count(
+                        method,
+                        profile.ballots,
+                        profile.seats,
+                        profile.candidates,
+                        tie_break=counting.default_tie_break(method, seed=3, order=profile.tie_order),
+                        withdrawn=profile.withdrawn,
+                    ),
                 )
             except ValueError:
                 continue
@@ -78,7 +84,11 @@ def test_marked_and_meek_notes_say_the_same_in_words() -> None:
     assert selectors.stage_text(nobody.stages[0]) == "A elected (a winner needs 2 votes)"
     assert selectors.stage_text(nobody.stages[0]) == nobody.stages[0].description
     with translation.override("en"):
-        stored = {"action": "count", "description": "A elected", "note": {"code": "marks_count", "elected": ["A"], "threshold": 1}}
+        stored = {
+            "action": "count",
+            "description": "A elected",
+            "note": {"code": "marks_count", "elected": ["A"], "threshold": 1},
+        }
         assert selectors.stage_text(stored) == "A elected (a winner needs 1 vote)"  # not "1 votes"
         old = {"action": "exclusion", "description": "exclusion of B"}  # counted before the notes existed
         assert selectors.stage_text(old) == "exclusion of B"
