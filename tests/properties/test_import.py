@@ -637,6 +637,8 @@ def build_round_trip_parcels(actor) -> list[Parcel]:
             apn="RT-4",
             geometry={"type": "Polygon", "coordinates": [GREENWICH_RING]},
             address="Blackheath Ave, London SE10",
+            # 5,289 km from the other three, in Burlington: held without a reason (issue 14 §6).
+            location_reason="A test of precision beside the Greenwich meridian",
         ),
     ]
 
