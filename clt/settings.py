@@ -376,6 +376,30 @@ CLT = {
     # page, not what comes next (issue 14 §4).
     "DEADLINE_HORIZON_DAYS": env_int("CLT_DEADLINE_HORIZON_DAYS", 365),
 }
+
+# Where the trust works, as west,south,east,north in degrees (e.g. -73.28,44.44,-73.17,44.53 for
+# Burlington, VT). A parcel boundary farther than CLT_LOCATION_MARGIN_KM from it (or, without it, from
+# the trust's other parcels) is held until staff give a reason (issue 14 §6: a boundary entered as
+# latitude, longitude once landed in the southern ocean).
+service_area = env_list("CLT_SERVICE_AREA", [])
+if service_area:
+    try:
+        west, south, east, north = (float(value) for value in service_area)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CLT_SERVICE_AREA must be four numbers, west,south,east,north; got {','.join(service_area)!r}"
+        ) from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ImproperlyConfigured(
+            "CLT_SERVICE_AREA must be west,south,east,north in degrees, west < east within ±180 and "
+            f"south < north within ±90; got {','.join(service_area)!r}"
+        )
+    CLT["SERVICE_AREA"] = (west, south, east, north)
+else:
+    CLT["SERVICE_AREA"] = None
+CLT["LOCATION_MARGIN_KM"] = env_int("CLT_LOCATION_MARGIN_KM", 50)
+if CLT["LOCATION_MARGIN_KM"] < 0:
+    raise ImproperlyConfigured("CLT_LOCATION_MARGIN_KM must be 0 or more kilometres.")
 if CLT["BALLOT_ANONYMITY_SET"] < 2:
     raise ImproperlyConfigured("CLT_BALLOT_ANONYMITY_SET must be 2 or more: 1 would store each ballot as it is cast.")
 

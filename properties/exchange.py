@@ -4,6 +4,10 @@ Every export is a valid import (Cadasta #1652): the same column names, full-prec
 coordinates, Polygon and MultiPolygon (holes included) kept as they are. Reading maps the
 source's attribute names to ours, so a county file with ``PARCEL_ID_`` and ``SITUS_ADDR``
 imports without editing it.
+
+Pure: what goes wrong is an :class:`ExchangeError` (the whole file) or a ``geometry.Problem`` (one
+feature), each with a stable code, its parameters and an English message; ``properties.messages``
+writes the sentence people read, in their language.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ __all__ = [
     "AREA_UNITS",
     "CSV_COLUMNS",
     "DEFAULT_FIELD_MAP",
+    "ExchangeError",
     "ReadResult",
     "csv_records",
     "parse_field_map",
@@ -86,16 +91,29 @@ MAX_JSON_DEPTH = 32
 csv.field_size_limit(max(csv.field_size_limit(), geometry.MAX_VERTICES * 64))
 
 
+class ExchangeError(ValueError):
+    """A file (or an option) that cannot be read at all: a stable code, its parameters, English text."""
+
+    def __init__(self, code: str, message: str, **params: Any):
+        self.code = code
+        self.params = params
+        super().__init__(message)
+
+
 @dataclass
 class ReadRecord:
-    """One feature or row: its position, an identifier for messages, mapped fields, raw geometry."""
+    """One feature or row: its position, an identifier for messages, mapped fields, raw geometry.
+
+    ``ident`` is the feature's id, its APN or ``#index`` (``row N`` in a CSV file, whose ``row`` is N).
+    """
 
     index: int
     ident: str
     apn: str
     geometry: Any
     fields: dict[str, Any]
-    problems: tuple[str, ...] = ()
+    problems: tuple[geometry.Problem, ...] = ()
+    row: int | None = None
 
 
 @dataclass
@@ -111,9 +129,12 @@ def parse_field_map(pairs: Iterable[str]) -> dict[str, str]:
         ours, sep, theirs = pair.partition("=")
         ours, theirs = ours.strip(), theirs.strip()
         if not sep or not ours or not theirs:
-            raise ValueError(f"--map takes FIELD=ATTRIBUTE, got {pair!r}")
+            raise ExchangeError("map_syntax", f"--map takes FIELD=ATTRIBUTE, got {pair!r}", pair=pair)
         if ours not in IMPORTABLE:
-            raise ValueError(f"--map: unknown field {ours!r}; known fields: {', '.join(sorted(IMPORTABLE))}")
+            known = ", ".join(sorted(IMPORTABLE))
+            raise ExchangeError(
+                "map_unknown_field", f"--map: unknown field {ours!r}; known fields: {known}", field=ours, known=known
+            )
         mapping[ours] = theirs
     return mapping
 
@@ -124,7 +145,7 @@ def _blank(value: Any) -> bool:
 
 def _map_fields(attributes: Mapping[str, Any], field_map: Mapping[str, str], area_unit: str) -> tuple[dict, list]:
     fields: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[geometry.Problem] = []
     for ours, theirs in field_map.items():
         if ours == "apn" or theirs not in attributes or _blank(attributes[theirs]):
             continue
@@ -133,7 +154,11 @@ def _map_fields(attributes: Mapping[str, Any], field_map: Mapping[str, str], are
             try:
                 area = Decimal(str(value)) * AREA_UNITS[area_unit]
             except (InvalidOperation, ValueError):
-                problems.append(f"official area: {value!r} is not a number")
+                problems.append(
+                    geometry.Problem(
+                        "official_area_not_number", f"official area: {value!r} is not a number", {"value": str(value)}
+                    )
+                )
                 continue
             fields["official_area_m2"] = area.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         elif ours == "status":
@@ -154,35 +179,41 @@ def read_geojson(
     """Read a FeatureCollection. Raises ``ValueError`` when the file itself is not one."""
     depth = json_depth(data)
     if depth > MAX_JSON_DEPTH:
-        raise ValueError(
+        raise ExchangeError(
+            "too_deep",
             f"the JSON is nested {depth:,} levels deep; a parcel file has at most {MAX_JSON_DEPTH} "
-            "(a FeatureCollection of polygons needs 8)"
+            "(a FeatureCollection of polygons needs 8)",
+            depth=depth,
+            limit=MAX_JSON_DEPTH,
         )
     try:
         collection = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc}") from exc
+        raise ExchangeError("invalid_json", f"not valid JSON: {exc}", error=str(exc)) from exc
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise ValueError("a GeoJSON import must be a FeatureCollection")
+        raise ExchangeError("not_feature_collection", "a GeoJSON import must be a FeatureCollection")
     features = collection.get("features")
     if not isinstance(features, list):
-        raise ValueError("the FeatureCollection has no features list")
+        raise ExchangeError("no_features", "the FeatureCollection has no features list")
     records = []
     for index, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            records.append(ReadRecord(index, f"#{index}", "", None, {}, ("not a GeoJSON Feature",)))
+            problem = geometry.Problem("not_a_feature", "not a GeoJSON Feature")
+            records.append(ReadRecord(index, f"#{index}", "", None, {}, (problem,)))
             continue
         attributes = feature.get("properties") or {}
         apn = _apn(attributes, field_map)
         ident = str(feature.get("id") if feature.get("id") is not None else apn or f"#{index}")
         fields, problems = _map_fields(attributes, field_map, area_unit)
         if feature.get("geometry") is None:
-            problems.insert(0, "the feature has no geometry")
+            problems.insert(0, geometry.Problem("no_geometry", "the feature has no geometry"))
         records.append(ReadRecord(index, ident, apn, feature.get("geometry"), fields, tuple(problems)))
     try:
         crs = geometry.crs_of_feature_collection(collection)
     except Exception as exc:  # pyproj raises its own CRSError for unknown names
-        raise ValueError(f"the file's crs member is not a coordinate system pyproj knows: {exc}") from exc
+        raise ExchangeError(
+            "unknown_crs", f"the file's crs member is not a coordinate system pyproj knows: {exc}", error=str(exc)
+        ) from exc
     return ReadResult(records=records, source_crs=crs)
 
 
@@ -199,22 +230,24 @@ def read_csv(
     columns = reader.fieldnames or []
     column = wkt_column or next((c for c in WKT_COLUMNS if c in columns), None)
     if column is None or column not in columns:
-        raise ValueError(f"no WKT geometry column (looked for {wkt_column or ', '.join(WKT_COLUMNS)})")
+        looked_for = wkt_column or ", ".join(WKT_COLUMNS)
+        raise ExchangeError("no_wkt_column", f"no WKT geometry column (looked for {looked_for})", looked_for=looked_for)
     records = []
     for index, row in enumerate(reader, start=1):
         apn = _apn(row, field_map)
-        ident = f"row {index + 1}"  # the header is row 1, as a spreadsheet numbers it
+        row_number = index + 1  # the header is row 1, as a spreadsheet numbers it
+        ident = f"row {row_number}"
         fields, problems = _map_fields(row, field_map, area_unit)
         geom: Any = None
         wkt = (row.get(column) or "").strip()
         if not wkt:
-            problems.append("the geometry is empty")
+            problems.append(geometry.Problem("empty", "the geometry is empty"))
         else:
             try:
                 geom = geometry.wkt_to_geojson(wkt)
             except geometry.GeometryError as exc:
-                problems.extend(p.message for p in exc.problems)
-        records.append(ReadRecord(index, ident, apn, geom, fields, tuple(problems)))
+                problems.extend(exc.problems)
+        records.append(ReadRecord(index, ident, apn, geom, fields, tuple(problems), row=row_number))
     return ReadResult(records=records)
 
 

@@ -45,6 +45,14 @@ class ParcelForm(forms.ModelForm):
         required=False,
         help_text=_("Only needed if the boundary overlaps another parcel and that is right."),
     )
+    location_reason = forms.CharField(
+        label=_("Reason for accepting the location"),
+        max_length=1000,
+        required=False,
+        help_text=_(
+            "Only needed if the boundary lies far from the trust's service area or its other parcels and that is right."
+        ),
+    )
 
     class Meta:
         model = Parcel

@@ -35,8 +35,11 @@ __all__ = [
     "Problem",
     "check_split",
     "crs_of_feature_collection",
+    "expand_extent",
+    "extent_of",
     "find_overlaps",
     "geodesic_area_m2",
+    "location_problem",
     "measure",
     "merge_geometries",
     "parse_parcel_geometry",
@@ -302,7 +305,7 @@ def wkt_to_geojson(text: str) -> dict[str, Any]:
     try:
         geom = shapely.from_wkt(text)
     except shapely.errors.GEOSException as exc:
-        raise GeometryError([_problem("malformed", "The WKT cannot be read: %(error)s.", error=str(exc))]) from exc
+        raise GeometryError([_problem("wkt_unreadable", "The WKT cannot be read: %(error)s.", error=str(exc))]) from exc
     if geom is None:
         raise GeometryError([_problem("empty", "The geometry is empty.")])
     if geom.is_empty:
@@ -517,3 +520,91 @@ def merge_geometries(geoms: Sequence[BaseGeometry]) -> BaseGeometry:
         polygons = [g for g in merged.geoms if isinstance(g, Polygon | MultiPolygon)]
         merged = shapely.union_all(np.asarray(polygons, dtype=object))
     return orient(merged)
+
+
+# ---------------------------------------------------------------------------------------------
+# Location: is the boundary where the trust works?
+# ---------------------------------------------------------------------------------------------
+
+# West, south, east, north in degrees of longitude and latitude.
+Extent = tuple[float, float, float, float]
+KM_PER_DEGREE = 111.32  # of latitude everywhere, of longitude at the equator
+# What a location problem measures its distance from (the ``reference`` parameter).
+SERVICE_AREA = "service_area"
+OTHER_PARCELS = "parcels"
+
+
+def extent_of(boxes: Sequence[Extent]) -> Extent | None:
+    """The box around several boxes (parcels' bounding boxes), or None when there are none."""
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def expand_extent(extent: Extent, margin_km: float) -> Extent:
+    """``extent`` grown by ``margin_km`` on every side (clamped to the globe)."""
+    west, south, east, north = extent
+    d_lat = margin_km / KM_PER_DEGREE
+    widest = max(abs(south), abs(north))  # a degree of longitude is shortest there
+    cos = max(math.cos(math.radians(min(widest, 89.9))), 0.01)
+    d_lon = margin_km / (KM_PER_DEGREE * cos)
+    return (max(west - d_lon, -180.0), max(south - d_lat, -90.0), min(east + d_lon, 180.0), min(north + d_lat, 90.0))
+
+
+def _within(geom: BaseGeometry, extent: Extent) -> bool:
+    minx, miny, maxx, maxy = geom.bounds
+    west, south, east, north = extent
+    return west <= minx and maxx <= east and south <= miny and maxy <= north
+
+
+def _distance_km(geom: BaseGeometry, extent: Extent) -> float:
+    """Geodesic distance from the boundary's centroid to the nearest point of ``extent``."""
+    point = geom.centroid
+    west, south, east, north = extent
+    lon, lat = min(max(point.x, west), east), min(max(point.y, south), north)
+    _az1, _az2, metres = GEOD.inv(point.x, point.y, lon, lat)
+    return metres / 1000
+
+
+def _swapped(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: xy[:, ::-1])
+
+
+def location_problem(
+    geom: BaseGeometry, reference: Extent | None, *, margin_km: float, reference_kind: str = OTHER_PARCELS
+) -> Problem | None:
+    """A problem when ``geom`` lies beyond ``reference`` grown by ``margin_km``; None when it is within.
+
+    ``reference`` is the trust's service area (``reference_kind="service_area"``) or the extent of its
+    other parcels (``"parcels"``); None (no parcel yet, no service area) accepts any boundary. When the
+    boundary with x and y exchanged would lie within, the cause is named: latitude and longitude were
+    given in the wrong order (code ``location_swapped``); otherwise the code is ``location_far``.
+    Parameters: ``distance`` (whole km from the reference), ``reference`` (its kind).
+    """
+    if reference is None or geom.is_empty:
+        return None
+    area = expand_extent(reference, margin_km)
+    if _within(geom, area):
+        return None
+    where = "the trust's service area" if reference_kind == SERVICE_AREA else "the trust's other parcels"
+    params = {"distance": round(_distance_km(geom, reference)), "reference": reference_kind}
+    if _within(_swapped(geom), area):
+        return Problem(
+            code="location_swapped",
+            message=(
+                f"The boundary lies about {params['distance']:,} km from {where}: the coordinates look swapped. "
+                "GeoJSON positions are longitude, latitude; with the two exchanged the boundary would lie "
+                "where the trust works."
+            ),
+            params=params,
+        )
+    return Problem(
+        code="location_far",
+        message=f"The boundary lies about {params['distance']:,} km from {where}.",
+        params=params,
+    )

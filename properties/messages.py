@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from properties.geometry import Problem
+from properties.exchange import ExchangeError
+from properties.geometry import OTHER_PARCELS, SERVICE_AREA, Problem
 
 GEOMETRY_MESSAGES = {
     "malformed": _("The geometry is not well-formed GeoJSON: %(detail)s"),
@@ -36,6 +37,11 @@ GEOMETRY_MESSAGES = {
     "too_many_vertices": _("The boundary has %(count)s positions; a parcel has at most %(limit)s."),
     "split_too_few_parts": _("A split needs at least two parts."),
     "split_parts_overlap": _("Parts %(first)s and %(second)s overlap by %(area).2f m²."),
+    "wkt_unreadable": _("The WKT cannot be read: %(error)s."),
+    # One feature or row of an import file (properties.exchange).
+    "not_a_feature": _("This is not a GeoJSON Feature."),
+    "no_geometry": _("The feature has no geometry."),
+    "official_area_not_number": _("Official area: “%(value)s” is not a number."),
     "split_does_not_cover": _(
         "The parts do not cover the original parcel: %(uncovered).2f m² of it is left out and %(outside).2f m² "
         "of the parts lies outside it (at most %(allowed).2f m² is tolerated)."
@@ -43,11 +49,63 @@ GEOMETRY_MESSAGES = {
 }
 
 
+# A boundary far from where the trust works (geometry.location_problem), by what it was measured from.
+LOCATION_MESSAGES = {
+    ("location_swapped", SERVICE_AREA): _(
+        "The boundary lies about %(distance)s km from the trust's service area: the coordinates look swapped. "
+        "GeoJSON positions are longitude, latitude; with the two exchanged the boundary would lie inside the area."
+    ),
+    ("location_swapped", OTHER_PARCELS): _(
+        "The boundary lies about %(distance)s km from the trust's other parcels: the coordinates look swapped. "
+        "GeoJSON positions are longitude, latitude; with the two exchanged the boundary would lie among them."
+    ),
+    ("location_far", SERVICE_AREA): _("The boundary lies about %(distance)s km from the trust's service area."),
+    ("location_far", OTHER_PARCELS): _("The boundary lies about %(distance)s km from the trust's other parcels."),
+}
+LOCATION_NEEDS_REASON = _("If the location is right, resubmit with a reason for accepting it.")
+LOCATION_IMPORT_OPTION = _("If the location is right, import with --accept-location and a reason.")
+
+# A whole import file that cannot be read (properties.exchange.ExchangeError).
+FILE_MESSAGES = {
+    "too_deep": _(
+        "The JSON is nested %(depth)s levels deep; a parcel file has at most %(limit)s "
+        "(a FeatureCollection of polygons needs 8)."
+    ),
+    "invalid_json": _("This is not valid JSON: %(error)s"),
+    "not_feature_collection": _("A GeoJSON import must be a FeatureCollection."),
+    "no_features": _("The FeatureCollection has no features list."),
+    "unknown_crs": _("The file's crs member is not a coordinate system pyproj knows: %(error)s"),
+    "no_wkt_column": _("There is no WKT geometry column (looked for %(looked_for)s)."),
+    "map_syntax": _("--map takes FIELD=ATTRIBUTE; got “%(pair)s”."),
+    "map_unknown_field": _("--map: there is no field “%(field)s”; the fields are %(known)s."),
+}
+ROW = _("row %(n)s")
+
+
+def _numbers(params: dict) -> dict:
+    """Whole numbers as people write them (15,551), the same in English and Spanish for a US trust."""
+    return {k: f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else v for k, v in params.items()}
+
+
+def exchange_message(error: ExchangeError) -> str:
+    """The translated text of a file that cannot be read, falling back to the pure module's English."""
+    template = FILE_MESSAGES.get(error.code)
+    if template is None:
+        return str(error)
+    try:
+        return str(template) % _numbers(error.params)
+    except (KeyError, TypeError, ValueError):
+        return str(error)
+
+
 def problem_message(problem: Problem) -> str:
     """The translated text of a geometry problem, falling back to the pure module's English."""
     template = GEOMETRY_MESSAGES.get(problem.code)
     if template is None:
-        return problem.message
+        template = LOCATION_MESSAGES.get((problem.code, problem.params.get("reference")))
+        if template is None:
+            return problem.message
+        return str(template) % _numbers(problem.params)
     params = dict(problem.params)
     params.setdefault("detail", problem.message)
     try:

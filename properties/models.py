@@ -95,6 +95,14 @@ class Parcel(TimeStampedModel):
     area_mismatch_note = models.TextField(
         _("area review note"), blank=True, help_text=_("Why staff accepted the disagreement, once reviewed.")
     )
+    location_reason = models.TextField(
+        _("reason for accepting the location"),
+        blank=True,
+        help_text=_(
+            "Why staff accepted a boundary far from the trust's service area or its other parcels; "
+            "empty when the boundary lies where the trust works."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     # Written together from the geometry by properties.services, never edited one by one.

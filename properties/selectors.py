@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q, Sum
@@ -60,3 +61,21 @@ def attach_earlier_acceptances(overlaps: list[ParcelOverlap]) -> None:
         earlier = {record.id: record for record in records}  # the latest of each wins
     for overlap in overlaps:
         overlap.earlier_acceptance = earlier.get(overlap.pk)
+
+
+# The leases app (above this one) names its statuses; the registry reads them as the strings they are stored as.
+LIVE_LEASE = "active"
+LEASE_BEING_PREPARED = "draft"
+
+
+def current_lease(leases: Iterable[Any]) -> Any | None:
+    """The lease a home is under now (its active one), else the one being prepared for it, else None.
+
+    ``leases`` are a home's leases (``unit.leases.all()``, prefetched), in their model's order (newest first).
+    """
+    leases = list(leases)
+    for status in (LIVE_LEASE, LEASE_BEING_PREPARED):
+        found = next((lease for lease in leases if lease.status == status), None)
+        if found is not None:
+            return found
+    return None

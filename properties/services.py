@@ -24,7 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from clt import clock
 from clt.history import require_reason, save_stamped, stamp
-from properties import geometry, messages
+from properties import geometry, location, messages
 from properties.exchange import ReadRecord as ImportRecord
 from properties.models import (
     LineageEvent,
@@ -215,15 +215,17 @@ def parcel_create(
     apn: str,
     geometry: Any,
     overlap_reason: str | None = None,
+    location_reason: str | None = None,
     **fields: Any,
 ) -> Parcel:
-    """Record a parcel the trust holds; its geometry is validated, measured and checked for overlaps."""
+    """Record a parcel the trust holds; its geometry is validated, measured and checked for place and overlaps."""
     reason = _require_reason(reason)
     _refuse_manual_retirement(fields)
     geom = validated_geometry(geometry)
     parcel = Parcel(apn=(apn or "").strip(), **{k: v for k, v in fields.items() if k in PARCEL_FIELDS})
     _apply_shape(parcel, geom)
     parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2)
+    location.check(parcel, geom, location_reason=location_reason)
     found = _check_overlaps(parcel, geom, overlap_reason=overlap_reason)
     _save(parcel, actor=actor, reason=reason)
     _reconcile_overlaps(parcel, found, actor=actor, reason=reason, overlap_reason=(overlap_reason or "").strip())
@@ -238,6 +240,7 @@ def parcel_update(
     reason: str,
     geometry: Any = None,
     overlap_reason: str | None = None,
+    location_reason: str | None = None,
     **fields: Any,
 ) -> Parcel:
     """Change a parcel's attributes or geometry, keeping history; re-checks overlaps when the shape moves."""
@@ -254,6 +257,7 @@ def parcel_update(
     if geometry_changed:
         geom = validated_geometry(geometry)
         _apply_shape(parcel, geom)
+        location.check(parcel, geom, location_reason=location_reason)
         found = _check_overlaps(parcel, geom, overlap_reason=overlap_reason)
     parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2) and not parcel.area_mismatch_note
     _save(parcel, actor=actor, reason=reason)
@@ -479,11 +483,12 @@ class ImportError_:
     index: int
     ident: str
     reasons: tuple[str, ...]
+    row: int | None = None
 
     def __str__(self) -> str:
         return _("feature %(index)s (%(ident)s): %(reasons)s") % {
             "index": self.index,
-            "ident": self.ident,
+            "ident": messages.ROW % {"n": self.row} if self.row else self.ident,
             "reasons": "; ".join(self.reasons),
         }
 
@@ -495,6 +500,7 @@ class ImportReport:
     unchanged: int = 0
     overlaps: list[tuple[str, str, float]] = field(default_factory=list)
     area_mismatches: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    far: list[tuple[str, str]] = field(default_factory=list)  # (APN, why) of locations accepted by option
     dry_run: bool = False
 
     @property
@@ -529,6 +535,7 @@ def parcels_import(
     source_crs: str | None = None,
     dry_run: bool = False,
     accept_overlaps: str = "",
+    accept_location: str = "",
     progress: Progress = _no_progress,
 ) -> ImportReport:
     """Import parcels all-or-nothing: every bad feature is reported and then nothing is written.
@@ -536,7 +543,8 @@ def parcels_import(
     A parcel number already in the registry is updated (with history), not duplicated. Overlaps
     (within the file and with the registry) are recorded as warnings for staff to review, or
     accepted at once with ``accept_overlaps`` as the reason. Official areas that disagree with
-    the geodesic area beyond the tolerance set the parcel's area-mismatch flag.
+    the geodesic area beyond the tolerance set the parcel's area-mismatch flag. A boundary far from where
+    the trust works fails its feature, unless ``accept_location`` gives the reason (``location.ImportCheck``).
     """
     reason = _require_reason(reason)
     total = len(records)
@@ -544,8 +552,9 @@ def parcels_import(
     seen: dict[str, int] = {}
     shapes: list[BaseGeometry | None] = []
     raw = [r.geometry for r in records]
+    far = location.ImportCheck([(r.apn or "").strip() for r in records], accept=accept_location)
     for position, record in enumerate(records):
-        reasons: list[str] = list(record.problems)
+        reasons: list[str] = [messages.problem_message(p) for p in record.problems]
         apn = (record.apn or "").strip()
         if not apn:
             reasons.append(str(messages.MISSING_APN))
@@ -561,9 +570,10 @@ def parcels_import(
                 reasons.extend(messages.problem_message(p) for p in exc.problems)
         elif not record.problems:
             reasons.append(messages.problem_message(geometry.Problem("empty", "The geometry is empty.")))
+        reasons.extend(far.review(position, apn, geom))
         reasons.extend(_field_problems(record.fields))
         if reasons:
-            errors.append(ImportError_(index=record.index, ident=record.ident, reasons=tuple(reasons)))
+            errors.append(ImportError_(record.index, record.ident, tuple(reasons), row=record.row))
         shapes.append(geom)
         if position % 500 == 0 or position == total - 1:
             progress("validate", position + 1, total)
@@ -573,9 +583,8 @@ def parcels_import(
     report = ImportReport(dry_run=dry_run)
     try:
         with transaction.atomic():
-            _write_import(
-                records, shapes, report, actor=actor, reason=reason, accept_overlaps=accept_overlaps, progress=progress
-            )
+            options = {"accept_overlaps": accept_overlaps, "far": far, "progress": progress}
+            _write_import(records, shapes, report, actor=actor, reason=reason, **options)
             if dry_run:
                 raise _Rollback
     except _Rollback:
@@ -620,6 +629,7 @@ def _write_import(
     actor: Any,
     reason: str,
     accept_overlaps: str,
+    far: location.ImportCheck,
     progress: Progress,
 ) -> None:
     total = len(records)
@@ -628,7 +638,7 @@ def _write_import(
     if retired:
         raise ImportFailed(
             [
-                ImportError_(index=r.index, ident=r.ident, reasons=(str(messages.RETIRED_PARCEL % {"apn": r.apn}),))
+                ImportError_(r.index, r.ident, (str(messages.RETIRED_PARCEL % {"apn": r.apn}),), row=r.row)
                 for r in records
                 if r.apn.strip() in retired
             ]
@@ -653,6 +663,8 @@ def _write_import(
         _apply_shape(parcel, geom)
         if parcel.geometry != shape_before:
             moved.add(apn)
+            parcel.location_reason = ""
+        far.accept(position, parcel, report.far)
         parcel.area_mismatch = _area_mismatch(parcel.area_m2, parcel.official_area_m2) and not (
             not is_new and parcel.area_mismatch_note
         )
@@ -677,7 +689,7 @@ def _write_import(
         bulk_update_with_history(
             to_update,
             Parcel,
-            fields=sorted(update_fields | set(Parcel.SHAPE_FIELDS) | {"area_mismatch"}),
+            fields=sorted(update_fields | set(Parcel.SHAPE_FIELDS) | {"area_mismatch", "location_reason"}),
             batch_size=500,
             default_user=history_user,
             default_change_reason=reason,
@@ -691,7 +703,8 @@ def _write_import(
 
 
 def _comparable(parcel: Parcel) -> tuple:
-    return tuple(getattr(parcel, name) for name in (*PARCEL_FIELDS, *Parcel.SHAPE_FIELDS, "area_mismatch"))
+    fields = (*PARCEL_FIELDS, *Parcel.SHAPE_FIELDS, "area_mismatch", "location_reason")
+    return tuple(getattr(parcel, name) for name in fields)
 
 
 def _import_overlaps(

@@ -29,7 +29,7 @@ from properties.exports import export_response
 from properties.filters import ParcelFilterSet, current_unless_asked
 from properties.forms import AcceptForm, FundingForm, MergeForm, ParcelForm, SplitForm, UnitForm
 from properties.models import Parcel, ParcelLineage, ParcelOverlap, ParcelStatus, Unit
-from properties.selectors import attach_earlier_acceptances, registry_extent
+from properties.selectors import attach_earlier_acceptances, current_lease, registry_extent
 
 PAGE_SIZE = 50
 
@@ -81,7 +81,7 @@ def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One parcel: its shape on a small map, homes, funding, lineage, overlaps and history."""
     parcel = get_object_or_404(
         Parcel.objects.visible_to(request.user).prefetch_related(
-            Prefetch("units", queryset=Unit.objects.order_by("address", "unit_number")),
+            Prefetch("units", queryset=Unit.objects.order_by("address", "unit_number").prefetch_related("leases")),
             "funding",
             Prefetch("parent_edges", queryset=ParcelLineage.objects.select_related("parent", "event")),
             Prefetch("child_edges", queryset=ParcelLineage.objects.select_related("child", "event")),
@@ -94,6 +94,8 @@ def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     attach_earlier_acceptances(overlaps)
+    for unit in parcel.units.all():
+        unit.current_lease = current_lease(unit.leases.all())
     history = history_entries(parcel.history.select_related("history_user").all(), excluded=_DERIVED_FIELDS)
     return render(
         request,
@@ -120,7 +122,10 @@ _DERIVED_FIELDS = tuple(name for name in Parcel.SHAPE_FIELDS if name not in ("ge
 _service_form = partial(form_page, next_url=methodcaller("get_absolute_url"))
 
 
-def _fields(cleaned: dict[str, Any], exclude: tuple[str, ...] = ("change_reason", "overlap_reason")) -> dict[str, Any]:
+_REASONS = ("change_reason", "overlap_reason", "location_reason")
+
+
+def _fields(cleaned: dict[str, Any], exclude: tuple[str, ...] = _REASONS) -> dict[str, Any]:
     return {k: v for k, v in cleaned.items() if k not in exclude}
 
 
@@ -133,6 +138,7 @@ def parcel_create(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             reason=cleaned["change_reason"],
             overlap_reason=cleaned.get("overlap_reason"),
+            location_reason=cleaned.get("location_reason"),
             **_fields(cleaned),
         )
 
@@ -157,6 +163,7 @@ def parcel_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             reason=cleaned["change_reason"],
             overlap_reason=cleaned.get("overlap_reason"),
+            location_reason=cleaned.get("location_reason"),
             **_fields(cleaned),
         )
 

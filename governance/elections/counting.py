@@ -40,6 +40,7 @@ __all__ = [
     "MAX_SEATS",
     "METHODS",
     "OVERVOTE_RULES",
+    "STAGE_NOTES",
     "TIE_RULES",
     "Ballot",
     "BallotSummary",
@@ -90,6 +91,19 @@ HOPEFUL = "hopeful"
 ELECTED = "elected"
 EXCLUDED = "excluded"
 WITHDRAWN = "withdrawn"
+
+# What a stage's ``note`` says (its ``note_params`` in brackets).
+STAGE_NOTES = (
+    "marks_count",  # elected (names), threshold (whole votes a winner needs, or None)
+    "first_preferences",  # elected (names; IRV only)
+    "exclusion",  # excluded (names), elected (names; IRV only)
+    "surplus",  # candidate, surplus (text)
+    "sure_losers",  # excluded (names)
+    "last_vacancies",  # elected (names)
+    "elected_after_iterations",  # elected (names), iterations
+    "exclusion_below_omega",  # excluded (names), iterations
+    "exclusion_not_falling",  # excluded (names), iterations
+)
 
 # Stage actions.
 FIRST_PREFERENCES = "first_preferences"
@@ -251,6 +265,10 @@ class TieRecord:
     explanation: str
     seed: int | None = None
     stage: int | None = None  # the earlier stage a prior-stage rule consulted
+    # The explanation as data, one ``(code, params)`` per step, for pages to say in their own words:
+    # ("stage", {"stage": n, "votes": ((name, value), ...)}), ("index", {}), ("random", {"seed": s}),
+    # ("order", {"rule": "manual" | "predetermined"}), ("lot", {"seed": s, "draw": n}).
+    steps: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=(), hash=False)
 
 
 @dataclass(frozen=True)
@@ -284,6 +302,10 @@ class Stage:
     surplus: Fraction | None = None  # Meek: total surplus when the round stopped
     iterations: int | None = None  # Meek: iterations in this round
     keep_factors: Mapping[str, Fraction] | None = field(default=None, hash=False)  # Meek
+    # The description as data: a code among STAGE_NOTES and its parameters (names, figures as text),
+    # for pages to say in their own words; ``description`` stays the English of the reference reports.
+    note: str = ""
+    note_params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def total(self) -> Fraction:
@@ -348,6 +370,7 @@ class CountResult:
                 "explanation": record.explanation,
                 "seed": record.seed,
                 "stage": record.stage,
+                "steps": [{"code": code, **_jsonable_params(params)} for code, params in record.steps],
             }
 
         stages = []
@@ -368,6 +391,7 @@ class CountResult:
                 "excluded": list(stage.excluded),
                 "status": dict(stage.status),
                 "ties": [tie(t) for t in stage.ties],
+                "note": {"code": stage.note, **_jsonable_params(stage.note_params)},
             }
             if stage.surplus is not None:
                 row["surplus"] = fmt(stage.surplus)
@@ -427,6 +451,14 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Fraction):
         return format_value(value, None)
     return value
+
+
+def _jsonable_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A note's parameters as JSON: tuples become lists (pairs of a name and a value stay pairs)."""
+    return {
+        key: [list(v) if isinstance(v, tuple) else v for v in value] if isinstance(value, tuple | list) else value
+        for key, value in params.items()
+    }
 
 
 def format_value(value: Fraction | int | None, places: int | None) -> str:
@@ -682,6 +714,7 @@ class _Ties:
         names = self.field.names
         remaining = sorted(tied)
         notes: list[str] = []
+        steps: list[tuple[str, Mapping[str, Any]]] = []
         for rule in self.tie_break.rules:
             chosen: int | None = None
             consulted: int | None = None
@@ -696,6 +729,9 @@ class _Ties:
                     # goes first. Several still level there: look further among them only.
                     target = min(values.values()) if purpose == "exclude" else max(values.values())
                     notes.append(f"stage {s + 1}: " + ", ".join(f"{names[c]} {self.fmt(values[c])}" for c in remaining))
+                    steps.append(
+                        ("stage", {"stage": s + 1, "votes": tuple((names[c], self.fmt(values[c])) for c in remaining)})
+                    )
                     remaining = [c for c in remaining if values[c] == target]
                     consulted = s + 1
                     if len(remaining) == 1:
@@ -704,20 +740,24 @@ class _Ties:
             elif rule == "index":
                 chosen = remaining[0]
                 notes.append("earliest in listing order")
+                steps.append(("index", {}))
             elif rule == "random":
                 chosen = min(remaining, key=self._random_rank.__getitem__)
                 seed = self.tie_break.seed
                 notes.append(f"earliest in the random order drawn before the count (seed {seed})")
+                steps.append(("random", {"seed": seed}))
             elif rule in ("manual", "predetermined"):
                 if all(c in self._order_rank for c in remaining):
                     chosen = min(remaining, key=self._order_rank.__getitem__)
                     notes.append(f"earliest in the {rule} order")
+                    steps.append(("order", {"rule": rule}))
             elif rule == "lot":
                 assert self._lot is not None
                 chosen = self._lot.choice(remaining)
                 self._lots_drawn += 1
                 seed = self.tie_break.seed
                 notes.append(f"drawn by lot (seed {seed}, draw {self._lots_drawn})")
+                steps.append(("lot", {"seed": seed, "draw": self._lots_drawn}))
             if chosen is not None:
                 record = TieRecord(
                     purpose=purpose,
@@ -727,6 +767,7 @@ class _Ties:
                     explanation="; ".join(notes) + f" -> {names[chosen]}",
                     seed=seed,
                     stage=consulted,
+                    steps=tuple(steps),
                 )
                 return chosen, record
         raise TieUnresolved([names[c] for c in remaining], purpose, stage)
@@ -766,6 +807,7 @@ class _Table:
         surplus: Any = None,
         iterations: int | None = None,
         keep_factors: Sequence[Any] | None = None,
+        note: tuple[str, Mapping[str, Any]] = ("", {}),
     ) -> Stage:
         names = self.field.names
         conv = self.to_fraction
@@ -791,6 +833,8 @@ class _Table:
             surplus=None if surplus is None else conv(surplus),
             iterations=iterations,
             keep_factors=None if keep_factors is None else {names[i]: conv(keep_factors[i]) for i in running},
+            note=note[0],
+            note_params=dict(note[1]),
         )
         self.stages.append(stage)
         self.history.append(list(votes))
@@ -844,6 +888,10 @@ def _by_vote(candidates: Iterable[int], votes: Sequence[Any]) -> list[int]:
 
 def _names(field_: _Field, candidates: Iterable[int]) -> str:
     return ", ".join(field_.names[c] for c in candidates)
+
+
+def _name_list(field_: _Field, candidates: Iterable[int]) -> tuple[str, ...]:
+    return tuple(field_.names[c] for c in candidates)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -923,6 +971,7 @@ def _count_marks(
         excluded=[c for c in field_.running if c not in winners],
         state=state,
         ties=records,
+        note=("marks_count", {"elected": _name_list(field_, winners), "threshold": threshold}),
     )
     return _result(
         method=method,
@@ -1046,6 +1095,7 @@ def count_irv(
 
     votes, exhausted = tally()
     action, description, subjects, excluded, records = FIRST_PREFERENCES, "first preferences", [], [], []
+    note: dict[str, Any] = {}
     winner: int | None = None
     while True:
         continuing = [c for c in range(n) if state[c] == HOPEFUL]
@@ -1067,6 +1117,10 @@ def count_irv(
             excluded=excluded,
             state=state,
             ties=records,
+            note=(
+                action,
+                {**note, "elected": _name_list(field_, [winner] if winner is not None else [])},
+            ),
         )
         if winner is not None:
             break
@@ -1094,6 +1148,7 @@ def count_irv(
             state[c] = EXCLUDED
         votes, exhausted = tally()
         action, description, subjects, excluded = EXCLUSION, f"exclusion of {_names(field_, batch)}", batch, batch
+        note = {"excluded": _name_list(field_, batch)}
     return _result(
         method="irv",
         seats=1,
@@ -1296,6 +1351,7 @@ class _Gregory:
         elected: Sequence[int],
         excluded: Sequence[int],
         ties: Sequence[TieRecord],
+        note: tuple[str, Mapping[str, Any]] = ("", {}),
     ) -> None:
         self.table.add(
             action=action,
@@ -1309,6 +1365,7 @@ class _Gregory:
             excluded=excluded,
             state=self.state,
             ties=ties,
+            note=note,
         )
 
     def fmt(self, value: Any) -> str:
@@ -1318,7 +1375,7 @@ class _Gregory:
 
     def run(self) -> list[int]:
         newly = self.elect_with_quota()
-        self.record(FIRST_PREFERENCES, "first preferences", [], newly, [], [])
+        self.record(FIRST_PREFERENCES, "first preferences", [], newly, [], [], (FIRST_PREFERENCES, {}))
         while not self.complete():
             records: list[TieRecord] = []
             # PRF B.2 comes before B.3: sure losers go even while surpluses wait (the pending
@@ -1359,6 +1416,7 @@ class _Gregory:
             newly,
             [],
             records,
+            (SURPLUS, {"candidate": self.field.names[c], "surplus": self.fmt(surplus)}),
         )
 
     def exclude_lowest(self, records: list[TieRecord]) -> None:
@@ -1370,9 +1428,11 @@ class _Gregory:
         if len(tied) > 1:
             c, record = self.ties.decide(tied, "exclude", self.table.history, len(self.table.stages) + 1)
             records.append(record)
-        self.exclude([c], f"exclusion of {self.field.names[c]}", EXCLUSION, records)
+        self.exclude([c], f"exclusion of {self.field.names[c]}", EXCLUSION, records, "exclusion")
 
-    def exclude(self, losers: Sequence[int], description: str, action: str, records: Sequence[TieRecord]) -> None:
+    def exclude(
+        self, losers: Sequence[int], description: str, action: str, records: Sequence[TieRecord], note: str
+    ) -> None:
         for c in losers:
             self.state[c] = EXCLUDED
         # The exclusion stage includes its transfer; completion (rule 52) is tested after it.
@@ -1384,7 +1444,9 @@ class _Gregory:
             self.exhausted += self._transfer(c, lambda value: value)
             self.votes[c] = self.zero
         newly = self.elect_with_quota()
-        self.record(action, description, losers, newly, losers, records)
+        self.record(
+            action, description, losers, newly, losers, records, (note, {"excluded": _name_list(self.field, losers)})
+        )
 
     def defeat_sure_losers(self) -> bool:
         """PRF WIGM B.2 (§2.6.4): defeat at once the largest group of lowest hopefuls whose votes
@@ -1413,7 +1475,7 @@ class _Gregory:
         if not batch:
             return False
         batch.sort()
-        self.exclude(batch, f"sure losers excluded: {_names(self.field, batch)}", SURE_LOSERS, [])
+        self.exclude(batch, f"sure losers excluded: {_names(self.field, batch)}", SURE_LOSERS, [], "sure_losers")
         return True
 
     def finish(self) -> None:
@@ -1424,7 +1486,15 @@ class _Gregory:
             for c in rest:
                 self.state[c] = ELECTED
                 self.elected.append(c)
-            self.record(LAST_VACANCIES, f"last vacancies: {_names(self.field, rest)} elected", rest, rest, [], [])
+            self.record(
+                LAST_VACANCIES,
+                f"last vacancies: {_names(self.field, rest)} elected",
+                rest,
+                rest,
+                [],
+                [],
+                (LAST_VACANCIES, {"elected": _name_list(self.field, rest)}),
+            )
         for c in self.hopeful():
             self.state[c] = EXCLUDED
 
@@ -1729,6 +1799,7 @@ class _Meek:
         excluded: Sequence[int],
         ties: Sequence[TieRecord],
         iterations: int | None,
+        note: tuple[str, Mapping[str, Any]] = ("", {}),
     ) -> None:
         self.table.add(
             action=action,
@@ -1745,13 +1816,14 @@ class _Meek:
             surplus=self.surplus,
             iterations=iterations,
             keep_factors=[Fraction(k, self.K) for k in self.kf],
+            note=note,
         )
 
     def run(self) -> list[int]:
         names = self.field.names
         self.distribute()  # every keep factor is 1: the first preferences
         self.compute_quota()
-        self.record(FIRST_PREFERENCES, "first preferences", [], [], [], [], None)
+        self.record(FIRST_PREFERENCES, "first preferences", [], [], [], [], None, (FIRST_PREFERENCES, {}))
         redistribute = False
         # B.1: the count is complete when every seat is filled or hopefuls are no more than vacancies.
         while len(self.hopeful()) > self.vacancies() > 0:
@@ -1766,13 +1838,14 @@ class _Meek:
                     [],
                     [],
                     iterations,
+                    ("elected_after_iterations", {"elected": _name_list(self.field, chosen), "iterations": iterations}),
                 )
                 continue
             records: list[TieRecord] = []
             if status == "batch":
                 losers = chosen
                 description = f"sure losers excluded: {_names(self.field, losers)}"
-                action = SURE_LOSERS
+                action, note = SURE_LOSERS, "sure_losers"
             else:
                 # B.3: defeat the lowest hopeful; any within the total surplus of it count as tied,
                 # since the iteration has not settled the order between them.
@@ -1787,7 +1860,9 @@ class _Meek:
                 why = "surplus below omega" if status == "omega" else "surplus no longer falling"
                 description = f"exclusion of {names[loser]} ({why} after {iterations} iteration(s))"
                 action = EXCLUSION
-            self.record(action, description, losers, [], losers, records, iterations)
+                note = "exclusion_below_omega" if status == "omega" else "exclusion_not_falling"
+            params = {"excluded": _name_list(self.field, losers), "iterations": iterations}
+            self.record(action, description, losers, [], losers, records, iterations, (note, params))
             for c in losers:
                 self.state[c] = EXCLUDED
                 self.kf[c] = 0
@@ -1801,7 +1876,16 @@ class _Meek:
             for c in rest:
                 self.state[c] = ELECTED
                 self.elected.append(c)
-            self.record(LAST_VACANCIES, f"last vacancies: {_names(self.field, rest)} elected", rest, rest, [], [], None)
+            self.record(
+                LAST_VACANCIES,
+                f"last vacancies: {_names(self.field, rest)} elected",
+                rest,
+                rest,
+                [],
+                [],
+                None,
+                (LAST_VACANCIES, {"elected": _name_list(self.field, rest)}),
+            )
         for c in self.hopeful():
             self.state[c] = EXCLUDED  # C.2: defeat the remaining hopefuls
         return self.elected

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.board.models import SeatClass, Shortfall
-from governance.elections import counting
+from governance.elections import counting, selectors
 from governance.elections.models import Candidate, Contest, Election
 from governance.membership.forms import DATE, DATETIME, people, reason_field
 from governance.membership.models import MemberClass, NominationMode
@@ -192,10 +192,11 @@ class ContestForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["seat_class"].queryset = SeatClass.objects.order_by("order", "name")
-        self.fields["method"].choices = [(m, m) for m in counting.METHODS]
+        self.fields["method"].choices = selectors.method_choices()
         self.fields["eligible_classes"].choices = MemberClass.choices
-        help_text = _("Comma-separated, among: %(rules)s; empty: the method's usual.")
-        self.fields["tie_break_rules"].help_text = help_text % {"rules": ", ".join(counting.TIE_RULES)}
+        help_text = _("Comma-separated, in order, among: %(rules)s. Empty: the method's usual rules.")
+        rules = "; ".join(f"{rule} ({selectors.tie_rule_label(rule)})" for rule in counting.TIE_RULES)
+        self.fields["tie_break_rules"].help_text = help_text % {"rules": rules}
 
     def clean_tie_break_rules(self) -> list[str] | None:
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from clt import roles
 from governance.elections import counting
@@ -39,13 +39,337 @@ __all__ = [
     "counting_ballot",
     "is_officer",
     "may_run",
+    "method_choices",
+    "method_label",
     "nominations_close_on",
+    "reason_label",
+    "reasons_text",
     "roll_entry_by_code",
+    "round_table_text",
+    "stage_text",
     "standing_candidates",
+    "tie_rule_label",
+    "tie_text",
 ]
 
 # Methods where a ballot marks candidates rather than ranking them.
 MARKED = ("plurality", "block", "approval")
+
+# The counting methods in the words a voter reads (the codes stay in the API, the .blt tools and the data).
+METHOD_LABELS = {
+    "plurality": gettext_lazy("Plurality (most votes wins)"),
+    "block": gettext_lazy("Block vote (most votes fill the seats)"),
+    "approval": gettext_lazy("Approval voting"),
+    "irv": gettext_lazy("Instant runoff (ranked choice, one seat)"),
+    "scottish-stv": gettext_lazy("Single transferable vote (Scottish rules)"),
+    "wigm": gettext_lazy("Single transferable vote (weighted inclusive Gregory)"),
+    "wigm-prf": gettext_lazy("Single transferable vote (weighted inclusive Gregory, PR Foundation rules)"),
+    "meek": gettext_lazy("Single transferable vote (Meek method)"),
+    "meek-prf": gettext_lazy("Single transferable vote (Meek method, PR Foundation rules)"),
+}
+
+# The tie-break rules, said as what they do.
+TIE_RULE_LABELS = {
+    "prior_stage_backward": pgettext_lazy(
+        "tie-break rule", "the votes at the latest earlier stage where they differed"
+    ),
+    "prior_stage_forward": pgettext_lazy("tie-break rule", "the votes at the first stage where they differed"),
+    "random": pgettext_lazy("tie-break rule", "a random order drawn before the count"),
+    "lot": pgettext_lazy("tie-break rule", "drawing lots"),
+    "manual": pgettext_lazy("tie-break rule", "an order set by the election officer"),
+    "predetermined": pgettext_lazy("tie-break rule", "an order fixed before the count"),
+    "index": pgettext_lazy("tie-break rule", "the order of names on the ballot"),
+}
+
+
+def method_label(code: str | None) -> str:
+    """The counting method in words (``scottish-stv`` → "Single transferable vote (Scottish rules)");
+    an unknown code is shown as it is."""
+    if not code:
+        return ""
+    try:
+        code = counting._canonical_method(code)
+    except ValueError:
+        return str(code)
+    return str(METHOD_LABELS.get(code, code))
+
+
+def method_choices() -> list[tuple[str, str]]:
+    """The choices of a counting-method field: the code stored, the words shown."""
+    return [(code, method_label(code)) for code in counting.METHODS]
+
+
+def tie_rule_label(code: str | None) -> str:
+    """A tie-break rule in words (``prior_stage_backward`` → "the votes at the latest earlier stage where
+    they differed"); an unknown code is shown as it is."""
+    return str(TIE_RULE_LABELS.get(code or "", code or ""))
+
+
+# --- The count in words: the pure counter gives codes and figures, the sentences are written here -----
+
+
+def _names(params: Mapping[str, Any], key: str) -> tuple[str, int]:
+    names = list(params.get(key) or ())
+    return ", ".join(str(n) for n in names), len(names)
+
+
+def _note_of(stage: Any) -> tuple[str, Mapping[str, Any]]:
+    """A stage's note as (code, params), from a :class:`counting.Stage` or a stored stage (``as_dict``)."""
+    if isinstance(stage, counting.Stage):
+        return stage.note, stage.note_params
+    note = dict(stage.get("note") or {})
+    return str(note.pop("code", "") or ""), note
+
+
+def _elected_suffix(params: Mapping[str, Any]) -> str:
+    names, n = _names(params, "elected")
+    if not n:
+        return ""
+    return ngettext("; %(names)s elected", "; %(names)s elected", n) % {"names": names}
+
+
+def stage_text(stage: Any) -> str:
+    """What a stage of the count did, in the reader's language (in English, the reference reports' words).
+
+    ``stage`` is a :class:`counting.Stage` or a stored stage; a stored stage without a note (counted before
+    the notes existed) keeps its stored description."""
+    code, params = _note_of(stage)
+    if code == "marks_count":
+        names, n = _names(params, "elected")
+        threshold = params.get("threshold")
+        if threshold is None:
+            if not n:
+                return _("nobody elected")
+            return ngettext("%(names)s elected", "%(names)s elected", n) % {"names": names}
+        if not n:
+            text = ngettext(
+                "nobody elected (a winner needs %(threshold)s vote)",
+                "nobody elected (a winner needs %(threshold)s votes)",
+                threshold,
+            )
+        else:
+            text = ngettext(
+                "%(names)s elected (a winner needs %(threshold)s vote)",
+                "%(names)s elected (a winner needs %(threshold)s votes)",
+                threshold,
+            )
+        return text % {"names": names, "threshold": threshold}
+    if code == "first_preferences":
+        return _("first preferences") + _elected_suffix(params)
+    if code == "exclusion":
+        names, _n = _names(params, "excluded")
+        return _("exclusion of %(names)s") % {"names": names} + _elected_suffix(params)
+    if code == "surplus":
+        return _("surplus of %(name)s (%(surplus)s) transferred") % {
+            "name": params.get("candidate", ""),
+            "surplus": params.get("surplus", ""),
+        }
+    if code == "sure_losers":
+        names, _n = _names(params, "excluded")
+        return _("sure losers excluded: %(names)s") % {"names": names}
+    if code == "last_vacancies":
+        names, n = _names(params, "elected")
+        return ngettext("last vacancies: %(names)s elected", "last vacancies: %(names)s elected", n) % {"names": names}
+    if code in ("elected_after_iterations", "exclusion_below_omega", "exclusion_not_falling"):
+        iterations = params.get("iterations") or 0
+        values = {"iterations": iterations}
+        if code == "elected_after_iterations":
+            values["names"], n = _names(params, "elected")
+            text = ngettext(
+                "%(names)s elected after %(iterations)s iteration",
+                "%(names)s elected after %(iterations)s iterations",
+                iterations,
+            )
+        elif code == "exclusion_below_omega":
+            values["names"], n = _names(params, "excluded")
+            text = ngettext(
+                "exclusion of %(names)s (surplus below omega after %(iterations)s iteration)",
+                "exclusion of %(names)s (surplus below omega after %(iterations)s iterations)",
+                iterations,
+            )
+        else:
+            values["names"], n = _names(params, "excluded")
+            text = ngettext(
+                "exclusion of %(names)s (surplus no longer falling after %(iterations)s iteration)",
+                "exclusion of %(names)s (surplus no longer falling after %(iterations)s iterations)",
+                iterations,
+            )
+        return text % values
+    action = stage.action if isinstance(stage, counting.Stage) else stage.get("action")
+    if action == "acclaimed":
+        return _("Elected unopposed: no more candidates than seats, so no vote was taken.")
+    if action == "no_candidate":
+        return _("No candidate stood: no vote was taken.")
+    description = stage.description if isinstance(stage, counting.Stage) else stage.get("description")
+    return str(description or action or "")
+
+
+def _tie_parts(tie: Any) -> tuple[str, tuple[str, ...], str, str, list[tuple[str, Mapping[str, Any]]]]:
+    if isinstance(tie, counting.TieRecord):
+        return tie.purpose, tie.tied, tie.chosen, tie.rule, list(tie.steps)
+    steps = []
+    for step in tie.get("steps") or ():
+        params = dict(step)
+        steps.append((str(params.pop("code", "")), params))
+    return tie.get("purpose", ""), tuple(tie.get("tied") or ()), tie.get("chosen", ""), tie.get("rule", ""), steps
+
+
+def _votes_text(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name} {value}" for name, value in params.get("votes") or ())
+
+
+def tie_text(tie: Any) -> str:
+    """How one tie was settled, for a person: who was tied, who was chosen and why, with the figures
+    looked at; the random draw's number is on the page once, beside the order it gave (``tie_break``).
+
+    ``tie`` is a :class:`counting.TieRecord` or a stored tie; a stored tie without steps keeps its stored
+    explanation after the sentence."""
+    purpose, tied, chosen, rule, steps = _tie_parts(tie)
+    values = {"tied": ", ".join(tied), "chosen": chosen, "rule": tie_rule_label(rule)}
+    if purpose == "surplus":
+        text = _("%(tied)s were tied: the surplus of %(chosen)s goes first, settled by %(rule)s") % values
+    else:
+        text = _("%(tied)s were tied: %(chosen)s goes out, settled by %(rule)s") % values
+    reasons = []
+    for code, params in steps:  # an order (random, listing, manual) is said by the rule's own words
+        if code == "stage":
+            reasons.append(
+                _("votes at stage %(stage)s: %(votes)s") % {"stage": params.get("stage"), "votes": _votes_text(params)}
+            )
+        elif code == "lot":
+            reasons.append(_("drawn by lot (draw %(draw)s)") % {"draw": params.get("draw")})
+    if not steps and not isinstance(tie, counting.TieRecord) and tie.get("explanation"):
+        reasons.append(str(tie["explanation"]))
+    if reasons:
+        text += " (" + "; ".join(reasons) + ")"
+    return text + "."
+
+
+# Why a ballot is not counted, in words. A ranked and a marked ballot are wrong in different ways.
+_REASONS_RANKED = {
+    "blank": gettext_lazy("no candidate ranked"),
+    "duplicate": gettext_lazy("only a candidate ranked more than once"),
+    "overvote": gettext_lazy("several candidates at the first rank"),
+}
+_REASONS_MARKED = {
+    "bad_mark": gettext_lazy("a mark that is not a single vote"),
+    "duplicate": gettext_lazy("a candidate marked more than once"),
+    "overvote": gettext_lazy("more candidates marked than allowed"),
+}
+
+
+def reason_label(code: str, method: str = "") -> str:
+    """Why a ballot was not counted (``overvote`` → "more candidates marked than allowed"), for ``method``."""
+    table = _REASONS_MARKED if method in MARKED else _REASONS_RANKED
+    return str(table.get(code) or _REASONS_RANKED.get(code) or _REASONS_MARKED.get(code) or code)
+
+
+def reasons_text(reasons: Mapping[str, int], method: str = "") -> str:
+    """The ballots not counted, by reason: "2 with no candidate ranked, 1 with several candidates at the
+    first rank"."""
+    parts = [
+        ngettext("%(n)s with %(reason)s", "%(n)s with %(reason)s", n) % {"n": n, "reason": reason_label(code, method)}
+        for code, n in sorted(reasons.items())
+        if n
+    ]
+    return ", ".join(parts)
+
+
+# The short words of ``manage.py tally``'s report: in English exactly the reference reports' words.
+_TALLY_REASONS = {
+    "bad_mark": pgettext_lazy("a rejected ballot, short", "bad_mark"),
+    "blank": pgettext_lazy("a rejected ballot, short", "blank"),
+    "duplicate": pgettext_lazy("a rejected ballot, short", "duplicate"),
+    "overvote": pgettext_lazy("a rejected ballot, short", "overvote"),
+}
+
+
+def _tally_tie(tie: counting.TieRecord) -> str:
+    notes = []
+    for code, params in tie.steps:
+        if code == "stage":
+            notes.append(_("stage %(stage)s: %(votes)s") % {"stage": params.get("stage"), "votes": _votes_text(params)})
+        elif code == "index":
+            notes.append(_("earliest in listing order"))
+        elif code == "random":
+            notes.append(
+                _("earliest in the random order drawn before the count (seed %(seed)s)") % {"seed": params.get("seed")}
+            )
+        elif code == "order" and params.get("rule") == "manual":
+            notes.append(_("earliest in the manual order"))
+        elif code == "order":
+            notes.append(_("earliest in the predetermined order"))
+        elif code == "lot":
+            notes.append(
+                _("drawn by lot (seed %(seed)s, draw %(draw)s)")
+                % {"seed": params.get("seed"), "draw": params.get("draw")}
+            )
+    explanation = "; ".join(notes) if tie.steps else tie.explanation.rsplit(" -> ", 1)[0]
+    return _("    tie %(tied)s settled by %(rule)s: %(explanation)s -> %(chosen)s") % {
+        "tied": ", ".join(tie.tied),
+        "rule": tie.rule,
+        "explanation": explanation,
+        "chosen": tie.chosen,
+    }
+
+
+def round_table_text(result: counting.CountResult) -> str:
+    """``counting.format_round_table`` in the reader's language: in English the same text, byte for byte.
+
+    Method and tie-break rule codes stay codes: they are the values ``manage.py tally`` takes."""
+    fmt = result.format
+    head = _("Method: %(method)s   Seats: %(seats)s   Valid ballots: %(valid)s") % {
+        "method": result.method,
+        "seats": result.seats,
+        "valid": result.ballots.valid,
+    }
+    if result.quota is not None:
+        head += _("   Quota: %(quota)s") % {"quota": fmt(result.quota)}
+    lines = [head]
+    if result.ballots.invalid:
+        why = ", ".join(
+            f"{_TALLY_REASONS.get(reason, reason)} {n}" for reason, n in sorted(result.ballots.reasons.items())
+        )
+        lines.append(_("Rejected ballots: %(n)s (%(why)s)") % {"n": result.ballots.invalid, "why": why})
+    if result.withdrawn:
+        lines.append(_("Withdrawn: %(names)s") % {"names": ", ".join(result.withdrawn)})
+    lines.append(_("Elected, in order: %(names)s") % {"names": ", ".join(result.winners) or _("nobody")})
+    lines.append("")
+    stages = result.stages
+    running = [name for name in result.candidates if name not in result.withdrawn]
+    header = [_("Candidate")] + [_("Stage %(n)s") % {"n": s.number} for s in stages]
+    rows = [header]
+    for name in running:
+        row = [name]
+        for s in stages:
+            mark = "  "
+            if name in s.elected:
+                mark = " *"
+            elif name in s.excluded:
+                mark = " x"
+            row.append(fmt(s.votes[name]) + mark)
+        rows.append(row)
+    rows.append([_("Exhausted")] + [fmt(s.exhausted) + "  " for s in stages])
+    rows.append([_("Residual")] + [fmt(s.residual) + "  " for s in stages])
+    rows.append([_("Total")] + [fmt(s.total) + "  " for s in stages])
+    if any(s.quota is not None for s in stages):
+        rows.append([_("Quota")] + [fmt(s.quota) + "  " for s in stages])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(row) if i]
+        lines.append("  ".join(cells).rstrip())
+    lines.append("")
+    lines.append(_("* elected at that stage, x excluded at that stage"))
+    for s in stages:
+        lines.append(_("Stage %(n)s: %(description)s") % {"n": s.number, "description": stage_text(s)})
+        for tie in s.ties:
+            lines.append(_tally_tie(tie))
+    if result.random_order is not None:
+        lines.append(
+            _("Random tie order (seed %(seed)s): %(order)s")
+            % {"seed": result.tie_break.seed, "order": ", ".join(result.random_order)}
+        )
+    return "\n".join(lines) + "\n"
 
 
 def is_officer(user: Any, election: Election) -> bool:

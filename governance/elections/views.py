@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
@@ -62,6 +63,7 @@ from governance.elections.models import (
     RollEntry,
 )
 from governance.membership.models import GovernanceSettings, MemberClass, NominationMode
+from governance.membership.selectors import addresses_of
 
 # --- Who may do what --------------------------------------------------------------------------------
 
@@ -259,6 +261,8 @@ def contest_view(contest: Contest) -> dict[str, Any]:
         stages.append(
             {
                 **stage,
+                "text": selectors.stage_text(stage),
+                "ties": [{**tie, "text": selectors.tie_text(tie)} for tie in stage.get("ties") or ()],
                 "cells": [
                     {
                         "name": name,
@@ -281,7 +285,12 @@ def contest_view(contest: Contest) -> dict[str, Any]:
         "winners": result.get("winners", []),
         "ballots": result.get("ballots", {}),
         "seed": contest.tie_break_seed,
+        "method_label": selectors.method_label(result.get("method")),
+        "reasons_text": selectors.reasons_text(
+            (result.get("ballots") or {}).get("reasons") or {}, result.get("method", "")
+        ),
         "tie_rules": tie_break.get("rules", []),
+        "tie_rules_text": _(", then ").join(selectors.tie_rule_label(rule) for rule in tie_break.get("rules", [])),
         "random_order": tie_break.get("random_order"),
         "chart": round_chart(result),
         # R8: settled at the freeze without a ballot (elected unopposed, or nobody stood).
@@ -419,10 +428,18 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
         per_contest[contest_id] = per_contest.get(contest_id, 0) + 1
     return {
         "election": election,
-        "contests": [{"contest": c, "participations": per_contest.get(c.pk, 0)} for c in contests],
+        "contests": [
+            {
+                "contest": c,
+                "participations": per_contest.get(c.pk, 0),
+                "method_label": selectors.method_label(c.method),
+                "classes": ", ".join(_class_labels(c.eligible_classes)),
+            }
+            for c in contests
+        ],
         "roll_size": len(roll),
         "codes_missing": sum(1 for e in roll if not e.code_hash),
-        "voters": [e for e in roll if e.pk in voted_ids],
+        "voters": _told_apart([e for e in roll if e.pk in voted_ids], election),
         "actions": actions,
         "is_staff": staff,
         "is_officer": officer,
@@ -479,6 +496,8 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
             ({"entry": entries[pk], "code": code} for pk, code in outcome.items()),
             key=lambda row: (row["entry"].person.family_name, row["entry"].person.given_name, row["entry"].pk),
         )
+        for row, told in zip(rows, _told_apart([row["entry"] for row in rows], election), strict=True):
+            row["same_name"] = told["same_name"]
         election.refresh_from_db()
         context = _manage_context(request, election)
         context.update(codes=rows, codes_csv=quote(_codes_csv(election, rows)))
@@ -548,6 +567,23 @@ def _shortfall_text(contest: Contest) -> str:
     if seat_class is not None and seat_class.shortfall == Shortfall.OPEN_TO_OTHER_CLASS:
         text = _("The seats could be opened to another class before the freeze; still short, they stay vacant.")
     return text
+
+
+def _told_apart(entries: list[RollEntry], election: Election) -> list[dict[str, Any]]:
+    """Roll entries for a page: a name on the list more than once comes with where the person lives (on the
+    record date), else the member class, so that people of the same name can be told apart."""
+    names = Counter(e.person.full_name for e in entries)
+    twins = [e.person_id for e in entries if names[e.person.full_name] > 1]
+    addresses = addresses_of(twins, election.record_date) if twins else {}
+    return [
+        {
+            "entry": e,
+            "same_name": (addresses.get(e.person_id) or e.get_member_class_display())
+            if names[e.person.full_name] > 1
+            else "",
+        }
+        for e in entries
+    ]
 
 
 def _class_labels(values: Any) -> list[str]:

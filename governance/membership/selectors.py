@@ -17,21 +17,25 @@ from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from clt import clock
 from clt.formats import date_text
 from clt.models import Person
 from governance.membership import eligibility as el
 from governance.membership.models import DuesPayment, GovernanceSettings, Membership
-from leases.lifecycle.models import GroundLease, HouseholdMember, Leaseholder
+from leases.lifecycle.models import GroundLease, Household, HouseholdMember, Leaseholder
 
 __all__ = [
     "Standing",
+    "addresses_of",
     "class_counts",
     "in_force_q",
     "reason_text",
     "rules_from",
     "standing_of",
     "standings_on",
+    "vote_unit_labels",
 ]
 
 
@@ -276,3 +280,84 @@ def class_counts(standings: Iterable[Standing]) -> dict[str, dict[str, int]]:
             counts[s.member_class]["members"] += 1
             counts[s.member_class]["voting"] += int(s.votes)
     return counts
+
+
+# --- Words for pages: a vote unit and a person's address, never a key ------------------------------------
+
+
+def _home_addresses(on: dt.date, lease_ids: Iterable[int]) -> dict[int, str]:
+    """Each lease's home address (its unit's, with the unit number), one query."""
+    addresses: dict[int, str] = {}
+    rows = GroundLease.objects.filter(pk__in=list(lease_ids)).values_list("pk", "unit__address", "unit__unit_number")
+    for lease_id, address, unit_number in rows:
+        text = (address or "").strip()
+        if text and unit_number:
+            text = _("%(address)s, unit %(unit)s") % {"address": text, "unit": unit_number}
+        if text:
+            addresses[lease_id] = text
+    return addresses
+
+
+def addresses_of(person_ids: Iterable[int], on: dt.date | None = None) -> dict[int, str]:
+    """Where each person lives, to tell people of the same name apart: the home of a lease in force on ``on``
+    that they hold or live in, else the first line of their mailing address; nobody without one. Four queries."""
+    on = on or clock.today()
+    ids = list(set(person_ids))
+    lease_of: dict[int, int] = {}
+    for person_id, lease_id in (
+        Leaseholder.objects.filter(in_force_q(on, "lease__"), person_id__in=ids)
+        .order_by("pk")
+        .values_list("person_id", "lease_id")
+    ):
+        lease_of.setdefault(person_id, lease_id)
+    lives = GroundLease.objects.filter(in_force_q(on), household__members__person_id__in=ids).order_by("pk")
+    for person_id, lease_id in lives.values_list("household__members__person_id", "pk"):
+        lease_of.setdefault(person_id, lease_id)
+    homes = _home_addresses(on, lease_of.values())
+    found = {person_id: homes[lease_id] for person_id, lease_id in lease_of.items() if lease_id in homes}
+    for person_id, mailing in Person.objects.filter(pk__in=[i for i in ids if i not in found]).values_list(
+        "pk", "mailing_address"
+    ):
+        line = next((part.strip() for part in (mailing or "").splitlines() if part.strip()), "")
+        if line:
+            found[person_id] = line
+    return found
+
+
+def vote_unit_labels(keys: Iterable[str], on: dt.date | None = None) -> dict[str, str]:
+    """What each vote unit key means to a person: ``person:49`` → "Own vote", ``household:7`` → "The household
+    at 12 Maple St", ``leasehold:3`` → "The lease on 12 Maple St". The keys stay in the CSV and the API."""
+    on = on or clock.today()
+    keys = list(set(keys))
+    numbered = [key.partition(":")[::2] for key in keys]
+    lease_ids = [int(ident) for kind, ident in numbered if kind == "leasehold" and ident.isdigit()]
+    household_ids = [int(ident) for kind, ident in numbered if kind == "household" and ident.isdigit()]
+    lease_of_household: dict[int, int] = {}
+    for household_id, lease_id in (
+        GroundLease.objects.filter(household_id__in=household_ids)
+        .order_by("-commencement", "-pk")
+        .values_list("household_id", "pk")
+    ):
+        lease_of_household.setdefault(household_id, lease_id)
+    homes = _home_addresses(on, [*lease_ids, *lease_of_household.values()])
+    names = dict(Household.objects.filter(pk__in=household_ids).values_list("pk", "name"))
+    labels: dict[str, str] = {}
+    for key in keys:
+        kind, _sep, ident = key.partition(":")
+        number = int(ident) if ident.isdigit() else None
+        if kind == "person":
+            labels[key] = pgettext("vote unit", "Own vote")
+        elif kind == "household":
+            address = homes.get(lease_of_household.get(number, -1), "")
+            if address:
+                labels[key] = _("The household at %(address)s") % {"address": address}
+            else:
+                labels[key] = _("Household: %(name)s") % {"name": names.get(number) or _("no name recorded")}
+        elif kind == "leasehold":
+            address = homes.get(number, "")
+            labels[key] = (
+                _("The lease on %(address)s") % {"address": address} if address else _("Lease %(id)s") % {"id": number}
+            )
+        else:
+            labels[key] = key
+    return labels

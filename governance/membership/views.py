@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +39,7 @@ from governance.membership.forms import (
     WaiveForm,
 )
 from governance.membership.models import GovernanceSettings, MemberClass, Membership, MembershipStatus
-from governance.membership.selectors import class_counts, standing_of, standings_on
+from governance.membership.selectors import addresses_of, class_counts, standing_of, standings_on, vote_unit_labels
 from governance.membership.services import CLOSED
 from leases.models import GroundLease
 
@@ -135,7 +136,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "on": on,
             "page": page,
-            "rows": [{"s": s, "class_label": CLASS_LABELS.get(s.member_class, "")} for s in page],
+            "rows": _member_rows(page, on),
             "summary": summary,
             "total": {"members": len(standings), "voting": sum(s.votes for s in standings)},
             "applications": applications.select_related("person"),
@@ -143,6 +144,26 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+def _member_rows(page: Any, on: Any) -> list[dict[str, Any]]:
+    """The page's standings with words for people: the class, the vote unit (never its key) and, for a name
+    shown more than once, where the person lives, so that people of the same name can be told apart."""
+    standings = list(page)
+    units = vote_unit_labels((s.vote_unit_key for s in standings), on)
+    names = Counter(s.person.full_name for s in standings)
+    twins = [s.person.pk for s in standings if names[s.person.full_name] > 1]
+    addresses = addresses_of(twins, on) if twins else {}
+    return [
+        {
+            "s": s,
+            "class_label": CLASS_LABELS.get(s.member_class, ""),
+            "unit_label": units.get(s.vote_unit_key, s.vote_unit_key),
+            "twin": names[s.person.full_name] > 1,
+            "address": addresses.get(s.person.pk, ""),
+        }
+        for s in standings
+    ]
 
 
 @login_required

@@ -75,6 +75,17 @@ class ParcelSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
         max_length=1000,
         help_text="Why an overlap with another parcel is acceptable; without it an overlap is refused.",
     )
+    location_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=(
+            "Why a boundary far from the trust's service area (CLT_SERVICE_AREA) or from its other parcels is "
+            "right; without it such a boundary is refused (400 on geometry, the likely cause named, such as "
+            "coordinates given as latitude, longitude). Kept with the parcel; empty when the boundary lies where "
+            "the trust works."
+        ),
+    )
 
     class Meta:
         model = Parcel
@@ -94,6 +105,7 @@ class ParcelSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
             "area_mismatch",
             "area_mismatch_note",
             "notes",
+            "location_reason",
             "units",
             "funding",
             "parents",
@@ -129,20 +141,29 @@ class ParcelSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
         return [edge.child_id for edge in obj.child_edges.all()]
 
     def _fields_for_service(self, validated: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in validated.items() if k not in ("change_reason", "overlap_reason")}
+        return {k: v for k, v in validated.items() if k not in ("change_reason", "overlap_reason", "location_reason")}
 
     def create(self, validated_data: dict[str, Any]) -> Parcel:
         actor, reason = self._actor_and_reason("Created through the API")
         fields = self._fields_for_service(validated_data)
         return services.parcel_create(
-            actor=actor, reason=reason, overlap_reason=validated_data.get("overlap_reason"), **fields
+            actor=actor,
+            reason=reason,
+            overlap_reason=validated_data.get("overlap_reason"),
+            location_reason=validated_data.get("location_reason"),
+            **fields,
         )
 
     def update(self, instance: Parcel, validated_data: dict[str, Any]) -> Parcel:
         actor, reason = self._actor_and_reason("Changed through the API")
         fields = self._fields_for_service(validated_data)
         return services.parcel_update(
-            parcel=instance, actor=actor, reason=reason, overlap_reason=validated_data.get("overlap_reason"), **fields
+            parcel=instance,
+            actor=actor,
+            reason=reason,
+            overlap_reason=validated_data.get("overlap_reason"),
+            location_reason=validated_data.get("location_reason"),
+            **fields,
         )
 
 

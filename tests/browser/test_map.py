@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from properties import services
+from tests.browser.axe import violations
 from tests.conftest import make_user
 from tests.factories import make_grid
 
@@ -59,3 +61,27 @@ def test_anonymous_visitors_only_reach_the_login_page(page, live_server):
     page.goto(live_server.url + "/parcels/map/")
     assert page.url.startswith(live_server.url + "/login/")
     assert page.get_by_role("heading", level=1).inner_text() == "Log in"
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_parcel_page_and_the_map_have_no_serious_accessibility_violation(browser, live_server, width):
+    # axe once reported "nested-interactive" on the parcel page at both widths: its map was role="img"
+    # while Leaflet made it and its zoom buttons focusable (issue 14 §8).
+    staff = make_user("axe-" + str(width), groups=("staff",))
+    parcels = make_grid(2, actor=staff, prefix="AX-")
+    unit = services.unit_create(actor=staff, reason="t", parcel=parcels[0], address="1 Axe St", bedrooms=3)
+    context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 600)
+    context.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(status=204, body=""))
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, staff.username)
+        page.goto(live_server.url + unit.get_absolute_url())
+        page.locator("#parcel-map .leaflet-interactive").wait_for()
+        assert violations(page) == []
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        page.goto(live_server.url + "/parcels/map/")
+        page.locator("#map-status").filter(has_text="2 parcels in view").wait_for()
+        assert violations(page) == []
+    finally:
+        context.close()

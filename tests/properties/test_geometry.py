@@ -637,7 +637,7 @@ def test_garbage_wkt_is_malformed(text):
     with pytest.raises(GeometryError) as excinfo:
         geometry.wkt_to_geojson(text)
     problem = excinfo.value.problems[0]
-    assert problem.code == "malformed"
+    assert problem.code == "wkt_unreadable"
     assert "WKT cannot be read" in problem.message
 
 

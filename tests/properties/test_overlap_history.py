@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from clt import roles
+from clt.formats import date_text
 from properties import services
 from properties.models import Parcel, ParcelOverlap
 from tests.conftest import make_user
@@ -127,7 +128,7 @@ def test_a_reimport_that_moves_a_boundary_withdraws_the_acceptance_and_history_k
     # The parcel page shows the earlier acceptance beside the form to accept it again.
     client.force_login(staff_user)
     page = client.get(f"/parcels/{Parcel.objects.get(apn='OV-1').pk}/").content.decode()
-    when = timezone.localtime(accepted.accepted_at).date().isoformat()
+    when = date_text(timezone.localtime(accepted.accepted_at).date())  # "Dec. 7, 2026", not ISO
     assert f"accepted by staffer on {when} ({EASEMENT}) before a boundary changed: review it again" in page
     assert "Accept overlap" in page
 

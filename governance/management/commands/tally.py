@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from governance.elections import counting
+from governance.elections import counting, selectors
 from governance.elections.blt import MAX_BLT_BYTES, BltError, read_blt
 
 METHOD_CHOICES = sorted(counting.METHODS)
@@ -127,7 +127,7 @@ class Command(BaseCommand):
             return
         if profile.title:
             self.stdout.write(profile.title)
-        self.stdout.write(counting.format_round_table(result), ending="")
+        self.stdout.write(selectors.round_table_text(result), ending="")
 
     @staticmethod
     def _candidate(candidates: tuple[str, ...], text: str) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clt.progress import ProgressBar
-from properties import exchange, geometry
+from properties import exchange, geometry, messages
 from properties.services import ImportFailed, parcels_import
 
 
@@ -51,6 +51,13 @@ class Command(BaseCommand):
             metavar="REASON",
             help="accept every overlap found with this reason (default: record them as warnings to review)",
         )
+        parser.add_argument(
+            "--accept-location",
+            default="",
+            metavar="REASON",
+            help="accept, with this reason, boundaries far from the service area (CLT_SERVICE_AREA) or from the "
+            "trust's other parcels; without it such a feature fails the file, the likely cause named",
+        )
         parser.add_argument("--reason", default="", help="the change reason kept in each parcel's history")
         parser.add_argument("--user", help="username recorded as the actor in history")
 
@@ -75,6 +82,8 @@ class Command(BaseCommand):
             else:
                 result = exchange.read_geojson(data, field_map=field_map, area_unit=options["area_unit"])
             source_crs = option_crs or result.source_crs
+        except exchange.ExchangeError as exc:
+            raise CommandError(f"{path}: {messages.exchange_message(exc)}") from exc
         except ValueError as exc:
             raise CommandError(f"{path}: {exc}") from exc
         if source_crs in (None, geometry.WGS84):
@@ -103,6 +112,7 @@ class Command(BaseCommand):
                 source_crs=source_crs,
                 dry_run=options["dry_run"],
                 accept_overlaps=options["accept_overlaps"],
+                accept_location=options["accept_location"],
                 progress=ProgressBar(self.stderr._out),
             )
         except ImportFailed as failed:
@@ -161,6 +171,18 @@ class Command(BaseCommand):
                 self.stdout.write(
                     "  " + _("… and %(count)s more (filter parcels by area mismatch)") % {"count": f"{flagged - 20:,}"}
                 )
+        if report.far:
+            count = len(report.far)
+            heading = ngettext(
+                "%(count)s parcel far from where the trust works, accepted: %(reason)s",
+                "%(count)s parcels far from where the trust works, accepted: %(reason)s",
+                count,
+            )
+            self.stdout.write(
+                self.style.WARNING(heading % {"count": f"{count:,}", "reason": options["accept_location"]})
+            )
+            for apn, why in report.far:
+                self.stdout.write(f"  {apn}: {why}")
         if report.overlaps:
             found = len(report.overlaps)
             if options["accept_overlaps"]:

@@ -310,3 +310,32 @@ def test_certified_results_pdf(officer, built):
 def test_group_is_the_officer_role(db):
     user = make_officer("officer2")
     assert Group.objects.get(name=roles.ELECTION_OFFICER_GROUP) in user.groups.all()
+
+
+def test_results_and_manage_pages_speak_in_words_not_codes(officer, built):
+    """Issue 14 §4: the method, the tie-break rules and the seed are said in words; the stage column reads
+    the count's notes; every table scrolls in a labelled, focusable region."""
+    election, stv, _receipts = counted(officer, built)
+    body = text(Client().get(f"/governance/elections/{election.pk}/"))
+    assert "scottish-stv" not in body and "prior_stage_backward" not in body
+    assert "Counted by Single transferable vote (Scottish rules), 2 seats" in body
+    assert "Ties are settled by the votes at the latest earlier stage where they differed, then a random order" in body
+    stv.refresh_from_db()
+    assert "Tie-break seed" not in body
+    assert f"drawn from the number {stv.tie_break_seed} when the roll was frozen" in body
+    assert "<summary>How to check the random draw for ties</summary>" in body
+    assert "surplus of A Candidate (1.00000) transferred" in body
+    assert f'aria-labelledby="round-table-caption-{stv.pk}"' in body and f'id="round-table-caption-{stv.pk}"' in body
+    manage = text(client_for(officer).get(f"/governance/elections/{election.pk}/manage/"))
+    assert "scottish-stv" not in manage and "Single transferable vote (Scottish rules), 2 seats;" in manage
+    assert "voters: Lessee member" in manage or "voters: General member" in manage
+    assert "lessee," not in manage and "Tie-break seed" not in manage
+    assert 'aria-labelledby="voters-caption"' in manage
+
+
+def test_the_counting_method_choices_are_words(officer, built):
+    from governance.elections.forms import ContestForm
+
+    choices = dict(ContestForm().fields["method"].choices)
+    assert choices["scottish-stv"] == "Single transferable vote (Scottish rules)"
+    assert choices["irv"] == "Instant runoff (ranked choice, one seat)"

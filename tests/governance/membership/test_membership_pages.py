@@ -132,3 +132,44 @@ def test_the_settings_page_saves_and_previews_the_area(client, staff_user):
     )
     page = client.get("/governance/settings/").content.decode()
     assert 'role="img"' in page and "Longitude from -73.23 to -73.1" in page
+
+
+def test_the_members_page_says_the_vote_unit_and_tells_same_names_apart(client, staff_user):
+    """Issue 14 §4 and §5: no ``person:49`` key on the page (the CSV keeps it); three people named Tomas
+    Ulloa each come with their address."""
+    services.governance_settings_update(actor=None, reason="area", service_area=AREA)
+    twins = [Person.objects.create(given_name="Tomas", family_name="Ulloa") for _ in range(2)]
+    leases = [make_lease(people=[p]) for p in twins]
+    third = approved("Tomas")
+    third.person.family_name, third.person.mailing_address = "Ulloa", "9 Elm Road\nBurlington, VT"
+    third.person.save()
+    client.force_login(staff_user)
+    page = client.get("/governance/members/?on=2026-03-01").content.decode()
+    assert "person:" not in page and "Own vote" in page
+    assert page.count("Tomas Ulloa<br>") == 3
+    for lease in leases:
+        assert f'<span class="muted same-name">{lease.unit.address}</span>' in page
+    assert '<span class="muted same-name">9 Elm Road</span>' in page
+    assert 'class="table-wrap" role="region" tabindex="0" aria-labelledby="standings-caption"' in page
+    assert 'id="standings-caption"' in page
+    csv_text = client.get("/governance/members/?on=2026-03-01&format=csv").content.decode()
+    assert f"person:{twins[0].pk}" in csv_text
+
+
+def test_vote_unit_labels_name_the_home():
+    from governance.membership.selectors import vote_unit_labels
+    from leases.lifecycle import services as lease_services
+
+    holder = Person.objects.create(given_name="Ana", family_name="Test")
+    household = lease_services.household_create(
+        actor=None, reason="test", name="Test household", size=1, people=[holder]
+    )
+    lease = make_lease(people=[holder], household=household)
+    labels = vote_unit_labels(
+        [f"person:{holder.pk}", f"household:{household.pk}", f"leasehold:{lease.pk}", "household:999999"],
+        D(2026, 3, 1),
+    )
+    assert labels[f"person:{holder.pk}"] == "Own vote"
+    assert labels[f"household:{household.pk}"] == f"The household at {lease.unit.address}"
+    assert labels[f"leasehold:{lease.pk}"] == f"The lease on {lease.unit.address}"
+    assert labels["household:999999"] == "Household: no name recorded"
