@@ -29,8 +29,9 @@ from leases.lifecycle.rules import EventKind, LeaseStatus, Track
 from leases.lifecycle.selectors import due_buckets, due_items
 from leases.lifecycle.views import deadline_rows, header_context, lease_queryset, portal_leases, state_label, timeline
 from leases.monitoring.forms import CertificationForm
-from leases.monitoring.models import MonitoringRecord
+from leases.monitoring.models import MonitoringRecord, MonitoringStatus
 from leases.monitoring.views import monitoring_rows
+from leases.resale.models import CapitalImprovement, ImprovementStatus
 from leases.resale.views import improvements
 from leases.resale.views.calculations import lease_resale_section, portal_resale_calculations
 
@@ -160,6 +161,9 @@ def portal_lease(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/lease.html", portal_context(lease, clock.today()))
 
 
+WAITING_SHOWN = 5
+
+
 # --- The home page panel -------------------------------------------------------------------------------------
 
 
@@ -170,9 +174,19 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
     today = clock.today()
     if roles.is_staff_member(user):
         buckets = {key: items for key, _label, items in due_buckets(due_items(user, today=today, horizon_days=30))}
+        requests = CapitalImprovement.objects.filter(status=ImprovementStatus.REQUESTED).select_related("lease__unit")
+        submitted = MonitoringRecord.objects.filter(status=MonitoringStatus.SUBMITTED).select_related("lease__unit")
         return Panel(
             template="leases/_dashboard_panel.html",
-            context={"overdue": len(buckets["overdue"]), "due_30": len(buckets["due_30"])},
+            context={
+                "overdue": len(buckets["overdue"]),
+                "due_30": len(buckets["due_30"]),
+                # What waits for a decision by staff, oldest first; the page lists a few and counts the rest.
+                "requests": list(requests.order_by("requested_on", "pk")[:WAITING_SHOWN]),
+                "requests_count": requests.count(),
+                "submitted": list(submitted.order_by("submitted_on", "pk")[:WAITING_SHOWN]),
+                "submitted_count": submitted.count(),
+            },
             order=20,
         )
     if roles.is_homeowner(user):

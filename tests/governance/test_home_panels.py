@@ -94,3 +94,24 @@ def test_certification_puts_the_winners_on_the_board_roster():
     roster = Client().get("/governance/board/")
     body = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", roster.content.decode()))
     assert "A Candidate" in body and "C Candidate" in body and "B Candidate" not in body
+
+
+def test_staff_see_the_improvement_requests_and_certifications_waiting_for_them():
+    import datetime as dt
+
+    from clt import clock
+    from leases.monitoring import services as monitoring_services
+    from leases.resale import services as resale_services
+    from tests.factories import make_lease
+
+    staff = make_user("steward", groups=("staff",))
+    lease = make_lease()
+    resale_services.improvement_request(
+        lease=lease, description="New roof", requested_on=dt.date(2026, 11, 2), actor=None, reason="asked"
+    )
+    monitoring_services.occupancy_certify(
+        lease=lease, year=clock.today().year - 1, months_occupied=12, actor=None, reason="sent"
+    )
+    body = home_text(staff)
+    assert f"1 improvement request waits for a decision {lease.unit} : New roof (asked Nov. 2, 2026)" in body
+    assert f"1 certification or document to review {lease.unit} : Annual owner-occupancy certification" in body
