@@ -207,7 +207,8 @@ def test_a_cpi_policy_reads_the_series_and_shows_the_months_it_has_no_value_for(
     assert response.context["valuation"].price is None
     assert (
         "Your price follows the consumer price index, and no figure of it is on file for Oct. 20, 2025, so there "
-        "is no estimate for that date (cpi-u: has no value in effect on 2025-10-20" in html
+        "is no estimate for that date (CPI-U, U.S. city average, all items (1982-84=100): "
+        "has no value in effect on Oct. 20, 2025" in html
     )
 
 
