@@ -32,7 +32,7 @@ from leases.lifecycle.rules import DeadlineKind, EventKind, LeaseStatus
 from leases.resale import codec as resale_codec
 from leases.resale import engine as resale
 from leases.resale import explain
-from leases.resale.models import CreditMethod, ResaleCalculation
+from leases.resale.models import CreditMethod, IndexSeries, ResaleCalculation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -552,6 +552,9 @@ def resale_explanation(calculation: ResaleCalculation) -> dict[str, Any]:
     except resale.ResaleInputError:
         policy = None  # an engine change made the stored parameters unreadable: sentences without the rates
     indexes = []
+    # A series by its name, not its code (the slug is for the API).
+    codes = {getattr(inputs, field).series for field, _l, _d in INDEX_INPUTS if getattr(inputs, field) is not None}
+    names = dict(IndexSeries.objects.filter(code__in=codes).values_list("code", "name"))
     for field, label, date_field in INDEX_INPUTS:
         value = getattr(inputs, field)
         if value is not None:
@@ -559,7 +562,7 @@ def resale_explanation(calculation: ResaleCalculation) -> dict[str, Any]:
                 {
                     "field": field,
                     "label": label,
-                    "series": value.series,
+                    "series": names.get(value.series, value.series),
                     "on": getattr(inputs, date_field),
                     "effective_from": value.effective_from,
                     "value": value.value,
@@ -589,11 +592,13 @@ def resale_explanation(calculation: ResaleCalculation) -> dict[str, Any]:
             continue
         money = not isinstance(value, int)
         others.append({"label": label, "value": _cent(value) if money else value, "money": money})
-    lines = _explained(explain.explain(result, policy=policy, inputs=inputs, total=False))
+    # Staff pages and the certificate speak about the homeowner, not to them.
+    voice = explain.Voice.THIRD_PERSON
+    lines = _explained(explain.explain(result, policy=policy, inputs=inputs, total=False, voice=voice))
     return {
         "lines": lines,
         "caps": [line for line in lines if line.code.startswith("cap.")],
-        "proceeds": _explained(explain.explain_proceeds(result)[:-1]),  # the last line repeats the total
+        "proceeds": _explained(explain.explain_proceeds(result, voice=voice)[:-1]),  # the last line repeats the total
         "formula_price": _cent(result.formula_price),
         "capped_price": _cent(result.capped_price),
         "price": _cent(result.price),

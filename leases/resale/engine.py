@@ -144,11 +144,15 @@ HUD_SIZE_FACTORS: tuple[Decimal, ...] = tuple(
 
 
 class ResaleInputError(ValueError):
-    """Bad input to the engine: ``field`` names what is wrong (dotted, as the API will), ``reason`` says why."""
+    """Bad input to the engine: ``field`` names what is wrong (dotted, as the API will), ``reason`` says why
+    in English (the API and the logs). ``code`` and ``params`` name the same reason for the pages, which word
+    it in the reader's language (``leases.resale.reasons``); a reason without a code is shown as written."""
 
-    def __init__(self, field: str, reason: str):
+    def __init__(self, field: str, reason: str, code: str = "", **params: object):
         self.field = field
         self.reason = reason
+        self.code = code
+        self.params = params
         super().__init__(f"{field}: {reason}")
 
 
@@ -742,9 +746,11 @@ def _dec(value: object, name: str, *, minimum: Decimal | None = ZERO, positive: 
     if not value.is_finite():
         raise ResaleInputError(name, "must be a finite number")
     if positive and value <= 0:
-        raise ResaleInputError(name, "must be greater than zero")
+        raise ResaleInputError(name, "must be greater than zero", "positive")
     if minimum is not None and value < minimum:
-        raise ResaleInputError(name, "cannot be negative" if minimum == 0 else f"must be at least {minimum}")
+        if minimum == 0:
+            raise ResaleInputError(name, "cannot be negative", "negative")
+        raise ResaleInputError(name, f"must be at least {minimum}", "minimum", minimum=minimum)
     return value
 
 
@@ -752,7 +758,11 @@ def _fraction(value: object, name: str, *, allow_one: bool = True) -> Decimal:
     value = _dec(value, name)
     if value > 1 or (not allow_one and value == 1):
         limit = "at most 1" if allow_one else "below 1"
-        raise ResaleInputError(name, f"is a fraction (0.25 for 25 %) and must be {limit}")
+        raise ResaleInputError(
+            name,
+            f"is a fraction (0.25 for 25 %) and must be {limit}",
+            "fraction" if allow_one else "fraction_below_one",
+        )
     return value
 
 
@@ -760,7 +770,7 @@ def _int(value: object, name: str, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ResaleInputError(name, f"must be a whole number, got {type(value).__name__}")
     if value < minimum:
-        raise ResaleInputError(name, f"must be at least {minimum}")
+        raise ResaleInputError(name, f"must be at least {minimum}", "minimum", minimum=minimum)
     return value
 
 
@@ -955,13 +965,15 @@ def _check_appraisal(appraisal: Appraisal | None, name: str, purchase_date: dt.d
             _dec(getattr(appraisal, attr), f"{name}.{attr}")
     total, land, improvements = appraisal.total, appraisal.land, appraisal.improvements
     if total is not None and land is not None and land > total:
-        raise ResaleInputError(f"{name}.land", "the land cannot be worth more than the whole property")
+        raise ResaleInputError(
+            f"{name}.land", "the land cannot be worth more than the whole property", "land_over_total"
+        )
     if None not in (total, land, improvements) and land + improvements != total:
-        raise ResaleInputError(f"{name}.improvements", "land and improvements must add up to the total")
+        raise ResaleInputError(f"{name}.improvements", "land and improvements must add up to the total", "parts_total")
     if appraisal.effective_date is not None:
         _date(appraisal.effective_date, f"{name}.effective_date")
         if name == "resale_appraisal" and appraisal.effective_date < purchase_date:
-            raise ResaleInputError(f"{name}.effective_date", "is before the purchase date")
+            raise ResaleInputError(f"{name}.effective_date", "is before the purchase date", "before_purchase")
 
 
 def _check_index(value: IndexValue | None, name: str, on: dt.date, what: str) -> None:
@@ -974,7 +986,11 @@ def _check_index(value: IndexValue | None, name: str, on: dt.date, what: str) ->
         _date(value.effective_from, f"{name}.effective_from")
         if value.effective_from > on:
             raise ResaleInputError(
-                name, f"is in effect from {value.effective_from.isoformat()}, after the {what} {on.isoformat()}"
+                name,
+                f"is in effect from {value.effective_from.isoformat()}, after the {what} {on.isoformat()}",
+                "index_after",
+                effective_from=value.effective_from,
+                on=on,
             )
 
 
@@ -1020,7 +1036,7 @@ def _check_inputs(inputs: object) -> ResaleInputs:
     purchase = _date(inputs.purchase_date, "purchase_date")
     determination = _date(inputs.determination_date, "determination_date")
     if determination < purchase:
-        raise ResaleInputError("determination_date", "is before the purchase date")
+        raise ResaleInputError("determination_date", "is before the purchase date", "before_purchase")
     _check_appraisal(inputs.initial_appraisal, "initial_appraisal", purchase)
     _check_appraisal(inputs.resale_appraisal, "resale_appraisal", purchase)
     if inputs.investment_basis is not None:
@@ -1120,17 +1136,25 @@ def value_in_effect(
             if effective <= on and (best is None or effective > best[0]):
                 best = (effective, value)
         if not seen:
-            raise ResaleInputError(name, "is empty")
+            raise ResaleInputError(name, "is empty", "index_empty")
         if best is None:
             first = min(seen)
             raise ResaleInputError(
-                name, f"has no value in effect on {on.isoformat()}: its first value is from {first.isoformat()}"
+                name,
+                f"has no value in effect on {on.isoformat()}: its first value is from {first.isoformat()}",
+                "index_before_first",
+                on=on,
+                first=first,
             )
         if max_age is not None and on - best[0] > max_age:
             raise ResaleInputError(
                 name,
                 f"has no value in effect on {on.isoformat()}: the latest, from {best[0].isoformat()}, is more "
                 f"than {max_age.days} days old",
+                "index_stale",
+                on=on,
+                latest=best[0],
+                days=max_age.days,
             )
         return IndexValue(value=best[1], effective_from=best[0], series=name)
 
@@ -1445,10 +1469,12 @@ class _Engine:
     def appraised(self, attr: str, scope: Scope, purpose: str) -> Decimal:
         appraisal: Appraisal | None = getattr(self.inputs, attr)
         if appraisal is None:
-            raise ResaleInputError(attr, f"is required by {purpose}")
+            raise ResaleInputError(attr, f"is required by {purpose}", "required")
         if scope is Scope.TOTAL:
             if appraisal.total is None:
-                raise ResaleInputError(f"{attr}.total", f"the whole property's value is required by {purpose}")
+                raise ResaleInputError(
+                    f"{attr}.total", f"the whole property's value is required by {purpose}", "required"
+                )
             return appraisal.total
         if appraisal.improvements is not None:
             return appraisal.improvements
@@ -1457,12 +1483,13 @@ class _Engine:
         raise ResaleInputError(
             f"{attr}.improvements",
             f"the improvements' value (or the total and the land value) is required by {purpose}",
+            "required_improvements",
         )
 
     def index(self, attr: str, purpose: str) -> IndexValue:
         value: IndexValue | None = getattr(self.inputs, attr)
         if value is None:
-            raise ResaleInputError(attr, f"is required by {purpose}")
+            raise ResaleInputError(attr, f"is required by {purpose}", "required")
         return value
 
     def period(self, unit: PeriodUnit) -> _Period:
@@ -1899,7 +1926,9 @@ def compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:
 
 def _price_too_large() -> ResaleInputError:
     # English like every reason of this pure module; the layers above show it as it is.
-    return ResaleInputError("determination_date", "the price grows beyond any amount a record holds by this date")
+    return ResaleInputError(
+        "determination_date", "the price grows beyond any amount a record holds by this date", "unbounded"
+    )
 
 
 def _compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:

@@ -37,6 +37,7 @@ detail, untranslated, so nothing is ever dropped. No queries, no side effects.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 import re
@@ -51,7 +52,7 @@ from leases.resale import engine as resale
 from leases.resale import wording
 from leases.resale.wording import money, percent
 
-__all__ = ["ExplainedLine", "Kind", "explain", "explain_proceeds", "formula_name", "money", "percent"]
+__all__ = ["ExplainedLine", "Kind", "Voice", "explain", "explain_proceeds", "formula_name", "money", "percent"]
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -66,6 +67,22 @@ class Kind(StrEnum):
     LIMIT = "limit"
     NOTE = "note"
     TOTAL = "total"
+
+
+class Voice(StrEnum):
+    """Who the sentences speak to: the homeowner on their own page ("You paid… your home"), or anyone else,
+    staff and the certificate, in the third person ("The homeowner paid… the home")."""
+
+    OWNER = "owner"
+    THIRD_PERSON = "third_person"
+
+
+_VOICE: contextvars.ContextVar[Voice] = contextvars.ContextVar("resale_explain_voice", default=Voice.OWNER)
+
+
+def _say(owner: str, third_person: str) -> str:
+    """The sentence in the voice of the explanation being written (both are in the catalogue)."""
+    return owner if _VOICE.get() is Voice.OWNER else third_person
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,11 +127,15 @@ class _Context:
         """What growth is computed on, as the owner would say it."""
         if self.policy is not None and self.policy.growth_base is resale.GrowthBase.INVESTMENT_BASIS:
             if self.inputs is not None and self.inputs.investment_basis is not None:
-                return _("your investment basis of %(amount)s (what you paid less the subsidies)") % {
-                    "amount": money(self.inputs.investment_basis)
-                }
-            return _("your investment basis (what you paid less the subsidies)")
-        return _("what you paid")
+                return _say(
+                    _("your investment basis of %(amount)s (what you paid less the subsidies)"),
+                    _("the homeowner's investment basis of %(amount)s (what they paid less the subsidies)"),
+                ) % {"amount": money(self.inputs.investment_basis)}
+            return _say(
+                _("your investment basis (what you paid less the subsidies)"),
+                _("the homeowner's investment basis (what they paid less the subsidies)"),
+            )
+        return _say(_("what you paid"), _("what the homeowner paid"))
 
     def formula(self, family: type) -> object | None:
         if self.policy is not None and isinstance(self.policy.formula, family):
@@ -163,7 +184,10 @@ def formula_name(formula: object) -> str:
     """A formula family in a few plain words ("a fixed 1.5 % a year of what you paid, not compounded")."""
     match formula:
         case resale.FixedRateSimple():
-            return _("a fixed %(rate)s a year of what you paid, not compounded") % {"rate": percent(formula.rate)}
+            return _say(
+                _("a fixed %(rate)s a year of what you paid, not compounded"),
+                _("a fixed %(rate)s a year of what the homeowner paid, not compounded"),
+            ) % {"rate": percent(formula.rate)}
         case resale.FixedRateCompound():
             return _("a fixed %(rate)s a year, compounded") % {"rate": percent(formula.rate)}
         case resale.CpiIndexed():
@@ -175,9 +199,15 @@ def formula_name(formula: object) -> str:
         case resale.AppraisalShare():
             return _("a %(share)s share of the rise in appraised value") % {"share": percent(formula.share)}
         case resale.TimeVestedShare():
-            return _("a share of the rise in value that grows with the years you own the home")
+            return _say(
+                _("a share of the rise in value that grows with the years you own the home"),
+                _("a share of the rise in value that grows with the years the homeowner owns the home"),
+            )
         case resale.ItemizedFairReturn():
-            return _("a fair return on what you put into the home")
+            return _say(
+                _("a fair return on what you put into the home"),
+                _("a fair return on what the homeowner put into the home"),
+            )
         case resale.MortgageBased():
             return _("what a household at %(pct)s of the area median income can afford") % {
                 "pct": percent(formula.ami_fraction)
@@ -190,7 +220,10 @@ def formula_name(formula: object) -> str:
 # Family names for a "lesser of" candidate when the policy is not given, by the candidate code's suffix.
 _CANDIDATE_NAMES: dict[str, Callable[[], str]] = {
     "appraisal_share": lambda: _("a share of the rise in appraised value"),
-    "time_vested_share": lambda: _("a share of the rise in value that grows with the years you own the home"),
+    "time_vested_share": lambda: _say(
+        _("a share of the rise in value that grows with the years you own the home"),
+        _("a share of the rise in value that grows with the years the homeowner owns the home"),
+    ),
     "ami": lambda: _("the rise in the area median income"),
     "cpi": lambda: _("the rise in consumer prices (inflation)"),
     "administered_rate": lambda: _("the yearly rates the program sets"),
@@ -210,11 +243,16 @@ _Sentence = Callable[[resale.LineItem, _Context, int], str]
 
 def _base(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     if ctx.inputs is not None:
-        return _("You paid %(amount)s for your home on %(date)s.") % {
+        return _say(
+            _("You paid %(amount)s for your home on %(date)s."),
+            _("The homeowner paid %(amount)s for the home on %(date)s."),
+        ) % {
             "amount": money(line.amount),
             "date": wording.date(ctx.inputs.purchase_date),
         }
-    return _("You paid %(amount)s for your home.") % {"amount": money(line.amount)}
+    return _say(_("You paid %(amount)s for your home."), _("The homeowner paid %(amount)s for the home.")) % {
+        "amount": money(line.amount)
+    }
 
 
 def _fixed_simple(line: resale.LineItem, ctx: _Context, _i: int) -> str:
@@ -233,25 +271,50 @@ def _fixed_simple(line: resale.LineItem, ctx: _Context, _i: int) -> str:
         values["yearly"] = money(yearly)
         values["rounded"] = money(resale.round_amount(yearly, to_step))
         return (
-            _(
-                "Your price grows %(rate)s of %(base)s each year, %(yearly)s, rounded to %(rounded)s a year: "
-                "%(period)s, %(amount)s."
+            _say(
+                _(
+                    "Your price grows %(rate)s of %(base)s each year, %(yearly)s, rounded to %(rounded)s a year: "
+                    "%(period)s, %(amount)s."
+                ),
+                _(
+                    "The price grows %(rate)s of %(base)s each year, %(yearly)s, rounded to %(rounded)s a year: "
+                    "%(period)s, %(amount)s."
+                ),
             )
             % values
         )
     if formula.period is resale.PeriodUnit.COMPLETED_YEARS:
-        text = _(
-            "Your price grows %(rate)s of %(base)s for each full year you have owned the home: %(period)s, %(amount)s."
+        text = _say(
+            _(
+                "Your price grows %(rate)s of %(base)s for each full year you have owned the home: %(period)s, "
+                "%(amount)s."
+            ),
+            _(
+                "The price grows %(rate)s of %(base)s for each full year the homeowner has owned the home: %(period)s, "
+                "%(amount)s."
+            ),
         )
     elif formula.period is resale.PeriodUnit.WHOLE_MONTHS:
-        text = _(
-            "Your price grows %(rate)s of %(base)s a year, counted by the whole month you have owned the home: "
-            "%(period)s, %(amount)s."
+        text = _say(
+            _(
+                "Your price grows %(rate)s of %(base)s a year, counted by the whole month you have owned the home: "
+                "%(period)s, %(amount)s."
+            ),
+            _(
+                "The price grows %(rate)s of %(base)s a year, counted by the whole month the homeowner has owned the "
+                "home: %(period)s, %(amount)s."
+            ),
         )
     else:
-        text = _(
-            "Your price grows %(rate)s of %(base)s a year, counted by the day you have owned the home: "
-            "%(period)s, %(amount)s."
+        text = _say(
+            _(
+                "Your price grows %(rate)s of %(base)s a year, counted by the day you have owned the home: "
+                "%(period)s, %(amount)s."
+            ),
+            _(
+                "The price grows %(rate)s of %(base)s a year, counted by the day the homeowner has owned the home: "
+                "%(period)s, %(amount)s."
+            ),
         )
     return text % values
 
@@ -262,19 +325,37 @@ def _fixed_compound(line: resale.LineItem, ctx: _Context, _i: int) -> str:
         return _("A fixed yearly increase, compounded: %(amount)s.") % {"amount": money(line.amount)}
     values = {"rate": percent(formula.rate), "period": ctx.period(formula.period), "amount": money(line.amount)}
     if formula.period is resale.PeriodUnit.COMPLETED_YEARS:
-        text = _(
-            "Your price grows %(rate)s a year, compounded, for each full year you have owned the home: "
-            "%(period)s, %(amount)s."
+        text = _say(
+            _(
+                "Your price grows %(rate)s a year, compounded, for each full year you have owned the home: "
+                "%(period)s, %(amount)s."
+            ),
+            _(
+                "The price grows %(rate)s a year, compounded, for each full year the homeowner has owned the home: "
+                "%(period)s, %(amount)s."
+            ),
         )
     elif formula.period is resale.PeriodUnit.WHOLE_MONTHS:
-        text = _(
-            "Your price grows %(rate)s a year, compounded and counted by the whole month you have owned the home: "
-            "%(period)s, %(amount)s."
+        text = _say(
+            _(
+                "Your price grows %(rate)s a year, compounded and counted by the whole month you have owned the home: "
+                "%(period)s, %(amount)s."
+            ),
+            _(
+                "The price grows %(rate)s a year, compounded and counted by the whole month the homeowner has owned "
+                "the home: %(period)s, %(amount)s."
+            ),
         )
     else:
-        text = _(
-            "Your price grows %(rate)s a year, compounded and counted by the day you have owned the home: "
-            "%(period)s, %(amount)s."
+        text = _say(
+            _(
+                "Your price grows %(rate)s a year, compounded and counted by the day you have owned the home: "
+                "%(period)s, %(amount)s."
+            ),
+            _(
+                "The price grows %(rate)s a year, compounded and counted by the day the homeowner has owned the home: "
+                "%(period)s, %(amount)s."
+            ),
         )
     return text % values
 
@@ -286,12 +367,14 @@ def _indexed(kind: str) -> _Sentence:
         now = getattr(inputs, f"{kind}_at_determination", None) if inputs else None
         if then is None or now is None:
             if kind == "cpi":
-                return _("Your price follows consumer prices (inflation) since you bought: %(amount)s.") % {
-                    "amount": money(line.amount)
-                }
-            return _("Your price follows the area median income since you bought: %(amount)s.") % {
-                "amount": money(line.amount)
-            }
+                return _say(
+                    _("Your price follows consumer prices (inflation) since you bought: %(amount)s."),
+                    _("The price follows consumer prices (inflation) since the homeowner bought: %(amount)s."),
+                ) % {"amount": money(line.amount)}
+            return _say(
+                _("Your price follows the area median income since you bought: %(amount)s."),
+                _("The price follows the area median income since the homeowner bought: %(amount)s."),
+            ) % {"amount": money(line.amount)}
         change = (now.value / then.value - 1) * HUNDRED
         values = {
             "then": wording.number(then.value) if kind == "cpi" else money(then.value),
@@ -302,26 +385,50 @@ def _indexed(kind: str) -> _Sentence:
         }
         if kind == "cpi":
             text = (
-                _(
-                    "Your price grows with consumer prices (inflation): the index was %(then)s when you bought "
-                    "and is %(now)s now, a rise of %(change)s on %(base)s: %(amount)s."
+                _say(
+                    _(
+                        "Your price grows with consumer prices (inflation): the index was %(then)s when you bought "
+                        "and is %(now)s now, a rise of %(change)s on %(base)s: %(amount)s."
+                    ),
+                    _(
+                        "The price grows with consumer prices (inflation): the index was %(then)s when the homeowner "
+                        "bought and is %(now)s now, a rise of %(change)s on %(base)s: %(amount)s."
+                    ),
                 )
                 if change >= 0
-                else _(
-                    "Your price follows consumer prices (inflation): the index was %(then)s when you bought "
-                    "and is %(now)s now, a fall of %(change)s on %(base)s: %(amount)s."
+                else _say(
+                    _(
+                        "Your price follows consumer prices (inflation): the index was %(then)s when you bought "
+                        "and is %(now)s now, a fall of %(change)s on %(base)s: %(amount)s."
+                    ),
+                    _(
+                        "The price follows consumer prices (inflation): the index was %(then)s when the homeowner "
+                        "bought and is %(now)s now, a fall of %(change)s on %(base)s: %(amount)s."
+                    ),
                 )
             )
         else:
             text = (
-                _(
-                    "Your price grows with the area median income: it was %(then)s when you bought and is "
-                    "%(now)s now, a rise of %(change)s on %(base)s: %(amount)s."
+                _say(
+                    _(
+                        "Your price grows with the area median income: it was %(then)s when you bought and is "
+                        "%(now)s now, a rise of %(change)s on %(base)s: %(amount)s."
+                    ),
+                    _(
+                        "The price grows with the area median income: it was %(then)s when the homeowner bought and is "
+                        "%(now)s now, a rise of %(change)s on %(base)s: %(amount)s."
+                    ),
                 )
                 if change >= 0
-                else _(
-                    "Your price follows the area median income: it was %(then)s when you bought and is "
-                    "%(now)s now, a fall of %(change)s on %(base)s: %(amount)s."
+                else _say(
+                    _(
+                        "Your price follows the area median income: it was %(then)s when you bought and is "
+                        "%(now)s now, a fall of %(change)s on %(base)s: %(amount)s."
+                    ),
+                    _(
+                        "The price follows the area median income: it was %(then)s when the homeowner bought and is "
+                        "%(now)s now, a fall of %(change)s on %(base)s: %(amount)s."
+                    ),
                 )
             )
         return text % values
@@ -333,9 +440,15 @@ def _administered(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     formula = ctx.formula(resale.AdministeredRate)
     if formula is None or ctx.inputs is None:
         return _("The yearly increases the program sets: %(amount)s.") % {"amount": money(line.amount)}
-    return _(
-        "Your price grows by the rate the program sets for each year, each applied to %(base)s and added up, "
-        "not compounded: %(period)s, %(amount)s."
+    return _say(
+        _(
+            "Your price grows by the rate the program sets for each year, each applied to %(base)s and added up, "
+            "not compounded: %(period)s, %(amount)s."
+        ),
+        _(
+            "The price grows by the rate the program sets for each year, each applied to %(base)s and added up, not "
+            "compounded: %(period)s, %(amount)s."
+        ),
     ) % {"base": ctx.base_words(), "period": ctx.period(formula.period), "amount": money(line.amount)}
 
 
@@ -357,19 +470,32 @@ def _appraisal_share(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     formula = ctx.formula(resale.AppraisalShare)
     values = _share_values(ctx, formula) if formula is not None else None
     if formula is None or values is None:
-        return _("Your share of the rise in your home's appraised value: %(amount)s.") % {"amount": money(line.amount)}
+        return _say(
+            _("Your share of the rise in your home's appraised value: %(amount)s."),
+            _("The homeowner's share of the rise in the home's appraised value: %(amount)s."),
+        ) % {"amount": money(line.amount)}
     share, years = formula.share, (ctx.completed_months() or 0) // 12
     for tier in sorted(formula.tiers, key=lambda t: t.min_years):
         if years >= tier.min_years:
             share = tier.share
     then, now = values
-    text = _(
-        "You receive %(share)s of the change in your home's appraised value, from %(then)s to %(now)s: %(amount)s."
+    text = _say(
+        _("You receive %(share)s of the change in your home's appraised value, from %(then)s to %(now)s: %(amount)s."),
+        _(
+            "The homeowner receives %(share)s of the change in the home's appraised value, from %(then)s to %(now)s: "
+            "%(amount)s."
+        ),
     )
     if share * (now - then) != line.amount:
-        text = _(
-            "You receive %(share)s of the change in your home's appraised value, from %(then)s to %(now)s, "
-            "leaving out the value already credited for your improvements: %(amount)s."
+        text = _say(
+            _(
+                "You receive %(share)s of the change in your home's appraised value, from %(then)s to %(now)s, "
+                "leaving out the value already credited for your improvements: %(amount)s."
+            ),
+            _(
+                "The homeowner receives %(share)s of the change in the home's appraised value, from %(then)s to "
+                "%(now)s, leaving out the value already credited for their improvements: %(amount)s."
+            ),
         )
     return text % {"share": percent(share), "then": money(then), "now": money(now), "amount": money(line.amount)}
 
@@ -378,28 +504,50 @@ def _time_vested(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     formula = ctx.formula(resale.TimeVestedShare)
     values = _share_values(ctx, formula) if formula is not None else None
     if formula is None or values is None:
-        return _("Your share of the rise in value, growing with the years you have owned the home: %(amount)s.") % {
-            "amount": money(line.amount)
-        }
+        return _say(
+            _("Your share of the rise in value, growing with the years you have owned the home: %(amount)s."),
+            _(
+                "The homeowner's share of the rise in value, growing with the years they have owned the home: "
+                "%(amount)s."
+            ),
+        ) % {"amount": money(line.amount)}
     years = (ctx.completed_months() or 0) // 12
     if formula.vesting_years is not None and years < formula.vesting_years:
-        return _(
-            "You have owned the home %(years)s; a share of the rise in value starts only after %(vesting)s, "
-            "so there is none yet."
+        return _say(
+            _(
+                "You have owned the home %(years)s; a share of the rise in value starts only after %(vesting)s, "
+                "so there is none yet."
+            ),
+            _(
+                "The homeowner has owned the home %(years)s; a share of the rise in value starts only after "
+                "%(vesting)s, so there is none yet."
+            ),
         ) % {"years": wording.years(years), "vesting": wording.years(formula.vesting_years)}
     share = formula.rate_per_year * years
     capped = formula.max_share is not None and share > formula.max_share
     share = formula.max_share if capped else share
     then, now = values
     text = (
-        _(
-            "You receive %(rate)s of the rise in value for each full year you have owned the home, at most "
-            "%(share)s, of the change from %(then)s to %(now)s: %(amount)s."
+        _say(
+            _(
+                "You receive %(rate)s of the rise in value for each full year you have owned the home, at most "
+                "%(share)s, of the change from %(then)s to %(now)s: %(amount)s."
+            ),
+            _(
+                "The homeowner receives %(rate)s of the rise in value for each full year they have owned the home, at "
+                "most %(share)s, of the change from %(then)s to %(now)s: %(amount)s."
+            ),
         )
         if capped
-        else _(
-            "You receive %(rate)s of the rise in value for each full year you have owned the home, %(years)s, "
-            "so %(share)s of the change from %(then)s to %(now)s: %(amount)s."
+        else _say(
+            _(
+                "You receive %(rate)s of the rise in value for each full year you have owned the home, %(years)s, "
+                "so %(share)s of the change from %(then)s to %(now)s: %(amount)s."
+            ),
+            _(
+                "The homeowner receives %(rate)s of the rise in value for each full year they have owned the home, "
+                "%(years)s, so %(share)s of the change from %(then)s to %(now)s: %(amount)s."
+            ),
         )
     )
     return text % {
@@ -413,9 +561,15 @@ def _time_vested(line: resale.LineItem, ctx: _Context, _i: int) -> str:
 
 
 def _no_loss(line: resale.LineItem, _ctx: _Context, _i: int) -> str:
-    return _(
-        "Your program does not pass a fall in value on to you, so your price does not drop below what you "
-        "paid: %(amount)s is added back."
+    return _say(
+        _(
+            "Your program does not pass a fall in value on to you, so your price does not drop below what you "
+            "paid: %(amount)s is added back."
+        ),
+        _(
+            "The program does not pass a fall in value on to the homeowner, so the price does not drop below what they "
+            "paid: %(amount)s is added back."
+        ),
     ) % {"amount": money(line.amount)}
 
 
@@ -442,10 +596,14 @@ def _mortgage(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     formula = ctx.formula(resale.MortgageBased)
     found = ctx.affordable(formula.ami_fraction, formula.terms) if formula is not None else None
     if found is None:
-        return _("Your price is what a household on the program's target income can afford: %(amount)s.") % {
-            "amount": money(line.amount)
-        }
-    return _("Your price is what %(household)s can afford to pay: %(amount)s.") % {
+        return _say(
+            _("Your price is what a household on the program's target income can afford: %(amount)s."),
+            _("The price is what a household on the program's target income can afford: %(amount)s."),
+        ) % {"amount": money(line.amount)}
+    return _say(
+        _("Your price is what %(household)s can afford to pay: %(amount)s."),
+        _("The price is what %(household)s can afford to pay: %(amount)s."),
+    ) % {
         "household": found[0],
         "amount": money(line.amount),
     }
@@ -464,7 +622,10 @@ def _candidate(line: resale.LineItem, ctx: _Context, index: int) -> str:
 
 
 def _lesser_of(line: resale.LineItem, _ctx: _Context, _i: int) -> str:
-    return _("Your price is the lowest of these, %(price)s: a change of %(amount)s from what you paid.") % {
+    return _say(
+        _("Your price is the lowest of these, %(price)s: a change of %(amount)s from what you paid."),
+        _("The price is the lowest of these, %(price)s: a change of %(amount)s from what the homeowner paid."),
+    ) % {
         "price": money(line.total),
         "amount": money(line.amount, signed=True),
     }
@@ -494,12 +655,18 @@ def _credit(line: resale.LineItem, ctx: _Context, index: int) -> str:
     items = ctx.inputs.capital_improvements if ctx.inputs is not None else ()
     if index < len(items):
         item = items[index]
-        return _("Credit for an improvement you made, %(what)s (%(how)s): %(amount)s.") % {
+        return _say(
+            _("Credit for an improvement you made, %(what)s (%(how)s): %(amount)s."),
+            _("Credit for an improvement the homeowner made, %(what)s (%(how)s): %(amount)s."),
+        ) % {
             "what": item.description,
             "how": _credit_how(item, ctx.inputs.determination_date),
             "amount": money(line.amount),
         }
-    return _("Credit for an improvement you made, %(what)s: %(amount)s.") % {
+    return _say(
+        _("Credit for an improvement you made, %(what)s: %(amount)s."),
+        _("Credit for an improvement the homeowner made, %(what)s: %(amount)s."),
+    ) % {
         "what": wording.after_colon(line.label),
         "amount": money(line.amount),
     }
@@ -531,15 +698,24 @@ _REFUSALS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
 )
 
 
+def credit_how(item: resale.CapitalImprovement, on: dt.date) -> str:
+    """How a credited improvement is valued, in words with the figures ("50 % of its cost of $12,000.00")."""
+    return _credit_how(item, on)
+
+
+def refusal_reason(detail: str) -> str:
+    """The engine's reason for refusing a credit (its English ``detail``), in the reader's words."""
+    for pattern, words in _REFUSALS:
+        found = pattern.search(detail)
+        if found:
+            return words(found)
+    return detail
+
+
 def _refused(line: resale.LineItem, ctx: _Context, index: int) -> str:
     items = ctx.inputs.capital_improvements if ctx.inputs is not None else ()
     what = items[index].description if index < len(items) else wording.after_colon(line.label)
-    reason = line.detail
-    for pattern, words in _REFUSALS:
-        found = pattern.search(line.detail)
-        if found:
-            reason = words(found)
-            break
+    reason = refusal_reason(line.detail)
     return _("No credit for %(what)s: %(reason)s.") % {"what": what, "reason": reason}
 
 
@@ -578,11 +754,29 @@ def _cap_sentence(line: resale.LineItem, limit_words: str, value: Decimal | None
     values = {"limit": limit_words, "amount": money(-line.amount)}
     if line.amount < 0:
         values["value"] = money(line.total)
-        return _("Your price may not be more than %(limit)s, %(value)s, so it is lowered by %(amount)s.") % values
+        return (
+            _say(
+                _("Your price may not be more than %(limit)s, %(value)s, so it is lowered by %(amount)s."),
+                _("The price may not be more than %(limit)s, %(value)s, so it is lowered by %(amount)s."),
+            )
+            % values
+        )
     if value is None:
-        return _("Your price may not be more than %(limit)s; it is already within that.") % values
+        return (
+            _say(
+                _("Your price may not be more than %(limit)s; it is already within that."),
+                _("The price may not be more than %(limit)s; it is already within that."),
+            )
+            % values
+        )
     values["value"] = money(value)
-    return _("Your price may not be more than %(limit)s, %(value)s; it is already within that.") % values
+    return (
+        _say(
+            _("Your price may not be more than %(limit)s, %(value)s; it is already within that."),
+            _("The price may not be more than %(limit)s, %(value)s; it is already within that."),
+        )
+        % values
+    )
 
 
 def _cap_appraisal(line: resale.LineItem, ctx: _Context, index: int) -> str:
@@ -590,9 +784,12 @@ def _cap_appraisal(line: resale.LineItem, ctx: _Context, index: int) -> str:
     scope = cap.scope if cap is not None else resale.Scope.IMPROVEMENTS
     value = _appraised(ctx.inputs.resale_appraisal, scope) if ctx.inputs is not None and cap is not None else None
     words = (
-        _("the appraised value of your home and its land at the sale")
+        _say(
+            _("the appraised value of your home and its land at the sale"),
+            _("the appraised value of the home and its land at the sale"),
+        )
         if scope is resale.Scope.TOTAL
-        else _("the appraised value of your home at the sale")
+        else _say(_("the appraised value of your home at the sale"), _("the appraised value of the home at the sale"))
     )
     return _cap_sentence(line, words, value)
 
@@ -611,7 +808,10 @@ def _cap_net_proceeds(line: resale.LineItem, ctx: _Context, _i: int) -> str:
     if ctx.inputs is not None:
         home = _appraised(ctx.inputs.resale_appraisal, resale.Scope.IMPROVEMENTS)
         value = home - ctx.inputs.retained_subsidy if home is not None else None
-    words = _("what your home (without the land, less the subsidy that stays with it) is worth")
+    words = _say(
+        _("what your home (without the land, less the subsidy that stays with it) is worth"),
+        _("what the home (without the land, less the subsidy that stays with it) is worth"),
+    )
     return _cap_sentence(line, words, value)
 
 
@@ -619,15 +819,40 @@ def _floor(plus_credits: bool) -> _Sentence:
     def sentence(line: resale.LineItem, ctx: _Context, _i: int) -> str:
         paid = ctx.purchase_price()
         value = paid + ctx.result.credits_total if paid is not None and plus_credits else paid
-        words = _("what you paid plus your improvement credits") if plus_credits else _("what you paid")
+        words = (
+            _say(
+                _("what you paid plus your improvement credits"),
+                _("what the homeowner paid plus their improvement credits"),
+            )
+            if plus_credits
+            else _say(_("what you paid"), _("what the homeowner paid"))
+        )
         values = {"floor": words, "amount": money(line.amount)}
         if line.amount > 0:
             values["value"] = money(line.total)
-            return _("Your price never goes below %(floor)s, %(value)s, so it is raised by %(amount)s.") % values
+            return (
+                _say(
+                    _("Your price never goes below %(floor)s, %(value)s, so it is raised by %(amount)s."),
+                    _("The price never goes below %(floor)s, %(value)s, so it is raised by %(amount)s."),
+                )
+                % values
+            )
         if value is None:
-            return _("Your price never goes below %(floor)s; it is already above that.") % values
+            return (
+                _say(
+                    _("Your price never goes below %(floor)s; it is already above that."),
+                    _("The price never goes below %(floor)s; it is already above that."),
+                )
+                % values
+            )
         values["value"] = money(value)
-        return _("Your price never goes below %(floor)s, %(value)s; it is already above that.") % values
+        return (
+            _say(
+                _("Your price never goes below %(floor)s, %(value)s; it is already above that."),
+                _("The price never goes below %(floor)s, %(value)s; it is already above that."),
+            )
+            % values
+        )
 
     return sentence
 
@@ -678,12 +903,27 @@ _SENTENCES: dict[str, _Sentence] = {
     "growth.lesser_of": _lesser_of,
     "growth.no_loss": _no_loss,
     "itemized.amounts_due": _simple(
-        lambda: _("What must be paid off at the sale (your loan and closing costs): %(amount)s.")
+        lambda: _say(
+            _("What must be paid off at the sale (your loan and closing costs): %(amount)s."),
+            _("What must be paid off at the sale (the homeowner's loan and closing costs): %(amount)s."),
+        )
     ),
     "itemized.inflation": _itemized_inflation,
-    "itemized.principal_paid": _simple(lambda: _("The loan principal you have paid off: %(amount)s.")),
-    "itemized.purchase_closing_costs": _simple(lambda: _("The closing costs you paid when you bought: %(amount)s.")),
-    "itemized.down_payment": _simple(lambda: _("Your down payment: %(amount)s.")),
+    "itemized.principal_paid": _simple(
+        lambda: _say(
+            _("The loan principal you have paid off: %(amount)s."),
+            _("The loan principal the homeowner has paid off: %(amount)s."),
+        )
+    ),
+    "itemized.purchase_closing_costs": _simple(
+        lambda: _say(
+            _("The closing costs you paid when you bought: %(amount)s."),
+            _("The closing costs the homeowner paid when they bought: %(amount)s."),
+        )
+    ),
+    "itemized.down_payment": _simple(
+        lambda: _say(_("Your down payment: %(amount)s."), _("The homeowner's down payment: %(amount)s."))
+    ),
     "mortgage.affordable_price": _mortgage,
     "credit.capital_improvement": _credit,
     "credit.refused": _refused,
@@ -726,7 +966,12 @@ def _kind(line: resale.LineItem) -> Kind:
 
 
 def _fallback(line: resale.LineItem) -> str:
-    return f"{line.label}: {line.detail}" if line.detail else line.label
+    # A step this module does not know yet: a translated sentence with the figure; the engine's own label
+    # (and detail) are kept as written, so nothing is dropped.
+    values = {"label": line.label, "detail": line.detail, "amount": money(line.amount, signed=True)}
+    if line.detail:
+        return _("Another step, “%(label)s” (%(detail)s): %(amount)s.") % values
+    return _("Another step, “%(label)s”: %(amount)s.") % values
 
 
 def explain(
@@ -735,8 +980,23 @@ def explain(
     policy: resale.ResalePolicy | None = None,
     inputs: resale.ResaleInputs | None = None,
     total: bool = True,
+    voice: Voice = Voice.OWNER,
 ) -> list[ExplainedLine]:
-    """Every line of ``result`` in plain words, then (``total``) the price; see the module doc."""
+    """Every line of ``result`` in plain words, then (``total``) the price; see the module doc. ``voice``:
+    ``OWNER`` speaks to the homeowner, ``THIRD_PERSON`` about them (staff pages, the certificate)."""
+    token = _VOICE.set(Voice(voice))
+    try:
+        return _explain(result, policy, inputs, total)
+    finally:
+        _VOICE.reset(token)
+
+
+def _explain(
+    result: resale.ResaleResult,
+    policy: resale.ResalePolicy | None,
+    inputs: resale.ResaleInputs | None,
+    total: bool,
+) -> list[ExplainedLine]:
     ctx = _Context(result, policy, inputs)
     counters: dict[str, int] = {}
     lines = []
@@ -761,17 +1021,32 @@ def explain(
 
 
 _PROCEEDS: dict[str, Callable[[], str]] = {
-    "proceeds.lien": lambda: _("Paying off your loan, %(what)s: %(amount)s."),
-    "proceeds.closing_cost": lambda: _("Your closing costs, %(what)s: %(amount)s."),
+    "proceeds.lien": lambda: _say(
+        _("Paying off your loan, %(what)s: %(amount)s."), _("Paying off the homeowner's loan, %(what)s: %(amount)s.")
+    ),
+    "proceeds.closing_cost": lambda: _say(
+        _("Your closing costs, %(what)s: %(amount)s."), _("The seller's closing costs, %(what)s: %(amount)s.")
+    ),
     "proceeds.arrears": lambda: _("Unpaid lease fees and charges, %(what)s: %(amount)s."),
-    "proceeds.deduction": lambda: _("Taken from what you receive, %(what)s: %(amount)s."),
+    "proceeds.deduction": lambda: _say(
+        _("Taken from what you receive, %(what)s: %(amount)s."),
+        _("Taken from what the seller receives, %(what)s: %(amount)s."),
+    ),
     "proceeds.fee": lambda: _("A fee, %(what)s: %(amount)s."),
 }
 
 
-def explain_proceeds(result: resale.ResaleResult) -> list[ExplainedLine]:
+def explain_proceeds(result: resale.ResaleResult, *, voice: Voice = Voice.OWNER) -> list[ExplainedLine]:
     """What the seller receives from the price (``result.proceeds_items``) in plain words, ending with the
     ``total``: the sale price, then each payoff, charge and fee taken from it (kind ``subtract``)."""
+    token = _VOICE.set(Voice(voice))
+    try:
+        return _explain_proceeds(result)
+    finally:
+        _VOICE.reset(token)
+
+
+def _explain_proceeds(result: resale.ResaleResult) -> list[ExplainedLine]:
     lines = []
     for line in result.proceeds_items:
         if line.code == "proceeds.price":
@@ -786,9 +1061,12 @@ def explain_proceeds(result: resale.ResaleResult) -> list[ExplainedLine]:
         lines.append(ExplainedLine(text=text, amount=line.amount, kind=_kind(line), code=line.code, total=line.total))
     proceeds = result.seller_proceeds
     text = (
-        _("What you would receive: %(amount)s.")
+        _say(_("What you would receive: %(amount)s."), _("What the seller would receive: %(amount)s."))
         if proceeds >= 0
-        else _("What you would have to bring to the closing: %(amount)s.")
+        else _say(
+            _("What you would have to bring to the closing: %(amount)s."),
+            _("What the seller would have to bring to the closing: %(amount)s."),
+        )
     ) % {"amount": money(abs(proceeds))}
     lines.append(ExplainedLine(text=text, amount=proceeds, kind=Kind.TOTAL, code="total", total=proceeds))
     return lines

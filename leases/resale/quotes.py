@@ -52,11 +52,13 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from clt import clock, roles
+from clt.formats import date_text
 from leases.lifecycle.models import GroundLease, LeaseSubsidy
 from leases.resale import codec as resale_codec
 from leases.resale import engine as resale
 from leases.resale import selectors as resale_selectors
 from leases.resale.models import IndexKind, IndexSeries, PolicyStatus, ResalePolicyVersion
+from leases.resale.reasons import reason_text
 
 __all__ = [
     "INDEX_KINDS",
@@ -235,7 +237,7 @@ def _decode_policy(parameters: Any, path: str) -> resale.ResalePolicy:
     except resale.ResaleInputError as error:
         # The codec already prefixed its own paths; the engine's range checks name the field bare.
         field = error.field if error.field.startswith(path) else f"{path}.{error.field}"
-        raise ValidationError({field: [error.reason]}) from None
+        raise ValidationError({field: [reason_text(error)]}) from None
 
 
 def _stored_policy(version: ResalePolicyVersion, path: str) -> resale.ResalePolicy:
@@ -244,7 +246,12 @@ def _stored_policy(version: ResalePolicyVersion, path: str) -> resale.ResalePoli
     except resale.ResaleInputError as error:
         # Checked when stored, so only an engine change can make a stored policy unreadable.
         raise ValidationError(
-            {f"{path}.version": [_("The stored parameters no longer read: %(error)s") % {"error": error}]}
+            {
+                f"{path}.version": [
+                    _("The stored parameters no longer read: %(field)s: %(error)s")
+                    % {"field": error.field, "error": reason_text(error)}
+                ]
+            }
         ) from None
 
 
@@ -388,7 +395,7 @@ def _engine_error(
     error: resale.ResaleInputError, choice: _Chosen, series: Mapping[str, IndexSeries]
 ) -> ValidationError:
     """The engine's error pointed into the request: at the inputs, the inline parameters or the stored version."""
-    reason = error.reason
+    reason = reason_text(error)
     if _ROOT.split(error.field, maxsplit=1)[0] in _INPUT_FIELDS:
         kind = next((k for k, (fields, _kinds) in INDEX_KINDS.items() if error.field in fields), None)
         if kind is not None and kind not in series:
@@ -432,13 +439,13 @@ def quote(
         decoded = resale_codec.inputs_from_dict(data, path="inputs")
     except resale.ResaleInputError as error:
         field = determination_field if error.field == "inputs.determination_date" else error.field
-        raise ValidationError({field: [error.reason]}) from None
+        raise ValidationError({field: [reason_text(error)]}) from None
     # Checked before any series is read, so the answer names the dates, not a series' first value.
     if decoded.determination_date < decoded.purchase_date:
         raise ValidationError(
             {
                 determination_field: [
-                    _("Is before the purchase date (%(date)s).") % {"date": decoded.purchase_date.isoformat()}
+                    _("Is before the purchase date (%(date)s).") % {"date": date_text(decoded.purchase_date)}
                 ]
             }
         )

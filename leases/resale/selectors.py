@@ -17,10 +17,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from clt.formats import date_text
 from leases.lifecycle.models import GroundLease
 from leases.resale import codec as resale_codec
 from leases.resale import engine as resale
+from leases.resale import explain
 from leases.resale.models import CapitalImprovement, ImprovementStatus, IndexSeries
+from leases.resale.reasons import reason_text
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -71,15 +74,15 @@ class IndexLookup:
         try:
             return resale.value_in_effect(candidates, day, name=self.series.code, max_age=max_age)
         except resale.ResaleInputError as error:
-            raise ValidationError({"series": [f"{self.series.code}: {error.reason}"]}) from None
+            raise ValidationError({"series": [f"{self.series.name}: {reason_text(error)}"]}) from None
 
     def stale(self, day: dt.date) -> str | None:
         """A warning when ``day`` is past the period of the last value on file (import the newer releases)."""
         if not self._rows or day < self._dates[-1] or day - self._dates[-1] <= self.max_age:
             return None
         return _("%(series)s: the latest value on file is in effect from %(date)s; newer releases may exist.") % {
-            "series": self.series.code,
-            "date": self._dates[-1].isoformat(),
+            "series": self.series.name,
+            "date": date_text(self._dates[-1]),
         }
 
 
@@ -123,7 +126,8 @@ class Credit:
     ``amount`` is the engine's figure, unrounded (it enters the price unrounded; the policy rounds the
     price); ``rounded`` is it half up to the cent, for display. ``code`` is the engine's line code
     (``credit.capital_improvement`` or ``credit.refused``), or ``not_completed`` for an item the engine
-    does not value yet; ``detail`` is the arithmetic, or the reason there is no credit.
+    does not value yet; ``detail`` is the arithmetic, or the reason there is no credit, as the engine words it
+    (the API); ``words`` is the same in the reader's language with money as "$12,000.00" (the pages: ``shown``).
     """
 
     on: dt.date
@@ -132,6 +136,11 @@ class Credit:
     code: str
     label: str
     detail: str
+    words: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.words or self.detail
 
     @property
     def rounded(self) -> Decimal:
@@ -181,7 +190,27 @@ def credit_on(item: CapitalImprovement, *, on: dt.date, rules: resale.CreditRule
     except resale.ResaleInputError as error:
         # A completed item missing what its method needs (an appraiser's figure): say which.
         field = error.field.split(".", 1)[-1]
-        return Credit(on, False, ZERO, "credit.incomplete", _("No credit"), f"{field}: {error.reason}")
+        words = _CREDIT_FIELDS.get(field)
+        what = words() if words is not None else field
+        return Credit(
+            on,
+            False,
+            ZERO,
+            "credit.incomplete",
+            _("No credit"),
+            f"{field}: {error.reason}",
+            f"{what}: {reason_text(error)}",
+        )
     line = next(line for line in result.line_items if line.code.startswith("credit."))
     credited = line.code == "credit.capital_improvement"
-    return Credit(on, credited, result.credits_total, line.code, line.label, line.detail)
+    # The engine's English detail ("50% of its cost of 12,000.00") in the reader's words, money with "$".
+    words = explain.credit_how(inputs.capital_improvements[0], on) if credited else explain.refusal_reason(line.detail)
+    return Credit(on, credited, result.credits_total, line.code, line.label, line.detail, words)
+
+
+# What a completed improvement may lack for its credit method, in words.
+_CREDIT_FIELDS = {
+    "appraised_value": lambda: _("The appraised value"),
+    "useful_life_years": lambda: _("The useful life in years"),
+    "fixed_value": lambda: _("The standard value"),
+}

@@ -37,6 +37,7 @@ from leases.resale.models import (
     ResalePolicy,
     ResalePolicyVersion,
 )
+from leases.resale.reasons import reason_text
 
 ZERO = Decimal("0")
 
@@ -185,7 +186,7 @@ def _check_policy_parameters(parameters: Any) -> dict[str, Any]:
     try:
         policy = resale.check_policy(resale_codec.policy_from_dict(parameters))
     except resale.ResaleInputError as error:
-        raise ValidationError({f"parameters.{error.field}": [error.reason]}) from None
+        raise ValidationError({f"parameters.{error.field}": [reason_text(error)]}) from None
     return resale_codec.policy_to_dict(policy)
 
 
@@ -419,7 +420,7 @@ def _compute(policy: dict[str, Any], inputs: dict[str, Any]) -> Any:
         # the codec or the engine's range checks find the problem.
         return resale.compute_resale(resale_codec.policy_from_dict(policy), resale_codec.inputs_from_dict(inputs))
     except resale.ResaleInputError as error:
-        raise ValidationError({error.field: [error.reason]}) from None
+        raise ValidationError({error.field: [reason_text(error)]}) from None
 
 
 @transaction.atomic

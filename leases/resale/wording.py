@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -47,8 +47,8 @@ def number(value: Decimal) -> str:
 
 
 def date(day: dt.date) -> str:
-    # A long date reads better in a sentence than the site's short one; translators choose the order.
-    return formats.date_format(day, pgettext("date in a sentence", "j F Y"))
+    # The site's one date format ("Dec. 7, 2026"), in a sentence as in a table.
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def years(count: int) -> str:

@@ -254,7 +254,7 @@ def _policy_used(valuation: Valuation) -> resale.ResalePolicy | None:
 
 
 def _plain_problem(valuation: Valuation) -> str:
-    """Why there is no price, in plain words: an index series' own message names its code and dates."""
+    """Why there is no price, in plain words: an index series' own message names it and its dates."""
     version = valuation.version
     if not valuation.problem or version is None:
         return valuation.problem
@@ -262,7 +262,7 @@ def _plain_problem(valuation: Valuation) -> str:
         (version.cpi_series, _("the consumer price index")),
         (version.ami_series, _("the area median income")),
     ):
-        if series is not None and valuation.problem.startswith(f"{series.code}:"):
+        if series is not None and valuation.problem.startswith(f"{series.name}:"):
             return _(
                 "Your price follows %(index)s, and no figure of it is on file for %(date)s, so there is no "
                 "estimate for that date (%(detail)s)."
@@ -276,7 +276,7 @@ def _plain_notes(valuation: Valuation) -> list[str]:
     series = {}
     if version is not None:
         series = {
-            s.code: words
+            s.name: words
             for s, words in (
                 (version.cpi_series, _("consumer price index")),
                 (version.ami_series, _("area median income")),
@@ -285,12 +285,12 @@ def _plain_notes(valuation: Valuation) -> list[str]:
         }
     notes = []
     for note in valuation.notes:
-        code = note.split(":", 1)[0]
-        if code in series:
+        name = next((name for name in series if note.startswith(f"{name}:")), None)
+        if name is not None:
             note = _(
                 "This estimate uses the latest %(index)s on file; a newer figure may have been published since, "
                 "and would change it (%(detail)s)."
-            ) % {"index": series[code], "detail": note.rstrip(".")}
+            ) % {"index": series[name], "detail": note.rstrip(".")}
         notes.append(note)
     return notes
 

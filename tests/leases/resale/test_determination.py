@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -210,7 +211,7 @@ def test_a_missing_index_value_names_the_series(cpi_lease):
     with pytest.raises(ValidationError) as error:
         determine(cpi_lease, determination_date=D(2025, 10, 20))
     (message,) = error.value.message_dict["index_series.cpi"]
-    assert "cpi-u" in message and "2025-10-20" in message
+    assert message.startswith("CPI-U, U.S. city average") and "Oct. 20, 2025" in message
 
 
 def test_a_draft_policy_never_sets_a_price_and_homeowners_do_not_determine(lease, owner):
@@ -294,8 +295,14 @@ def test_staff_preview_then_save_then_the_page_then_the_certificate(client, staf
     assert "Same result" in page
     assert "$163,500.00" in page and "$44,380.00" in page
     assert "Simple 1.5%, version 1 (Approved)" in page and "Members' annual meeting, resolution 2019-4" in page
-    grows = "Your price grows 1.5 % of what you paid for each full year you have owned the home: 6 years, $13,500.00."
+    # The staff page speaks about the homeowner, not to them (issue 14 §4).
+    grows = (
+        "The price grows 1.5 % of what the homeowner paid for each full year the homeowner has owned the home: "
+        "6 years, $13,500.00."
+    )
     assert grows in page
+    assert "The homeowner paid $150,000.00 for the home on Jan. 1, 2020." in page
+    assert "You paid" not in page and "your home" not in page and "Your price" not in page
 
     lease_page = page_text(client.get(f"/leases/{lease.pk}/"))
     assert "Determine the resale price" in lease_page
@@ -316,7 +323,7 @@ def test_a_bad_figure_comes_back_on_its_field(client, staff_user, lease):
         {"determination_date": "2019-06-01", "appraisal_total": "1", "action": "preview"},
     )
     assert response.status_code == 200
-    assert "Is before the purchase date (2020-01-01)." in page_text(response)
+    assert "Is before the purchase date (Jan. 1, 2020)." in page_text(response)
     assert not ResaleCalculation.objects.exists()
 
 
@@ -429,7 +436,7 @@ def test_api_missing_index_value_is_a_400_on_the_series(staff_api, cpi_lease):
     response = staff_api.post(API, {"lease": cpi_lease.pk, "determination_date": "2025-10-20"}, format="json")
     assert response.status_code == 400
     (message,) = response.json()["index_series.cpi"]
-    assert "cpi-u" in message and "2025-10-20" in message
+    assert message.startswith("CPI-U, U.S. city average") and "Oct. 20, 2025" in message
     assert not ResaleCalculation.objects.exists()
 
 
@@ -533,3 +540,26 @@ def test_staff_choose_the_calculation_on_the_event_form(client, staff_user, leas
     assert (event.data["calculation"], event.data["price"]) == (calculation.pk, "163500.00")
     timeline = page_text(client.get(f"/leases/{lease.pk}/"))
     assert "Saved resale calculation" in timeline and "Price determined on" in timeline
+
+
+MONEY = re.compile(r"−?\$[0-9][0-9,]*\.[0-9]{2}")
+
+
+def test_the_pdf_certificate_has_every_figure_of_the_calculation_page(client, staff_user, lease):
+    """Issue 14 §7: every amount, running total and total the HTML page shows in its tables is in the PDF's
+    text, with its "$"; purchase and dates read as on the pages ("Jan. 1, 2020"), in the third person."""
+    calculation = determine(lease, actor=staff_user)
+    client.force_login(staff_user)
+    page = page_text(client.get(f"/leases/{lease.pk}/resale/{calculation.pk}/"))
+    tables = page[page.index("How the price is worked out") : page.index("Every input used")]
+    figures = {figure.replace("−", "") for figure in MONEY.findall(tables)}
+    assert "$163,500.00" in figures and len(figures) >= 3
+    response = client.get(f"/leases/{lease.pk}/resale/{calculation.pk}/certificate/?format=pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    packed = "".join(text.split())
+    for figure in sorted(figures):
+        assert figure in packed, figure
+    assert "Purchase price $150,000.00" in " ".join(text.split())
+    assert "Purchased on Jan. 1, 2020" in " ".join(text.split())
+    assert "for 150,000.00" not in text and "You paid" not in text
+    assert "The homeowner paid $150,000.00 for the home on Jan. 1, 2020." in " ".join(text.split())

@@ -61,7 +61,7 @@ def test_fixed_rate_simple_by_completed_years():
     lines = run(policy(SIMPLE_15), inputs())
     # 6 completed years × 1.5 % × 150,000 = 13,500.
     assert texts(lines) == [
-        "You paid $150,000.00 for your home on 1 January 2020.",
+        "You paid $150,000.00 for your home on Jan. 1, 2020.",
         "Your price grows 1.5 % of what you paid for each full year you have owned the home: 6 years, $13,500.00.",
         "So the price is $163,500.00.",
     ]
@@ -312,7 +312,7 @@ def test_each_credit_method_and_each_reason_for_no_credit():
         "Credit for an improvement you made, Furnace (its cost of $10,000.00 less wear: 60 months used of a useful "
         "life of 120 months): $5,000.00.",
         "Credit for an improvement you made, Deck (the standard value for this kind of work, $3,500.00): $3,500.00.",
-        "No credit for Porch: it was not finished by 30 June 2026.",
+        "No credit for Porch: it was not finished by June 30, 2026.",
         "No credit for Paint: ordinary upkeep and repairs earn no credit.",
         "No credit for Windows: its cost is not documented.",
         "No credit for Fence: the trust did not approve it before the work.",
@@ -437,11 +437,15 @@ def test_without_the_policy_and_inputs_each_line_still_states_its_amount():
     ]
 
 
-def test_an_unknown_code_falls_back_to_the_engines_label_and_detail():
+def test_an_unknown_code_falls_back_to_a_sentence_with_the_engines_label_and_detail():
     line = resale.LineItem("surcharge.solar", "Solar panel surcharge", Decimal("250"), Decimal("250"), "flat fee")
     result = resale.ResaleResult((line,), Decimal("250"), Decimal("250"), Decimal("250"), Decimal("0"), (), Decimal(0))
     explained = explain(result)
     assert explained[0] == ExplainedLine(
-        "Solar panel surcharge: flat fee", Decimal("250"), Kind.ADD, "surcharge.solar", Decimal("250")
+        "Another step, “Solar panel surcharge” (flat fee): +$250.00.",
+        Decimal("250"),
+        Kind.ADD,
+        "surcharge.solar",
+        Decimal("250"),
     )
     assert explained[1].kind is Kind.TOTAL and explained[1].text == "So the price is $250.00."

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -175,7 +177,9 @@ def test_missing_facts_are_left_out_with_the_reason(program, staff_user):
     assert why["retained_subsidy"] == (
         f"not on file: market value at resale (no appraisal recorded on the buyer's lease {early_buyer.pk})"
     )
-    assert why["pct_ami_needed_at_purchase"].startswith("not on file: AMI at purchase (hud-mfi-burlington-test:")
+    # The series by its name, not its code (issue 14 §4).
+    missing_ami = "not on file: AMI at purchase (HUD median family income, Burlington: has no value"
+    assert why["pct_ami_needed_at_purchase"].startswith(missing_ami)
     assert why["buyer_pct_ami"] == (
         "not on file: buyer's income, buyer's AMI (no household recorded on the buyer's lease)"
     )
@@ -419,3 +423,21 @@ def test_api_bad_parameters_answer_400_naming_the_field(api_for, query, field):
 @pytest.mark.parametrize(("role", "statuses"), [("homeowner", {403}), ("member", {403}), ("anonymous", {401, 403})])
 def test_api_is_for_staff_only(api_for, role, statuses):
     assert api_for(role).get(API).status_code in statuses
+
+
+def test_the_pdf_report_has_every_figure_of_the_page(client, program, staff_user):
+    """Issue 14 §7: every amount and percentage the HTML report shows in its tables is in the PDF's text."""
+    resold(program)
+    resold(program, bought=D(2014, 3, 1), appraised_at_resale=None, closing=D(2022, 3, 1))
+    client.force_login(staff_user)
+    page = html.unescape(client.get(f"{PAGE}?{YEAR_2022}").content.decode())
+    tables = " ".join(re.findall(r"<table.*?</table>", page, flags=re.S))
+    cells = " ".join(re.sub(r"<[^>]+>", " ", tables).split())
+    figures = set(re.findall(r"\$[0-9][0-9,]*(?:\.[0-9]{2})?|[0-9]+(?:\.[0-9]+)? %", cells))
+    assert "$76,000.00" in figures or "$76,000" in figures
+    assert len(figures) >= 5
+    response = client.get(f"{PAGE}?{YEAR_2022}&format=pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    packed = "".join(text.split())
+    for figure in sorted(figures):
+        assert "".join(figure.split()) in packed, figure

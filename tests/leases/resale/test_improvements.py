@@ -112,6 +112,8 @@ def test_percent_of_cost_and_depreciated_cost_are_valued_as_the_engine_does():
     assert (
         five_years.detail == "its cost of 20,000.00, less straight-line wear: 60 of its 240 months of useful life used"
     )
+    # The pages show it in the reader's words, money with its "$" (issue 14 §4).
+    assert five_years.shown == "its cost of $20,000.00 less wear: 60 months used of a useful life of 240 months"
     a_day_early = credit_on(roof, on=D(2025, 6, 14))
     assert a_day_early.rounded == Decimal("15083.33")
     assert str(a_day_early.amount).startswith("15083.3333")
@@ -132,6 +134,7 @@ def test_the_lease_policys_credit_rules_apply():
     deck = complete(approve(request(lease, "Deck")), D(2021, 6, 1), Decimal("2500.00"))
     valued = credit_on(deck, on=D(2024, 1, 1))
     assert (valued.credited, valued.amount, valued.detail) == (False, 0, "it cost 2,500.00, not more than 3,000.00")
+    assert valued.shown == "only improvements costing more than $3,000.00 earn a credit, and it cost $2,500.00"
 
 
 # --- Staff pages ------------------------------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def test_staff_flow_request_approve_complete_shows_the_engines_credit(client, st
     # 50 % of 12,000.00 = 6,000.00, with the engine's explanation.
     assert 'data-credit="6000.00"' in html
     shown = text(client.get(page))
-    assert "$6,000.00" in shown and "50% of its cost of 12,000.00" in shown
+    assert "$6,000.00" in shown and "50 % of its cost of $12,000.00" in shown
     assert "Credits today, in total $6,000.00" in shown
     assert [h.history_change_reason for h in item.history.order_by("history_id")] == [
         "Owner's letter of 1 March",
@@ -208,7 +211,7 @@ def test_a_depreciated_improvement_shows_its_value_today(client, staff_user):
     client.force_login(staff_user)
     html = client.get(f"/leases/{lease.pk}/").content.decode()
     assert 'data-credit="15000.00"' in html
-    assert "60 of its 240 months of useful life used" in html
+    assert "60 months used of a useful life of 240 months" in html
 
 
 def test_service_errors_show_on_the_form_fields_and_nothing_changes(client, staff_user):
@@ -277,7 +280,7 @@ def test_deny_and_maintenance_on_the_lease_page(client, staff_user):
     assert response.status_code == 302
     shown = text(client.get(f"/leases/{lease.pk}/"))
     assert "The request was denied: no credit." in shown
-    assert "ordinary maintenance earns no credit" in shown
+    assert "ordinary upkeep and repairs earn no credit" in shown
     assert "Credits today, in total $0.00" in shown
 
 
@@ -346,7 +349,7 @@ def test_the_portal_lists_their_improvements_with_the_credit(client, homeowner_u
     request(lease, "Solar panels", D(2024, 2, 1))
     client.force_login(homeowner_user)
     shown = text(client.get("/my/"))
-    assert "Kitchen remodel" in shown and "$6,000.00" in shown and "50% of its cost of 12,000.00" in shown
+    assert "Kitchen remodel" in shown and "$6,000.00" in shown and "50 % of its cost of $12,000.00" in shown
     assert "Solar panels" in shown and "Waiting for the trust's approval" in shown
     assert kitchen.status == "completed"
 

@@ -82,7 +82,7 @@ def test_todays_price_in_large_type_with_the_plain_words_explanation(client, own
     assert 'id="resale-price" data-price="163500.00">$163,500.00<' in html
     explained = [line.text for line in response.context["lines"]]
     assert explained == [
-        "You paid $150,000.00 for your home on 1 January 2020.",
+        "You paid $150,000.00 for your home on Jan. 1, 2020.",
         "Your price grows 1.5 % of what you paid for each full year you have owned the home: 6 years, $13,500.00.",
         "So the price is $163,500.00.",
     ]
@@ -192,7 +192,10 @@ def test_a_cpi_policy_reads_the_series_and_shows_the_months_it_has_no_value_for(
     assert len(points) == 25 and points[D(2025, 9, 30)].price is not None
     assert points[D(2025, 10, 31)].price is None and "more than 31 days old" in points[D(2025, 10, 31)].problem
     assert len(response.context["chart"].segments) == 2
-    assert "no price: cpi-u: has no value in effect on 2025-10-31" in html
+    assert "no price: CPI-U, U.S. city average, all items (1982-84=100): has no value in effect on Oct. 31, 2025" in (
+        html
+    )
+    assert "cpi-u" not in html
     # Past the last value on file (May 2026) the latest stays in effect, and the page says a newer one may exist.
     time_machine.move_to(clock.moment_on(D(2026, 7, 15)))
     response, html = page_of(client, user, lease)
@@ -204,7 +207,8 @@ def test_a_cpi_policy_reads_the_series_and_shows_the_months_it_has_no_value_for(
     assert response.context["valuation"].price is None
     assert (
         "Your price follows the consumer price index, and no figure of it is on file for Oct. 20, 2025, so there "
-        "is no estimate for that date (cpi-u: has no value in effect on 2025-10-20" in html
+        "is no estimate for that date (CPI-U, U.S. city average, all items (1982-84=100): "
+        "has no value in effect on Oct. 20, 2025" in html
     )
 
 

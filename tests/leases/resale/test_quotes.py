@@ -214,7 +214,7 @@ def test_the_october_2025_cpi_gap_is_a_400_naming_the_series(staff_api, owner, c
     response = post(staff_api, body)
     assert response.status_code == 400
     (message,) = response.json()["index_series.cpi"]
-    assert "cpi-u" in message and "2025-10-20" in message and "2025-09-01" in message
+    assert message.startswith("CPI-U, U.S. city average") and "Oct. 20, 2025" in message and "Sept. 1, 2025" in message
     # A fixed-rate policy reads no CPI, so the same request quotes it: only what a policy reads is looked up.
     response = post(staff_api, {**body, "policies": [{"parameters": SIMPLE_15}]})
     assert quote_of(response)["result"]["price"] == "161250.00"  # 5 completed years: 150,000 × 1.075
@@ -226,7 +226,7 @@ def test_a_cpi_policy_without_a_series_or_values_names_the_missing_input(staff_a
     response = post(staff_api, {"lease": lease.pk, "policies": [{"parameters": CPI_INDEXED}]})
     assert response.status_code == 400
     (message,) = response.json()["inputs.cpi_at_purchase"]
-    assert "is required by the CPI-indexed formula" in message and "index_series.cpi" in message
+    assert "is required by the resale formula" in message and "index_series.cpi" in message
 
 
 def test_index_series_must_exist_and_be_of_the_right_kind(staff_api, owner, cpi):
@@ -392,7 +392,7 @@ def test_people_who_hold_no_lease_are_refused(api_for, owner, role, expected):
         ({"inputs": {"purchase_price": "-1000"}}, "inputs.purchase_price", "must be greater than zero"),
         ({"inputs": {"purchase_price": 150000.5}}, "inputs.purchase_price", "not a float"),
         ({"inputs": {"purchase_date": "2020-02-30"}}, "inputs.purchase_date", "not a date on the calendar"),
-        ({"determination_date": "2019-06-30"}, "determination_date", "before the purchase date (2020-01-01)"),
+        ({"determination_date": "2019-06-30"}, "determination_date", "before the purchase date (Jan. 1, 2020)"),
         (
             {"inputs": {"determination_date": "2019-06-30"}},
             "inputs.determination_date",
