@@ -7,7 +7,11 @@ chromium (driven by Playwright; no browser is downloaded) and writes three PNGs 
 
 - ``parcels-map.png``: staff on the map of parcels;
 - ``homeowner-resale.png``: the homeowner (Rosa Diaz) on "What could my home sell for today?";
-- ``election-results.png``: a member on the certified election's results (winners, chart, rounds).
+- ``election-results.png``: a member on the certified election's results (winners, chart, rounds);
+- ``member-home-es-phone.png``: the member's home page on a phone (375 px), in Spanish, with the
+  open election's "Vote" button, the coming meeting and their membership;
+- ``portal-es-phone.png``: the homeowner's lease and account on a phone, in Spanish: the ledger's
+  table scrolls inside its box, with the cue.
 
 The server's clock is fixed on the demo's day too (time-machine, ticking from noon), so pages
 that depend on "today" (the resale price, the chart's last point) are the same on every run. Map
@@ -36,6 +40,7 @@ AS_OF = "2026-12-07"
 PASSWORD = "demo-clt-2026"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
 TIMEOUT_MS = 20_000
 
 
@@ -84,13 +89,19 @@ def shoot(base: str) -> None:
         except PlaywrightError as exc:
             raise Failure(f"chromium at {CHROMIUM} would not start: {exc}") from None
         try:
-            for name, user, take in (
-                ("parcels-map.png", "staff", parcels_map),
-                ("homeowner-resale.png", "homeowner", homeowner_resale),
-                ("election-results.png", "member", election_results),
+            for name, user, take, viewport, language in (
+                ("parcels-map.png", "staff", parcels_map, VIEWPORT, "en"),
+                ("homeowner-resale.png", "homeowner", homeowner_resale, VIEWPORT, "en"),
+                ("election-results.png", "member", election_results, VIEWPORT, "en"),
+                ("member-home-es-phone.png", "member", member_home, PHONE, "es"),
+                ("portal-es-phone.png", "homeowner", portal_lease, PHONE, "es"),
             ):
                 context = browser.new_context(
-                    viewport=VIEWPORT, device_scale_factor=1, locale="en-US", reduced_motion="reduce"
+                    viewport=viewport,
+                    device_scale_factor=1,
+                    locale="en-US",
+                    reduced_motion="reduce",
+                    is_mobile=viewport is PHONE,
                 )
                 context.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(status=204))
                 context.set_default_timeout(TIMEOUT_MS)
@@ -99,11 +110,14 @@ def shoot(base: str) -> None:
                 page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
                 try:
                     log_in(page, base, user)
+                    if language != "en":
+                        with page.expect_navigation():
+                            page.click(f".language-switch button[value='{language}']")
                     until = take(page, base)
                     if errors:
                         raise Failure(f"{name}: the page raised a script error: {errors[0]}")
                     path = OUT / name
-                    page.screenshot(path=path, animations="disabled", caret="hide", **reaching(page, until))
+                    page.screenshot(path=path, animations="disabled", caret="hide", **reaching(page, until, viewport))
                     print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)", flush=True)
                 except PlaywrightError as exc:
                     raise Failure(f"{name}: {exc.message.splitlines()[0]} (at {page.url})") from None
@@ -113,13 +127,13 @@ def shoot(base: str) -> None:
             browser.close()
 
 
-def reaching(page, until: str | None) -> dict:
+def reaching(page, until: str | None, viewport: dict) -> dict:
     """The window, or (taller) from the top of the page to just below the element ``until``."""
     if not until:
         return {}
     box = page.locator(until).first.bounding_box()
     height = min(page.evaluate("document.documentElement.scrollHeight"), box["y"] + box["height"] + 16)
-    return {"full_page": True, "clip": {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height}}
+    return {"full_page": True, "clip": {"x": 0, "y": 0, "width": viewport["width"], "height": height}}
 
 
 def visit(page, url: str) -> None:
@@ -179,6 +193,22 @@ def election_results(page, base: str) -> str:
     page.wait_for_selector("figure.chart svg")
     page.wait_for_selector(".contest-result table")
     return ".contest-result"  # the first contest: winners, chart and round table
+
+
+def member_home(page, base: str) -> str:
+    visit(page, f"{base}/")
+    page.wait_for_selector("#vote-panel-heading")
+    return "#membership-panel-heading ~ p:last-of-type"  # the vote, the meeting, the membership
+
+
+def portal_lease(page, base: str) -> str:
+    visit(page, f"{base}/my/")
+    if page.locator("#portal-balance").count() == 0:
+        with page.expect_navigation():
+            page.click(".card h2 a")
+    page.wait_for_selector(".ledger-table")
+    page.locator(".ledger-table").first.scroll_into_view_if_needed()
+    return ".ledger-table"  # the lease's facts, the balance and the ledger, which scrolls in its box
 
 
 if __name__ == "__main__":
