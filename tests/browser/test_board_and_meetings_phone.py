@@ -37,7 +37,8 @@ def assert_fits_the_phone(page, url: str) -> None:
             wrap.focus()
             for _ in range(12):
                 page.keyboard.press("ArrowRight")
-            assert wrap.evaluate("w => w.scrollLeft") > 0, (url, label)
+            # The browser may scroll smoothly: wait for it to move rather than read it at once.
+            page.wait_for_function("w => w.scrollLeft > 0", arg=wrap.element_handle(), timeout=5_000)
 
 
 def test_the_board_roster_fits_a_phone(browser, live_server, board):  # noqa: F811
