@@ -196,6 +196,7 @@ class BoardTerm(TimeStampedModel):
     class Meta:
         ordering = ["seat_class__order", "-starts_on", "pk"]
         verbose_name = _("board term")
+        verbose_name_plural = _("board terms")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gt=models.F("starts_on")),

@@ -123,6 +123,7 @@ class Election(TimeStampedModel):
     class Meta:
         ordering = ["-opens_at", "pk"]
         verbose_name = _("election")
+        verbose_name_plural = _("elections")
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")),
@@ -182,6 +183,7 @@ class Contest(TimeStampedModel):
     class Meta:
         ordering = ["election_id", "order", "pk"]
         verbose_name = _("contest")
+        verbose_name_plural = _("contests")
 
     def __str__(self) -> str:
         return f"{self.election}: {self.title}"
@@ -236,6 +238,7 @@ class Candidate(TimeStampedModel):
     class Meta:
         ordering = ["contest_id", "ballot_order", "pk"]
         verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
         constraints = [
             models.UniqueConstraint(fields=["contest", "person"], name="governance_candidate_once_per_contest"),
         ]
@@ -328,6 +331,7 @@ class Participation(models.Model):
     class Meta:
         ordering = ["contest_id", "roll_entry_id"]
         verbose_name = _("participation")
+        verbose_name_plural = _("participations")
         constraints = [
             models.UniqueConstraint(fields=["contest", "roll_entry"], name="governance_participation_once"),
         ]
@@ -354,6 +358,7 @@ class Ballot(models.Model):
         # Published in receipt order: random, so the list says nothing about who voted when.
         ordering = ["contest_id", "receipt"]
         verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
 
     def __str__(self) -> str:
         return self.receipt
@@ -376,6 +381,7 @@ class SealedBallot(models.Model):
     class Meta:
         ordering = ["contest_id", "id"]
         verbose_name = _("sealed ballot")
+        verbose_name_plural = _("sealed ballots")
 
     def __str__(self) -> str:
         return str(_("sealed ballot"))
@@ -395,6 +401,7 @@ class PetitionSignature(models.Model):
     class Meta:
         ordering = ["candidate_id", "signed_on", "pk"]
         verbose_name = _("petition signature")
+        verbose_name_plural = _("petition signatures")
         constraints = [
             models.UniqueConstraint(fields=["candidate", "person"], name="governance_signature_once"),
         ]

@@ -71,6 +71,9 @@ class Meeting(TimeStampedModel):
     notice_sent_on = models.DateField(_("notice sent on"), null=True, blank=True)
     opened_at = models.DateTimeField(_("called to order at"), null=True, blank=True)
     adjourned_at = models.DateTimeField(_("adjourned at"), null=True, blank=True)
+    # The quorum as it stood when the meeting adjourned (``QuorumStatus.as_dict()``): adjourning checks
+    # everyone out, so the live count of an adjourned meeting is always 0.
+    quorum_at_adjournment = models.JSONField(_("quorum at adjournment"), null=True, blank=True, editable=False)
     minutes = models.TextField(_("minutes"), blank=True)
 
     history = HistoricalRecords()
@@ -81,6 +84,7 @@ class Meeting(TimeStampedModel):
     class Meta:
         ordering = ["-starts_at", "pk"]
         verbose_name = _("member meeting")
+        verbose_name_plural = _("member meetings")
 
     def __str__(self) -> str:
         return self.title
@@ -100,6 +104,7 @@ class AgendaItem(models.Model):
     class Meta:
         ordering = ["meeting_id", "order", "pk"]
         verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
 
     def __str__(self) -> str:
         return self.title
@@ -250,6 +255,7 @@ class Resolution(TimeStampedModel):
     class Meta:
         ordering = ["meeting_id", "order", "pk"]
         verbose_name = _("resolution")
+        verbose_name_plural = _("resolutions")
 
     def __str__(self) -> str:
         return self.title

@@ -236,6 +236,8 @@ def meeting_adjourn(
     at = _at(at)
     if meeting.opened_at and at < meeting.opened_at:
         raise ValidationError({"at": [_("A meeting is adjourned after it was called to order.")]})
+    # The quorum as it stands at this moment, before everyone is checked out (the run page shows it, read-only).
+    meeting.quorum_at_adjournment = quorum_now(meeting, at=at).as_dict()
     present = list(Attendance.objects.filter(meeting=meeting, left_at__isnull=True))
     for row in present:
         row.left_at, row.recorded_by = at, _actor_or_none(actor)
@@ -574,7 +576,8 @@ def resolution_propose(
 
 
 def _approval_reference(resolution: Resolution, meeting: Meeting, on: dt.date) -> str:
-    tail = f" ({meeting.title}, {on.isoformat()})"
+    # Shown to people (the resale page, the certificate): the date in the locale's format, never ISO.
+    tail = f" ({meeting.title}, {date_text(on)})"
     head = _("Resolution %(number)s: ") % {"number": resolution.pk}
     room = 200 - len(head) - len(tail)
     title = resolution.title if len(resolution.title) <= room else resolution.title[: max(room - 1, 0)] + "…"

@@ -7,7 +7,8 @@
 * Staff prepare a meeting (create, edit, agenda items, resolutions), send its notice, open it and run it at
   ``…/<id>/run/``: check people in and out, record proxies, and record each resolution's vote. The run page
   shows a live quorum counter: rendered by the server, then refreshed from the quorum API by
-  ``static/js/meeting-quorum.js``; without JavaScript a reload gives the same picture.
+  ``static/js/meeting-quorum.js``; without JavaScript a reload gives the same picture. Once the meeting has
+  adjourned, the run page and the meeting page show the quorum as it stood at adjournment, read-only.
 
 Every write goes through ``governance.meetings.services``; a refusal comes back on the form field it names (400),
 with nothing saved.
@@ -185,6 +186,9 @@ def _detail_context(meeting: Meeting, *, staff: bool, **forms_: forms.Form) -> d
         "resolutions": _resolution_rows(meeting),
         "is_staff": staff,
     }
+    at_adjournment = selectors.quorum_at_adjournment(meeting)
+    if at_adjournment is not None:
+        context["quorum"] = quorum_bars(at_adjournment)
     if staff:
         context.update(
             notice_form=forms_.get("notice_form") or NoticeForm(initial={"sent_on": clock.today()}, prefix="notice"),
@@ -397,7 +401,8 @@ def _run_context(request: HttpRequest, meeting: Meeting, forms_: dict[str, Any] 
     settings = GovernanceSettings.current()
     return {
         "meeting": meeting,
-        "quorum": quorum_bars(selectors.quorum_now(meeting, settings=settings)),
+        # Live while it sits; once adjourned, the quorum as it stood then (everyone was checked out).
+        "quorum": quorum_bars(selectors.meeting_quorum(meeting, settings=settings)),
         "quorum_api": _quorum_api_url(meeting),
         "roll": _roll(meeting, attendance),
         "attendance": attendance,
@@ -413,6 +418,7 @@ def _run_context(request: HttpRequest, meeting: Meeting, forms_: dict[str, Any] 
         },
         "adjourn_form": forms_.get("adjourn") or AdjournForm(),
         "in_session": meeting.status == MeetingStatus.IN_SESSION,
+        "adjourned": meeting.status == MeetingStatus.ADJOURNED,
         "errors": forms_.get("errors", []),
     }
 

@@ -272,6 +272,7 @@ class Membership(TimeStampedModel):
     class Meta:
         ordering = ["person__family_name", "person__given_name", "pk"]
         verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(
                 condition=Q(longitude__isnull=True, latitude__isnull=True)
@@ -303,6 +304,7 @@ class DuesPayment(TimeStampedModel):
     class Meta:
         ordering = ["membership_id", "-period_start", "-pk"]
         verbose_name = _("dues payment")
+        verbose_name_plural = _("dues payments")
 
     def __str__(self) -> str:
         return f"{self.membership} {self.period_start}–{self.period_end}: {self.amount}"

@@ -4,7 +4,8 @@ Who may do what:
 
 * ``meetings/``: members and staff read (members see a meeting once its notice is sent); staff create,
   change (PATCH) and run it: ``notice``, ``open``, ``adjourn``, ``cancel``, ``check-in``, ``check-out``
-  (POST). ``meetings/{id}/quorum/`` (GET): the live quorum, for whoever reads the meeting.
+  (POST). ``meetings/{id}/quorum/`` (GET): the live quorum, for whoever reads the meeting (once it
+  has adjourned, the quorum as it stood at adjournment).
 * ``agenda-items/``: read with the meeting; staff add items.
 * ``meeting-attendance/``: staff only (who was in the room).
 * ``proxies/``: staff see all, record and revoke them; a member sees the proxies they gave or hold.
@@ -164,7 +165,7 @@ class MeetingViewSet(HistoryMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def quorum(self, request: Request, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        current = selectors.quorum_now(meeting)
+        current = selectors.meeting_quorum(meeting)
         body = current.as_dict()
         body["message"] = "" if current.met else selectors.quorum_shortfall_text(current)
         return Response(QuorumSerializer(body).data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -44,7 +45,14 @@ def test_public_roster_needs_no_login(board):
     # The chart is an image with a title and a description, its figures also in a table.
     assert 'role="img"' in html and '<title id="composition-title">' in html
     assert "Public representatives: 1 of 3 seats held" in html
-    assert "<caption>Seats held and shares of the sitting board, by class</caption>" in html
+    assert '<caption id="composition-caption">Seats held and shares of the sitting board, by class</caption>' in html
+    # Each table scrolls inside a focusable region named by its caption (a phone shows every column).
+    assert 'class="table-wrap" role="region" tabindex="0" aria-labelledby="composition-caption"' in html
+    for seat_class in _classes.values():
+        assert (
+            f'aria-labelledby="class-{seat_class.pk}-caption"' in html and f'id="class-{seat_class.pk}-caption"' in html
+        )
+    assert html.count("<table") == html.count('class="table-wrap" role="region" tabindex="0"') == 4
     # Warnings and staff links are for staff only.
     assert "Warnings" not in html and "/governance/board/terms/new/" not in html
 
@@ -182,3 +190,35 @@ def test_staff_edit_a_seat_class(board, staff_user):
     )
     assert response.status_code == 302
     assert SeatClass.objects.get(code="city").candidate_pool == ["general"]
+
+
+def test_a_floor_and_cap_class_reads_its_seats_in_words(db):
+    """Seats in words: "1 to 2 seats" and "At least 1 seat", never "At least 1 seats, at most –"."""
+    common = {"term_years": 3, "stagger_groups": 1, "vacancy_serves": "until_next_annual_meeting"}
+    services.seat_class_create(
+        actor=None,
+        reason="bylaws",
+        code="resident",
+        name="Residents",
+        order=1,
+        min_seats=1,
+        max_share=Decimal("1"),
+        electorate=["lessee"],
+        candidate_pool=["lessee"],
+        **common,
+    )
+    services.seat_class_create(
+        actor=None,
+        reason="bylaws",
+        code="friends",
+        name="Friends",
+        order=2,
+        min_seats=1,
+        electorate=["lessee"],
+        candidate_pool=["general"],
+        **common,
+    )
+    html = " ".join(Client().get("/governance/board/").content.decode().split())
+    # A board of 2 (each floor of 1): the residents may hold all of it, 2 seats.
+    assert "1 to 2 seats," in html and "At least 1 seat," in html
+    assert "seats, at most" not in html and "At least 1 seats" not in html

@@ -299,6 +299,9 @@ def test_a_meeting_run_through_the_api_approves_the_resale_formula(api_for):
     assert adjourned.json()["status"] == "adjourned"
     rows = client.get(f"/api/v1/meeting-attendance/?meeting={pk}").json()["results"]
     assert len(rows) == 3 and all(row["left_at"] for row in rows)
+    # Everyone left when it adjourned: the quorum endpoint answers the quorum as it stood then, not 0.
+    quorum = client.get(f"/api/v1/meetings/{pk}/quorum/").json()
+    assert (quorum["present"], quorum["counted"], quorum["met"], quorum["message"]) == (3, 3, True, "")
 
 
 def test_list_query_counts_do_not_grow(api_for, world, django_assert_max_num_queries):

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 
 from clt import roles
 from clt.models import Organization, Person
@@ -75,6 +76,15 @@ def unique_ids(response) -> bool:
     return len(ids) == len(set(ids)) and bool(ids)
 
 
+def tables_wrapped(response) -> bool:
+    """Every table scrolls inside a labelled, focusable region (a phone shows all its columns), the label
+    being an element of the page."""
+    page = response.content.decode()
+    tables = page.count("<table")
+    wraps = re.findall(r'<div class="table-wrap" role="region" tabindex="0" aria-labelledby="([^"]+)">\s*<table', page)
+    return tables > 0 and len(wraps) == tables and all(f'id="{label}"' in page for label in wraps)
+
+
 def text_of(response) -> str:
     """The page's visible text with runs of whitespace collapsed (templates wrap lines)."""
     page = response.content.decode()
@@ -109,7 +119,7 @@ def test_members_see_noticed_meetings_but_not_drafts(client, member_user, django
     client.force_login(member_user)
     with django_assert_max_num_queries(8):
         listing = client.get("/governance/meetings/")
-    assert listing.status_code == 200
+    assert listing.status_code == 200 and tables_wrapped(listing)
     page = text_of(listing)
     assert "Annual meeting 2026" in page and "Notice sent" in page
     assert "Special meeting on the land sale" not in page
@@ -341,8 +351,11 @@ def test_a_carried_vote_shows_carried_with_the_counts_and_the_quorum(client, sta
         1,
     )
     assert resolution.quorum["counted"] == 3 and resolution.quorum["required"] == 2
+    assert tables_wrapped(client.get(url))  # the roll and the quorum of the vote
     client.force_login(member_user)
-    page = text_of(client.get(f"/governance/meetings/{meeting.pk}/"))
+    detail = client.get(f"/governance/meetings/{meeting.pk}/")
+    assert tables_wrapped(detail) and unique_ids(detail)
+    page = text_of(detail)
     assert "Carried" in page and "Yes 2, no 0, abstentions 1" in page
     assert "Quorum when the vote was taken" in page
     assert "Voting members 3 / 2 yes" in page and "Lessee member 3 / 2 yes" in page
@@ -365,7 +378,9 @@ def test_staff_record_and_revoke_a_proxy_which_counts_while_its_holder_attends(c
         },
     )
     assert recorded.status_code == 302
-    page = text_of(client.get(url))
+    with_proxy = client.get(url)
+    assert tables_wrapped(with_proxy) and 'aria-labelledby="proxies-caption"' in with_proxy.content.decode()
+    page = text_of(with_proxy)
     assert "Quorum met" in page and "2 counted of 2 needed (1 present, 1 by proxy" in page
     proxy = meeting.proxies.get()
     revoked = client.post(
@@ -414,6 +429,53 @@ def test_adjourning_closes_the_meeting(client, staff_user):
     meeting.refresh_from_db()
     assert (meeting.status, meeting.minutes) == (MeetingStatus.ADJOURNED, "Budget adopted.")
     assert Attendance.objects.get(person=ada).left_at == meeting.adjourned_at
+
+
+def test_an_adjourned_meeting_shows_its_quorum_at_adjournment_read_only(client, staff_user, member_user):
+    meeting, (ada, ben, _cal), _r = voting_meeting()
+    client.force_login(staff_user)
+    run = f"/governance/meetings/{meeting.pk}/run/"
+    for person in (ada, ben):
+        client.post(run, {"action": "check_in", "person": person.pk})
+    client.post(
+        f"/governance/meetings/{meeting.pk}/action/",
+        {"action": "adjourn", "minutes": "Budget adopted.", "change_reason": "business done"},
+    )
+    # The bylaws change afterwards: the meeting keeps the quorum it had (2 of 2 needed, not 3).
+    services.governance_settings_update(actor=None, reason="new bylaws", quorum_percent=Decimal("100"))
+    meeting.refresh_from_db()
+    response = client.get(run)
+    page = text_of(response)
+    assert "Quorum at adjournment" in page and "Quorum now" not in page
+    assert "Quorum met : 2 counted of 2 needed (2 present, 0 by proxy; 3 voting members)." in page
+    assert "0 counted" not in page and "No quorum" not in page
+    assert "Lessee member: 2 counted of 2 needed (met)" in response.content.decode()
+    assert (
+        f"The meeting adjourned on {date_format(timezone.localtime(meeting.adjourned_at), 'DATETIME_FORMAT')};" in page
+    )
+    assert "Filled: counted when the meeting adjourned." in page
+    # Arrivals and departures read as times of day ("7:05 p.m."), not "19:05".
+    row = Attendance.objects.get(person=ada)
+    arrived, left = (time_format(timezone.localtime(t), "TIME_FORMAT") for t in (row.arrived_at, row.left_at))
+    assert f"Ada Lessee (Lessee member): {arrived} – {left}" in page
+    assert tables_wrapped(response)
+    # Read-only: no check-in, no live refresh.
+    body = response.content.decode()
+    assert 'value="check_in"' not in body and "meeting-quorum.js" not in body and "quorum-updated" not in body
+    assert unique_ids(response)
+    # Members read the same quorum on the meeting's page.
+    client.force_login(member_user)
+    detail = client.get(f"/governance/meetings/{meeting.pk}/")
+    assert "Quorum at adjournment" in text_of(detail)
+    assert "Quorum met : 2 counted of 2 needed (2 present, 0 by proxy; 3 voting members)." in text_of(detail)
+    assert unique_ids(detail)
+
+
+def test_a_meeting_page_shows_no_quorum_before_it_adjourns(client, member_user):
+    meeting, _people, _r = voting_meeting()
+    client.force_login(member_user)
+    page = text_of(client.get(f"/governance/meetings/{meeting.pk}/"))
+    assert "Quorum at adjournment" not in page and "counted of" not in page
 
 
 # --- The settings page ------------------------------------------------------------------------------------
@@ -554,3 +616,8 @@ def test_a_carried_resale_formula_resolution_approves_its_policy_version(client,
         effective,
     )
     assert version.approval_reference.startswith(f"Resolution {resolution.pk}: Adopt the 1.5% formula")
+    # The date in the reference reads as people read dates, never ISO.
+    assert version.approval_reference.endswith(f", {date_format(timezone.localdate(), 'DATE_FORMAT')})")
+    # The meeting's page names the version it approves in words (not "v1").
+    detail = text_of(client.get(f"/governance/meetings/{meeting.pk}/"))
+    assert f"Approves {version.policy.name}, version {version.version} (Approved)" in detail

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clt.models import Person
 from governance.meetings.models import Attendance, Meeting, MeetingStatus, Proxy, Resolution, ResolutionStatus
@@ -472,9 +473,9 @@ def test_a_carried_resolution_approves_its_policy_version():
     draft.refresh_from_db()
     voted_on = timezone.localdate(voted_at)
     assert (draft.status, draft.approved_on, draft.effective_from) == (PolicyStatus.APPROVED, voted_on, D(2027, 1, 1))
-    assert draft.approval_reference == (
-        f"Resolution {r.pk}: Adopt the 2026 resale formula (Annual meeting 2026, {voted_on.isoformat()})"
-    )
+    day = date_format(voted_on, "DATE_FORMAT")
+    assert draft.approval_reference == f"Resolution {r.pk}: Adopt the 2026 resale formula (Annual meeting 2026, {day})"
+    assert voted_on.isoformat() not in draft.approval_reference
     assert draft.history.first().history_change_reason == "show of hands"
 
 
@@ -546,3 +547,48 @@ def test_meetings_demo_on_a_small_trust_and_run_twice(staff_user):
         Proxy.objects.count(),
     ) == before
     assert "already loaded" in context.stdout.getvalue()
+
+
+# --- The quorum at adjournment ----------------------------------------------------------------------------
+
+
+def test_an_adjourned_meeting_keeps_the_quorum_it_had_when_it_adjourned():
+    settings_set(quorum_percent=Decimal("50"))
+    m = sitting()
+    a, b, c, d, *_ = [general(n) for n in "ABCDEF"]  # 6 voting members: 3 needed
+    record_proxy(m, c, a)
+    check_in(m, a, b, d)
+    services.attendance_check_out(actor=None, meeting=m, person=d)  # d left before the end: not counted
+    services.meeting_adjourn(actor=None, reason="business done", meeting=m)
+    m.refresh_from_db()
+    # Adjourning checked everyone out: the live count is empty…
+    assert (services.quorum_now(m).counted, services.quorum_now(m).met) == (0, False)
+    # …and the quorum at adjournment is the room at that moment: a and b present, c's proxy carried by a.
+    status = services.quorum_at_adjournment(m)
+    assert (status.required, status.present, status.proxies, status.counted, status.met) == (3, 2, 1, 3, True)
+    assert services.meeting_quorum(m) == status
+    snapshot = m.quorum_at_adjournment
+    assert (snapshot["required"], snapshot["counted"], snapshot["met"], snapshot["percent"]) == (3, 3, True, "50.00")
+    # A proxy revoked on a later day and a later change of the bylaws leave the meeting's quorum as it stood.
+    services.proxy_revoke(
+        actor=None,
+        reason="late paperwork",
+        proxy=Proxy.objects.get(grantor=c),
+        revoked_on=m.adjourned_at.date() + dt.timedelta(days=3),
+    )
+    settings_set(quorum_percent=Decimal("100"))
+    status = services.quorum_at_adjournment(m)
+    assert (status.required, status.counted, status.met) == (3, 3, True)
+    # A meeting adjourned before the snapshot was kept is counted under today's bylaws (6 of 6 needed).
+    Meeting.objects.filter(pk=m.pk).update(quorum_at_adjournment=None)
+    m.refresh_from_db()
+    status = services.quorum_at_adjournment(m)
+    assert (status.required, status.counted, status.met) == (6, 3, False)
+
+
+def test_a_meeting_that_has_not_adjourned_has_no_quorum_at_adjournment():
+    m = sitting()
+    a = general("A")
+    check_in(m, a)
+    assert services.quorum_at_adjournment(m) is None
+    assert services.meeting_quorum(m).present == 1
