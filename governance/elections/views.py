@@ -26,7 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -331,12 +331,61 @@ def contest_blt_download(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# The counting methods in words for the PDF. A local copy: ``selectors.method_label`` (issue 14 §4, another
+# branch) says the same; once it is merged, the PDF should call it instead.
+PDF_METHOD_LABELS = {
+    "plurality": gettext_lazy("Plurality (most votes wins)"),
+    "block": gettext_lazy("Block vote (most votes fill the seats)"),
+    "approval": gettext_lazy("Approval voting"),
+    "irv": gettext_lazy("Instant runoff (ranked choice, one seat)"),
+    "scottish-stv": gettext_lazy("Single transferable vote (Scottish rules)"),
+    "wigm": gettext_lazy("Single transferable vote (weighted inclusive Gregory)"),
+    "wigm-prf": gettext_lazy("Single transferable vote (weighted inclusive Gregory, PR Foundation rules)"),
+    "meek": gettext_lazy("Single transferable vote (Meek method)"),
+    "meek-prf": gettext_lazy("Single transferable vote (Meek method, PR Foundation rules)"),
+}
+
+# Stages per round table in the PDF: candidates are its rows (as many as there are, over as many pages as
+# they take) and stages its columns, a new table every PDF_STAGES_PER_TABLE stages, so that any count fits
+# the width of a landscape page.
+PDF_STAGES_PER_TABLE = 8
+
+
+def _pdf_stage_tables(cv: dict[str, Any]) -> list[dict[str, Any]]:
+    """The round table of ``contest_view`` turned for paper: one row per candidate, then Exhausted, Residual
+    and Ties; one column per stage, split into tables of ``PDF_STAGES_PER_TABLE`` stages."""
+    stages = cv["stages"]
+    tables = []
+    for start in range(0, len(stages), PDF_STAGES_PER_TABLE):
+        part = stages[start : start + PDF_STAGES_PER_TABLE]
+        tables.append(
+            {
+                "stages": part,
+                "rows": [{"name": name, "cells": [s["cells"][i] for s in part]} for i, name in enumerate(cv["names"])],
+                "first": part[0]["stage"],
+                "last": part[-1]["stage"],
+                "split": len(stages) > PDF_STAGES_PER_TABLE,
+            }
+        )
+    return tables
+
+
+def _pdf_contest_view(contest: Contest) -> dict[str, Any]:
+    cv = contest_view(contest)
+    method = cv["result"].get("method") or contest.method
+    cv["method_text"] = str(PDF_METHOD_LABELS.get(method, method))
+    cv["stage_tables"] = _pdf_stage_tables(cv)
+    return cv
+
+
 def _pdf_context(election: Election) -> dict[str, Any]:
     return {
         "title": _("Certified election results"),
         "election": election,
         "contests": [
-            contest_view(c) for c in election.contests.select_related("seat_class").order_by("order", "pk") if c.result
+            _pdf_contest_view(c)
+            for c in election.contests.select_related("seat_class").order_by("order", "pk")
+            if c.result
         ],
         "certified_by": election.certified_by,
         "certified_at": election.certified_at,
@@ -401,6 +450,8 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
     officer = selectors.is_officer(user, election)
     staff = roles.is_staff_member(user)
     labels = _action_labels()
+    roll = list(RollEntry.objects.visible_to(user).filter(election=election).select_related("person"))
+    codes_missing = sum(1 for e in roll if not e.code_hash)
     actions = []
     for name, (_service, phases) in _ACTIONS.items():
         if election.phase not in phases:
@@ -409,9 +460,11 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
             continue
         if name in ("freeze", "open") and not staff:
             continue
+        if name == "codes" and roll and not codes_missing:
+            # Every voter has a code: the button would issue none, so the next real step leads.
+            continue
         actions.append({"name": name, "label": labels[name]})
     contests = list(election.contests.prefetch_related("candidates__person").order_by("order", "pk"))
-    roll = list(RollEntry.objects.visible_to(user).filter(election=election).select_related("person"))
     participations = Participation.objects.visible_to(user)
     voted_ids = set(participations.filter(roll_entry__election=election).values_list("roll_entry_id", flat=True))
     per_contest = dict.fromkeys((c.pk for c in contests), 0)
@@ -421,7 +474,7 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
         "election": election,
         "contests": [{"contest": c, "participations": per_contest.get(c.pk, 0)} for c in contests],
         "roll_size": len(roll),
-        "codes_missing": sum(1 for e in roll if not e.code_hash),
+        "codes_missing": codes_missing,
         "voters": [e for e in roll if e.pk in voted_ids],
         "actions": actions,
         "is_staff": staff,
