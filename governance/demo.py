@@ -26,7 +26,7 @@ from clt.history import save_stamped, stamp
 from clt.models import Person
 from governance.board import rules
 from governance.board import services as board_services
-from governance.board.models import SeatClass
+from governance.board.models import BoardTerm, SeatClass
 from governance.elections import nominations
 from governance.elections import services as election_services
 from governance.elections.models import Election
@@ -61,25 +61,56 @@ def _officer(context: Any) -> User:
     return user
 
 
-def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, closes_at: dt.datetime) -> Any:
+def _leaseholder_candidates(record_date: dt.date, terms_start_on: dt.date) -> list[Person]:
+    """Lessees who may stand for a leaseholder seat: lessee members on the record date and on the day the
+    terms start (the seat class's candidate pool), without a demo login and not on the board already."""
+    on_board = set(BoardTerm.objects.values_list("person_id", flat=True))
+    later = {s.person.pk for s in standings_on(terms_start_on) if s.member_class == MemberClass.LESSEE}
+    return sorted(
+        (
+            s.person
+            for s in standings_on(record_date)
+            if s.member_class == MemberClass.LESSEE
+            and s.person.user_id is None
+            and s.person.pk not in on_board
+            and s.person.pk in later
+        ),
+        key=lambda p: p.pk,
+    )
+
+
+def _election(
+    context: Any,
+    officer: User,
+    *,
+    name: str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    record_date: dt.date | None = None,
+    seat_class: SeatClass | None = None,
+    terms_start_on: dt.date | None = None,
+) -> Any:
     actor = context.actor
+    opens_on = timezone.localtime(opens_at).date()
     election = election_services.election_create(
         actor=actor,
         reason="Demo data",
         name=name,
-        # Who may vote is settled before voting opens: a month before today, or two weeks before an
-        # election that opened earlier than that.
-        record_date=min(
-            clock.today() - dt.timedelta(days=30), timezone.localtime(opens_at).date() - dt.timedelta(days=14)
-        ),
+        # Who may vote is settled before voting opens: by default a month before today, or two weeks
+        # before an election that opened earlier than that.
+        record_date=record_date or min(clock.today() - dt.timedelta(days=30), opens_on - dt.timedelta(days=14)),
         opens_at=opens_at,
         closes_at=closes_at,
         officer=officer,
     )
     people = [p for p in context.shared.get("people", []) if p.user_id is None]
-    # Not tied to a seat class: the board demo seats its own roster, and a certified demo result must not
-    # collide with those terms.
-    seat_class = None
+    offset = 0 if name == OPEN_NAME else 10
+    stv_people = people[offset : offset + 4]
+    if seat_class is not None:
+        # Tied to the leaseholder seats: the certified result seats its winners on the board, so they
+        # come from the class's candidate pool.
+        pool = _leaseholder_candidates(election.record_date, terms_start_on or opens_on)
+        stv_people = (pool[offset : offset + 4] if len(pool) >= offset + 4 else pool[:4]) or stv_people
     stv = election_services.contest_add(
         actor=actor,
         reason="Demo data",
@@ -98,8 +129,7 @@ def _election(context: Any, officer: User, *, name: str, opens_at: dt.datetime, 
         eligible_classes=[MemberClass.LESSEE, MemberClass.GENERAL],
         method="plurality",
     )
-    offset = 0 if name == OPEN_NAME else 10
-    for person in people[offset : offset + 4]:
+    for person in stv_people:
         nominations.candidate_add(
             actor=actor, reason="Demo data", contest=stv, person=person, consented_on=election.record_date
         )
@@ -200,10 +230,24 @@ def load_board_demo(context: Any) -> None:
     seated = vacant = 0
     first_public: Any = None
     for seat_class in classes:
-        for group in (1, 2, 3):
+        leaseholders = seat_class.code == "leaseholder"
+        # The demo homeowner (first in the pool) takes the leaseholders' group 2, which goes on.
+        for group in (2, 1, 3) if leaseholders else (1, 2, 3):
             # Group 1 was elected at the last meeting, group 2 a year before, group 3 two years before.
             starts_on = rules.add_years(meeting, -(group - 1))
             ends_on = rules.add_years(starts_on, 3)
+            basis = "ratified" if seat_class.code == "public" else "elected"
+            reference = f"Annual meeting {starts_on.year}"
+            if leaseholders and group == 1:
+                # The leaseholders' group 1 was on the ballot of the certified demo election: the term it
+                # replaces ends on the day of the last meeting, when the winners' terms start.
+                starts_on, ends_on = rules.add_years(meeting, -3), meeting
+                reference = f"Annual meeting {starts_on.year}"
+            elif leaseholders and group == 3:
+                # Its elected holder resigned; the board filled the seat until the next annual meeting
+                # (the class's vacancy rule), whose election filled it again.
+                starts_on, ends_on = meeting - dt.timedelta(days=240), meeting
+                basis, reference = "vacancy", "Board appointment until the annual meeting"
             if seat_class.candidate_pool:
                 pool = [
                     s.person
@@ -226,9 +270,9 @@ def load_board_demo(context: Any) -> None:
                     person=person,
                     starts_on=starts_on,
                     ends_on=ends_on,
-                    basis="ratified" if seat_class.code == "public" else "elected",
+                    basis=basis,
                     stagger_group=group,
-                    reference=f"Annual meeting {starts_on.year}",
+                    reference=reference,
                     actor=actor,
                     reason=BOARD_REASON,
                 )
@@ -236,7 +280,10 @@ def load_board_demo(context: Any) -> None:
                 vacant += 1
                 continue
             taken.add(person.pk)
-            seated += 1
+            if ends_on > today:
+                seated += 1
+            else:
+                vacant += 1  # until the certified election's winners take the seat
             if seat_class.code == "public" and group == 2:
                 first_public = term
     if first_public is not None:
@@ -270,14 +317,20 @@ def load_elections_demo(context: Any) -> None:
         return
     rng = context.rng
     now = clock.now()
+    # Last year's election chose the leaseholder seats whose terms start at the last annual meeting: the
+    # roll settled five weeks before it, voting over the three weeks before it.
+    meeting = _last_annual_meeting(clock.today())
     try:
         with transaction.atomic():
             election, stv, chair, codes = _election(
                 context,
                 officer,
                 name=CLOSED_NAME,
-                opens_at=now - dt.timedelta(days=60),
-                closes_at=now - dt.timedelta(days=46),
+                record_date=meeting - dt.timedelta(days=35),
+                opens_at=clock.moment_on(meeting - dt.timedelta(days=21), 9),
+                closes_at=clock.moment_on(meeting - dt.timedelta(days=1), 17),
+                seat_class=SeatClass.objects.filter(code="leaseholder").first(),
+                terms_start_on=meeting,
             )
     except ValidationError as exc:  # e.g. no voting member yet: the demo goes on without elections
         context.stdout.write(gettext("Elections: skipped (%(why)s)") % {"why": exc})
@@ -298,9 +351,7 @@ def load_elections_demo(context: Any) -> None:
             )
     election_services.election_close(actor=officer, reason="Demo data", election=election)
     election_services.election_count(actor=officer, reason="Demo data", election=election)
-    election_services.election_certify(
-        actor=officer, reason="Demo data", election=election, terms_start_on=clock.today()
-    )
+    election_services.election_certify(actor=officer, reason="Demo data", election=election, terms_start_on=meeting)
 
     current, _, _, open_codes = _election(
         context,

@@ -21,10 +21,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import transaction
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from clt import clock
 from clt.models import OrganizationKind, Person
+from governance.board.models import BoardTerm
 from governance.elections import counting
 from governance.elections import selectors as gs
 from governance.elections.blt import read_blt
@@ -244,3 +246,22 @@ def test_elections_demo_certified_and_open(demo):
         assert list(recount.winners) == contest.result["winners"]
     opened = Election.objects.get(phase=ElectionPhase.OPEN)
     assert opened.opens_at <= clock.now() < opened.closes_at
+
+
+def test_the_certified_demo_election_seats_its_winners_on_the_roster(demo):
+    """Issue 14 §5: the demo's certified election elects real leaseholder seats; its winners are on the roster."""
+    for election in Election.objects.all():  # who may vote is settled before voting opens
+        assert election.record_date < timezone.localtime(election.opens_at).date()
+    certified = Election.objects.get(phase=ElectionPhase.CERTIFIED)
+    contest = certified.contests.get(title="Leaseholder seats")
+    assert contest.seat_class is not None and contest.seat_class.code == "leaseholder"
+    winners = contest.result["winners"]
+    assert len(winners) == contest.seats == 2
+    today = clock.today()
+    seated = BoardTerm.objects.filter(seat_class=contest.seat_class, starts_on__lte=today, ends_on__gt=today)
+    assert seated.count() <= contest.seat_class.seats
+    assert {str(t.person) for t in seated} >= set(winners)
+    roster = Client().get("/governance/board/")
+    assert roster.status_code == 200
+    body = roster.content.decode()
+    assert all(name in body for name in winners)

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clt import clock, roles
+from clt.formats import date_text
 from clt.history import actor_or_none, require_reason, save_stamped, stamp
 from governance.board import services as board_services
 from governance.board.models import SeatClass, Shortfall, TermBasis, Uncontested
@@ -150,7 +151,13 @@ def _check_election_dates(record_date: dt.date, opens_at: dt.datetime, closes_at
             _("Voting stays open at most a year: close it by %(last)s.")
             % {"last": timezone.localtime(opens_at + LONGEST_VOTE).date()}
         ]
-    if not errors and record_date > timezone.localtime(opens_at).date():
+    if not errors.keys() & {"record_date", "opens_at"} and record_date > timezone.localtime(closes_at).date():
+        # Who may vote is settled before the vote: a record date after the close is always refused.
+        errors["record_date"] = [
+            _("The record date (%(record)s) falls after voting closes (%(closes)s): it must come before voting opens.")
+            % {"record": date_text(record_date), "closes": date_text(timezone.localtime(closes_at).date())}
+        ]
+    elif not errors and record_date > timezone.localtime(opens_at).date():
         errors["record_date"] = [_("The record date (who may vote) is on or before the day voting opens.")]
     if errors:
         raise ValidationError(errors)

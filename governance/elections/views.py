@@ -340,12 +340,46 @@ def contest_blt_download(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# Stages per round table in the PDF: candidates are its rows (as many as there are, over as many pages as
+# they take) and stages its columns, a new table every PDF_STAGES_PER_TABLE stages, so that any count fits
+# the width of a landscape page.
+PDF_STAGES_PER_TABLE = 8
+
+
+def _pdf_stage_tables(cv: dict[str, Any]) -> list[dict[str, Any]]:
+    """The round table of ``contest_view`` turned for paper: one row per candidate, then Exhausted, Residual
+    and Ties; one column per stage, split into tables of ``PDF_STAGES_PER_TABLE`` stages."""
+    stages = cv["stages"]
+    tables = []
+    for start in range(0, len(stages), PDF_STAGES_PER_TABLE):
+        part = stages[start : start + PDF_STAGES_PER_TABLE]
+        tables.append(
+            {
+                "stages": part,
+                "rows": [{"name": name, "cells": [s["cells"][i] for s in part]} for i, name in enumerate(cv["names"])],
+                "first": part[0]["stage"],
+                "last": part[-1]["stage"],
+                "split": len(stages) > PDF_STAGES_PER_TABLE,
+            }
+        )
+    return tables
+
+
+def _pdf_contest_view(contest: Contest) -> dict[str, Any]:
+    cv = contest_view(contest)
+    cv["method_text"] = str(selectors.method_label(cv["result"].get("method") or contest.method))
+    cv["stage_tables"] = _pdf_stage_tables(cv)
+    return cv
+
+
 def _pdf_context(election: Election) -> dict[str, Any]:
     return {
         "title": _("Certified election results"),
         "election": election,
         "contests": [
-            contest_view(c) for c in election.contests.select_related("seat_class").order_by("order", "pk") if c.result
+            _pdf_contest_view(c)
+            for c in election.contests.select_related("seat_class").order_by("order", "pk")
+            if c.result
         ],
         "certified_by": election.certified_by,
         "certified_at": election.certified_at,
@@ -410,6 +444,8 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
     officer = selectors.is_officer(user, election)
     staff = roles.is_staff_member(user)
     labels = _action_labels()
+    roll = list(RollEntry.objects.visible_to(user).filter(election=election).select_related("person"))
+    codes_missing = sum(1 for e in roll if not e.code_hash)
     actions = []
     for name, (_service, phases) in _ACTIONS.items():
         if election.phase not in phases:
@@ -418,9 +454,11 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
             continue
         if name in ("freeze", "open") and not staff:
             continue
+        if name == "codes" and roll and not codes_missing:
+            # Every voter has a code: the button would issue none, so the next real step leads.
+            continue
         actions.append({"name": name, "label": labels[name]})
     contests = list(election.contests.prefetch_related("candidates__person").order_by("order", "pk"))
-    roll = list(RollEntry.objects.visible_to(user).filter(election=election).select_related("person"))
     participations = Participation.objects.visible_to(user)
     voted_ids = set(participations.filter(roll_entry__election=election).values_list("roll_entry_id", flat=True))
     per_contest = dict.fromkeys((c.pk for c in contests), 0)
@@ -438,7 +476,7 @@ def _manage_context(request: HttpRequest, election: Election) -> dict[str, Any]:
             for c in contests
         ],
         "roll_size": len(roll),
-        "codes_missing": sum(1 for e in roll if not e.code_hash),
+        "codes_missing": codes_missing,
         "voters": _told_apart([e for e in roll if e.pk in voted_ids], election),
         "actions": actions,
         "is_staff": staff,

@@ -15,6 +15,9 @@ from governance.elections.models import Election
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 
 SPAN = "Give a date from 2000-01-01 to 2031-12-31."
+AFTER_CLOSE = (
+    "The record date (Feb. 1, 2027) falls after voting closes (Jan. 20, 2027): it must come before voting opens."
+)
 
 
 def at(year: int, month: int, day: int, hour: int = 9) -> dt.datetime:
@@ -43,8 +46,12 @@ def body(opens: str, closes: str, record: str = "2026-11-01") -> dict[str, str]:
             {"closes_at": ["Voting stays open at most a year: close it by 2028-01-11."]},
         ),
         (
-            body("2027-01-10T14:00:00Z", "2027-01-20T14:00:00Z", record="2027-02-01"),
+            body("2027-01-10T14:00:00Z", "2027-01-20T14:00:00Z", record="2027-01-15"),
             {"record_date": ["The record date (who may vote) is on or before the day voting opens."]},
+        ),
+        (
+            body("2027-01-10T14:00:00Z", "2027-01-20T14:00:00Z", record="2027-02-01"),
+            {"record_date": [AFTER_CLOSE]},
         ),
     ],
 )
@@ -95,4 +102,53 @@ def test_the_new_election_page_shows_the_reason_on_the_field(staff_user):
     )
     assert response.status_code == 400
     assert SPAN in response.content.decode()
+    assert not Election.objects.exists()
+
+
+def test_a_record_date_after_the_close_is_refused_by_the_service_and_the_page(staff_user):
+    """Issue 14 §5: the demo showed a record date (Nov. 7) after voting had closed (Oct. 22)."""
+    with pytest.raises(ValidationError) as error:
+        gs.election_create(
+            actor=staff_user,
+            reason="typo",
+            name="Annual",
+            record_date=dt.date(2026, 11, 7),
+            opens_at=at(2026, 10, 8),
+            closes_at=at(2026, 10, 22, 17),
+        )
+    expected = (
+        "The record date (Nov. 7, 2026) falls after voting closes (Oct. 22, 2026): it must come before voting opens."
+    )
+    assert error.value.message_dict == {"record_date": [expected]}
+    # Also when the close itself is wrong (before the opening): both fields say what is wrong.
+    with pytest.raises(ValidationError) as error:
+        gs.election_create(
+            actor=staff_user,
+            reason="typo",
+            name="Annual",
+            record_date=dt.date(2026, 11, 7),
+            opens_at=at(2026, 10, 30),
+            closes_at=at(2026, 10, 22, 17),
+        )
+    assert error.value.message_dict == {
+        "closes_at": ["Voting closes after it opens."],
+        "record_date": [expected],
+    }
+    client = Client()
+    client.force_login(staff_user)
+    response = client.post(
+        "/governance/elections/new/",
+        {
+            "name": "Annual",
+            "record_date": "2026-11-07",
+            "opens_at": "2026-10-08T09:00",
+            "closes_at": "2026-10-22T17:00",
+            "change_reason": "typo",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert expected in page
+    field = page[page.index('id="id_record_date"') - 600 : page.index('id="id_record_date"') + 900]
+    assert expected in field  # on the record date field, not only at the top
     assert not Election.objects.exists()

@@ -7,8 +7,10 @@ paper to B: A 4, B 2.00000; stage 3 B is excluded; winners A and C.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import Group
@@ -244,6 +246,34 @@ def test_phases_through_the_buttons_codes_shown_once_and_certify(officer):
     assert election.phase == ElectionPhase.CERTIFIED and election.certified_by == officer
 
 
+def primary_button(body: str) -> str:
+    """The value of the one main (primary) button of the next steps."""
+    (value,) = re.findall(r'<button type="submit" class="button primary" name="action" value="(\w+)">', body)
+    return value
+
+
+def test_the_main_button_is_the_next_real_step(officer):
+    """Issue 14 §5: once every voter has a code, "Issue access codes" is no longer offered, let alone first."""
+    election, _stv, _plurality, _codes = build_election(officer=officer, open_=False)
+    staff = client_for(make_user("staff5", groups=(roles.STAFF_GROUP,)))
+    url = f"/governance/elections/{election.pk}/manage/"
+    entry = RollEntry.objects.filter(election=election).first()
+    RollEntry.objects.filter(pk=entry.pk).update(code_hash="")
+    body = text(staff.get(url))
+    assert primary_button(body) == "codes" and 'value="open"' in body  # one voter still without a code
+
+    staff.post(f"/governance/elections/{election.pk}/action/", {"action": "codes", "reason": "mail-out"})
+    body = text(staff.get(url))
+    assert primary_button(body) == "open"
+    assert 'value="codes"' not in body and "Issue access codes" not in body
+    assert '<div class="table-wrap" role="region" tabindex="0" aria-labelledby="voters-caption">' in body
+    assert '<caption class="visually-hidden" id="voters-caption">' in body
+
+    staff.post(f"/governance/elections/{election.pk}/action/", {"action": "open", "reason": "polls open"})
+    body = text(client_for(officer).get(url))
+    assert primary_button(body) == "close" and 'value="codes"' not in body
+
+
 def test_staff_enter_a_paper_ballot(built):
     election, stv, plurality, codes = built
     c = ids(stv)
@@ -302,7 +332,8 @@ def test_certified_results_pdf(officer, built):
     assert "Certified election results" in pdf_text and "Annual election 2025" in pdf_text
     assert "Elected: A Candidate, C Candidate" in pdf_text
     stv.refresh_from_db()
-    assert stv.tie_break_seed is not None and f"Tie-break seed {stv.tie_break_seed}" in pdf_text
+    assert stv.tie_break_seed is not None and f"drawn from the number {stv.tie_break_seed} when the roll" in pdf_text
+    assert "Tie-break seed" not in pdf_text and "prior_stage_backward" not in pdf_text
     assert "Certified by Elena Officer" in pdf_text and "Signature of the election officer" in pdf_text
     assert "2.00000" in pdf_text
 
@@ -339,3 +370,143 @@ def test_the_counting_method_choices_are_words(officer, built):
     choices = dict(ContestForm().fields["method"].choices)
     assert choices["scottish-stv"] == "Single transferable vote (Scottish rules)"
     assert choices["irv"] == "Instant runoff (ranked choice, one seat)"
+
+
+# --- A large count fits the PDF ------------------------------------------------------------------
+
+
+def big_certified_election(officer, *, candidates: int = 15, voters: int = 60, seats: int = 3):
+    """An STV contest with many candidates (long names) and many stages, certified."""
+    import random
+
+    from django.utils import timezone
+
+    from clt.models import Person
+    from tests.governance.elections.test_elections_core import RECORD_DATE, FakeStanding
+
+    now = timezone.now()
+    election = gs.election_create(
+        actor=officer,
+        reason="annual",
+        name="Annual election 2026",
+        record_date=RECORD_DATE,
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=6),
+        officer=officer,
+    )
+    stv = gs.contest_add(
+        actor=officer,
+        reason="seats",
+        election=election,
+        title="Leaseholder seats",
+        eligible_classes=["lessee"],
+        seats=seats,
+        method="scottish-stv",
+    )
+    people = []
+    for i in range(candidates):
+        person = Person.objects.create(given_name=f"Candidate{i:02d}", family_name="Montgomery-Villanueva")
+        gs.candidate_add(actor=officer, reason="nominated", contest=stv, person=person, consented_on=RECORD_DATE)
+        people.append(person)
+    standings = []
+    for i in range(voters):
+        person = Person.objects.create(given_name=f"Voter{i}", family_name="Lessee")
+        standings.append(FakeStanding(person, "lessee", True, f"person:{person.pk}"))
+    gs.roll_freeze(actor=officer, reason="record date", election=election, standings=standings)
+    codes = gs.access_codes_issue(actor=officer, reason="mail-out", election=election)
+    gs.election_open(actor=officer, reason="polls open", election=election)
+    c = [cand.pk for cand in stv.candidates.order_by("ballot_order")]
+    rng = random.Random(14)
+    weights = [15 - i for i in range(candidates)]  # some lead, most are excluded one by one
+    for code in codes.values():
+        first = rng.choices(c, weights=weights)[0]
+        rest = rng.sample([x for x in c if x != first], k=rng.randint(0, 4))  # short ballots: some exhaust
+        gs.ballot_cast(code=code, contest=stv, choices=[first, *rest])
+    gs.election_close(actor=officer, reason="polls closed", election=election)
+    gs.election_count(actor=officer, reason="count", election=election)
+    gs.election_certify(actor=officer, reason="sign", election=election)
+    election.refresh_from_db()
+    stv.refresh_from_db()
+    return election, stv
+
+
+def pdf_pages(content: bytes):
+    """Each page's text and the x, y of every run of text on it, with the page's width and height."""
+    from pypdf import PdfReader
+
+    pages = []
+    for page in PdfReader(io.BytesIO(content)).pages:
+        runs = []
+
+        def visit(text, cm, tm, _font, _size, runs=runs):
+            if text.strip():
+                runs.append((text, tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
+
+        page_text = page.extract_text(visitor_text=visit)
+        pages.append((re.sub(r"\s+", " ", page_text), runs, float(page.mediabox.width), float(page.mediabox.height)))
+    return pages
+
+
+def html_round_table(body: str, contest_pk: int) -> tuple[list[str], list[list[str]]]:
+    """The HTML results page's round table: its column headers and each row's cells, as text."""
+    table = body[body.index(f'id="round-table-{contest_pk}"') :]
+    table = table[: table.index("</table>")]
+    headers = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table)[1:]:
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+        rows.append([re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in cells])
+    return headers, rows
+
+
+def test_the_results_pdf_fits_15_candidates_and_every_stage_with_every_figure(officer):
+    """Issue 14 §7: every column and total of the HTML round table is in the PDF, inside the page; the
+    certification and the signature line stay together."""
+    election, stv = big_certified_election(officer)
+    stages = stv.result["stages"]
+    assert len(stv.result["candidates"]) == 15 and len(stages) >= 10  # many stages: more than one table
+    body = text(Client().get(f"/governance/elections/{election.pk}/"))
+    headers, rows = html_round_table(body, stv.pk)
+    assert headers[:2] == ["Stage", "Action"] and headers[-3:] == ["Exhausted", "Residual", "Ties"]
+    assert len(headers) == 2 + 15 + 3 and len(rows) == len(stages)
+
+    response = Client().get(f"/governance/elections/{election.pk}/results.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = pdf_pages(response.content)
+    pdf_text = " ".join(page[0] for page in pages)
+    for _page_text, runs, width, height in pages:
+        assert width > height  # landscape
+        for run, x, y in runs:
+            assert 0 <= x < width - 30 and 0 <= y <= height, (run, x, y, width)  # nothing starts off the page
+    # Every column of the HTML table is named in the PDF (the candidates, Exhausted, Residual, Ties).
+    for header in headers:
+        assert header in pdf_text, header
+    # Every figure of every cell, as often as the HTML shows it (votes, changes, exhausted, residual).
+    figure = re.compile(r"-?\d+\.\d+|-?\d+")
+    wanted = Counter(f for row in rows for cell in row[2:-1] for f in figure.findall(cell))
+    # The Ties column: its figures are in the PDF too (the seed, the same for every tie, is said once, above).
+    wanted.update({f: 1 for row in rows for f in figure.findall(row[-1]) if f not in wanted})
+    found = Counter(figure.findall(pdf_text))
+    missing = {f: n - found[f] for f, n in wanted.items() if found[f] < n}
+    assert not missing, missing
+    # The totals the HTML page states above the table.
+    ballots = stv.result["ballots"]
+    assert f"{ballots['valid']} valid ballots of {ballots['cast']} cast" in pdf_text
+    assert f"Quota {stv.result['quota']}" in pdf_text
+    assert "Single transferable vote (Scottish rules), 3 seats" in pdf_text and "scottish-stv" not in pdf_text
+    assert f"Elected: {', '.join(stv.result['winners'])}" in pdf_text
+    # The certification is not cut from its signature line: both on the last page, with the end.
+    last = pages[-1][0]
+    assert "I certify that the results above" in last and "Signature of the election officer" in last
+    assert "End of document" in last
+
+
+def test_the_signature_line_stays_with_the_certification(officer, built):
+    """Issue 14 §7: the signature line no longer falls alone onto a page of its own."""
+    election, _stv, _receipts = counted(officer, built)
+    gs.election_certify(actor=officer, reason="sign", election=election)
+    pages = pdf_pages(Client().get(f"/governance/elections/{election.pk}/results.pdf").content)
+    for column in ("Exhausted", "Residual", "Ties", "A Candidate", "B Candidate", "C Candidate"):
+        assert column in pages[0][0]  # the round table of the first contest, whole, on the first page
+    (signed,) = [page for page, *_rest in pages if "Signature of the election officer" in page]
+    assert "I certify that the results above are the true count" in signed and "End of document" in signed
