@@ -180,19 +180,19 @@ def test_statement_figures_read_back_from_the_pdf(billed):
     assert "Alice Moreau, Bob Moreau" in text
     assert billed.parcel.apn in text
     # Opening, each line with its running balance, closing.
-    assert "Opening balance 55.00" in text
-    assert re.search(r"March 1, 2025 Lease fee, 2025-03 45\.00 100\.00", text), text
-    assert re.search(r"March 10, 2025 Payment received \(Cheque cheque 117\) 30\.00 70\.00", text), text
-    assert re.search(r"March 15, 2025 Late fee on Lease fee, 2025-03 10\.00 80\.00", text), text
-    assert re.search(r"Closing balance 55\.00 30\.00 80\.00", text), text
+    assert "Opening balance $55.00" in text
+    assert re.search(r"March 1, 2025 Lease fee for March 2025 \$45\.00 \$100\.00", text), text
+    assert re.search(r"March 10, 2025 Payment received \(check no\. 117\) \$30\.00 \$70\.00", text), text
+    assert re.search(r"March 15, 2025 Late fee on the March 2025 lease fee \$10\.00 \$80\.00", text), text
+    assert re.search(r"Closing balance \$55\.00 \$30\.00 \$80\.00", text), text
     # Ageing at the end of the month: 0-30, 31-60, 61-90, over 90, total.
-    assert "55.00 25.00 0.00 0.00 80.00" in text
-    assert "Past due and payable now: 80.00." in text
-    assert "Next lease fee: 45.00, due April 1, 2025." in text
-    assert "Please pay 125.00 by April 1, 2025." in text
+    assert "$55.00 $25.00 $0.00 $0.00 $80.00" in text
+    assert "Past due and payable now: $80.00." in text
+    assert "Next lease fee: $45.00, due April 1, 2025." in text
+    assert "Please pay $125.00 by April 1, 2025." in text
     assert "Page 1" in text
     # The HTML says the same sentences.
-    for sentence in ("Opening balance 55.00", "Please pay 125.00 by April 1, 2025.", "55.00 25.00 0.00 0.00 80.00"):
+    for sentence in ("Opening balance $55.00", "Please pay $125.00 by April 1, 2025.", "$55.00 $25.00 $0.00 $0.00 $80.00"):
         assert sentence in page
 
 
@@ -605,7 +605,7 @@ def test_lease_ids_for_the_month_are_computed_in_sets(portfolio, django_assert_m
         ({"late_fee_kind": "none"}, "No late fee."),
         (
             {"late_fee_kind": "flat", "late_fee_amount": Decimal("25.00"), "grace_days": 30},
-            "25.00 when a fee is still unpaid 30 days after its due date.",
+            "$25.00 when a fee is still unpaid 30 days after its due date.",
         ),
         (
             {
@@ -627,7 +627,7 @@ def test_lease_ids_for_the_month_are_computed_in_sets(portfolio, django_assert_m
                 "late_fee_max_assessments": 3,
                 "grace_days": 14,
             },
-            "5.00 when a fee is still unpaid 14 days after its due date; 5.00 more at each further assessment, "
+            "$5.00 when a fee is still unpaid 14 days after its due date; $5.00 more at each further assessment, "
             "every 30 days, at most 3 times per fee.",
         ),
     ],
@@ -649,3 +649,86 @@ def test_through_the_lease_page_a_homeowner_gets_only_their_own_documents(client
     assert client.get(f"/leases/{other.pk}/documents/summary/").status_code == 404
     assert client.get(f"/leases/{own.pk}/documents/statement/?month=2025-13").status_code == 400
     assert client.get(f"/leases/{own.pk}/documents/default-notice/").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# Every column and total of the HTML page is in the PDF (issue 14 §7)
+# ---------------------------------------------------------------------------------------------
+
+
+class _Cells(HTMLParser):
+    """The text of every table header, table cell and fact (``<dt>``/``<dd>``) of a document's HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []
+        self.open: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("th", "td", "dt", "dd", "caption"):
+            self.open.append((tag, []))
+
+    def handle_endtag(self, tag):
+        if self.open and self.open[-1][0] == tag:
+            kind, parts = self.open.pop()
+            words = " ".join(" ".join(parts).split())
+            if words:
+                self.cells.append((kind, words))
+
+    def handle_data(self, data):
+        for _kind, parts in self.open:
+            parts.append(data)
+
+
+def html_cells(html: str) -> list[tuple[str, str]]:
+    parser = _Cells()
+    parser.feed(html)
+    return parser.cells
+
+
+def assert_pdf_has_every_cell(lease, kind, **params) -> list[tuple[str, str]]:
+    text, _page = both(lease, kind, **params)
+    html = get(lease, kind, format="html", **params).content.decode()
+    cells = html_cells(html)
+    missing = [cell for cell in cells if cell[1] not in text]
+    assert not missing, (missing, text)
+    # Money reads as dollars in both: no bare "55.00" without its "$".
+    assert not re.search(r"(?<![$\d,.])\d{1,3}(?:,\d{3})*\.\d{2}(?!\d)", text), text
+    return cells
+
+
+def test_statement_pdf_has_every_column_and_total_of_its_page(billed):
+    cells = assert_pdf_has_every_cell(billed, "statement", month="2025-03")
+    headers = [words for kind, words in cells if kind == "th"]
+    for column in ("Date", "Description", "Charges", "Payments", "Balance", "Closing balance", "Total past due"):
+        assert column in headers
+    assert ("td", "$80.00") in cells and ("td", "$125.00") not in cells  # the closing balance; 125 is a sentence
+
+
+def test_lease_summary_pdf_has_every_column_and_total_of_its_page(billed, bank):
+    with_mortgage(billed, bank)
+    cells = assert_pdf_has_every_cell(billed, "summary")
+    assert ("td", "$85,000.00") in cells  # the subsidies' total
+    assert ("dd", "$182,500.00") in cells  # the purchase price
+    assert ("td", "$120,000.00") in cells  # the permitted mortgage
+
+
+def test_default_notice_pdf_has_every_fact_of_its_page(billed, bank):
+    with_mortgage(billed, bank)
+    record(
+        billed,
+        "default_notice_sent",
+        sent_on=D(2025, 4, 28),
+        received_on=D(2025, 5, 1),
+        delivery_method="certified mail",
+        data={"breach": BREACH, "mortgagee_received_on": "2025-05-03"},
+    )
+    cells = assert_pdf_has_every_cell(billed, "default-notice")
+    assert ("dd", "April 28, 2025") in cells
+    assert any(kind == "dd" and words.startswith("$") for kind, words in cells)  # the fees unpaid
+
+
+def test_option_notice_pdf_has_every_fact_and_column_of_its_page(billed):
+    start_resale(billed)
+    cells = assert_pdf_has_every_cell(billed, "option-notice")
+    assert ("dd", "June 2, 2025") in cells

@@ -105,7 +105,7 @@ def test_a_cooperative_can_hold_a_lease(bank):
 
 def test_people_or_an_organisation_not_both():
     coop = Organization.objects.create(name="Co-op", kind="housing_cooperative")
-    with pytest.raises(ValidationError, match="either by people or by an organisation"):
+    with pytest.raises(ValidationError, match="either by people or by an organization"):
         make_lease(people=[Person.objects.create(given_name="A")], organization=coop)
 
 
