@@ -49,7 +49,14 @@ def test_a_payment_names_its_method_once(method, reference, words):
 
 
 def test_charges_are_named_by_their_month_not_numbered(lease):
-    late_terms = make_template_version("Escalating", grace_days=14, late_fee_kind="flat", late_fee_amount=Decimal("5"))
+    late_terms = make_template_version(
+        "Repeated late fee",
+        grace_days=14,
+        late_fee_kind="flat",
+        late_fee_amount=Decimal("5.00"),
+        late_fee_repeat_days=30,
+        late_fee_max_assessments=3,
+    )
     late = make_lease(version=late_terms, monthly_fee=Decimal("40.00"), commencement=D(2026, 1, 1))
     for month in (1, 2, 3, 4):
         ledger_services.bill_month(year=2026, month=month)
@@ -90,7 +97,7 @@ def test_history_shows_field_names_labels_money_and_dates(client, staff_user, le
     assert change["recorded_on"].new_text == "Jan. 8, 2019"
     page = text(login(client, staff_user).get(f"/leases/{lease.pk}/"))
     history = page[page.index('id="history-heading"') :]
-    assert "Financing: No mortgage → Mortgage consent pending" in history
+    assert '<span class="change-field">Financing</span>: No mortgage → Mortgage consent pending' in history
     assert "$150,000.00 → $168,000.00" in history
     assert "— → Jan. 8, 2019" in history
     assert "financing_state" not in history and "consent_pending" not in history and "168000.00" not in history
@@ -99,7 +106,7 @@ def test_history_shows_field_names_labels_money_and_dates(client, staff_user, le
 def test_the_api_keeps_the_codes(staff_api, lease, staff_user):
     lease.financing_state = "consent_pending"
     save_stamped(lease, actor=staff_user, reason="Recorder's copy")
-    body = staff_api.get(f"/api/v1/leases/{lease.pk}/history/").json()
+    body = staff_api.get(f"/api/v1/ground-leases/{lease.pk}/history/").json()
     rows = body["results"] if isinstance(body, dict) else body
     changes = {c["field"]: c for c in rows[0]["changes"]}
     assert changes["financing_state"]["new"] == "consent_pending"

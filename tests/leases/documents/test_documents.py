@@ -192,7 +192,11 @@ def test_statement_figures_read_back_from_the_pdf(billed):
     assert "Please pay $125.00 by April 1, 2025." in text
     assert "Page 1" in text
     # The HTML says the same sentences.
-    for sentence in ("Opening balance $55.00", "Please pay $125.00 by April 1, 2025.", "$55.00 $25.00 $0.00 $0.00 $80.00"):
+    for sentence in (
+        "Opening balance $55.00",
+        "Please pay $125.00 by April 1, 2025.",
+        "$55.00 $25.00 $0.00 $0.00 $80.00",
+    ):
         assert sentence in page
 
 
@@ -201,17 +205,17 @@ def test_statement_attachment_is_named_after_lease_kind_and_month(billed):
     assert response["Content-Disposition"] == f'attachment; filename="lease-{billed.pk}-statement-2025-02.pdf"'
     text = pdf_text(response.content)
     # February: January paid, the fee unpaid and its late fee on the 15th.
-    assert re.search(r"Opening balance 0\.00", text)
-    assert re.search(r"Feb\. 15, 2025 Late fee on Lease fee, 2025-02 10\.00 55\.00", text), text
+    assert re.search(r"Opening balance \$0\.00", text)
+    assert re.search(r"Feb\. 15, 2025 Late fee on the February 2025 lease fee \$10\.00 \$55\.00", text), text
 
 
 def test_statement_over_a_date_range(billed):
     text, _page = both(billed, "statement", start="2025-01-01", end="2025-03-31")
     assert "Statement from Jan. 1, 2025 to March 31, 2025" in text
-    assert "Opening balance 0.00" in text
-    assert re.search(r"Jan\. 3, 2025 Payment received \(Cheque cheque 101\) 45\.00 0\.00", text), text
+    assert "Opening balance $0.00" in text
+    assert re.search(r"Jan\. 3, 2025 Payment received \(check no\. 101\) \$45\.00 \$0\.00", text), text
     # Three fees and two late fees charged, two payments: 155.00 - 75.00.
-    assert re.search(r"Closing balance 155\.00 75\.00 80\.00", text), text
+    assert re.search(r"Closing balance \$155\.00 \$75\.00 \$80\.00", text), text
     response = get(billed, "statement", start="2025-01-01", end="2025-03-31")
     assert f"lease-{billed.pk}-statement-2025-01-01-2025-03-31.pdf" in response["Content-Disposition"]
 
@@ -224,11 +228,13 @@ def test_statement_with_a_reversed_payment(version):
     )
     ledger_services.bill_month(year=2025, month=1)
     text, _page = both(lease, "statement", month="2025-01")
-    assert re.search(r"Jan\. 3, 2025 Payment received \(Cheque 4410\) 45\.00 0\.00", text), text
-    assert re.search(r"Jan\. 20, 2025 Payment of Jan\. 3, 2025 reversed \(Cheque returned unpaid\) 45\.00 45\.00", text)
+    assert re.search(r"Jan\. 3, 2025 Payment received \(check no\. 4410\) \$45\.00 \$0\.00", text), text
+    assert re.search(
+        r"Jan\. 20, 2025 Payment of Jan\. 3, 2025 reversed \(Cheque returned unpaid\) \$45\.00 \$45\.00", text
+    )
     # Columns add up: 0.00 + 90.00 - 45.00 = 45.00.
-    assert re.search(r"Closing balance 90\.00 45\.00 45\.00", text), text
-    assert "The charges include 45.00 of reversed payments charged back." in text
+    assert re.search(r"Closing balance \$90\.00 \$45\.00 \$45\.00", text), text
+    assert "The charges include $45.00 of reversed payments charged back." in text
 
 
 def test_statement_in_credit_asks_for_nothing(version):
@@ -236,9 +242,9 @@ def test_statement_in_credit_asks_for_nothing(version):
     pay(lease, "100.00", D(2025, 1, 2))
     ledger_services.bill_month(year=2025, month=1)
     text, _page = both(lease, "statement", month="2025-01")
-    assert re.search(r"Closing balance 45\.00 100\.00 -55\.00", text), text
-    assert "You are in credit by 55.00." in text
-    assert "Next lease fee: 45.00, due Feb. 1, 2025." in text
+    assert re.search(r"Closing balance \$45\.00 \$100\.00 −\$55\.00", text), text
+    assert "You are in credit by $55.00." in text
+    assert "Next lease fee: $45.00, due Feb. 1, 2025." in text
     assert "Your credit covers it: nothing to pay by Feb. 1, 2025." in text
     assert "Past due" not in text
 
@@ -246,10 +252,10 @@ def test_statement_in_credit_asks_for_nothing(version):
 def test_statement_of_an_ended_lease_is_payable_on_receipt(billed):
     terminate(billed)
     text = pdf_text(get(billed, "statement", month="2025-06").content)
-    assert "Please pay 80.00 on receipt of this statement." in text
+    assert "Please pay $80.00 on receipt of this statement." in text
     assert "Next lease fee" not in text
     # By the end of June all 80.00 is more than 90 days past due (March's fee by 121 days).
-    assert "0.00 0.00 0.00 80.00 80.00" in text
+    assert "$0.00 $0.00 $0.00 $80.00 $80.00" in text
 
 
 def test_default_month_is_the_last_full_month(billed):
@@ -264,7 +270,7 @@ def test_default_month_is_the_last_full_month(billed):
         ({"month": "2025-13"}, "month: '2025-13' is not a month"),
         ({"month": "March"}, "write it as YYYY-MM"),
         ({"start": "2025-03-01"}, "end: a date range needs both"),
-        ({"start": "2025-03-31", "end": "2025-03-01"}, "end: 2025-03-01 is before the start, 2025-03-31."),
+        ({"start": "2025-03-31", "end": "2025-03-01"}, "end: March 1, 2025 is before the start, March 31, 2025."),
         ({"start": "2025-02-30", "end": "2025-03-01"}, "start: '2025-02-30' is not a date"),
         ({"month": "2025-03", "start": "2025-03-01", "end": "2025-03-31"}, "not both"),
         ({"format": "docx"}, "format: choose pdf or html."),
@@ -297,19 +303,19 @@ def test_summary_figures(billed, bank):
     assert "1 renewal of 99 years; notice due 365 days before the term ends (1 left)" in text
     assert "At least 10 months a year" in text
     assert "Due on day 1 of each month; late after 14 days of grace." in text
-    assert "10.00 when a fee is still unpaid 14 days after its due date." in text
+    assert "$10.00 when a fee is still unpaid 14 days after its due date." in text
     assert "Cure period 30 days from receipt of a notice of default" in text
     assert "Exercise within 45 days of receiving the signed resale agreement; close within 60 days" in text
     assert "Commencement Jan. 1, 2025" in text
     assert "Term ends Jan. 1, 2124" in text
     assert "Book 1204, page 77, recorded Jan. 6, 2025" in text
-    assert "Purchase price of the home 182,500.00" in text
-    assert "Appraisal at purchase 310,000.00 (Dec. 2, 2024)" in text
-    assert "of which land 110,000.00" in text and "of which improvements 200,000.00" in text
-    assert "City HOME funds 65,000.00" in text and "State housing trust 20,000.00" in text
-    assert "Total 85,000.00" in text
-    assert "1 Vermont Federal Credit Union April 20, 2025 120,000.00" in text
-    assert "Current monthly fee 45.00" in text
+    assert "Purchase price of the home $182,500.00" in text
+    assert "Appraisal at purchase $310,000.00 (Dec. 2, 2024)" in text
+    assert "of which land $110,000.00" in text and "of which improvements $200,000.00" in text
+    assert "City HOME funds $65,000.00" in text and "State housing trust $20,000.00" in text
+    assert "Total $85,000.00" in text
+    assert "1 Vermont Federal Credit Union April 20, 2025 $120,000.00" in text
+    assert "Current monthly fee $45.00" in text
     assert "Leaseholders Alice Moreau, Bob Moreau" in page
 
 
@@ -319,7 +325,7 @@ def test_summary_shows_the_current_fee_after_a_change(version):
         lease=lease, effective=D(2026, 1, 1), amount=Decimal("47.25"), actor=None, reason="5%"
     )
     text, _page = both(lease, "summary")
-    assert "Current monthly fee 47.25" in text
+    assert "Current monthly fee $47.25" in text
     assert "No permitted mortgage." in text
 
 

@@ -294,7 +294,7 @@ def test_consent_request_must_come_before_the_lead_time(bank):
         lease,
         "mortgage_consent_requested",
         "received_on",
-        "10 days before closing, by 2024-01-22",
+        "10 days before closing, by Jan. 22, 2024",
         received_on=D(2024, 1, 23),
         data={"lender": bank.pk, "amount": "150000", "intended_closing": "2024-02-01"},
     )
