@@ -445,8 +445,8 @@ def test_batch_layout_splits_into_one_pdf_per_document_numbered_from_page_1(bill
     # The other lease: January's 60.00 unpaid and its 10.00 late fee.
     assert [r.closing for r in rendered] == [Decimal("80.00"), Decimal("70.00")]
     first, second = (pdf_pages(r.pdf) for r in rendered)
-    assert "Closing balance 155.00 75.00 80.00" in " ".join(first)
-    assert "Closing balance 70.00 0.00 70.00" in " ".join(second)
+    assert "Closing balance $155.00 $75.00 $80.00" in " ".join(first)
+    assert "Closing balance $70.00 $0.00 $70.00" in " ".join(second)
     assert all(f"Lease {billed.pk}" in page for page in first)
     assert f"Lease {billed.pk} " not in " ".join(second)
     assert "Page 1" in second[0]
@@ -527,10 +527,10 @@ def test_statements_command_renders_one_pdf_per_lease_with_activity_or_balance(p
     assert statement_files(out) == sorted(f"lease-{pk}-statement-2025-06.pdf" for pk in expected)
     text = {pk: pdf_text((out / f"lease-{pk}-statement-2025-06.pdf").read_bytes()) for pk in expected}
     # The billed lease was not billed after March (bill_month was not run): 80.00, aged.
-    assert re.search(r"Closing balance 0\.00 0\.00 80\.00", text[portfolio["billed"].pk])
-    assert re.search(r"Closing balance 0\.00 0\.00 0\.00", text[portfolio["paid_up"].pk])
-    assert re.search(r"Closing balance 0\.00 0\.00 135\.00", text[portfolio["in_arrears"].pk])
-    assert "Please pay 135.00 on receipt of this statement." in text[portfolio["in_arrears"].pk]
+    assert re.search(r"Closing balance \$0\.00 \$0\.00 \$80\.00", text[portfolio["billed"].pk])
+    assert re.search(r"Closing balance \$0\.00 \$0\.00 \$0\.00", text[portfolio["paid_up"].pk])
+    assert re.search(r"Closing balance \$0\.00 \$0\.00 \$135\.00", text[portfolio["in_arrears"].pk])
+    assert "Please pay $135.00 on receipt of this statement." in text[portfolio["in_arrears"].pk]
     assert "3 statements for 2025-06" in stdout.getvalue()
     assert "per statement" in stdout.getvalue()
     assert "statements" in stderr.getvalue() and "3/3" in stderr.getvalue()
@@ -560,7 +560,7 @@ def test_statements_command_with_two_workers(portfolio, tmp_path):
     ids = [portfolio[k].pk for k in ("billed", "paid_up", "in_arrears", "settled")]
     assert statement_files(tmp_path) == sorted(f"lease-{pk}-statement-2025-03.pdf" for pk in ids)
     billed = pdf_text((tmp_path / f"lease-{portfolio['billed'].pk}-statement-2025-03.pdf").read_bytes())
-    assert re.search(r"Closing balance 55\.00 30\.00 80\.00", billed), billed
+    assert re.search(r"Closing balance \$55\.00 \$30\.00 \$80\.00", billed), billed
     assert "4 statements for 2025-03" in stdout.getvalue() and "2 workers" in stdout.getvalue()
 
 
