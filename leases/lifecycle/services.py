@@ -300,14 +300,6 @@ def _check_submitter(lease: GroundLease, kind: str, actor: Any) -> None:
         raise PermissionDenied(_("Only the trust's staff may record this event."))
 
 
-def _event_text(kind: str) -> str:
-    return str(EVENT_LABELS.get(kind, str(kind).replace("_", " ")))
-
-
-def _deadline_text(kind: str) -> str:
-    return str(DEADLINE_LABELS.get(kind, str(kind).replace("_", " ")))
-
-
 @transaction.atomic
 def lease_event_record(
     *,
@@ -334,11 +326,10 @@ def lease_event_record(
         raise ValidationError({"received_on": [_("Deadlines count from receipt: give the date it was received.")]})
     if sent_on and received_on and received_on < sent_on:
         raise ValidationError({"received_on": [_("A notice cannot be received before it was sent.")]})
+    kind_text = EVENT_LABELS.get(rule.kind, rule.kind)
     for key in rule.data_required:
         if data.get(key) in (None, "", []):
-            raise ValidationError(
-                {f"data.{key}": [_("This detail is required for “%(kind)s”.") % {"kind": _event_text(rule.kind)}]}
-            )
+            raise ValidationError({f"data.{key}": [_("This detail is required for “%(kind)s”.") % {"kind": kind_text}]})
     for deadline_kind in rule.after:
         deadline = open_deadline_of(lease, deadline_kind) or (
             lease.deadlines.filter(kind=deadline_kind).order_by("-due").first()
@@ -349,7 +340,7 @@ def lease_event_record(
                 {
                     "effective_on": [
                         _("“%(kind)s” can be recorded only after the deadline “%(deadline)s” (%(due)s) has passed.")
-                        % {"kind": _event_text(rule.kind), "deadline": _deadline_text(deadline_kind), "due": due}
+                        % {"kind": kind_text, "deadline": DEADLINE_LABELS.get(deadline_kind, deadline_kind), "due": due}
                     ]
                 }
             )
@@ -782,13 +773,8 @@ def deadline_extend(*, deadline: Deadline, new_due: dt.date, agreed_on: dt.date,
     if deadline.status != DeadlineStatus.OPEN:
         raise ValidationError({"deadline": [_("Only an open deadline can be extended.")]})
     if new_due <= deadline.due:
-        raise ValidationError(
-            {
-                "new_due": [
-                    _("An extension must move the deadline later than %(due)s.") % {"due": date_text(deadline.due)}
-                ]
-            }
-        )
+        message = _("An extension must move the deadline later than %(due)s.") % {"due": date_text(deadline.due)}
+        raise ValidationError({"new_due": [message]})
     require_not_in_future(agreed_on, "agreed_on")
     event = LeaseEvent.objects.create(
         lease=deadline.lease,

@@ -608,7 +608,7 @@ def test_create_a_lease_for_a_home_then_edit_it(client, staff_user, version):
         "change_reason": "Closing",
     }
     both = client.post("/leases/new/", {**fields, "leaseholders": [buyer.pk], "organization": coop.pk})
-    assert "either by people or by an organisation" in text(both)
+    assert "either by people or by an organization" in text(both)
     split = client.post("/leases/new/", {**fields, "leaseholders": [buyer.pk]})
     assert "must add up to the appraised value" in text(split)
     assert not GroundLease.objects.exists()
