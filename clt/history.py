@@ -10,10 +10,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from clt import clock
@@ -54,7 +57,9 @@ def require_reason(reason: str, message: str | None = None) -> str:
 def require_not_in_future(value: dt.date | None, field: str) -> None:
     """A ValidationError on ``field`` when ``value`` is after today: nothing is received tomorrow."""
     if value is not None and value > clock.today():
-        raise ValidationError({field: [_("%(date)s is in the future.") % {"date": value.isoformat()}]})
+        raise ValidationError(
+            {field: [_("%(date)s is in the future.") % {"date": formats.date_format(value, "DATE_FORMAT")}]}
+        )
 
 
 def save_stamped(instance: models.Model, *, actor: Any, reason: str) -> Any:
@@ -67,9 +72,16 @@ def save_stamped(instance: models.Model, *, actor: Any, reason: str) -> Any:
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change. ``field``, ``old`` and ``new`` are the codes and raw values (the API's); ``label``,
+    ``old_text`` and ``new_text`` are what a person reads: the field's name, a choice's label, a date in the
+    locale's format, money as "$168,000.00"."""
+
     field: str
     old: Any
     new: Any
+    label: str = ""
+    old_text: str = ""
+    new_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,42 @@ def _jsonable(value: Any) -> Any:
         return value.pk
     if value is None or isinstance(value, bool | int | float | str | dict | list):
         return value
+    return str(value)
+
+
+_NOT_MONEY = ("percent", "pct", "area", "share", "threshold", "itude", "bathrooms", "rate")
+_MONEY_WORDS = ("amount", "price", "value", "cost", "income", "fee", "step", "dues")
+
+
+def _is_money(field: models.Field) -> bool:
+    name = field.name
+    return (
+        isinstance(field, models.DecimalField)
+        and field.decimal_places == 2
+        and any(word in name for word in _MONEY_WORDS)
+        and not any(word in name for word in _NOT_MONEY)
+    )
+
+
+def value_text(field: models.Field, value: Any) -> str:
+    """A field's stored value as a person reads it ("" for none); a related row stays its number (no query)."""
+    if value is None or value == "":
+        return ""
+    if field.choices:
+        label = dict(field.flatchoices).get(value)
+        if label is not None:
+            return str(label)
+    if isinstance(field, models.BooleanField):
+        return _("yes") if value else _("no")
+    if isinstance(field, models.DateTimeField) and isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "DATETIME_FORMAT")
+    if isinstance(field, models.DateField) and isinstance(value, dt.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(field, models.DecimalField) and isinstance(value, Decimal):
+        number = formats.number_format(abs(value), field.decimal_places, use_l10n=True, force_grouping=True)
+        if _is_money(field):
+            number = _("$%(amount)s") % {"amount": number}
+        return "\u2212" + number if value < 0 else number
     return str(value)
 
 
@@ -111,7 +159,16 @@ def history_entries(records: Iterable[Any], *, excluded: Iterable[str] = ()) -> 
             if previous is None or old != new:
                 if record.history_type == "-":
                     continue
-                changes.append(FieldChange(field=f.name, old=_jsonable(old), new=_jsonable(new)))
+                changes.append(
+                    FieldChange(
+                        field=f.name,
+                        old=_jsonable(old),
+                        new=_jsonable(new),
+                        label=capfirst(str(f.verbose_name)),
+                        old_text=value_text(f, old),
+                        new_text=value_text(f, new),
+                    )
+                )
         user = record.history_user
         entries.append(
             HistoryEntry(

@@ -183,7 +183,7 @@ class Demo(LifecycleDemo, LedgerDemo, MonitoringDemo, ResaleDemo):
         )
         storefront = LeaseTemplate.objects.create(
             name=STOREFRONT_NAME,
-            description="Ten-year ground lease of a neighbourhood storefront, renewable once.",
+            description="Ten-year ground lease of a neighborhood storefront, renewable once.",
         )
         self.storefront_v1 = lifecycle_services.template_version_create(
             template=storefront,
@@ -380,7 +380,7 @@ class Demo(LifecycleDemo, LedgerDemo, MonitoringDemo, ResaleDemo):
         self.report()
 
     def rosa(self, unit: Unit) -> None:
-        """The demo homeowner: a year of billing, a bounced cheque, arrears in several ageing buckets."""
+        """The demo homeowner: a year of billing, a bounced check, arrears in several ageing buckets."""
         user = self.users.get("homeowner")
         rosa = Person.objects.filter(user=user).first() if user else None
         if rosa is None:

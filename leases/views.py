@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -27,7 +28,15 @@ from leases.lifecycle.models import (
 )
 from leases.lifecycle.rules import EventKind, LeaseStatus, Track
 from leases.lifecycle.selectors import due_buckets, due_items
-from leases.lifecycle.views import deadline_rows, header_context, lease_queryset, portal_leases, state_label, timeline
+from leases.lifecycle.views import (
+    LEDGER_MESSAGE,
+    deadline_rows,
+    header_context,
+    lease_queryset,
+    portal_leases,
+    state_label,
+    timeline,
+)
 from leases.monitoring.forms import CertificationForm
 from leases.monitoring.models import MonitoringRecord, MonitoringStatus
 from leases.monitoring.views import monitoring_rows
@@ -53,10 +62,17 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mortgages = PermittedMortgage.objects.filter(lease=lease).select_related("lender").order_by("lien_position")
     successor = GroundLease.objects.filter(predecessor=lease).select_related("unit").first()
     schedule = getattr(lease, "fee_schedule", None)
+    # A ledger form's message is shown in the ledger section, where its redirect brings the person (#ledger);
+    # the others stay at the top of the page.
+    page_messages, ledger_messages = [], []
+    for message in messages.get_messages(request):
+        (ledger_messages if LEDGER_MESSAGE in message.tags.split() else page_messages).append(message)
     return render(
         request,
         "leases/lease_detail.html",
         {
+            "messages": page_messages,
+            "ledger_messages": ledger_messages,
             "lease": lease,
             **header_context(lease),
             "timeline": timeline(lease),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from clt import clock
 from clt.dates import month_bounds
-from leases.ledger import fees
+from leases.ledger import fees, wording
 from leases.ledger import selectors as ledger_selectors
 from leases.ledger.models import Charge, ChargeKind, FeeRate, Payment
 from leases.lifecycle.models import (
@@ -33,6 +33,7 @@ from leases.resale import codec as resale_codec
 from leases.resale import engine as resale
 from leases.resale import explain
 from leases.resale.models import CreditMethod, IndexSeries, ResaleCalculation
+from leases.resale.wording import money as dollars
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -80,7 +81,7 @@ def late_fee_text(rule: Any) -> str:
         grace,
     )
     if kind == LateFeeKind.FLAT:
-        text = unpaid % {"amount": money(rule.late_fee_amount), "days": grace}
+        text = unpaid % {"amount": dollars(rule.late_fee_amount), "days": grace}
         again = ngettext(
             "; %(amount)s again every further %(repeat)s days",
             "; %(amount)s again every further %(repeat)s days",
@@ -98,7 +99,7 @@ def late_fee_text(rule: Any) -> str:
             repeat,
         )
     else:
-        text = unpaid % {"amount": money(rule.late_fee_amount), "days": grace}
+        text = unpaid % {"amount": dollars(rule.late_fee_amount), "days": grace}
         again = ngettext(
             "; %(step)s more at each further assessment, every %(repeat)s days",
             "; %(step)s more at each further assessment, every %(repeat)s days",
@@ -106,9 +107,9 @@ def late_fee_text(rule: Any) -> str:
         )
     if rule.late_fee_repeat_days:
         text += again % {
-            "amount": money(rule.late_fee_amount),
+            "amount": dollars(rule.late_fee_amount),
             "percent": _percent(rule.late_fee_repeat_percent),
-            "step": money(rule.late_fee_step),
+            "step": dollars(rule.late_fee_step),
             "repeat": rule.late_fee_repeat_days,
         }
         if rule.late_fee_max_assessments:
@@ -176,7 +177,7 @@ def statement_period(params: Mapping[str, str], *, today: dt.date | None = None)
         if last < first:
             raise DocumentParameterError(
                 _("end: %(end)s is before the start, %(start)s.")
-                % {"end": last.isoformat(), "start": first.isoformat()}
+                % {"end": date_format(last, "DATE_FORMAT"), "start": date_format(first, "DATE_FORMAT")}
             )
         whole_month = first.day == 1 and (first.year, first.month) == (last.year, last.month)
         return first, last, whole_month and last == month_bounds(first.year, first.month)[1]
@@ -289,21 +290,19 @@ _KIND_LABELS = {
 def _charge_text(charge: Charge | None, kind: str) -> str:
     if charge is None:
         return str(_KIND_LABELS.get(kind, kind))
-    if charge.kind == ChargeKind.LATE_FEE and charge.source_id:
-        return _("Late fee on %(charge)s") % {"charge": charge.source.description or _KIND_LABELS[ChargeKind.FEE]}
-    return charge.description or str(_KIND_LABELS.get(charge.kind, charge.kind))
+    return wording.charge_text(charge)
 
 
 def _payment_text(payment: Payment | None, reversal: bool) -> str:
     if payment is None:
         return _("Payment reversed") if reversal else _("Payment received")
-    detail = " ".join(part for part in (payment.get_method_display(), payment.reference) if part)
+    detail = wording.payment_detail(payment)
     if reversal:
         return _("Payment of %(date)s reversed (%(detail)s)") % {
             "date": date_format(payment.received_on, "DATE_FORMAT"),
             "detail": payment.reversal_reason or detail,
         }
-    return _("Payment received (%(detail)s)") % {"detail": detail} if detail else _("Payment received")
+    return _("Payment received (%(detail)s)") % {"detail": detail}
 
 
 def _next_fee(lease: GroundLease, end: dt.date) -> tuple[dt.date | None, Decimal]:
@@ -334,7 +333,8 @@ def statement_context(
     balance, closing balance, arrears by age at ``end``, and what to pay by when."""
     if end < start:
         raise DocumentParameterError(
-            _("end: %(end)s is before the start, %(start)s.") % {"end": end.isoformat(), "start": start.isoformat()}
+            _("end: %(end)s is before the start, %(start)s.")
+            % {"end": date_format(end, "DATE_FORMAT"), "start": date_format(start, "DATE_FORMAT")}
         )
     statement = ledger_selectors.ledger_lines(lease, start=start, end=end)
     ageing = ledger_selectors.ledger_ageing(lease, as_of=end)

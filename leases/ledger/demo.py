@@ -60,7 +60,9 @@ class LedgerDemo:
             if day > self.today or amount <= 0 or (plan.ends_on and day >= plan.ends_on):
                 return None
             method = rng.choice([PaymentMethod.CHECK, PaymentMethod.CHECK, PaymentMethod.ACH])
-            ref = reference or (f"Cheque {rng.randint(1000, 9999)}" if method == PaymentMethod.CHECK else "ACH")
+            if reference:  # a check the story names (its number is the reference: the method says "check")
+                method = PaymentMethod.CHECK
+            ref = reference or (str(rng.randint(1000, 9999)) if method == PaymentMethod.CHECK else "")
             payment = Payment(lease=lease, received_on=day, amount=demo_money(amount), method=method, reference=ref)
             payments.append(payment)
             return payment
@@ -87,24 +89,24 @@ class LedgerDemo:
             elif plan.profile == "rosa":
                 self.rosa_payment(pay, due, amount, from_end)
             else:
-                # A good payer's cheque or transfer arrives by the due date, so the demo's arrears are
+                # A good payer's check or transfer arrives by the due date, so the demo's arrears are
                 # its late payers' whatever the day of the month it is built on.
                 pay(due - dt.timedelta(days=rng.randint(0, 6)), amount)
         return payments
 
     def rosa_payment(self, pay: Callable[..., Payment | None], due: dt.date, amount: Decimal, from_end: int) -> None:
-        # On time until six months ago; that cheque bounced; since then $20 a month.
+        # On time until six months ago; that check bounced; since then $20 a month.
         if from_end > 6:
             pay(due + dt.timedelta(days=2), amount)
         elif from_end == 6:
-            bounced = pay(due + dt.timedelta(days=3), amount, reference="Cheque 2231")
+            bounced = pay(due + dt.timedelta(days=3), amount, reference="2231")
             self.at(
                 due + dt.timedelta(days=12),
                 lambda: ledger_services.payment_reverse(
                     payment=bounced,
                     reversed_on=due + dt.timedelta(days=12),
                     actor=self.actor,
-                    reason="Cheque 2231 returned for insufficient funds",
+                    reason="Check 2231 returned for insufficient funds",
                 ),
             )
         else:

@@ -18,7 +18,7 @@ class PaymentForm(forms.Form):
     received_on = date_field(_("Received on"), initial=clock.today)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.CHECK)
     reference = forms.CharField(
-        label=_("Reference"), required=False, max_length=100, help_text=_("Cheque number or transfer reference.")
+        label=_("Reference"), required=False, max_length=100, help_text=_("Check number or transfer reference.")
     )
     change_reason = reason_field(_("Note"))
 

@@ -150,7 +150,7 @@ class ChargeWaiver(models.Model):
 
 
 class PaymentMethod(models.TextChoices):
-    CHECK = "check", _("Cheque")
+    CHECK = "check", _("Check")
     ACH = "ach", _("Bank transfer")
     CASH = "cash", _("Cash")
     CARD = "card", _("Card")
@@ -159,7 +159,7 @@ class PaymentMethod(models.TextChoices):
 
 
 class Payment(models.Model):
-    """Money received for a lease. Reversal (a bounced cheque) marks it; it is never deleted."""
+    """Money received for a lease. Reversal (a bounced check) marks it; it is never deleted."""
 
     lease = models.ForeignKey(GroundLease, on_delete=models.PROTECT, related_name="payments")
     received_on = models.DateField(_("received on"))

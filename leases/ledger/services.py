@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
@@ -217,7 +218,9 @@ def bill_month(
     with ``actor`` (None: the scheduled run, no one in particular) and ``reason`` (default: the run).
     """
     first, last = month_bounds(year, month)
-    reason = (reason or "").strip() or _("Monthly billing, %(month)s") % {"month": first.strftime("%Y-%m")}
+    reason = (reason or "").strip() or _("Monthly billing, %(month)s") % {
+        "month": formats.date_format(first, "YEAR_MONTH_FORMAT")
+    }
     user = _actor_or_none(actor)
     as_of = min(last, max(clock.today(), first))
     active = GroundLease.objects.filter(status=LeaseStatus.ACTIVE, commencement__lte=last).values("pk")

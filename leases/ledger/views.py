@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from clt import charts, clock
 from clt.dates import month_end, month_start
 from clt.decorators import staff_required
-from leases.ledger import fees, services
+from clt.formats import date_text
+from leases.ledger import fees, services, wording
 from leases.ledger import selectors as ledger_selectors
 from leases.ledger.forms import ChargeForm, FeeRateForm, FeeSuspendForm, PaymentForm, PaymentReverseForm, WaiverForm
 from leases.ledger.models import Charge, ChargeWaiver, Payment
@@ -23,7 +24,8 @@ from leases.lifecycle.models import (
     GroundLease,
 )
 from leases.lifecycle.rules import LeaseStatus
-from leases.lifecycle.views import lease_form_page, lease_url, staff_lease
+from leases.lifecycle.views import LEDGER_MESSAGE, lease_form_page, lease_url, staff_lease
+from leases.resale.wording import money
 
 LEDGER_MONTHS = 12
 
@@ -44,22 +46,15 @@ class LedgerRow:
     open_amount: Decimal = Decimal("0.00")
 
 
-def _payment_text(payment: Payment) -> str:
-    text = _("Payment, %(method)s") % {"method": payment.get_method_display()}
-    return f"{text} {payment.reference}" if payment.reference else text
-
-
 def _line_description(kind: str, charge: Charge | None, payment: Payment | None) -> str:
     if charge is not None:
-        if charge.description:
-            return charge.description
-        return str(charge.get_kind_display())
+        return wording.charge_text(charge)
     if payment is not None:
         if kind == "reversal":
-            return _("Payment of %(date)s reversed") % {"date": payment.received_on.isoformat()} + (
+            return _("Payment of %(date)s reversed") % {"date": date_text(payment.received_on)} + (
                 f": {payment.reversal_reason}" if payment.reversal_reason else ""
             )
-        return _payment_text(payment)
+        return wording.payment_text(payment)
     return kind
 
 
@@ -139,7 +134,9 @@ def ledger_section(lease: GroundLease, today: dt.date, *, months: int = LEDGER_M
     statement = ledger_selectors.ledger_lines(lease, start=start, end=today)
     charge_keys = {line.key for line in statement.lines if line.kind not in ("payment", "reversal")}
     payment_keys = {line.key for line in statement.lines if line.kind in ("payment", "reversal")}
-    charges = {str(c.pk): c for c in lease.charges.filter(pk__in=[int(k) for k in charge_keys])}
+    charges = {
+        str(c.pk): c for c in lease.charges.filter(pk__in=[int(k) for k in charge_keys]).select_related("source")
+    }
     payments = {str(p.pk): p for p in lease.payments.filter(pk__in=[int(k) for k in payment_keys])}
     rows = []
     for line in statement.lines:
@@ -196,6 +193,44 @@ def next_fee(lease: GroundLease, today: dt.date) -> NextFee | None:
     return None
 
 
+OLDEST_UNPAID = 5
+
+
+@dataclass(frozen=True)
+class UnpaidCharge:
+    due: dt.date
+    description: str
+    unpaid: Decimal
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a lease owes today, for the payment form: the balance and the oldest charges still unpaid."""
+
+    today: dt.date
+    balance: Decimal
+    past_due: Decimal
+    oldest: tuple[UnpaidCharge, ...]
+    unpaid_count: int
+
+
+def owed_now(lease: GroundLease, today: dt.date, *, limit: int = OLDEST_UNPAID) -> Owed:
+    """The balance owed today and the ``limit`` oldest charges due by today with an unpaid amount (a payment is
+    applied to them first, oldest first)."""
+    state = ledger_selectors.ledger_state(lease, as_of=today)
+    open_keys = {int(key): amount for key, amount in state.open_by_charge.items() if amount > 0 and key.isdigit()}
+    unpaid = list(
+        lease.charges.filter(pk__in=list(open_keys), due__lte=today).select_related("source").order_by("due", "pk")
+    )
+    return Owed(
+        today=today,
+        balance=state.balance,
+        past_due=sum((open_keys[c.pk] for c in unpaid), Decimal("0.00")),
+        oldest=tuple(UnpaidCharge(c.due, wording.charge_text(c), open_keys[c.pk]) for c in unpaid[:limit]),
+        unpaid_count=len(unpaid),
+    )
+
+
 @staff_required
 def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
     lease = staff_lease(request, pk)
@@ -218,8 +253,10 @@ def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
         save,
         lease=lease,
         title=_("Record a payment"),
-        success=lambda p: _("Payment of $%(amount)s recorded.") % {"amount": p.amount},
+        success=lambda p: _("Payment of %(amount)s recorded.") % {"amount": money(p.amount)},
         next_url=lease_url(lease, "ledger"),
+        message_tags=LEDGER_MESSAGE,
+        context={"owed": owed_now(lease, clock.today())},
     )
 
 
@@ -242,7 +279,8 @@ def payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespo
         title=_("Reverse a payment"),
         success=_("Payment reversed; the amounts it paid are owed again."),
         next_url=lease_url(lease, "ledger"),
-        context={"payment": payment},
+        message_tags=LEDGER_MESSAGE,
+        context={"payment": payment, "payment_detail": wording.payment_detail(payment)},
     )
 
 
@@ -269,6 +307,7 @@ def charge_add(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("Add a charge"),
         success=_("Charge added."),
         next_url=lease_url(lease, "ledger"),
+        message_tags=LEDGER_MESSAGE,
     )
 
 
@@ -295,9 +334,10 @@ def charge_waive(request: HttpRequest, pk: int, charge_pk: int) -> HttpResponse:
         save,
         lease=lease,
         title=_("Waive a charge"),
-        success=lambda w: _("$%(amount)s waived.") % {"amount": w.amount},
+        success=lambda w: _("%(amount)s waived.") % {"amount": money(w.amount)},
         next_url=lease_url(lease, "ledger"),
-        context={"charge": charge, "open_amount": open_amount},
+        message_tags=LEDGER_MESSAGE,
+        context={"charge": charge, "charge_text": wording.charge_text(charge), "open_amount": open_amount},
     )
 
 
@@ -324,10 +364,11 @@ def fee_change(request: HttpRequest, pk: int) -> HttpResponse:
         lease=lease,
         title=_("Change the lease fee"),
         success=lambda rate: (
-            _("From %(date)s the fee is $%(amount)s a month.")
-            % {"date": rate.effective.isoformat(), "amount": rate.amount}
+            _("From %(date)s the fee is %(amount)s a month.")
+            % {"date": date_text(rate.effective), "amount": money(rate.amount)}
         ),
         next_url=lease_url(lease, "ledger"),
+        message_tags=LEDGER_MESSAGE,
         context={"schedule": schedule, "rates": schedule.rates.order_by("-effective")},
     )
 
@@ -350,4 +391,5 @@ def fee_suspend(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("Suspend the lease fee"),
         success=_("Fee suspension recorded."),
         next_url=lease_url(lease, "ledger"),
+        message_tags=LEDGER_MESSAGE,
     )

@@ -25,7 +25,7 @@ from properties.models import Unit
 REASON = "Demo data"
 CHT_NAME = "Community Home Trust model lease"
 CONDO_NAME = "Condominium and townhouse ground lease"
-STOREFRONT_NAME = "Neighbourhood storefront ground lease"
+STOREFRONT_NAME = "Neighborhood storefront ground lease"
 
 # HUD median family income, Burlington-South Burlington, VT MSA (METRO15540M15540), by HUD fiscal
 # year, from leases/data/hud_ami.csv (HUD Section 8 Income Limits, FY2015-FY2025). Written out here so

@@ -83,7 +83,7 @@ class GroundLeaseFilterSet(django_filters.FilterSet):
     unit = IntegerFilter(field_name="unit_id", label=_("Home id"))
     parcel = IntegerFilter(field_name="parcel_id", label=_("Parcel id"))
     template_version = IntegerFilter(field_name="template_version_id", label=_("Lease terms id"))
-    organization = IntegerFilter(field_name="organization_id", label=_("Organisation id"))
+    organization = IntegerFilter(field_name="organization_id", label=_("Organization id"))
     household = IntegerFilter(field_name="household_id", label=_("Household id"))
     person = IntegerFilter(method="filter_person", label=_("Leaseholder (person id)"))
     commenced_after = django_filters.DateFilter(

@@ -309,7 +309,7 @@ class LeaseForm(_LeaseFormBase):
         label=_("Leaseholders"),
         required=False,
         queryset=Person.objects.none(),
-        help_text=_("The people named as lessees; leave empty when an organisation holds the lease."),
+        help_text=_("The people named as lessees; leave empty when an organization holds the lease."),
     )
     monthly_fee = money_input(
         _("Monthly lease fee"), required=False, minimum="0.00", help_text=_("Empty: the default of the lease terms.")

@@ -354,7 +354,7 @@ class GroundLease(TimeStampedModel):
     )
     organization = models.ForeignKey(
         Organization,
-        verbose_name=_("leaseholder organisation"),
+        verbose_name=_("leaseholder organization"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clt import clock, roles
+from clt.formats import date_text
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_not_in_future, require_reason, save_stamped
 from clt.models import Organization, Person
 from leases.ledger.models import FeeRate, FeeSchedule
 from leases.ledger.services import payment_record
 from leases.lifecycle import rules as lifecycle
-from leases.lifecycle.choices import EVENT_LABELS, STATE_LABELS, TRACK_LABELS
+from leases.lifecycle.choices import DEADLINE_LABELS, EVENT_LABELS, STATE_LABELS, TRACK_LABELS
 from leases.lifecycle.models import (
     Deadline,
     DeadlineStatus,
@@ -204,7 +205,7 @@ def lease_create(
     people = list(dict.fromkeys(leaseholders))
     if organization is not None and people:
         raise ValidationError(
-            {"leaseholders": [_("A lease is held either by people or by an organisation, not both.")]}
+            {"leaseholders": [_("A lease is held either by people or by an organization, not both.")]}
         )
     lease = GroundLease(
         unit=unit,
@@ -325,20 +326,21 @@ def lease_event_record(
         raise ValidationError({"received_on": [_("Deadlines count from receipt: give the date it was received.")]})
     if sent_on and received_on and received_on < sent_on:
         raise ValidationError({"received_on": [_("A notice cannot be received before it was sent.")]})
+    kind_text = EVENT_LABELS.get(rule.kind, rule.kind)
     for key in rule.data_required:
         if data.get(key) in (None, "", []):
-            raise ValidationError({f"data.{key}": [_("This detail is required for %(kind)s.") % {"kind": rule.kind}]})
+            raise ValidationError({f"data.{key}": [_("This detail is required for “%(kind)s”.") % {"kind": kind_text}]})
     for deadline_kind in rule.after:
         deadline = open_deadline_of(lease, deadline_kind) or (
             lease.deadlines.filter(kind=deadline_kind).order_by("-due").first()
         )
         if deadline is None or effective_on <= deadline.due:
-            due = deadline.due.isoformat() if deadline else _("not set")
+            due = date_text(deadline.due) if deadline else _("not set")
             raise ValidationError(
                 {
                     "effective_on": [
-                        _("%(kind)s is possible only after the %(deadline)s deadline (%(due)s) has passed.")
-                        % {"kind": rule.kind, "deadline": deadline_kind.replace("_", " "), "due": due}
+                        _("“%(kind)s” can be recorded only after the deadline “%(deadline)s” (%(due)s) has passed.")
+                        % {"kind": kind_text, "deadline": DEADLINE_LABELS.get(deadline_kind, deadline_kind), "due": due}
                     ]
                 }
             )
@@ -491,7 +493,7 @@ def _on_terminated(lease: GroundLease, *, effective_on, **kwargs: Any) -> None:
                             "Termination needs the permitted mortgagee's consent or the end of its objection "
                             "window (%(due)s)."
                         )
-                        % {"due": window.due.isoformat() if window else _("not opened")}
+                        % {"due": date_text(window.due) if window else _("not opened")}
                     ]
                 }
             )
@@ -499,7 +501,8 @@ def _on_terminated(lease: GroundLease, *, effective_on, **kwargs: Any) -> None:
         raise ValidationError(
             {
                 "kind": [
-                    _("A lease is terminated only for an uncured default (compliance is %(state)s).") % {"state": state}
+                    _("A lease is terminated only for an uncured default (compliance now: “%(state)s”).")
+                    % {"state": STATE_LABELS[Track.COMPLIANCE].get(state, state)}
                 ]
             }
         )
@@ -532,7 +535,7 @@ def _on_consent_requested(lease: GroundLease, *, data, received_on, **_rest: Any
             {
                 "received_on": [
                     _("The lease needs the request %(days)s days before closing, by %(latest)s.")
-                    % {"days": lead, "latest": latest.isoformat()}
+                    % {"days": lead, "latest": date_text(latest)}
                 ]
             }
         )
@@ -770,9 +773,8 @@ def deadline_extend(*, deadline: Deadline, new_due: dt.date, agreed_on: dt.date,
     if deadline.status != DeadlineStatus.OPEN:
         raise ValidationError({"deadline": [_("Only an open deadline can be extended.")]})
     if new_due <= deadline.due:
-        raise ValidationError(
-            {"new_due": [_("An extension must move the deadline later than %(due)s.") % {"due": deadline.due}]}
-        )
+        message = _("An extension must move the deadline later than %(due)s.") % {"due": date_text(deadline.due)}
+        raise ValidationError({"new_due": [message]})
     require_not_in_future(agreed_on, "agreed_on")
     event = LeaseEvent.objects.create(
         lease=deadline.lease,

@@ -65,7 +65,7 @@ def lender_from_data(data: dict[str, Any]) -> Organization:
     try:
         return Organization.objects.get(pk=data.get("lender"))
     except (Organization.DoesNotExist, ValueError, TypeError):
-        raise ValidationError({"data.lender": [_("Unknown lender (an organisation id).")]}) from None
+        raise ValidationError({"data.lender": [_("Unknown lender (an organization id).")]}) from None
 
 
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.forms.models import model_to_dict
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from clt import clock, roles
 from clt.decorators import staff_required
+from clt.formats import date_text
 from clt.history import history_entries
 from clt.models import Organization, Person
 from clt.views import form_page
@@ -61,6 +63,7 @@ from leases.lifecycle.models import (
 )
 from leases.lifecycle.rules import EventKind, LeaseStatus, Track
 from leases.lifecycle.selectors import due_buckets, due_items
+from leases.resale.wording import money
 from properties.models import Unit
 
 PAGE_SIZE = 50
@@ -105,6 +108,10 @@ def lease_url(lease: GroundLease, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+# The tag of a message that the lease page shows inside its ledger section (where the redirect lands).
+LEDGER_MESSAGE = "ledger"
+
+
 def lease_form_page(
     request: HttpRequest,
     form: Any,
@@ -116,14 +123,28 @@ def lease_form_page(
     next_url: str | Callable[[Any], str],
     template: str = "leases/form_page.html",
     context: dict[str, Any] | None = None,
+    message_tags: str = "",
 ) -> HttpResponse:
-    """``clt.views.form_page`` for a lease's form (the event form's ``buyers`` is the service's ``buyer``)."""
+    """``clt.views.form_page`` for a lease's form (the event form's ``buyers`` is the service's ``buyer``).
+
+    ``message_tags``: the success message carries these tags, so that the page the redirect lands on can show
+    it where the person is brought (``LEDGER_MESSAGE``: in the lease page's ledger section).
+    """
+    if message_tags:
+        saving = save
+
+        def save(cleaned: dict[str, Any]) -> Any:
+            result = saving(cleaned)
+            text = success(result) if callable(success) else success
+            messages.success(request, text, extra_tags=message_tags)
+            return result
+
     return form_page(
         request,
         form,
         save,
         template=template,
-        success=success,
+        success=None if message_tags else success,
         next_url=next_url,
         context={"lease": lease, "title": title, **(context or {})},
         renames={"buyer": "buyers"},
@@ -269,7 +290,25 @@ def _detail_value(key: str, value: Any, people: dict[int, str], lenders: dict[in
         return _("Lease %(n)s") % {"n": value}
     if key == "deadline":
         return ""
+    if key in _MONEY_DETAILS:
+        try:
+            return money(Decimal(str(value)))
+        except ArithmeticError:
+            return str(value)
+    if key in _DATE_DETAILS:
+        try:
+            return date_text(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
     return str(value)
+
+
+# The event details that hold money ("168000.00" → "$168,000.00") and dates ("2026-12-07" → "Dec. 7, 2026").
+_MONEY_DETAILS = frozenset({"amount", "price", "arrears_collected"})
+_DATE_DETAILS = frozenset(
+    {"mortgagee_received_on", "intended_closing", "planned_transfer", "earliest_transfer", "determined_on"}
+    | {"from", "to"}
+)
 
 
 def timeline(lease: GroundLease) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clt import clock
+from clt.formats import date_text
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_reason, save_stamped
 from leases.lifecycle.models import (
@@ -92,7 +93,7 @@ def _check_inspection(lease: GroundLease, record: MonitoringRecord) -> None:
                         "The lease allows %(n)s inspections in 12 months; one is already scheduled since %(since)s.",
                         template.inspections_per_year,
                     )
-                    % {"n": template.inspections_per_year, "since": window_start.date().isoformat()}
+                    % {"n": template.inspections_per_year, "since": date_text(window_start.date())}
                 ]
             }
         )

@@ -252,7 +252,7 @@ def test_lease_page_shows_timeline_ledger_deadlines_monitoring_documents_and_his
     ledger = section(page, "ledger")
     assert 'data-balance="70.00"' in ledger and "$70.00" in ledger
     assert "Total past due" in ledger
-    assert "Payment, Cheque 1017" in ledger
+    assert "Payment, check no. 1017" in ledger
     balances = re.findall(r'<td class="num">(?:<span class="owed">)?\$([\d.,]+)', ledger)
     assert "70.00" in balances and "30.00" in balances  # 40 - 50 + 40 = 30 after the second month
     assert ledger.count('class="bar ') == 3  # one bar a month since the lease began
@@ -273,7 +273,7 @@ def test_lease_page_shows_timeline_ledger_deadlines_monitoring_documents_and_his
     assert "option-notice" not in documents
     assert f"/leases/{lease.pk}/documents/statement/?month={today():%Y-%m}&amp;format=pdf" in documents
     # History
-    assert "Recorder&#x27;s correction" in page and "<code>recording_book</code>: — → 812" in page
+    assert "Recorder&#x27;s correction" in page and '<span class="change-field">Book</span>: — → 812' in page
 
 
 def _date_text(day: dt.date) -> str:
@@ -354,7 +354,7 @@ def test_a_missing_detail_or_receipt_is_shown_on_its_field(client, staff_user, l
             {"kind": "default_notice_sent", "received_on": today().isoformat(), "change_reason": "x"},
         )
     )
-    assert 'id="id_breach_error"' in no_breach and "This detail is required for default_notice_sent" in no_breach
+    assert 'id="id_breach_error"' in no_breach and "This detail is required for “Notice of default sent”" in no_breach
     no_receipt = text(
         client.post(
             f"/leases/{lease.pk}/events/new/",
@@ -608,7 +608,7 @@ def test_create_a_lease_for_a_home_then_edit_it(client, staff_user, version):
         "change_reason": "Closing",
     }
     both = client.post("/leases/new/", {**fields, "leaseholders": [buyer.pk], "organization": coop.pk})
-    assert "either by people or by an organisation" in text(both)
+    assert "either by people or by an organization" in text(both)
     split = client.post("/leases/new/", {**fields, "leaseholders": [buyer.pk]})
     assert "must add up to the appraised value" in text(split)
     assert not GroundLease.objects.exists()

@@ -93,7 +93,7 @@ def test_detail_page_shows_homes_history_and_map(client, staff_user, parcel):
     assert "Assessor&#x27;s correction" in page or "Assessor's correction" in page
     assert "5 Cedar St" in page  # the home keeps its own address
     assert 'id="map-config"' in page and '"Polygon"' in page
-    assert "<code>address</code>: 5 Cedar St → 7 Cedar St" in page
+    assert '<span class="change-field">Address</span>: 5 Cedar St → 7 Cedar St' in page
 
 
 def test_create_parcel_through_the_form(client, staff_user):

@@ -186,7 +186,7 @@ class PaymentSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
 
 class PaymentReverseSerializer(serializers.Serializer):
     reversed_on = serializers.DateField(required=False, help_text="Default: today.")
-    reason = reason_field("Why the payment is reversed (e.g. returned cheque).")
+    reason = reason_field("Why the payment is reversed (e.g. returned check).")
 
 
 class LedgerQuerySerializer(serializers.Serializer):

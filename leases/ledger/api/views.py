@@ -83,7 +83,7 @@ class ChargeViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyVie
 
 
 class PaymentViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
-    """Money received. A payment is never deleted: a bounced cheque is reversed, with the reason."""
+    """Money received. A payment is never deleted: a bounced check is reversed, with the reason."""
 
     queryset = Payment.objects.all()
     serializer_class = s.PaymentSerializer

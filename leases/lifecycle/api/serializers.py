@@ -237,7 +237,7 @@ class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
         write_only=True,
         required=False,
         queryset=Person.objects.all(),
-        help_text="On creation: the ids of the people who hold the lease (co-lessees), unless an organisation does.",
+        help_text="On creation: the ids of the people who hold the lease (co-lessees), unless an organization does.",
     )
     subsidies = SubsidySerializer(many=True, required=False)
     monthly_fee = serializers.DecimalField(

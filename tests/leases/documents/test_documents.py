@@ -180,19 +180,23 @@ def test_statement_figures_read_back_from_the_pdf(billed):
     assert "Alice Moreau, Bob Moreau" in text
     assert billed.parcel.apn in text
     # Opening, each line with its running balance, closing.
-    assert "Opening balance 55.00" in text
-    assert re.search(r"March 1, 2025 Lease fee, 2025-03 45\.00 100\.00", text), text
-    assert re.search(r"March 10, 2025 Payment received \(Cheque cheque 117\) 30\.00 70\.00", text), text
-    assert re.search(r"March 15, 2025 Late fee on Lease fee, 2025-03 10\.00 80\.00", text), text
-    assert re.search(r"Closing balance 55\.00 30\.00 80\.00", text), text
+    assert "Opening balance $55.00" in text
+    assert re.search(r"March 1, 2025 Lease fee for March 2025 \$45\.00 \$100\.00", text), text
+    assert re.search(r"March 10, 2025 Payment received \(check no\. 117\) \$30\.00 \$70\.00", text), text
+    assert re.search(r"March 15, 2025 Late fee on the March 2025 lease fee \$10\.00 \$80\.00", text), text
+    assert re.search(r"Closing balance \$55\.00 \$30\.00 \$80\.00", text), text
     # Ageing at the end of the month: 0-30, 31-60, 61-90, over 90, total.
-    assert "55.00 25.00 0.00 0.00 80.00" in text
-    assert "Past due and payable now: 80.00." in text
-    assert "Next lease fee: 45.00, due April 1, 2025." in text
-    assert "Please pay 125.00 by April 1, 2025." in text
+    assert "$55.00 $25.00 $0.00 $0.00 $80.00" in text
+    assert "Past due and payable now: $80.00." in text
+    assert "Next lease fee: $45.00, due April 1, 2025." in text
+    assert "Please pay $125.00 by April 1, 2025." in text
     assert "Page 1" in text
     # The HTML says the same sentences.
-    for sentence in ("Opening balance 55.00", "Please pay 125.00 by April 1, 2025.", "55.00 25.00 0.00 0.00 80.00"):
+    for sentence in (
+        "Opening balance $55.00",
+        "Please pay $125.00 by April 1, 2025.",
+        "$55.00 $25.00 $0.00 $0.00 $80.00",
+    ):
         assert sentence in page
 
 
@@ -201,17 +205,17 @@ def test_statement_attachment_is_named_after_lease_kind_and_month(billed):
     assert response["Content-Disposition"] == f'attachment; filename="lease-{billed.pk}-statement-2025-02.pdf"'
     text = pdf_text(response.content)
     # February: January paid, the fee unpaid and its late fee on the 15th.
-    assert re.search(r"Opening balance 0\.00", text)
-    assert re.search(r"Feb\. 15, 2025 Late fee on Lease fee, 2025-02 10\.00 55\.00", text), text
+    assert re.search(r"Opening balance \$0\.00", text)
+    assert re.search(r"Feb\. 15, 2025 Late fee on the February 2025 lease fee \$10\.00 \$55\.00", text), text
 
 
 def test_statement_over_a_date_range(billed):
     text, _page = both(billed, "statement", start="2025-01-01", end="2025-03-31")
     assert "Statement from Jan. 1, 2025 to March 31, 2025" in text
-    assert "Opening balance 0.00" in text
-    assert re.search(r"Jan\. 3, 2025 Payment received \(Cheque cheque 101\) 45\.00 0\.00", text), text
+    assert "Opening balance $0.00" in text
+    assert re.search(r"Jan\. 3, 2025 Payment received \(check no\. 101\) \$45\.00 \$0\.00", text), text
     # Three fees and two late fees charged, two payments: 155.00 - 75.00.
-    assert re.search(r"Closing balance 155\.00 75\.00 80\.00", text), text
+    assert re.search(r"Closing balance \$155\.00 \$75\.00 \$80\.00", text), text
     response = get(billed, "statement", start="2025-01-01", end="2025-03-31")
     assert f"lease-{billed.pk}-statement-2025-01-01-2025-03-31.pdf" in response["Content-Disposition"]
 
@@ -224,11 +228,13 @@ def test_statement_with_a_reversed_payment(version):
     )
     ledger_services.bill_month(year=2025, month=1)
     text, _page = both(lease, "statement", month="2025-01")
-    assert re.search(r"Jan\. 3, 2025 Payment received \(Cheque 4410\) 45\.00 0\.00", text), text
-    assert re.search(r"Jan\. 20, 2025 Payment of Jan\. 3, 2025 reversed \(Cheque returned unpaid\) 45\.00 45\.00", text)
+    assert re.search(r"Jan\. 3, 2025 Payment received \(check no\. 4410\) \$45\.00 \$0\.00", text), text
+    assert re.search(
+        r"Jan\. 20, 2025 Payment of Jan\. 3, 2025 reversed \(Cheque returned unpaid\) \$45\.00 \$45\.00", text
+    )
     # Columns add up: 0.00 + 90.00 - 45.00 = 45.00.
-    assert re.search(r"Closing balance 90\.00 45\.00 45\.00", text), text
-    assert "The charges include 45.00 of reversed payments charged back." in text
+    assert re.search(r"Closing balance \$90\.00 \$45\.00 \$45\.00", text), text
+    assert "The charges include $45.00 of reversed payments charged back." in text
 
 
 def test_statement_in_credit_asks_for_nothing(version):
@@ -236,9 +242,9 @@ def test_statement_in_credit_asks_for_nothing(version):
     pay(lease, "100.00", D(2025, 1, 2))
     ledger_services.bill_month(year=2025, month=1)
     text, _page = both(lease, "statement", month="2025-01")
-    assert re.search(r"Closing balance 45\.00 100\.00 -55\.00", text), text
-    assert "You are in credit by 55.00." in text
-    assert "Next lease fee: 45.00, due Feb. 1, 2025." in text
+    assert re.search(r"Closing balance \$45\.00 \$100\.00 −\$55\.00", text), text
+    assert "You are in credit by $55.00." in text
+    assert "Next lease fee: $45.00, due Feb. 1, 2025." in text
     assert "Your credit covers it: nothing to pay by Feb. 1, 2025." in text
     assert "Past due" not in text
 
@@ -246,10 +252,10 @@ def test_statement_in_credit_asks_for_nothing(version):
 def test_statement_of_an_ended_lease_is_payable_on_receipt(billed):
     terminate(billed)
     text = pdf_text(get(billed, "statement", month="2025-06").content)
-    assert "Please pay 80.00 on receipt of this statement." in text
+    assert "Please pay $80.00 on receipt of this statement." in text
     assert "Next lease fee" not in text
     # By the end of June all 80.00 is more than 90 days past due (March's fee by 121 days).
-    assert "0.00 0.00 0.00 80.00 80.00" in text
+    assert "$0.00 $0.00 $0.00 $80.00 $80.00" in text
 
 
 def test_default_month_is_the_last_full_month(billed):
@@ -264,7 +270,7 @@ def test_default_month_is_the_last_full_month(billed):
         ({"month": "2025-13"}, "month: '2025-13' is not a month"),
         ({"month": "March"}, "write it as YYYY-MM"),
         ({"start": "2025-03-01"}, "end: a date range needs both"),
-        ({"start": "2025-03-31", "end": "2025-03-01"}, "end: 2025-03-01 is before the start, 2025-03-31."),
+        ({"start": "2025-03-31", "end": "2025-03-01"}, "end: March 1, 2025 is before the start, March 31, 2025."),
         ({"start": "2025-02-30", "end": "2025-03-01"}, "start: '2025-02-30' is not a date"),
         ({"month": "2025-03", "start": "2025-03-01", "end": "2025-03-31"}, "not both"),
         ({"format": "docx"}, "format: choose pdf or html."),
@@ -297,19 +303,19 @@ def test_summary_figures(billed, bank):
     assert "1 renewal of 99 years; notice due 365 days before the term ends (1 left)" in text
     assert "At least 10 months a year" in text
     assert "Due on day 1 of each month; late after 14 days of grace." in text
-    assert "10.00 when a fee is still unpaid 14 days after its due date." in text
+    assert "$10.00 when a fee is still unpaid 14 days after its due date." in text
     assert "Cure period 30 days from receipt of a notice of default" in text
     assert "Exercise within 45 days of receiving the signed resale agreement; close within 60 days" in text
     assert "Commencement Jan. 1, 2025" in text
     assert "Term ends Jan. 1, 2124" in text
     assert "Book 1204, page 77, recorded Jan. 6, 2025" in text
-    assert "Purchase price of the home 182,500.00" in text
-    assert "Appraisal at purchase 310,000.00 (Dec. 2, 2024)" in text
-    assert "of which land 110,000.00" in text and "of which improvements 200,000.00" in text
-    assert "City HOME funds 65,000.00" in text and "State housing trust 20,000.00" in text
-    assert "Total 85,000.00" in text
-    assert "1 Vermont Federal Credit Union April 20, 2025 120,000.00" in text
-    assert "Current monthly fee 45.00" in text
+    assert "Purchase price of the home $182,500.00" in text
+    assert "Appraisal at purchase $310,000.00 (Dec. 2, 2024)" in text
+    assert "of which land $110,000.00" in text and "of which improvements $200,000.00" in text
+    assert "City HOME funds $65,000.00" in text and "State housing trust $20,000.00" in text
+    assert "Total $85,000.00" in text
+    assert "1 Vermont Federal Credit Union April 20, 2025 $120,000.00" in text
+    assert "Current monthly fee $45.00" in text
     assert "Leaseholders Alice Moreau, Bob Moreau" in page
 
 
@@ -319,7 +325,7 @@ def test_summary_shows_the_current_fee_after_a_change(version):
         lease=lease, effective=D(2026, 1, 1), amount=Decimal("47.25"), actor=None, reason="5%"
     )
     text, _page = both(lease, "summary")
-    assert "Current monthly fee 47.25" in text
+    assert "Current monthly fee $47.25" in text
     assert "No permitted mortgage." in text
 
 
@@ -439,8 +445,8 @@ def test_batch_layout_splits_into_one_pdf_per_document_numbered_from_page_1(bill
     # The other lease: January's 60.00 unpaid and its 10.00 late fee.
     assert [r.closing for r in rendered] == [Decimal("80.00"), Decimal("70.00")]
     first, second = (pdf_pages(r.pdf) for r in rendered)
-    assert "Closing balance 155.00 75.00 80.00" in " ".join(first)
-    assert "Closing balance 70.00 0.00 70.00" in " ".join(second)
+    assert "Closing balance $155.00 $75.00 $80.00" in " ".join(first)
+    assert "Closing balance $70.00 $0.00 $70.00" in " ".join(second)
     assert all(f"Lease {billed.pk}" in page for page in first)
     assert f"Lease {billed.pk} " not in " ".join(second)
     assert "Page 1" in second[0]
@@ -521,10 +527,10 @@ def test_statements_command_renders_one_pdf_per_lease_with_activity_or_balance(p
     assert statement_files(out) == sorted(f"lease-{pk}-statement-2025-06.pdf" for pk in expected)
     text = {pk: pdf_text((out / f"lease-{pk}-statement-2025-06.pdf").read_bytes()) for pk in expected}
     # The billed lease was not billed after March (bill_month was not run): 80.00, aged.
-    assert re.search(r"Closing balance 0\.00 0\.00 80\.00", text[portfolio["billed"].pk])
-    assert re.search(r"Closing balance 0\.00 0\.00 0\.00", text[portfolio["paid_up"].pk])
-    assert re.search(r"Closing balance 0\.00 0\.00 135\.00", text[portfolio["in_arrears"].pk])
-    assert "Please pay 135.00 on receipt of this statement." in text[portfolio["in_arrears"].pk]
+    assert re.search(r"Closing balance \$0\.00 \$0\.00 \$80\.00", text[portfolio["billed"].pk])
+    assert re.search(r"Closing balance \$0\.00 \$0\.00 \$0\.00", text[portfolio["paid_up"].pk])
+    assert re.search(r"Closing balance \$0\.00 \$0\.00 \$135\.00", text[portfolio["in_arrears"].pk])
+    assert "Please pay $135.00 on receipt of this statement." in text[portfolio["in_arrears"].pk]
     assert "3 statements for 2025-06" in stdout.getvalue()
     assert "per statement" in stdout.getvalue()
     assert "statements" in stderr.getvalue() and "3/3" in stderr.getvalue()
@@ -554,7 +560,7 @@ def test_statements_command_with_two_workers(portfolio, tmp_path):
     ids = [portfolio[k].pk for k in ("billed", "paid_up", "in_arrears", "settled")]
     assert statement_files(tmp_path) == sorted(f"lease-{pk}-statement-2025-03.pdf" for pk in ids)
     billed = pdf_text((tmp_path / f"lease-{portfolio['billed'].pk}-statement-2025-03.pdf").read_bytes())
-    assert re.search(r"Closing balance 55\.00 30\.00 80\.00", billed), billed
+    assert re.search(r"Closing balance \$55\.00 \$30\.00 \$80\.00", billed), billed
     assert "4 statements for 2025-03" in stdout.getvalue() and "2 workers" in stdout.getvalue()
 
 
@@ -605,7 +611,7 @@ def test_lease_ids_for_the_month_are_computed_in_sets(portfolio, django_assert_m
         ({"late_fee_kind": "none"}, "No late fee."),
         (
             {"late_fee_kind": "flat", "late_fee_amount": Decimal("25.00"), "grace_days": 30},
-            "25.00 when a fee is still unpaid 30 days after its due date.",
+            "$25.00 when a fee is still unpaid 30 days after its due date.",
         ),
         (
             {
@@ -627,7 +633,7 @@ def test_lease_ids_for_the_month_are_computed_in_sets(portfolio, django_assert_m
                 "late_fee_max_assessments": 3,
                 "grace_days": 14,
             },
-            "5.00 when a fee is still unpaid 14 days after its due date; 5.00 more at each further assessment, "
+            "$5.00 when a fee is still unpaid 14 days after its due date; $5.00 more at each further assessment, "
             "every 30 days, at most 3 times per fee.",
         ),
     ],
@@ -649,3 +655,86 @@ def test_through_the_lease_page_a_homeowner_gets_only_their_own_documents(client
     assert client.get(f"/leases/{other.pk}/documents/summary/").status_code == 404
     assert client.get(f"/leases/{own.pk}/documents/statement/?month=2025-13").status_code == 400
     assert client.get(f"/leases/{own.pk}/documents/default-notice/").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# Every column and total of the HTML page is in the PDF (issue 14 §7)
+# ---------------------------------------------------------------------------------------------
+
+
+class _Cells(HTMLParser):
+    """The text of every table header, table cell and fact (``<dt>``/``<dd>``) of a document's HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []
+        self.open: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("th", "td", "dt", "dd", "caption"):
+            self.open.append((tag, []))
+
+    def handle_endtag(self, tag):
+        if self.open and self.open[-1][0] == tag:
+            kind, parts = self.open.pop()
+            words = " ".join(" ".join(parts).split())
+            if words:
+                self.cells.append((kind, words))
+
+    def handle_data(self, data):
+        for _kind, parts in self.open:
+            parts.append(data)
+
+
+def html_cells(html: str) -> list[tuple[str, str]]:
+    parser = _Cells()
+    parser.feed(html)
+    return parser.cells
+
+
+def assert_pdf_has_every_cell(lease, kind, **params) -> list[tuple[str, str]]:
+    text, _page = both(lease, kind, **params)
+    html = get(lease, kind, format="html", **params).content.decode()
+    cells = html_cells(html)
+    missing = [cell for cell in cells if cell[1] not in text]
+    assert not missing, (missing, text)
+    # Money reads as dollars in both: no bare "55.00" without its "$".
+    assert not re.search(r"(?<![$\d,.])\d{1,3}(?:,\d{3})*\.\d{2}(?!\d)", text), text
+    return cells
+
+
+def test_statement_pdf_has_every_column_and_total_of_its_page(billed):
+    cells = assert_pdf_has_every_cell(billed, "statement", month="2025-03")
+    headers = [words for kind, words in cells if kind == "th"]
+    for column in ("Date", "Description", "Charges", "Payments", "Balance", "Closing balance", "Total past due"):
+        assert column in headers
+    assert ("td", "$80.00") in cells and ("td", "$125.00") not in cells  # the closing balance; 125 is a sentence
+
+
+def test_lease_summary_pdf_has_every_column_and_total_of_its_page(billed, bank):
+    with_mortgage(billed, bank)
+    cells = assert_pdf_has_every_cell(billed, "summary")
+    assert ("td", "$85,000.00") in cells  # the subsidies' total
+    assert ("dd", "$182,500.00") in cells  # the purchase price
+    assert ("td", "$120,000.00") in cells  # the permitted mortgage
+
+
+def test_default_notice_pdf_has_every_fact_of_its_page(billed, bank):
+    with_mortgage(billed, bank)
+    record(
+        billed,
+        "default_notice_sent",
+        sent_on=D(2025, 4, 28),
+        received_on=D(2025, 5, 1),
+        delivery_method="certified mail",
+        data={"breach": BREACH, "mortgagee_received_on": "2025-05-03"},
+    )
+    cells = assert_pdf_has_every_cell(billed, "default-notice")
+    assert ("dd", "April 28, 2025") in cells
+    assert any(kind == "dd" and words.startswith("$") for kind, words in cells)  # the fees unpaid
+
+
+def test_option_notice_pdf_has_every_fact_and_column_of_its_page(billed):
+    start_resale(billed)
+    cells = assert_pdf_has_every_cell(billed, "option-notice")
+    assert ("dd", "June 2, 2025") in cells

@@ -155,7 +155,7 @@ def test_the_scheduled_billing_run_names_no_user_and_says_which_months_run_it_wa
     rows = list(Charge.history.all())
     assert len(rows) == Charge.objects.count() == 3
     assert {(r.history_type, r.history_user_id, r.history_change_reason) for r in rows} == {
-        ("+", None, "Monthly billing, 2024-03")
+        ("+", None, "Monthly billing, March 2024")
     }
 
 

@@ -105,7 +105,7 @@ def test_a_cooperative_can_hold_a_lease(bank):
 
 def test_people_or_an_organisation_not_both():
     coop = Organization.objects.create(name="Co-op", kind="housing_cooperative")
-    with pytest.raises(ValidationError, match="either by people or by an organisation"):
+    with pytest.raises(ValidationError, match="either by people or by an organization"):
         make_lease(people=[Person.objects.create(given_name="A")], organization=coop)
 
 
@@ -132,7 +132,9 @@ def test_renewal_extends_the_term_once_then_is_refused():
 def test_expiry_only_after_the_term_end():
     version = make_template_version(term_years=1)
     lease = make_lease(version=version, commencement=D(2024, 1, 15))
-    refused(lease, "expired", "effective_on", "after the term end deadline (2025-01-15)", effective_on=D(2025, 1, 15))
+    refused(
+        lease, "expired", "effective_on", "after the deadline “Term ends” (Jan. 15, 2025)", effective_on=D(2025, 1, 15)
+    )
     record(lease, "expired", effective_on=D(2025, 1, 16))
     lease.refresh_from_db()
     assert (lease.status, lease.ended_on) == ("expired", D(2025, 1, 16))
@@ -214,7 +216,7 @@ def test_cure_in_time_is_met_late_cure_is_missed():
 def test_uncured_only_after_the_cure_deadline():
     lease = make_lease()
     record(lease, "default_notice_sent", received_on=D(2024, 3, 4), data={"breach": "fees"})
-    refused(lease, "default_uncured", "effective_on", "(2024-04-03) has passed", effective_on=D(2024, 4, 3))
+    refused(lease, "default_uncured", "effective_on", "(April 3, 2024) has passed", effective_on=D(2024, 4, 3))
     record(lease, "default_uncured", effective_on=D(2024, 4, 4))
     lease.refresh_from_db()
     assert lease.compliance_state == "default_uncured"
@@ -243,7 +245,7 @@ def test_termination_with_a_mortgagee_needs_consent_or_a_lapsed_objection_window
     refused(lease, "terminated", "kind", "mortgagee's consent", effective_on=D(2024, 4, 5))
     record(lease, "termination_notice_to_mortgagee", received_on=D(2024, 4, 10))
     assert deadline(lease, "mortgagee_objection").due == D(2024, 5, 10)
-    refused(lease, "terminated", "kind", "objection window (2024-05-10)", effective_on=D(2024, 5, 10))
+    refused(lease, "terminated", "kind", "objection window (May 10, 2024)", effective_on=D(2024, 5, 10))
     record(lease, "terminated", effective_on=D(2024, 5, 11))
     lease.refresh_from_db()
     assert lease.status == "terminated"
@@ -294,7 +296,7 @@ def test_consent_request_must_come_before_the_lead_time(bank):
         lease,
         "mortgage_consent_requested",
         "received_on",
-        "10 days before closing, by 2024-01-22",
+        "10 days before closing, by Jan. 22, 2024",
         received_on=D(2024, 1, 23),
         data={"lender": bank.pk, "amount": "150000", "intended_closing": "2024-02-01"},
     )
@@ -388,7 +390,7 @@ def test_option_lapses_only_after_its_window_and_the_owner_may_then_market():
     lease = make_lease()
     record(lease, "intent_to_sell_received", received_on=D(2024, 1, 10))
     record(lease, "resale_agreement_signed", received_on=D(2024, 2, 22))
-    refused(lease, "option_lapsed", "effective_on", "(2024-04-07) has passed", effective_on=D(2024, 4, 7))
+    refused(lease, "option_lapsed", "effective_on", "(April 7, 2024) has passed", effective_on=D(2024, 4, 7))
     record(lease, "option_lapsed", effective_on=D(2024, 4, 8))
     lease.refresh_from_db()
     assert lease.transfer_state == "marketing"
@@ -407,7 +409,7 @@ def test_an_extension_agreed_in_writing_moves_the_deadline_and_keeps_the_origina
     assert (option.original_due, option.due, option.extended) == (D(2024, 4, 7), D(2024, 5, 7), True)
     assert event.data == {"deadline": option.pk, "kind": "option_exercise", "from": "2024-04-07", "to": "2024-05-07"}
     # The lapse now waits for the extended date.
-    refused(lease, "option_lapsed", "effective_on", "(2024-05-07)", effective_on=D(2024, 4, 20))
+    refused(lease, "option_lapsed", "effective_on", "(May 7, 2024)", effective_on=D(2024, 4, 20))
     with pytest.raises(ValidationError, match="later than"):
         lifecycle_services.deadline_extend(
             deadline=option, new_due=D(2024, 5, 1), agreed_on=D(2024, 4, 2), actor=None, reason="x"
@@ -423,7 +425,7 @@ def test_closing_lapse_returns_to_marketing():
     record(lease, "intent_to_sell_received", received_on=D(2024, 1, 10))
     record(lease, "resale_agreement_signed", received_on=D(2024, 2, 22))
     record(lease, "option_exercised", effective_on=D(2024, 3, 1), data={"exercised_by": "assignee"})
-    refused(lease, "option_closing_lapsed", "effective_on", "(2024-04-30)", effective_on=D(2024, 4, 30))
+    refused(lease, "option_closing_lapsed", "effective_on", "(April 30, 2024)", effective_on=D(2024, 4, 30))
     record(lease, "option_closing_lapsed", effective_on=D(2024, 5, 1))
     lease.refresh_from_db()
     assert lease.transfer_state == "marketing"
