@@ -8,7 +8,7 @@ from leases.ledger import views as ledger_views
 from leases.lifecycle import views as lifecycle_views
 from leases.monitoring import views as monitoring_views
 from leases.resale.views import calculations as resale_views
-from leases.resale.views import improvements
+from leases.resale.views import improvements, indexes
 from leases.resale.views.portfolio import portfolio_page
 from leases.resale.views.reports import impact_report
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("deadlines/", lifecycle_views.deadlines_dashboard, name="deadlines"),
     path("portfolio/", portfolio_page, name="portfolio"),
     path("reports/impact/", impact_report, name="impact_report"),
+    path("indexes/", indexes.index_list, name="index_list"),
+    path("indexes/<slug:code>/", indexes.index_detail, name="index_detail"),
     path("new/", lifecycle_views.lease_create, name="lease_create"),
     path("<int:pk>/", lease_pages.lease_detail, name="lease_detail"),
     path("<int:pk>/edit/", lifecycle_views.lease_edit, name="lease_edit"),

@@ -563,6 +563,7 @@ def resale_explanation(calculation: ResaleCalculation) -> dict[str, Any]:
                     "field": field,
                     "label": label,
                     "series": names.get(value.series, value.series),
+                    "code": value.series if value.series in names else "",  # the staff pages link to a stored series
                     "on": getattr(inputs, date_field),
                     "effective_from": value.effective_from,
                     "value": value.value,

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from clt.formats import date_text
@@ -22,7 +23,13 @@ from leases.lifecycle.models import GroundLease
 from leases.resale import codec as resale_codec
 from leases.resale import engine as resale
 from leases.resale import explain
-from leases.resale.models import CapitalImprovement, ImprovementStatus, IndexSeries
+from leases.resale.models import (
+    CapitalImprovement,
+    ImprovementStatus,
+    IndexSeries,
+    IndexValue,
+    ResalePolicyVersion,
+)
 from leases.resale.reasons import reason_text
 
 CENT = Decimal("0.01")
@@ -93,6 +100,54 @@ def index_value_in_effect(series: IndexSeries | str, on: dt.date, *, household_s
     missing from CPI-U (October 2025) is an error rather than a stale value passed off as current.
     """
     return IndexLookup(series, household_size=household_size).on(on)
+
+
+# HUD publishes income figures per household size from the four-person base: a series by size is summed up
+# (its latest value, its chart) by its four-person figures.
+HEADLINE_SIZE = 4
+
+
+def headline_values(series: IndexSeries) -> QuerySet[IndexValue]:
+    """The values a series is summed up by: all of them, or the four-person ones of a series by household size."""
+    return series.values.filter(Q(household_size__isnull=True) | Q(household_size=HEADLINE_SIZE))
+
+
+def index_series_overview() -> QuerySet[IndexSeries]:
+    """Every series with what the staff list shows, in one query whatever their number: how many values,
+    the latest value (four-person for a series by size) and the date it is in effect from, the last import."""
+    headline = (
+        IndexValue.objects.filter(series=OuterRef("pk"))
+        .filter(Q(household_size__isnull=True) | Q(household_size=HEADLINE_SIZE))
+        .order_by("-effective_from", F("household_size").asc(nulls_first=True))
+    )
+    imported = (
+        IndexValue.history.model.objects.filter(series_id=OuterRef("pk"))
+        .order_by("-history_date")
+        .values("history_date")[:1]
+    )
+    return IndexSeries.objects.annotate(
+        values_count=Count("values"),
+        sizes=Count("values__household_size", distinct=True),
+        latest_value=Subquery(headline.values("value")[:1]),
+        latest_effective=Subquery(headline.values("effective_from")[:1]),
+        latest_size=Subquery(headline.values("household_size")[:1]),
+        last_imported=Subquery(imported),
+    ).order_by("name", "code")
+
+
+def policies_reading(series_ids: list[int]) -> dict[int, list[ResalePolicyVersion]]:
+    """The resale policy versions that read each series (as their CPI or AMI series), in one query."""
+    found: dict[int, list[ResalePolicyVersion]] = {pk: [] for pk in series_ids}
+    versions = (
+        ResalePolicyVersion.objects.filter(Q(cpi_series_id__in=series_ids) | Q(ami_series_id__in=series_ids))
+        .select_related("policy")
+        .order_by("policy__name", "-version")
+    )
+    for version in versions:
+        for pk in {version.cpi_series_id, version.ami_series_id}:
+            if pk in found:
+                found[pk].append(version)
+    return found
 
 
 def improvement_credit_item(item: CapitalImprovement) -> Any:

@@ -52,7 +52,11 @@ SERIES_KEY = OpenApiParameter(
     retrieve=extend_schema(summary="One index series, by id or code", parameters=[SERIES_KEY]),
 )
 class IndexSeriesViewSet(RestrictedReadOnlyViewSet):
-    """Index series a resale formula reads (staff only). Values are loaded by ``manage.py import_index``."""
+    """Index series a resale formula reads (staff only).
+
+    Values are loaded on the server by the import_index management command. People read the series and
+    their values on the staff pages at /leases/indexes/; this API keeps the codes and the exact figures.
+    """
 
     queryset = IndexSeries.objects.annotate(
         values_count=Count("values"),
