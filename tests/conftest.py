@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from clt import roles
@@ -55,6 +56,19 @@ def _today_marker(request: pytest.FixtureRequest):
         return
     with time_machine.travel(_midday(marker.args[0], "@pytest.mark.today"), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _english_to_begin_with():
+    """Each test starts in English, whatever language a page request of an earlier test activated.
+
+    A request's language stays active in its thread after the response (Django leaves it so, and the test
+    client runs requests in the test's own thread): without this, a command called after a Spanish page
+    would speak Spanish.
+    """
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from clt import clock
 from clt.dates import month_bounds
+from clt.i18n import supported
 from leases.ledger import fees, wording
 from leases.ledger import selectors as ledger_selectors
 from leases.ledger.models import Charge, ChargeKind, FeeRate, Payment
@@ -187,6 +188,19 @@ def statement_period(params: Mapping[str, str], *, today: dt.date | None = None)
 # ---------------------------------------------------------------------------------------------
 # Shared pieces
 # ---------------------------------------------------------------------------------------------
+
+
+def letter_languages(lease_ids: Iterable[int], *, default: str) -> dict[int, str]:
+    """The language each lease's letters are written in: its first leaseholder's preferred language when the
+    documents are written in it (``clt.i18n.supported``), else ``default`` (the command's or the page's)."""
+    languages = dict.fromkeys(lease_ids, default)
+    first_holders = Leaseholder.objects.filter(lease_id__in=list(languages)).order_by("lease_id", "pk")
+    seen: set[int] = set()
+    for lease_id, preferred in first_holders.values_list("lease_id", "person__preferred_language"):
+        if lease_id not in seen:
+            seen.add(lease_id)
+            languages[lease_id] = supported(preferred) or default
+    return languages
 
 
 def document_leases() -> Any:

@@ -55,7 +55,7 @@ _REASONS: dict[str, Callable[[dict[str, Any]], str]] = {
     "required_improvements": lambda p: _(
         "the value of the home without the land (or the total and the land value) is required by the resale formula"
     ),
-    "unbounded": lambda p: _("the price grows beyond any amount a record can hold by this date"),
+    "unbounded": lambda p: _("the price grows beyond any amount a record holds by this date"),
 }
 
 

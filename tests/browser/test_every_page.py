@@ -171,7 +171,7 @@ def test_the_language_is_remembered_for_a_signed_in_person(browser, live_server)
     page.locator(".language-switch button[value='es']").click()
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.lang") == "es"
-    assert page.locator("h1").inner_text() == "Le damos la bienvenida, Bilingual"
+    assert page.locator("h1").inner_text() == "Le damos la bienvenida, bilingual"
     first.close()
 
     second = browser.new_context()  # another browser: no language cookie
@@ -181,5 +181,5 @@ def test_the_language_is_remembered_for_a_signed_in_person(browser, live_server)
     page.locator(".language-switch button[value='en']").click()
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.lang") == "en"
-    assert page.locator("h1").inner_text() == "Welcome, Bilingual"
+    assert page.locator("h1").inner_text() == "Welcome, bilingual"
     second.close()

@@ -50,7 +50,7 @@ def test_manage_py_prints_a_commands_error_in_spanish():
         timeout=120,
     )
     assert result.returncode != 0
-    assert "/no/such/file.geojson: no existe el archivo" in result.stderr, result.stderr
+    assert "/no/such/file.geojson: el archivo no existe" in result.stderr, result.stderr
 
 
 @pytest.mark.django_db

@@ -198,9 +198,12 @@ def test_deadlines_emails_each_active_staff_member_the_dashboard(staff_team, due
     message = mailoutbox[0]
     assert message.subject == "Lease deadlines: 1 item overdue, 3 due or overdue within 90 days"
     text = message.body
-    overdue_due = (today - dt.timedelta(days=10)).isoformat()
-    soon_due = (today + dt.timedelta(days=18)).isoformat()
-    insured_due = (today + dt.timedelta(days=45)).isoformat()
+    from django.utils.formats import date_format
+
+    # Dates as people read them everywhere (issue 14 §4): "Nov. 27, 2026", not 2026-11-27.
+    overdue_due = date_format(today - dt.timedelta(days=10), "DATE_FORMAT")
+    soon_due = date_format(today + dt.timedelta(days=18), "DATE_FORMAT")
+    insured_due = date_format(today + dt.timedelta(days=45), "DATE_FORMAT")
     # Each item under its bucket, in order, with its home, what is due, when, and an absolute link.
     assert text.index("== Overdue (1) ==") < text.index(overdue.unit.address) < text.index("== Due in the next 30")
     cure = str(Deadline.objects.filter(kind="cure").first().get_kind_display())  # its label, as on the dashboard

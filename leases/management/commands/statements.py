@@ -172,7 +172,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from leases.documents.selectors import DocumentParameterError, parse_month
+        from leases.documents.selectors import DocumentParameterError, letter_languages, parse_month
         from leases.lifecycle.models import GroundLease
         from leases.lifecycle.rules import LeaseStatus
 
@@ -207,11 +207,18 @@ class Command(BaseCommand):
             self.stdout.write(text % {"month": f"{start:%Y-%m}"})
             return
 
+        # Each statement in its household's language (the first leaseholder's, when the documents are
+        # written in it), else the command's; a batch is rendered in one language.
+        languages = letter_languages(ids, default=translation.get_language() or settings.LANGUAGE_CODE)
+        by_language: dict[str, list[int]] = {}
+        for lease_id in ids:
+            by_language.setdefault(languages[lease_id], []).append(lease_id)
         # Several batches per worker, so one slow batch does not leave the other workers idle at the end.
         size = max(1, min(batch_size, math.ceil(len(ids) / (workers * 2))))
         jobs = [
-            (ids[i : i + size], start.isoformat(), end.isoformat(), str(out), settings.LANGUAGE_CODE)
-            for i in range(0, len(ids), size)
+            (group[i : i + size], start.isoformat(), end.isoformat(), str(out), language)
+            for language, group in sorted(by_language.items())
+            for i in range(0, len(group), size)
         ]
         bar = ProgressBar(getattr(self.stderr, "_out", self.stderr))
         started = time.monotonic()

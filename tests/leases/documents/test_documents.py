@@ -738,3 +738,22 @@ def test_option_notice_pdf_has_every_fact_and_column_of_its_page(billed):
     start_resale(billed)
     cells = assert_pdf_has_every_cell(billed, "option-notice")
     assert ("dd", "June 2, 2025") in cells
+
+
+def test_each_statement_is_written_in_its_households_language(portfolio, tmp_path):
+    """A household whose letters are in Spanish gets its statement in Spanish; the others in the command's."""
+    from clt.models import PreferredLanguage
+
+    spanish = portfolio["in_arrears"]
+    Person.objects.filter(leaseholdings__lease=spanish).update(preferred_language=PreferredLanguage.SPANISH)
+    Person.objects.filter(leaseholdings__lease=portfolio["billed"]).update(preferred_language=PreferredLanguage.SOMALI)
+    call_command(
+        "statements", "--month", "2025-06", "--out", str(tmp_path), "--workers", "1",
+        stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    text = {key: pdf_text((tmp_path / f"lease-{portfolio[key].pk}-statement-2025-06.pdf").read_bytes()) for key in (
+        "in_arrears", "billed", "paid_up")}  # fmt: skip
+    assert "Estado de cuenta de junio 2025" in text["in_arrears"] and "$135.00" in text["in_arrears"]
+    assert "Statement for" not in text["in_arrears"]
+    # Somali is not a language the documents are written in: the command's language (English).
+    assert "Statement for June 2025" in text["billed"] and "Statement for June 2025" in text["paid_up"]
