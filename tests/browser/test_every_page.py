@@ -1,7 +1,7 @@
 """Every page each role uses, on the demo trust, at 1280 and 375 px, in English and in Spanish (issue 14).
 
-One test, because the demo is loaded once (a transactional test empties the database after it): each
-(role, width, language) signs in once, picks its language with the header's switcher, and opens its pages.
+One test, because the demo is loaded once (a transactional test empties the database after it): each role
+signs in once, picks each language with the header's switcher, and opens its pages at each width.
 On each page:
 - the page answers, in the chosen language (``<html lang>``, and a Spanish word of the menu);
 - nothing is wider than the screen (``scrollWidth``), and every table is inside a labelled, focusable
@@ -120,7 +120,7 @@ def check_page(page, base_url: str | None, path: str | None, language: str, *, a
 
 
 def check_ballot(page, base_url: str, code: str, language: str) -> list[str]:
-    """The vote flow past the code: the ballot, then its review (nothing is cast, the code stays unused)."""
+    """The vote flow past the code: the ballot itself (nothing is cast, the code stays unused)."""
     page.goto(base_url + "/governance/vote/")
     page.locator("#id_code").fill(code)
     page.locator("main form button[type=submit]").first.click()
@@ -135,26 +135,29 @@ def test_every_page_fits_phone_and_desktop_in_english_and_spanish(browser, live_
     pages = pages_by_role()
     problems: list[str] = []
     for role, paths in pages.items():
-        for width_name, (width, height) in WIDTHS.items():
+        # One sign-in per role: the language is switched with the header's switcher, the width by resizing.
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(status=204, body=""))
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            if role == "anonymous":
+                page.goto(live_server.url + "/login/")
+            else:
+                sign_in(page, live_server.url, role)
             for language in LANGUAGES:
-                context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
-                context.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(status=204, body=""))
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-                try:
-                    if role == "anonymous":
-                        page.goto(live_server.url + "/login/")
-                    else:
-                        sign_in(page, live_server.url, role)
-                    choose_language(page, language)
+                choose_language(page, language)
+                for width_name, (width, height) in WIDTHS.items():
+                    page.set_viewport_size({"width": width, "height": height})
+                    where = f"{role} {width_name} {language}"
                     for path in paths:
                         for problem in check_page(page, live_server.url, path, language, axe=language == "en"):
-                            problems.append(f"{role} {width_name} {language} {path}: {problem}")
+                            problems.append(f"{where} {path}: {problem}")
                     if role == "anonymous":
                         for problem in check_ballot(page, live_server.url, member_code, language):
-                            problems.append(f"{role} {width_name} {language} vote: {problem}")
-                finally:
-                    context.close()
+                            problems.append(f"{where} vote: {problem}")
+        finally:
+            context.close()
     assert problems == [], "\n".join(problems)
 
 
