@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from governance.elections.counting import MAX_CANDIDATES, MAX_SEATS, Ballot
 
-__all__ = ["MAX_BLT_BYTES", "BltError", "BltProfile", "read_blt", "write_blt"]
+__all__ = ["MAX_BLT_BYTES", "BltError", "BltProfile", "ProfileError", "read_blt", "write_blt"]
 
 _INT = re.compile(r"[+-]?\d+\Z")
 # The counting work grows with the ballots as well as the candidates: 5 MB of ballots (300
@@ -42,14 +42,42 @@ _INT = re.compile(r"[+-]?\d+\Z")
 MAX_BLT_BYTES = 5_000_000
 
 
-class BltError(ValueError):
-    """A malformed .blt file; ``line`` is the 1-based line of the problem (None: end of file; 0: the whole file)."""
+# What a reader expected where a file went wrong, by the code the errors carry (``what`` in their params).
+_WHAT = {
+    "candidates": "the number of candidates",
+    "seats": "the number of seats",
+    "ballot": "a ballot or the 0 that ends the ballots",
+    "option": "an option",
+    "withdrawn": "a withdrawn candidate",
+    "preference": "a preference",
+    "name": "a name",
+    "title": "a title",
+}
 
-    def __init__(self, line: int | None, message: str):
+
+class BltError(ValueError):
+    """A malformed .blt file; ``line`` is the 1-based line of the problem (None: end of file; 0: the whole file).
+
+    ``str()`` and ``reason`` are English (the logs, the tests); ``code`` and ``params`` name the same
+    problem for the edge that words it in the reader's language (``selectors.blt_error_text``)."""
+
+    def __init__(self, line: int | None, message: str, code: str, **params: object):
         self.line = line
         self.reason = message
+        self.code = code
+        self.params = params
         where = f"line {line}" if line is not None else "end of file"
         super().__init__(message if line == 0 else f"{where}: {message}")
+
+
+class ProfileError(ValueError):
+    """A :class:`BltProfile` the format cannot hold; ``code`` and ``params`` as in :class:`BltError`."""
+
+    def __init__(self, message: str, code: str, **params: object):
+        self.reason = message
+        self.code = code
+        self.params = params
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -70,33 +98,46 @@ class BltProfile:
         for name in ("candidates", "ballots", "withdrawn", "tie_order", "options", "extra"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.candidates:
-            raise ValueError("a profile needs at least one candidate")
+            raise ProfileError("a profile needs at least one candidate", "profile_no_candidates")
         for text in (*self.candidates, self.title, *self.extra):
             if not isinstance(text, str) or '"' in text or "\n" in text or "\r" in text:
-                raise ValueError(f"{text!r}: names and titles are text without double quotes or line breaks")
+                raise ProfileError(
+                    f"{text!r}: names and titles are text without double quotes or line breaks",
+                    "profile_text",
+                    text=repr(text),
+                )
         if not all(self.candidates):
-            raise ValueError("a candidate's name cannot be empty")
+            raise ProfileError("a candidate's name cannot be empty", "profile_empty_name")
         if len(set(self.candidates)) != len(self.candidates):
-            raise ValueError("two candidates have the same name")
+            raise ProfileError("two candidates have the same name", "profile_same_name")
         if isinstance(self.seats, bool) or not isinstance(self.seats, int) or self.seats < 1:
-            raise ValueError(f"seats must be a positive whole number, not {self.seats!r}")
+            raise ProfileError(
+                f"seats must be a positive whole number, not {self.seats!r}", "profile_seats", seats=repr(self.seats)
+            )
         known = set(self.candidates)
-        for label, names in (("withdrawn", self.withdrawn), ("tie order", self.tie_order)):
-            if len(set(names)) != len(names) or not set(names) <= known:
-                raise ValueError(f"the {label} must name distinct candidates")
+        if len(set(self.withdrawn)) != len(self.withdrawn) or not set(self.withdrawn) <= known:
+            raise ProfileError("the withdrawn must name distinct candidates", "profile_withdrawn")
+        if len(set(self.tie_order)) != len(self.tie_order) or not set(self.tie_order) <= known:
+            raise ProfileError("the tie order must name distinct candidates", "profile_tie_order")
         for ballot in self.ballots:
             if not isinstance(ballot, Ballot):
-                raise ValueError("ballots must be counting.Ballot objects")
+                raise ProfileError("ballots must be counting.Ballot objects", "profile_ballot_type")
             for item in ballot.ranking:
                 for name in (item,) if isinstance(item, str) else item:
                     if name not in known:
-                        raise ValueError(f"a ballot names {name!r}, who is not a candidate")
+                        raise ProfileError(
+                            f"a ballot names {name!r}, who is not a candidate", "profile_not_candidate", name=repr(name)
+                        )
         trailer = self.trailer
         if trailer and (trailer[0].isspace() or trailer[0] in '"#[' or trailer != trailer.rstrip()):
-            raise ValueError("a trailer starts and ends with visible text that is not a quote, # or [")
+            raise ProfileError(
+                "a trailer starts and ends with visible text that is not a quote, # or [", "profile_trailer"
+            )
         for option in self.options:
             if not (option.startswith("[") and option.endswith("]")) or "\n" in option:
-                raise ValueError(f"{option!r}: an option is one bracketed line")
+                raise ProfileError(
+                    f"{option!r}: an option is one bracketed line", "profile_option", option=repr(option)
+                )
 
     @property
     def ballot_count(self) -> int:
@@ -136,13 +177,13 @@ def _tokens(text: str) -> Iterator[_Token]:
             elif ch == '"':
                 end = line.find('"', i + 1)
                 if end < 0:
-                    raise BltError(number, "a quoted name is not closed on its line")
+                    raise BltError(number, "a quoted name is not closed on its line", "quote_open")
                 yield _Token("quoted", line[i + 1 : end], number, i)
                 i = end + 1
             elif ch == "[":
                 end = line.find("]", i + 1)
                 if end < 0:
-                    raise BltError(number, "an option in square brackets is not closed on its line")
+                    raise BltError(number, "an option in square brackets is not closed on its line", "option_open")
                 yield _Token("option", line[i : end + 1], number, i)
                 i = end + 1
             else:
@@ -168,9 +209,10 @@ class _Reader:
         return self.ahead
 
     def take(self, what: str) -> _Token:
+        """The next token; ``what`` (a key of ``_WHAT``) names what the file should hold there."""
         token = self.peek()
         if token is None:
-            raise BltError(None, f"the file ends where {what} was expected")
+            raise BltError(None, f"the file ends where {_WHAT[what]} was expected", "ends_early", what=what)
         self.ahead = None
         return token
 
@@ -182,7 +224,9 @@ class _Reader:
     def integer(self, what: str) -> tuple[int, int]:
         token = self.take(what)
         if token.kind != "word" or not _INT.match(token.text):
-            raise BltError(token.line, f"expected {what}, found {_show(token)}")
+            raise BltError(
+                token.line, f"expected {_WHAT[what]}, found {_show(token)}", "expected", what=what, found=_show(token)
+            )
         return int(token.text), token.line
 
 
@@ -195,13 +239,19 @@ def _candidate(text: str, line: int, n: int) -> int:
         return int(text)  # the common case, checked cheaply
     if not _INT.match(text) or text.startswith(("+", "-")):
         if text == "-":
-            raise BltError(line, "skipped ranks ('-') are not supported: renumber the preferences")
+            raise BltError(line, "skipped ranks ('-') are not supported: renumber the preferences", "skipped_ranks")
         if text.startswith("("):
-            raise BltError(line, "ballot ids in parentheses are not supported")
-        raise BltError(line, f"expected a candidate number, found {text!r}")
+            raise BltError(line, "ballot ids in parentheses are not supported", "ballot_ids")
+        raise BltError(line, f"expected a candidate number, found {text!r}", "candidate_expected", found=repr(text))
     number = int(text)
     if not 1 <= number <= n:
-        raise BltError(line, f"candidate number {number} is out of range: there are {n} candidates")
+        raise BltError(
+            line,
+            f"candidate number {number} is out of range: there are {n} candidates",
+            "out_of_range",
+            number=number,
+            n=n,
+        )
     return number
 
 
@@ -209,44 +259,58 @@ def _option(token: _Token, n: int) -> list[int] | None:
     """A [...] option: the tie order as numbers, or None for an option kept verbatim."""
     words = token.text[1:-1].split()
     if not words:
-        raise BltError(token.line, "an empty option []")
+        raise BltError(token.line, "an empty option []", "option_empty")
     keyword = words[0].lower()
     if keyword == "tie":
         order = [_candidate(word, token.line, n) for word in words[1:]]
         if not order:
-            raise BltError(token.line, "a [tie] option must list candidates")
+            raise BltError(token.line, "a [tie] option must list candidates", "tie_empty")
         if len(set(order)) != len(order):
-            raise BltError(token.line, "a [tie] option names a candidate twice")
+            raise BltError(token.line, "a [tie] option names a candidate twice", "tie_twice")
         return order
     if keyword in ("nick", "withdrawn", "elected", "include", "order", "lines", "one"):
-        raise BltError(token.line, f"the [{keyword}] option is not supported")
+        raise BltError(token.line, f"the [{keyword}] option is not supported", "option_unsupported", keyword=keyword)
     return None
 
 
 def read_blt(source: str | bytes) -> BltProfile:
     """Parse a .blt file (text, or UTF-8 bytes with or without a byte-order mark)."""
     if len(source) > MAX_BLT_BYTES:
-        raise BltError(0, f"the file is {len(source):,} bytes; a .blt file is at most {MAX_BLT_BYTES:,}")
+        raise BltError(
+            0,
+            f"the file is {len(source):,} bytes; a .blt file is at most {MAX_BLT_BYTES:,}",
+            "too_large",
+            size=len(source),
+            max=MAX_BLT_BYTES,
+        )
     if isinstance(source, bytes):
         try:
             text = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise BltError(source[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text") from None
+            raise BltError(source[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text", "not_utf8") from None
     else:
         text = source.removeprefix("\ufeff")
     reader = _Reader(text)
     if reader.peek() is None:
-        raise BltError(None, "the file is empty")
-    n, line = reader.integer("the number of candidates")
+        raise BltError(None, "the file is empty", "empty")
+    n, line = reader.integer("candidates")
     if n < 1:
-        raise BltError(line, "the number of candidates must be at least 1")
+        raise BltError(line, "the number of candidates must be at least 1", "no_candidates")
     if n > MAX_CANDIDATES:  # before any ballot is read: the count could not take them
-        raise BltError(line, f"{n:,} candidates: a count takes at most {MAX_CANDIDATES}")
-    seats, line = reader.integer("the number of seats")
+        raise BltError(
+            line,
+            f"{n:,} candidates: a count takes at most {MAX_CANDIDATES}",
+            "too_many_candidates",
+            n=n,
+            max=MAX_CANDIDATES,
+        )
+    seats, line = reader.integer("seats")
     if seats < 1:
-        raise BltError(line, "the number of seats must be at least 1")
+        raise BltError(line, "the number of seats must be at least 1", "no_seats")
     if seats > MAX_SEATS:
-        raise BltError(line, f"{seats:,} seats: a count fills at most {MAX_SEATS}")
+        raise BltError(
+            line, f"{seats:,} seats: a count fills at most {MAX_SEATS}", "too_many_seats", seats=seats, max=MAX_SEATS
+        )
 
     withdrawn: list[int] = []
     tie_order: list[int] = []
@@ -254,53 +318,78 @@ def read_blt(source: str | bytes) -> BltProfile:
     # Before the ballots: withdrawn candidates (negative numbers) and [...] options, in any order.
     while (token := reader.peek()) is not None:
         if token.kind == "option":
-            reader.take("an option")
+            reader.take("option")
             order = _option(token, n)
             if order is not None:
                 if tie_order:
-                    raise BltError(token.line, "a second [tie] option")
+                    raise BltError(token.line, "a second [tie] option", "tie_second")
                 tie_order = order
             else:
                 options.append(token.text)
         elif token.kind == "word" and token.text.startswith("-") and _INT.match(token.text):
-            reader.take("a withdrawn candidate")
+            reader.take("withdrawn")
             number = _candidate(token.text[1:], token.line, n)
             if number in withdrawn:
-                raise BltError(token.line, f"candidate {number} is withdrawn twice")
+                raise BltError(token.line, f"candidate {number} is withdrawn twice", "withdrawn_twice", number=number)
             withdrawn.append(number)
         else:
             break
 
     raw_ballots: list[tuple[int, list[list[int]]]] = []
     while True:
-        token = reader.take("a ballot or the 0 that ends the ballots")
+        token = reader.take("ballot")
         if token.kind != "word":
             if token.kind == "option":
-                raise BltError(token.line, "options must come before the ballots")
-            raise BltError(token.line, f"expected a ballot or the 0 that ends the ballots, found {_show(token)}")
+                raise BltError(token.line, "options must come before the ballots", "options_late")
+            raise BltError(
+                token.line,
+                f"expected a ballot or the 0 that ends the ballots, found {_show(token)}",
+                "expected",
+                what="ballot",
+                found=_show(token),
+            )
         if not _INT.match(token.text):
             if re.fullmatch(r"\d*\.\d+|\d+\.\d*", token.text):
-                raise BltError(token.line, f"ballot weight {token.text} is not a whole number")
+                raise BltError(
+                    token.line,
+                    f"ballot weight {token.text} is not a whole number",
+                    "weight_fraction",
+                    weight=token.text,
+                )
             if token.text.startswith("("):
-                raise BltError(token.line, "ballot ids in parentheses are not supported")
-            raise BltError(token.line, f"expected a ballot count, found {token.text!r}")
+                raise BltError(token.line, "ballot ids in parentheses are not supported", "ballot_ids")
+            raise BltError(
+                token.line, f"expected a ballot count, found {token.text!r}", "count_expected", found=repr(token.text)
+            )
         count = int(token.text)
         if count == 0:
             break
         if count < 0:
-            raise BltError(token.line, "withdrawn candidates (negative numbers) must come before the ballots")
+            raise BltError(
+                token.line, "withdrawn candidates (negative numbers) must come before the ballots", "withdrawn_late"
+            )
         ranking: list[list[int]] = []
         start = token.line
         while True:
             item = reader.peek()
             if item is None or item.kind != "word":
-                raise BltError(item.line if item else start, f"the ballot starting on line {start} does not end with 0")
-            reader.take("a preference")
+                raise BltError(
+                    item.line if item else start,
+                    f"the ballot starting on line {start} does not end with 0",
+                    "ballot_unended",
+                    start=start,
+                )
+            reader.take("preference")
             if item.text == "0":
                 break
             group = [_candidate(part, item.line, n) for part in item.text.split("=")]
             if len(set(group)) != len(group):
-                raise BltError(item.line, f"{item.text!r} ranks a candidate equal to itself")
+                raise BltError(
+                    item.line,
+                    f"{item.text!r} ranks a candidate equal to itself",
+                    "equal_to_itself",
+                    ranks=repr(item.text),
+                )
             ranking.append(group)
         raw_ballots.append((count, ranking))
 
@@ -309,8 +398,14 @@ def read_blt(source: str | bytes) -> BltProfile:
         token = reader.peek()
         if token is None or token.kind != "quoted":
             where = token.line if token else None
-            raise BltError(where, f"expected {n} quoted candidate names after the 0 line, found {len(names)}")
-        names.append(reader.take("a name").text)
+            raise BltError(
+                where,
+                f"expected {n} quoted candidate names after the 0 line, found {len(names)}",
+                "names_missing",
+                n=n,
+                found=len(names),
+            )
+        names.append(reader.take("name").text)
     quoted: list[str] = []
     trailer = ""
     while (token := reader.peek()) is not None:
@@ -319,7 +414,7 @@ def read_blt(source: str | bytes) -> BltProfile:
             # with notes such as "First Prefs"): kept verbatim, not interpreted.
             trailer = reader.rest_from(token)
             break
-        quoted.append(reader.take("a title").text)
+        quoted.append(reader.take("title").text)
     title = quoted[0] if quoted else ""
     extra = quoted[1:]
 
@@ -347,8 +442,8 @@ def read_blt(source: str | bytes) -> BltProfile:
             extra=tuple(extra),
             trailer=trailer,
         )
-    except ValueError as exc:  # e.g. two candidates with the same name
-        raise BltError(None, str(exc)) from None
+    except ProfileError as exc:  # e.g. two candidates with the same name
+        raise BltError(None, exc.reason, exc.code, **exc.params) from None
 
 
 # ---------------------------------------------------------------------------------------------

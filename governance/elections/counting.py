@@ -44,6 +44,7 @@ __all__ = [
     "TIE_RULES",
     "Ballot",
     "BallotSummary",
+    "CountError",
     "CountResult",
     "MarkBallot",
     "Stage",
@@ -121,6 +122,17 @@ LAST_VACANCIES = "last_vacancies"
 
 
 _NAMES_ONLY = frozenset((str,))
+
+
+class CountError(ValueError):
+    """A setting or input the count refuses. ``str()`` is English (the API, the logs, the tests); ``code`` and
+    ``params`` name the same reason for the edge that words it in the reader's language
+    (``selectors.count_error_text``)."""
+
+    def __init__(self, message: str, code: str, **params: Any):
+        self.code = code
+        self.params = params
+        super().__init__(message)
 
 
 def _check_count(value: Any) -> None:
@@ -223,16 +235,20 @@ class TieBreak:
         object.__setattr__(self, "rules", tuple(self.rules))
         object.__setattr__(self, "order", tuple(self.order))
         if not self.rules:
-            raise ValueError("a tie-break needs at least one rule")
+            raise CountError("a tie-break needs at least one rule", "tie_rules_empty")
         unknown = [rule for rule in self.rules if rule not in TIE_RULES]
         if unknown:
-            raise ValueError(f"unknown tie-break rule {unknown[0]!r}; choose from {', '.join(TIE_RULES)}")
+            raise CountError(
+                f"unknown tie-break rule {unknown[0]!r}; choose from {', '.join(TIE_RULES)}",
+                "tie_rule_unknown",
+                rule=unknown[0],
+            )
         if any(rule in ("manual", "predetermined") for rule in self.rules) and not self.order:
-            raise ValueError("the manual and predetermined tie-breaks need an order of candidates")
+            raise CountError("the manual and predetermined tie-breaks need an order of candidates", "tie_order_needed")
         if len(set(self.order)) != len(self.order):
-            raise ValueError("a tie-break order names each candidate once")
+            raise CountError("a tie-break order names each candidate once", "tie_order_twice")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
-            raise ValueError("a tie-break seed is a whole number")
+            raise CountError("a tie-break seed is a whole number", "tie_seed")
 
 
 def default_tie_break(method: str, *, seed: int | None = None, order: Sequence[str] = ()) -> TieBreak:
@@ -498,17 +514,22 @@ class _Field:
 def _field(candidates: Sequence[str], withdrawn: Iterable[str]) -> _Field:
     names = tuple(candidates)
     if isinstance(candidates, str) or not all(isinstance(name, str) and name for name in names):
-        raise ValueError("candidates are a sequence of non-empty names")
+        raise CountError("candidates are a sequence of non-empty names", "candidates_names")
     if len(names) > MAX_CANDIDATES:
-        raise ValueError(f"{len(names):,} candidates: a count takes at most {MAX_CANDIDATES}")
+        raise CountError(
+            f"{len(names):,} candidates: a count takes at most {MAX_CANDIDATES}",
+            "too_many_candidates",
+            n=len(names),
+            max=MAX_CANDIDATES,
+        )
     if len(set(names)) != len(names):
         duplicate = next(name for name in names if names.count(name) > 1)
-        raise ValueError(f"candidate {duplicate!r} is listed twice")
+        raise CountError(f"candidate {duplicate!r} is listed twice", "candidate_twice", name=duplicate)
     index = {name: i for i, name in enumerate(names)}
     gone = set()
     for name in withdrawn:
         if name not in index:
-            raise ValueError(f"withdrawn candidate {name!r} is not a candidate")
+            raise CountError(f"withdrawn candidate {name!r} is not a candidate", "withdrawn_unknown", name=name)
         gone.add(index[name])
     return _Field(names=names, index=index, withdrawn=frozenset(gone))
 
@@ -517,7 +538,7 @@ def _lookup(field_: _Field, name: str) -> int:
     try:
         return field_.index[name]
     except KeyError:
-        raise ValueError(f"a ballot names {name!r}, who is not a candidate") from None
+        raise CountError(f"a ballot names {name!r}, who is not a candidate", "not_candidate", name=name) from None
 
 
 @dataclass
@@ -577,9 +598,9 @@ def _normalise_ranking(
 
 def _prepare_ranked(ballots: Iterable[Ballot], field_: _Field, duplicate_rule: str, overvote_rule: str) -> _Ranked:
     if duplicate_rule not in DUPLICATE_RULES:
-        raise ValueError(f"duplicate_rule must be one of {', '.join(DUPLICATE_RULES)}")
+        raise CountError(f"duplicate_rule must be one of {', '.join(DUPLICATE_RULES)}", "duplicate_rule")
     if overvote_rule not in OVERVOTE_RULES:
-        raise ValueError(f"overvote_rule must be one of {', '.join(OVERVOTE_RULES)}")
+        raise CountError(f"overvote_rule must be one of {', '.join(OVERVOTE_RULES)}", "overvote_rule")
     # Identical papers are grouped before anything else, so each distinct ranking is read once:
     # 100,000 ungrouped ballots cost little more than the same ballots grouped.
     papers: dict[tuple[str | tuple[str, ...], ...], int] = {}
@@ -874,11 +895,13 @@ def _result(
 
 def _check_seats(seats: int, field_: _Field) -> None:
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise ValueError(f"seats must be a positive whole number, not {seats!r}")
+        raise CountError(f"seats must be a positive whole number, not {seats!r}", "seats", seats=repr(seats))
     if seats > MAX_SEATS:
-        raise ValueError(f"{seats:,} seats: a count fills at most {MAX_SEATS}")
+        raise CountError(
+            f"{seats:,} seats: a count fills at most {MAX_SEATS}", "too_many_seats", seats=seats, max=MAX_SEATS
+        )
     if not field_.running:
-        raise ValueError("there are no candidates to elect")
+        raise CountError("there are no candidates to elect", "nobody_to_elect")
 
 
 def _by_vote(candidates: Iterable[int], votes: Sequence[Any]) -> list[int]:
@@ -1004,7 +1027,9 @@ def count_plurality(
     """
     limit = seats if max_marks is None else max_marks
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"max_marks must be a positive whole number, not {max_marks!r}")
+        raise CountError(
+            f"max_marks must be a positive whole number, not {max_marks!r}", "max_marks", value=repr(max_marks)
+        )
     return _count_marks(
         "plurality" if seats == 1 else "block",
         ballots,
@@ -1616,7 +1641,7 @@ def count_wigm(
             defeat_sure_losers=defeat_sure_losers,
         )
     else:
-        raise ValueError("the WIGM variant is 'prf' or 'exact'")
+        raise CountError("the WIGM variant is 'prf' or 'exact'", "wigm_variant")
     return _gregory_count(
         rule,
         ballots,
@@ -1916,15 +1941,20 @@ def count_meek(
     droop's parametric Meek does by default.
     """
     if variant not in ("exact", "prf"):
-        raise ValueError("the Meek variant is 'exact' or 'prf'")
+        raise CountError("the Meek variant is 'exact' or 'prf'", "meek_variant")
     prf = variant == "prf"
     if prf and (omega is not None or defeat_sure_losers or keep_factor_places != 30):
-        raise ValueError("the PR Foundation Meek rule fixes its precision and omega and has no batch defeats")
-    omega_value = Fraction(1, 10**10) if omega is None else Fraction(omega)
+        raise CountError(
+            "the PR Foundation Meek rule fixes its precision and omega and has no batch defeats", "meek_prf_fixed"
+        )
+    try:
+        omega_value = Fraction(1, 10**10) if omega is None else Fraction(omega)
+    except (ValueError, TypeError, ZeroDivisionError):
+        raise CountError(f"omega must be a positive number, not {omega!r}", "omega_number", value=repr(omega)) from None
     if omega_value <= 0:
-        raise ValueError("omega must be positive")
+        raise CountError("omega must be positive", "omega_positive")
     if isinstance(keep_factor_places, bool) or not isinstance(keep_factor_places, int) or keep_factor_places < 9:
-        raise ValueError("keep_factor_places must be a whole number of at least 9")
+        raise CountError("keep_factor_places must be a whole number of at least 9", "keep_factor_places")
     method = "meek-prf" if prf else "meek"
     field_ = _field(candidates, withdrawn)
     _check_seats(seats, field_)
@@ -1988,7 +2018,9 @@ METHODS = tuple(_METHODS)
 def _canonical_method(method: str) -> str:
     name = _ALIASES.get(method, method)
     if name not in _METHODS:
-        raise ValueError(f"unknown counting method {method!r}; choose from {', '.join(METHODS)}")
+        raise CountError(
+            f"unknown counting method {method!r}; choose from {', '.join(METHODS)}", "method_unknown", method=method
+        )
     return name
 
 
@@ -2018,12 +2050,18 @@ def count(
     given = dict(options or {})
     unknown = sorted(set(given) - set(allowed))
     if unknown:
-        raise ValueError(f"{name} does not take option {unknown[0]!r}; it takes {', '.join(allowed) or 'no options'}")
+        raise CountError(
+            f"{name} does not take option {unknown[0]!r}; it takes {', '.join(allowed) or 'no options'}",
+            "option_unknown",
+            method=name,
+            option=unknown[0],
+            allowed=allowed,
+        )
     kwargs: dict[str, Any] = {**fixed, **given, "withdrawn": withdrawn}
     kwargs["tie_break"] = tie_break or default_tie_break(name)
     if name == "irv":
         if seats != 1:
-            raise ValueError("instant runoff fills one seat; use an STV method for more")
+            raise CountError("instant runoff fills one seat; use an STV method for more", "irv_one_seat")
         return function(ballots, candidates, **kwargs)
     return function(ballots, seats, candidates, **kwargs)
 

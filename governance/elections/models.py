@@ -25,6 +25,7 @@ from clt.models import Person, TimeStampedModel
 from clt.querysets import AccessRules, RestrictedManager, RestrictedQuerySet
 from governance.board.models import SeatClass, Shortfall
 from governance.elections import counting
+from governance.elections.labels import method_choice_labels, tie_rule_choice_labels
 from governance.membership.models import MemberClass, NominationMode
 
 
@@ -195,7 +196,7 @@ class Contest(TimeStampedModel):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.method not in counting.METHODS:
-            errors["method"] = _("Choose one of: %(methods)s.") % {"methods": ", ".join(counting.METHODS)}
+            errors["method"] = _("Choose one of: %(methods)s.") % {"methods": "; ".join(method_choice_labels())}
         elif self.method == "irv" and self.seats != 1:
             errors["seats"] = _("Instant runoff fills one seat.")
         elif set(self.options or {}) - set(counting.method_options(self.method)):
@@ -204,13 +205,15 @@ class Contest(TimeStampedModel):
             }
         unknown_rules = [rule for rule in self.tie_break_rules or [] if rule not in counting.TIE_RULES]
         if not isinstance(self.tie_break_rules, list) or unknown_rules:
-            errors["tie_break_rules"] = _("A list of: %(rules)s.") % {"rules": ", ".join(counting.TIE_RULES)}
+            errors["tie_break_rules"] = _("A list of: %(rules)s.") % {"rules": "; ".join(tie_rule_choice_labels())}
         if (
             not isinstance(self.eligible_classes, list)
             or not self.eligible_classes
             or not set(self.eligible_classes) <= set(MemberClass.values)
         ):
-            errors["eligible_classes"] = _("A non-empty list of member classes: lessee, general, supporting.")
+            errors["eligible_classes"] = _("Choose at least one member class: %(classes)s.") % {
+                "classes": "; ".join(map(str, MemberClass.labels))
+            }
         if errors:
             raise ValidationError(errors)
 

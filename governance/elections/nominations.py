@@ -257,7 +257,12 @@ def contest_open_to_class(*, actor: Any, reason: str, contest: Contest, classes:
             {"contest": _("The bylaws do not open this contest's seats to another class when candidates are short.")}
         )
     if not isinstance(classes, list | tuple) or not classes or not set(classes) <= set(MemberClass.values):
-        raise ValidationError({"classes": _("A non-empty list of member classes: lessee, general, supporting.")})
+        raise ValidationError(
+            {
+                "classes": _("Choose at least one member class: %(classes)s.")
+                % {"classes": "; ".join(map(str, MemberClass.labels))}
+            }
+        )
     standing, _dropped = standing_candidates(contest, GovernanceSettings.current())
     if len(standing) >= contest.seats:
         raise ValidationError(

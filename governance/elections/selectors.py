@@ -14,21 +14,33 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from clt import roles
 from governance.elections import counting
-from governance.elections.blt import BltProfile, write_blt
+from governance.elections.blt import BltError, BltProfile, write_blt
 from governance.elections.codes import hash_code, normalise_code
+from governance.elections.labels import (
+    METHOD_LABELS,
+    TIE_RULE_LABELS,
+    method_choice_labels,
+    method_choices,
+    method_label,
+    tie_rule_choice_labels,
+    tie_rule_label,
+)
 from governance.elections.models import Candidate, Contest, Election, ElectionPhase, Participation, RollEntry
 from governance.membership.models import GovernanceSettings, NominationMode
 
 __all__ = [
     "MARKED",
+    "METHOD_LABELS",
+    "TIE_RULE_LABELS",
     "PublishedBallot",
     "ballots_publish",
+    "blt_error_text",
     "candidate_labels",
     "candidate_standing",
     "contest_blt",
@@ -36,9 +48,11 @@ __all__ = [
     "contest_count_of",
     "contest_takes_ballot",
     "contests_for_entry",
+    "count_error_text",
     "counting_ballot",
     "is_officer",
     "may_run",
+    "method_choice_labels",
     "method_choices",
     "method_label",
     "nominations_close_on",
@@ -48,61 +62,206 @@ __all__ = [
     "round_table_text",
     "stage_text",
     "standing_candidates",
+    "tie_rule_choice_labels",
     "tie_rule_label",
     "tie_text",
+    "tie_unresolved_text",
 ]
 
 # Methods where a ballot marks candidates rather than ranking them.
 MARKED = ("plurality", "block", "approval")
 
-# The counting methods in the words a voter reads (the codes stay in the API, the .blt tools and the data).
-METHOD_LABELS = {
-    "plurality": gettext_lazy("Plurality (most votes wins)"),
-    "block": gettext_lazy("Block vote (most votes fill the seats)"),
-    "approval": gettext_lazy("Approval voting"),
-    "irv": gettext_lazy("Instant runoff (ranked choice, one seat)"),
-    "scottish-stv": gettext_lazy("Single transferable vote (Scottish rules)"),
-    "wigm": gettext_lazy("Single transferable vote (weighted inclusive Gregory)"),
-    "wigm-prf": gettext_lazy("Single transferable vote (weighted inclusive Gregory, PR Foundation rules)"),
-    "meek": gettext_lazy("Single transferable vote (Meek method)"),
-    "meek-prf": gettext_lazy("Single transferable vote (Meek method, PR Foundation rules)"),
+# --- A .blt file's problems and the count's refusals in words (the pure modules give codes) ------------
+
+
+def _n(value: Any) -> str:
+    """A whole number as the messages show it: 5,000,001."""
+    return formats.number_format(value, force_grouping=True)
+
+
+# What the reader expected where the file went wrong (``blt._WHAT``).
+BLT_EXPECTED = {
+    "candidates": gettext_lazy("the number of candidates"),
+    "seats": gettext_lazy("the number of seats"),
+    "ballot": gettext_lazy("a ballot or the 0 that ends the ballots"),
+    "option": gettext_lazy("an option"),
+    "withdrawn": gettext_lazy("a withdrawn candidate"),
+    "preference": gettext_lazy("a preference"),
+    "name": gettext_lazy("a name"),
+    "title": gettext_lazy("a title"),
 }
 
-# The tie-break rules, said as what they do.
-TIE_RULE_LABELS = {
-    "prior_stage_backward": pgettext_lazy(
-        "tie-break rule", "the votes at the latest earlier stage where they differed"
+# Every ``BltError`` code in words (a test checks that each raise in ``blt.py`` has one).
+BLT_PROBLEMS: dict[str, Any] = {
+    "quote_open": lambda p: _("a quoted name is not closed on its line"),
+    "option_open": lambda p: _("an option in square brackets is not closed on its line"),
+    "ends_early": lambda p: _("the file ends where %(what)s was expected") % {"what": BLT_EXPECTED[p["what"]]},
+    "expected": lambda p: (
+        _("expected %(what)s, found %(found)s") % {"what": BLT_EXPECTED[p["what"]], "found": p["found"]}
     ),
-    "prior_stage_forward": pgettext_lazy("tie-break rule", "the votes at the first stage where they differed"),
-    "random": pgettext_lazy("tie-break rule", "a random order drawn before the count"),
-    "lot": pgettext_lazy("tie-break rule", "drawing lots"),
-    "manual": pgettext_lazy("tie-break rule", "an order set by the election officer"),
-    "predetermined": pgettext_lazy("tie-break rule", "an order fixed before the count"),
-    "index": pgettext_lazy("tie-break rule", "the order of names on the ballot"),
+    "skipped_ranks": lambda p: _("skipped ranks ('-') are not supported: renumber the preferences"),
+    "ballot_ids": lambda p: _("ballot ids in parentheses are not supported"),
+    "candidate_expected": lambda p: _("expected a candidate number, found %(found)s") % {"found": p["found"]},
+    "out_of_range": lambda p: (
+        ngettext(
+            "candidate number %(number)s is out of range: there is %(n)s candidate",
+            "candidate number %(number)s is out of range: there are %(n)s candidates",
+            p["n"],
+        )
+        % {"number": p["number"], "n": _n(p["n"])}
+    ),
+    "option_empty": lambda p: _("an empty option []"),
+    "tie_empty": lambda p: _("a [tie] option must list candidates"),
+    "tie_twice": lambda p: _("a [tie] option names a candidate twice"),
+    "option_unsupported": lambda p: _("the [%(keyword)s] option is not supported") % {"keyword": p["keyword"]},
+    "too_large": lambda p: (
+        _("the file is %(size)s bytes; a .blt file is at most %(max)s") % {"size": _n(p["size"]), "max": _n(p["max"])}
+    ),
+    "not_utf8": lambda p: _("the file is not UTF-8 text"),
+    "empty": lambda p: _("the file is empty"),
+    "no_candidates": lambda p: _("the number of candidates must be at least 1"),
+    "too_many_candidates": lambda p: (
+        _("%(n)s candidates: a count takes at most %(max)s") % {"n": _n(p["n"]), "max": p["max"]}
+    ),
+    "no_seats": lambda p: _("the number of seats must be at least 1"),
+    "too_many_seats": lambda p: (
+        _("%(seats)s seats: a count fills at most %(max)s") % {"seats": _n(p["seats"]), "max": p["max"]}
+    ),
+    "tie_second": lambda p: _("a second [tie] option"),
+    "withdrawn_twice": lambda p: _("candidate %(number)s is withdrawn twice") % {"number": p["number"]},
+    "options_late": lambda p: _("options must come before the ballots"),
+    "weight_fraction": lambda p: _("ballot weight %(weight)s is not a whole number") % {"weight": p["weight"]},
+    "count_expected": lambda p: _("expected a ballot count, found %(found)s") % {"found": p["found"]},
+    "withdrawn_late": lambda p: _("withdrawn candidates (negative numbers) must come before the ballots"),
+    "ballot_unended": lambda p: _("the ballot starting on line %(start)s does not end with 0") % {"start": p["start"]},
+    "equal_to_itself": lambda p: _("%(ranks)s ranks a candidate equal to itself") % {"ranks": p["ranks"]},
+    "names_missing": lambda p: (
+        ngettext(
+            "expected %(n)s quoted candidate name after the 0 line, found %(found)s",
+            "expected %(n)s quoted candidate names after the 0 line, found %(found)s",
+            p["n"],
+        )
+        % {"n": p["n"], "found": p["found"]}
+    ),
+    "profile_no_candidates": lambda p: _("a profile needs at least one candidate"),
+    "profile_text": lambda p: (
+        _("%(text)s: names and titles are text without double quotes or line breaks") % {"text": p["text"]}
+    ),
+    "profile_empty_name": lambda p: _("a candidate's name cannot be empty"),
+    "profile_same_name": lambda p: _("two candidates have the same name"),
+    "profile_seats": lambda p: _("seats must be a positive whole number, not %(seats)s") % {"seats": p["seats"]},
+    "profile_withdrawn": lambda p: _("the withdrawn must name distinct candidates"),
+    "profile_tie_order": lambda p: _("the tie order must name distinct candidates"),
+    "profile_ballot_type": lambda p: _("ballots must be counting.Ballot objects"),
+    "profile_not_candidate": lambda p: _("a ballot names %(name)s, who is not a candidate") % {"name": p["name"]},
+    "profile_trailer": lambda p: _("a trailer starts and ends with visible text that is not a quote, # or ["),
+    "profile_option": lambda p: _("%(option)s: an option is one bracketed line") % {"option": p["option"]},
 }
 
 
-def method_label(code: str | None) -> str:
-    """The counting method in words (``scottish-stv`` → "Single transferable vote (Scottish rules)");
-    an unknown code is shown as it is."""
-    if not code:
-        return ""
-    try:
-        code = counting._canonical_method(code)
-    except ValueError:
-        return str(code)
-    return str(METHOD_LABELS.get(code, code))
+def blt_error_text(error: BltError) -> str:
+    """A .blt file's problem in the reader's language, with its line ("line 2: candidate number 7 is out of
+    range: there are 3 candidates"); in English the same words as ``str(error)``."""
+    words = BLT_PROBLEMS.get(getattr(error, "code", ""))
+    reason = words(error.params) if words is not None else error.reason
+    if error.line == 0:
+        return reason
+    if error.line is None:
+        return _("end of file: %(reason)s") % {"reason": reason}
+    return _("line %(line)s: %(reason)s") % {"line": error.line, "reason": reason}
 
 
-def method_choices() -> list[tuple[str, str]]:
-    """The choices of a counting-method field: the code stored, the words shown."""
-    return [(code, method_label(code)) for code in counting.METHODS]
+def _count_option_unknown(p: Mapping[str, Any], codes: bool) -> str:
+    allowed = ", ".join(p["allowed"])
+    if not allowed:
+        return _("%(method)s does not take option %(option)s; it takes no options") % {
+            "method": p["method"] if codes else method_label(p["method"]),
+            "option": repr(p["option"]),
+        }
+    return _("%(method)s does not take option %(option)s; it takes %(allowed)s") % {
+        "method": p["method"] if codes else method_label(p["method"]),
+        "option": repr(p["option"]),
+        "allowed": allowed,
+    }
 
 
-def tie_rule_label(code: str | None) -> str:
-    """A tie-break rule in words (``prior_stage_backward`` → "the votes at the latest earlier stage where
-    they differed"); an unknown code is shown as it is."""
-    return str(TIE_RULE_LABELS.get(code or "", code or ""))
+def _count_choices(p: Mapping[str, Any], codes: bool, kind: str) -> str:
+    if kind == "rule":
+        listed = ", ".join(counting.TIE_RULES) if codes else "; ".join(tie_rule_choice_labels())
+        return _("unknown tie-break rule %(rule)s; choose from %(rules)s") % {"rule": repr(p["rule"]), "rules": listed}
+    listed = ", ".join(counting.METHODS) if codes else "; ".join(method_choice_labels())
+    return _("unknown counting method %(method)s; choose from %(methods)s") % {
+        "method": repr(p["method"]),
+        "methods": listed,
+    }
+
+
+# Every ``counting.CountError`` code in words; ``codes`` True (``manage.py tally``, whose options take the
+# codes) lists methods and tie-break rules by code, else (the pages) by the words people use.
+COUNT_PROBLEMS: dict[str, Any] = {
+    "tie_rules_empty": lambda p, codes: _("a tie-break needs at least one rule"),
+    "tie_rule_unknown": lambda p, codes: _count_choices(p, codes, "rule"),
+    "tie_order_needed": lambda p, codes: _("the manual and predetermined tie-breaks need an order of candidates"),
+    "tie_order_twice": lambda p, codes: _("a tie-break order names each candidate once"),
+    "tie_seed": lambda p, codes: _("a tie-break seed is a whole number"),
+    "candidates_names": lambda p, codes: _("candidates are a sequence of non-empty names"),
+    "too_many_candidates": lambda p, codes: (
+        _("%(n)s candidates: a count takes at most %(max)s") % {"n": _n(p["n"]), "max": p["max"]}
+    ),
+    "candidate_twice": lambda p, codes: _("candidate %(name)s is listed twice") % {"name": repr(p["name"])},
+    "withdrawn_unknown": lambda p, codes: (
+        _("withdrawn candidate %(name)s is not a candidate") % {"name": repr(p["name"])}
+    ),
+    "not_candidate": lambda p, codes: _("a ballot names %(name)s, who is not a candidate") % {"name": repr(p["name"])},
+    "duplicate_rule": lambda p, codes: (
+        _("duplicate_rule must be one of %(rules)s") % {"rules": ", ".join(counting.DUPLICATE_RULES)}
+    ),
+    "overvote_rule": lambda p, codes: (
+        _("overvote_rule must be one of %(rules)s") % {"rules": ", ".join(counting.OVERVOTE_RULES)}
+    ),
+    "seats": lambda p, codes: _("seats must be a positive whole number, not %(seats)s") % {"seats": p["seats"]},
+    "too_many_seats": lambda p, codes: (
+        _("%(seats)s seats: a count fills at most %(max)s") % {"seats": _n(p["seats"]), "max": p["max"]}
+    ),
+    "nobody_to_elect": lambda p, codes: _("there are no candidates to elect"),
+    "max_marks": lambda p, codes: _("max_marks must be a positive whole number, not %(value)s") % {"value": p["value"]},
+    "wigm_variant": lambda p, codes: _("the WIGM variant is 'prf' or 'exact'"),
+    "meek_variant": lambda p, codes: _("the Meek variant is 'exact' or 'prf'"),
+    "meek_prf_fixed": lambda p, codes: _(
+        "the PR Foundation Meek rule fixes its precision and omega and has no batch defeats"
+    ),
+    "omega_number": lambda p, codes: _("omega must be a positive number, not %(value)s") % {"value": p["value"]},
+    "omega_positive": lambda p, codes: _("omega must be positive"),
+    "keep_factor_places": lambda p, codes: _("keep_factor_places must be a whole number of at least 9"),
+    "method_unknown": lambda p, codes: _count_choices(p, codes, "method"),
+    "option_unknown": _count_option_unknown,
+    "irv_one_seat": lambda p, codes: _("instant runoff fills one seat; use an STV method for more"),
+}
+
+
+def count_error_text(error: ValueError, *, codes: bool = False) -> str:
+    """A refusal of the count (``counting.CountError``, ``counting.TieUnresolved``) in the reader's language;
+    any other ``ValueError`` as it is written."""
+    if isinstance(error, counting.TieUnresolved):
+        return tie_unresolved_text(error)
+    words = COUNT_PROBLEMS.get(getattr(error, "code", ""))
+    return words(error.params, codes) if words is not None else str(error)
+
+
+def tie_unresolved_text(error: counting.TieUnresolved) -> str:
+    """A tie the rules could not settle, in the reader's language; in English as ``str(error)``."""
+    params = {"stage": error.stage, "tied": ", ".join(error.tied)}
+    if error.purpose == "exclude":
+        text = _(
+            "stage %(stage)s: the tie between %(tied)s (which to exclude) is not settled by the configured "
+            "tie-break rules; supply a manual order that names them"
+        )
+    else:
+        text = _(
+            "stage %(stage)s: the tie between %(tied)s (which to transfer first) is not settled by the configured "
+            "tie-break rules; supply a manual order that names them"
+        )
+    return text % params
 
 
 # --- The count in words: the pure counter gives codes and figures, the sentences are written here -----

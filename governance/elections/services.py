@@ -60,7 +60,9 @@ from governance.elections.selectors import (
     contest_takes_ballot,
     counting_ballot,
     is_officer,
+    method_choice_labels,
     standing_candidates,
+    tie_unresolved_text,
 )
 from governance.meetings.models import Proxy
 from governance.membership.models import GovernanceSettings, MemberClass
@@ -138,7 +140,10 @@ LONGEST_VOTE = dt.timedelta(days=366)
 def _check_election_dates(record_date: dt.date, opens_at: dt.datetime, closes_at: dt.datetime) -> None:
     latest = clock.today().replace(month=1, day=1)
     latest = latest.replace(year=latest.year + YEARS_AHEAD + 1) - dt.timedelta(days=1)
-    span = _("Give a date from %(first)s to %(last)s.") % {"first": ELECTIONS_FROM, "last": latest}
+    span = _("Give a date from %(first)s to %(last)s.") % {
+        "first": date_text(ELECTIONS_FROM),
+        "last": date_text(latest),
+    }
     errors: dict[str, list[str]] = {}
     # The date as given, not converted: year 1 has no local time west of Greenwich.
     for field, day in (("record_date", record_date), ("opens_at", opens_at.date())):
@@ -149,7 +154,7 @@ def _check_election_dates(record_date: dt.date, opens_at: dt.datetime, closes_at
     elif closes_at - opens_at > LONGEST_VOTE:
         errors["closes_at"] = [
             _("Voting stays open at most a year: close it by %(last)s.")
-            % {"last": timezone.localtime(opens_at + LONGEST_VOTE).date()}
+            % {"last": date_text(timezone.localtime(opens_at + LONGEST_VOTE).date())}
         ]
     if not errors.keys() & {"record_date", "opens_at"} and record_date > timezone.localtime(closes_at).date():
         # Who may vote is settled before the vote: a record date after the close is always refused.
@@ -212,7 +217,7 @@ def contest_add(
     election = locked_election(election)
     require_phase(election, ElectionPhase.DRAFT)
     if method not in counting.METHODS:
-        raise ValidationError({"method": _("Choose one of: %(m)s.") % {"m": ", ".join(counting.METHODS)}})
+        raise ValidationError({"method": _("Choose one of: %(m)s.") % {"m": "; ".join(method_choice_labels())}})
     if not 1 <= seats <= counting.MAX_SEATS:
         raise ValidationError({"seats": _("Give from 1 to %(max)s seats.") % {"max": counting.MAX_SEATS}})
     contest = Contest(
@@ -447,7 +452,7 @@ def ballot_cast(
     may be entered after it, as papers received by the deadline are.
     """
     if channel not in Channel.values:
-        raise ValidationError({"channel": _("Choose one of: %(c)s.") % {"c": ", ".join(Channel.values)}})
+        raise ValidationError({"channel": _("Choose one of: %(c)s.") % {"c": "; ".join(map(str, Channel.labels))}})
     if channel != Channel.ONLINE and not roles.is_staff_member(actor):
         raise PermissionDenied(_("Only staff enter paper and proxy ballots."))
     with transaction.atomic():
@@ -584,7 +589,7 @@ def election_count(*, actor: Any, reason: str, election: Election) -> Election:
         try:
             result = contest_count(contest)
         except counting.TieUnresolved as exc:
-            raise ValidationError({"tie_break_rules": str(exc)}) from exc
+            raise ValidationError({"tie_break_rules": tie_unresolved_text(exc)}) from exc
         labels = candidate_labels(contest.candidates.select_related("person").order_by("ballot_order", "pk"))
         by_label = {label: pk for pk, label in labels.items()}
         data = result.as_dict()

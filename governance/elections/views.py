@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST
 from clt import clock, pdf, ratelimit, roles
 from clt.csvexport import csv_lines
 from clt.decorators import staff_required
+from clt.formats import date_text
 from clt.views import form_saved
 from governance.board.models import Shortfall
 from governance.elections import nominations as nomination_services
@@ -116,9 +117,11 @@ def _window_error(election: Election, channel: str) -> str | None:
     if now < election.opens_at:
         return _("Voting in %(name)s has not opened yet.") % {"name": election.name}
     if channel == Channel.ONLINE and now >= election.closes_at:
-        return _("Voting in %(name)s closed at %(time)s.") % {
+        closed = timezone.localtime(election.closes_at)
+        return _("Voting in %(name)s closed at %(time)s on %(date)s.") % {
             "name": election.name,
-            "time": timezone.localtime(election.closes_at).strftime("%Y-%m-%d %H:%M"),
+            "time": formats.time_format(closed, "TIME_FORMAT"),
+            "date": date_text(closed.date()),
         }
     return None
 

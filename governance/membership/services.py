@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clt import clock, roles
+from clt.formats import date_text
 from clt.history import require_reason, save_stamped
 from clt.models import Person
 from governance.membership import eligibility
@@ -82,7 +83,7 @@ def membership_apply(
         raise ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
     applied_on = applied_on or clock.today()
     if applied_on > clock.today():
-        raise ValidationError({"applied_on": [_("%(date)s is in the future.") % {"date": applied_on.isoformat()}]})
+        raise ValidationError({"applied_on": [_("%(date)s is in the future.") % {"date": date_text(applied_on)}]})
 
     membership = Membership.objects.select_for_update().filter(person=person).first()
     if membership is not None and membership.status not in CLOSED:
@@ -184,7 +185,7 @@ def dues_record(
         )
     paid_on = paid_on or clock.today()
     if paid_on > clock.today():
-        raise ValidationError({"paid_on": [_("%(date)s is in the future.") % {"date": paid_on.isoformat()}]})
+        raise ValidationError({"paid_on": [_("%(date)s is in the future.") % {"date": date_text(paid_on)}]})
     start, end = eligibility.dues_period_for(period_start or paid_on, settings.dues_period)
     if membership.dues.filter(period_start__lte=end, period_end__gte=start).exists():
         raise ValidationError(

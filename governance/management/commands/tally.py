@@ -80,7 +80,9 @@ class Command(BaseCommand):
         try:
             profile = read_blt(path.read_bytes())
         except BltError as exc:
-            raise CommandError(f"{path}: {exc}") from exc
+            raise CommandError(
+                _("%(path)s: %(error)s") % {"path": path, "error": selectors.blt_error_text(exc)}
+            ) from exc
 
         method = options["method"]
         seats = options["seats"] if options["seats"] is not None else profile.seats
@@ -117,9 +119,13 @@ class Command(BaseCommand):
                 withdrawn=profile.withdrawn,
             )
         except counting.TieUnresolved as exc:
-            raise CommandError(_("%(path)s: %(error)s (use --tie-order)") % {"path": path, "error": exc}) from exc
+            raise CommandError(
+                _("%(path)s: %(error)s (use --tie-order)") % {"path": path, "error": selectors.tie_unresolved_text(exc)}
+            ) from exc
         except ValueError as exc:
-            raise CommandError(f"{path}: {exc}") from exc
+            raise CommandError(
+                _("%(path)s: %(error)s") % {"path": path, "error": selectors.count_error_text(exc, codes=True)}
+            ) from exc
 
         if options["json"]:
             data = {"file": str(path), "title": profile.title, **result.as_dict()}

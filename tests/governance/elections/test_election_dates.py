@@ -14,7 +14,7 @@ from governance.elections.models import Election
 
 pytestmark = [pytest.mark.django_db, pytest.mark.today("2026-12-07")]
 
-SPAN = "Give a date from 2000-01-01 to 2031-12-31."
+SPAN = "Give a date from Jan. 1, 2000 to Dec. 31, 2031."
 AFTER_CLOSE = (
     "The record date (Feb. 1, 2027) falls after voting closes (Jan. 20, 2027): it must come before voting opens."
 )
@@ -43,7 +43,7 @@ def body(opens: str, closes: str, record: str = "2026-11-01") -> dict[str, str]:
         (body("2027-01-10T14:00:00Z", "2027-01-20T14:00:00Z", record="0057-01-01"), {"record_date": [SPAN]}),
         (
             body("2027-01-10T14:00:00Z", "2029-01-10T14:00:00Z"),
-            {"closes_at": ["Voting stays open at most a year: close it by 2028-01-11."]},
+            {"closes_at": ["Voting stays open at most a year: close it by Jan. 11, 2028."]},
         ),
         (
             body("2027-01-10T14:00:00Z", "2027-01-20T14:00:00Z", record="2027-01-15"),
