@@ -147,7 +147,7 @@ def log_in(page, base: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     with page.expect_navigation():
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
     if "/login/" in page.url:
         raise Failure(f"logging in as {username} failed (is the demo password still {PASSWORD}?)")
 

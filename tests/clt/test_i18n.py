@@ -104,3 +104,5 @@ def test_money_and_dates_read_the_same_in_both_languages():
         assert formats.date_format(dt.date(2026, 12, 7), "DATE_FORMAT") == "Dec. 7, 2026"
     with translation.override("es"):
         assert formats.date_format(dt.date(2026, 12, 7), "DATE_FORMAT") == "dic. 7, 2026"
+        # Every month in lower case, as Spanish writes them (Django's own Spanish has "Ene." but "dic.").
+        assert formats.date_format(dt.date(2027, 1, 4), "DATE_FORMAT") == "ene. 4, 2027"
