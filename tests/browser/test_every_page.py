@@ -7,10 +7,10 @@ On each page:
 - nothing is wider than the screen (``scrollWidth``), and every table is inside a labelled, focusable
   scrolling region (``.table-wrap`` with ``role="region"``, ``tabindex="0"`` and a name), so a table that
   does not fit scrolls inside its box instead of being cut off;
-- axe-core finds no serious or critical violation (tests/browser/axe.py). axe runs on the English page at
-  each width (colour contrast once, at the desktop width: the colours do not change with the width): the
-  Spanish page has the same markup, colours and landmarks, only longer words, which the width checks
-  above catch.
+- axe-core finds no serious or critical violation (tests/browser/axe.py). axe runs on the English page at the
+  desktop width, and at the phone's on the pages homeowners, members and voters use (colour contrast once,
+  at the desktop width: colours do not change with the width). The Spanish page has the same markup,
+  colours and landmarks, only longer words, which the width checks above catch at both widths.
 Every problem of every page is collected and reported together.
 """
 
@@ -35,6 +35,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pyte
 PASSWORD = "demo-clt-2026"
 WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
 LANGUAGES = ("en", "es")
+# The roles whose pages are opened on a phone (the issue's §2): homeowners, members and voters.
+PHONE_ROLES = ("anonymous", "homeowner", "member")
 # A word of the menu in each language: the page is in that language, not only labelled so.
 MENU_WORD = {"en": "Elections", "es": "Elecciones"}
 
@@ -155,10 +157,11 @@ def test_every_page_fits_phone_and_desktop_in_english_and_spanish(browser, live_
                     where = f"{role} {width_name} {language}"
                     # Colours do not change with the width: contrast is checked once, on the desktop page.
                     skip = ("color-contrast",) if width_name == "phone" else ()
+                    # axe at the phone's width on the pages people open on a phone; staff's desk pages are
+                    # checked for width and tables there, and by axe at the desktop's.
+                    axe = language == "en" and (width_name == "desktop" or role in PHONE_ROLES)
                     for path in paths:
-                        for problem in check_page(
-                            page, live_server.url, path, language, axe=language == "en", skip_rules=skip
-                        ):
+                        for problem in check_page(page, live_server.url, path, language, axe=axe, skip_rules=skip):
                             problems.append(f"{where} {path}: {problem}")
                     if role == "anonymous":
                         for problem in check_ballot(page, live_server.url, member_code, language):
