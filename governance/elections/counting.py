@@ -62,6 +62,7 @@ __all__ = [
     "format_round_table",
     "format_value",
     "method_options",
+    "round_table_grid",
 ]
 
 # Rational results are shown (never computed) to this many places, as droop's reports do.
@@ -2071,6 +2072,46 @@ def count(
 # ---------------------------------------------------------------------------------------------
 
 
+def round_table_grid(
+    result: CountResult,
+    *,
+    candidate: str = "Candidate",
+    stage: Callable[[int], str] = lambda number: f"Stage {number}",
+    exhausted: str = "Exhausted",
+    residual: str = "Residual",
+    total: str = "Total",
+    quota: str = "Quota",
+) -> list[str]:
+    """The count's grid as lines of text: candidates down the side, stages across, each figure marked "*"
+    (elected at that stage) or "x" (excluded), then the exhausted, residual, total and quota rows. The
+    words are the caller's (English by default; ``selectors.round_table_text`` gives them translated)."""
+    fmt = result.format
+    stages = result.stages
+    running = [name for name in result.candidates if name not in result.withdrawn]
+    header = [candidate] + [stage(s.number) for s in stages]
+    rows = [header]
+    for name in running:
+        row = [name]
+        for s in stages:
+            mark = "  "
+            if name in s.elected:
+                mark = " *"
+            elif name in s.excluded:
+                mark = " x"
+            row.append(fmt(s.votes[name]) + mark)
+        rows.append(row)
+    rows.append([exhausted] + [fmt(s.exhausted) + "  " for s in stages])
+    rows.append([residual] + [fmt(s.residual) + "  " for s in stages])
+    rows.append([total] + [fmt(s.total) + "  " for s in stages])
+    if any(s.quota is not None for s in stages):
+        rows.append([quota] + [fmt(s.quota) + "  " for s in stages])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return [
+        "  ".join([row[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(row) if i]).rstrip()
+        for row in rows
+    ]
+
+
 def format_round_table(result: CountResult) -> str:
     """The count as text: candidates down the side, stages across, then what each stage did."""
     fmt = result.format
@@ -2085,32 +2126,10 @@ def format_round_table(result: CountResult) -> str:
         lines.append(f"Withdrawn: {', '.join(result.withdrawn)}")
     lines.append("Elected, in order: " + (", ".join(result.winners) or "nobody"))
     lines.append("")
-    stages = result.stages
-    running = [name for name in result.candidates if name not in result.withdrawn]
-    header = ["Candidate"] + [f"Stage {s.number}" for s in stages]
-    rows = [header]
-    for name in running:
-        row = [name]
-        for s in stages:
-            mark = "  "
-            if name in s.elected:
-                mark = " *"
-            elif name in s.excluded:
-                mark = " x"
-            row.append(fmt(s.votes[name]) + mark)
-        rows.append(row)
-    rows.append(["Exhausted"] + [fmt(s.exhausted) + "  " for s in stages])
-    rows.append(["Residual"] + [fmt(s.residual) + "  " for s in stages])
-    rows.append(["Total"] + [fmt(s.total) + "  " for s in stages])
-    if any(s.quota is not None for s in stages):
-        rows.append(["Quota"] + [fmt(s.quota) + "  " for s in stages])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        cells = [row[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(row) if i]
-        lines.append("  ".join(cells).rstrip())
+    lines.extend(round_table_grid(result))
     lines.append("")
     lines.append("* elected at that stage, x excluded at that stage")
-    for s in stages:
+    for s in result.stages:
         lines.append(f"Stage {s.number}: {s.description}")
         for tie in s.ties:
             lines.append(f"    tie {', '.join(tie.tied)} settled by {tie.rule}: {tie.explanation}")

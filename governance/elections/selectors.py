@@ -495,28 +495,17 @@ def round_table_text(result: counting.CountResult) -> str:
     lines.append(_("Elected, in order: %(names)s") % {"names": ", ".join(result.winners) or _("nobody")})
     lines.append("")
     stages = result.stages
-    running = [name for name in result.candidates if name not in result.withdrawn]
-    header = [_("Candidate")] + [_("Stage %(n)s") % {"n": s.number} for s in stages]
-    rows = [header]
-    for name in running:
-        row = [name]
-        for s in stages:
-            mark = "  "
-            if name in s.elected:
-                mark = " *"
-            elif name in s.excluded:
-                mark = " x"
-            row.append(fmt(s.votes[name]) + mark)
-        rows.append(row)
-    rows.append([_("Exhausted")] + [fmt(s.exhausted) + "  " for s in stages])
-    rows.append([_("Residual")] + [fmt(s.residual) + "  " for s in stages])
-    rows.append([_("Total")] + [fmt(s.total) + "  " for s in stages])
-    if any(s.quota is not None for s in stages):
-        rows.append([_("Quota")] + [fmt(s.quota) + "  " for s in stages])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        cells = [row[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(row) if i]
-        lines.append("  ".join(cells).rstrip())
+    lines.extend(
+        counting.round_table_grid(
+            result,
+            candidate=_("Candidate"),
+            stage=lambda number: _("Stage %(n)s") % {"n": number},
+            exhausted=_("Exhausted"),
+            residual=_("Residual"),
+            total=_("Total"),
+            quota=_("Quota"),
+        )
+    )
     lines.append("")
     lines.append(_("* elected at that stage, x excluded at that stage"))
     for s in stages:
