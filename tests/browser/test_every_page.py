@@ -11,12 +11,16 @@ On each page:
   desktop width, and at the phone's on the pages homeowners, members and voters use (colour contrast once,
   at the desktop width: colours do not change with the width). The Spanish page has the same markup,
   colours and landmarks, only longer words, which the width checks above catch at both widths.
-Every problem of every page is collected and reported together.
+And what some pages must show, read in the browser at both widths and in both languages: the Vote button
+and closing time on the member's home, the board's shares adding up to 100 %, the adjourned meeting's
+quorum at adjournment, a renewal decades away read as "more than a year away". Every problem of every page
+is collected and reported together.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -37,6 +41,10 @@ WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
 LANGUAGES = ("en", "es")
 # The roles whose pages are opened on a phone (the issue's §2): homeowners, members and voters.
 PHONE_ROLES = ("anonymous", "homeowner", "member")
+# Checks of a page's content by path (filled once the demo is loaded); the home's vote card is checked
+# for the member only, on "/".
+CONTENT_CHECKS: dict[str, tuple] = {}
+CHECKED: set[tuple[str, str, int]] = set()  # (check, language, width) that ran: each must run at each
 # A word of the menu in each language: the page is in that language, not only labelled so.
 MENU_WORD = {"en": "Elections", "es": "Elecciones"}
 
@@ -47,6 +55,38 @@ TABLES_OUTSIDE_A_REGION = """() => [...document.querySelectorAll('main table')].
         (wrap.getAttribute('aria-labelledby') || '').split(' ').some(id => id && document.getElementById(id));
     return !(wrap.getAttribute('role') === 'region' && wrap.getAttribute('tabindex') === '0' && named);
 }).map(table => (table.querySelector('caption') || table).textContent.trim().slice(0, 60))"""
+
+
+def board_shares(page, language: str) -> list[str]:
+    """§4: the sitting board's shares add up to 100 % (4th column of the composition table)."""
+    cells = page.locator("#composition-caption").locator("xpath=..").locator("tbody tr td:nth-of-type(3)")
+    shares = [Decimal(text.replace("%", "").strip()) for text in cells.all_inner_texts()]
+    return [] if sum(shares) == 100 else [f"board shares add up to {sum(shares)} %: {shares}"]
+
+
+def vote_card(page, language: str) -> list[str]:
+    """§3: the open election on the member's home, with its Vote button and closing time."""
+    card = page.locator("#vote-panel-heading").locator("xpath=..")
+    button = card.locator("a.button[href='/governance/vote/']")
+    word = {"en": "Vote", "es": "Votar"}[language]
+    closes = {"en": "Closes ", "es": "Cierra el "}[language]
+    problems = [] if button.count() == 1 and button.inner_text() == word else [f"no {word!r} button on the home"]
+    return problems + ([] if closes in card.inner_text() else [f"no closing time ({closes!r}) on the vote card"])
+
+
+def adjourned_quorum(page, language: str) -> list[str]:
+    """§5: the adjourned meeting shows its quorum at adjournment (the demo's 35 counted of 29 needed)."""
+    heading = {"en": "Quorum at adjournment", "es": "Quórum al levantarse la sesión"}[language]
+    section = page.locator("#quorum-heading").locator("xpath=..")
+    text = section.inner_text() if section.count() else ""
+    return [] if heading in text and "35" in text and "29" in text else [f"no quorum at adjournment: {text[:80]!r}"]
+
+
+def far_deadline(page, language: str) -> list[str]:
+    """§4: the renewal notice decades away reads as a date, not as tens of thousands of days left."""
+    words = {"en": "more than a year away", "es": "dentro de más de un año"}[language]
+    text = page.locator("#deadlines").inner_text()
+    return [] if words in text and "days left" not in text else [f"far deadline not {words!r}"]
 
 
 def pages_by_role() -> dict[str, list[str]]:
@@ -109,6 +149,9 @@ def check_page(
         if response is None or response.status != 200:
             return [f"answered {response.status if response else 'nothing'}"]
     problems = []
+    for check in CONTENT_CHECKS.get(path, ()) if path is not None else ():
+        problems.extend(check(page, language))
+        CHECKED.add((check.__name__, language, page.viewport_size["width"]))
     lang = page.evaluate("document.documentElement.lang")
     if lang != language:
         problems.append(f'<html lang="{lang}">')
@@ -138,6 +181,17 @@ def test_every_page_fits_phone_and_desktop_in_english_and_spanish(browser, live_
     call_command("load_demo", stdout=output)
     member_code = re.search(r"access code of member: ([0-9A-Z-]+)", output.getvalue()).group(1)
     pages = pages_by_role()
+    # What some pages must show, read in the browser at each width and in each language.
+    homeowner_lease = GroundLease.objects.filter(leaseholders__person__user__username="homeowner").first()
+    adjourned = Meeting.objects.filter(status=MeetingStatus.ADJOURNED).first()
+    CONTENT_CHECKS.clear()
+    CONTENT_CHECKS.update(
+        {
+            "/governance/board/": (board_shares,),
+            f"/governance/meetings/{adjourned.pk}/": (adjourned_quorum,),
+            f"/my/leases/{homeowner_lease.pk}/": (far_deadline,),
+        }
+    )
     problems: list[str] = []
     for role, paths in pages.items():
         # One sign-in per role: the language is switched with the header's switcher, the width by resizing.
@@ -163,12 +217,18 @@ def test_every_page_fits_phone_and_desktop_in_english_and_spanish(browser, live_
                     for path in paths:
                         for problem in check_page(page, live_server.url, path, language, axe=axe, skip_rules=skip):
                             problems.append(f"{where} {path}: {problem}")
+                        if role == "member" and path == "/":
+                            problems.extend(f"{where} /: {p}" for p in vote_card(page, language))
+                            CHECKED.add(("vote_card", language, width))
                     if role == "anonymous":
                         for problem in check_ballot(page, live_server.url, member_code, language):
                             problems.append(f"{where} vote: {problem}")
         finally:
             context.close()
     assert problems == [], "\n".join(problems)
+    checks = {check.__name__ for checks in CONTENT_CHECKS.values() for check in checks} | {"vote_card"}
+    expected = {(name, language, width) for name in checks for language in LANGUAGES for width, _ in WIDTHS.values()}
+    assert expected <= CHECKED, sorted(expected - CHECKED)
 
 
 def test_the_language_is_remembered_for_a_signed_in_person(browser, live_server):
