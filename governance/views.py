@@ -46,8 +46,6 @@ class Step:
 
     election: Election
     text: str
-    voted: int
-    roll: int
 
 
 def _next_step(election: Election, *, roll: int, voted: int, without_code: int) -> str:
@@ -109,15 +107,13 @@ def _steps(user: Any) -> list[Step]:
             text=_next_step(
                 election, roll=election.roll_size, voted=election.voted, without_code=election.without_code
             ),
-            voted=election.voted,
-            roll=election.roll_size,
         )
         for election in elections
         if staff or is_officer(user, election)
     ]
 
 
-def _meetings(user: Any, person: Person | None, today: dt.date) -> list[Meeting]:
+def _meetings(user: Any, today: dt.date) -> list[Meeting]:
     if not (roles.is_staff_member(user) or roles.is_member(user) or roles.is_board_member(user)):
         return []
     since = dt.datetime.combine(today, dt.time.min, tzinfo=clock.now().tzinfo)
@@ -172,7 +168,7 @@ def membership_panel(request: HttpRequest) -> Panel | None:
     user, person, staff = _panel(request)
     today = clock.today()
     context: dict[str, Any] = {
-        "meetings": _meetings(user, person, today),
+        "meetings": _meetings(user, today),
         "membership": None if staff else _membership(person, today),
     }
     if not any(context.values()):
