@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from clt import clock
+from clt.formats import date_text
 
 __all__ = [
     "FieldChange",
@@ -58,7 +59,7 @@ def require_not_in_future(value: dt.date | None, field: str) -> None:
     """A ValidationError on ``field`` when ``value`` is after today: nothing is received tomorrow."""
     if value is not None and value > clock.today():
         raise ValidationError(
-            {field: [_("%(date)s is in the future.") % {"date": formats.date_format(value, "DATE_FORMAT")}]}
+            {field: [_("%(date)s is in the future.") % {"date": date_text(value)}]}
         )
 
 
@@ -165,7 +166,7 @@ def value_text(field: models.Field, value: Any) -> str:
     if isinstance(field, models.DateTimeField) and isinstance(value, datetime):
         return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "DATETIME_FORMAT")
     if isinstance(field, models.DateField) and isinstance(value, dt.date):
-        return formats.date_format(value, "DATE_FORMAT")
+        return date_text(value)
     if isinstance(field, models.DecimalField) and isinstance(value, Decimal):
         number = formats.number_format(abs(value), field.decimal_places, use_l10n=True, force_grouping=True)
         if _is_money(field):

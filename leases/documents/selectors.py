@@ -10,12 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from clt import clock
 from clt.dates import month_bounds
+from clt.formats import date_text
 from clt.i18n import supported
 from leases.ledger import fees, wording
 from leases.ledger import selectors as ledger_selectors
@@ -178,7 +179,7 @@ def statement_period(params: Mapping[str, str], *, today: dt.date | None = None)
         if last < first:
             raise DocumentParameterError(
                 _("end: %(end)s is before the start, %(start)s.")
-                % {"end": date_format(last, "DATE_FORMAT"), "start": date_format(first, "DATE_FORMAT")}
+                % {"end": date_text(last), "start": date_text(first)}
             )
         whole_month = first.day == 1 and (first.year, first.month) == (last.year, last.month)
         return first, last, whole_month and last == month_bounds(first.year, first.month)[1]
@@ -313,7 +314,7 @@ def _payment_text(payment: Payment | None, reversal: bool) -> str:
     detail = wording.payment_detail(payment)
     if reversal:
         return _("Payment of %(date)s reversed (%(detail)s)") % {
-            "date": date_format(payment.received_on, "DATE_FORMAT"),
+            "date": date_text(payment.received_on),
             "detail": payment.reversal_reason or detail,
         }
     return _("Payment received (%(detail)s)") % {"detail": detail}
@@ -348,7 +349,7 @@ def statement_context(
     if end < start:
         raise DocumentParameterError(
             _("end: %(end)s is before the start, %(start)s.")
-            % {"end": date_format(end, "DATE_FORMAT"), "start": date_format(start, "DATE_FORMAT")}
+            % {"end": date_text(end), "start": date_text(start)}
         )
     statement = ledger_selectors.ledger_lines(lease, start=start, end=end)
     ageing = ledger_selectors.ledger_ageing(lease, as_of=end)

@@ -14,6 +14,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from clt.formats import date_text
+
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
@@ -48,7 +50,7 @@ def number(value: Decimal) -> str:
 
 def date(day: dt.date) -> str:
     # The site's one date format ("Dec. 7, 2026"), in a sentence as in a table.
-    return formats.date_format(day, "DATE_FORMAT")
+    return date_text(day)
 
 
 def years(count: int) -> str:
