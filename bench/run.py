@@ -38,7 +38,8 @@ SCRIPTS: list[tuple[str, str, list[str], bool]] = [
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="*", default=None, help="run only these (" + ", ".join(s[0] for s in SCRIPTS) + ")")
+    names = ", ".join(s[0] for s in SCRIPTS)
+    parser.add_argument("--only", nargs="*", default=None, help=f"run only these ({names})")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default=None)
     args = parser.parse_args(argv)
     chosen = [s for s in SCRIPTS if args.only is None or s[0] in args.only]
