@@ -59,8 +59,11 @@ messages: install
 lint: install-test
 	$(BIN)/ruff check .
 
+# Every benchmark in bench/, then one table: measure, ours, peer or limit, ratio, target (bench/README.md).
+# pyrankvote is the counting benchmarks' peer, installed for them only (never a product dependency).
 bench: install-test
-	DJANGO_SETTINGS_MODULE=clt.settings_test $(BIN)/python bench/parcels.py $(BENCH_ARGS) && DJANGO_SETTINGS_MODULE=clt.settings_test $(BIN)/python bench/statements.py $(STATEMENTS_BENCH_ARGS) && DJANGO_SETTINGS_MODULE=clt.settings_test $(BIN)/python bench/billing.py $(BILLING_BENCH_ARGS) && DJANGO_SETTINGS_MODULE=clt.settings_test $(BIN)/python bench/portfolio.py $(PORTFOLIO_BENCH_ARGS) && DJANGO_SETTINGS_MODULE=clt.settings_test $(BIN)/python bench/impact.py $(IMPACT_BENCH_ARGS) && DJANGO_SETTINGS_MODULE=clt.settings_test $(BIN)/python bench/quote.py $(QUOTE_BENCH_ARGS) && $(BIN)/pip install --quiet pyrankvote && $(BIN)/python bench/stv.py $(STV_BENCH_ARGS) && DJANGO_SETTINGS_MODULE=clt.settings_test $(BIN)/python bench/ballots_http.py $(BALLOTS_BENCH_ARGS)
+	$(BIN)/pip install --quiet pyrankvote
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
