@@ -1705,6 +1705,9 @@ class _Meek:
         self.quota = Fraction(0)
         self.surplus = Fraction(0)
         self.table = _Table(field_, Fraction)
+        # The path tree needs rankings as bytes (fewer than 255 candidates, so 255 marks "none").
+        plain = n < 255 and all(type(r) is bytes for r in self.rankings)
+        self.tree = _MeekTree(self.rankings, self.counts, n) if plain else None
 
     def hopeful(self) -> list[int]:
         return [c for c in range(self.n) if self.state[c] == HOPEFUL]
@@ -1712,17 +1715,38 @@ class _Meek:
     def vacancies(self) -> int:
         return self.seats - len(self.elected)
 
+    def unit(self) -> int:
+        """Weights are integers scaled by this. For PRF it is 10**9 and each w x kf is rounded up
+        (B.2.a). For the exact variant it is K**m, m one more than the number of keep factors
+        strictly between 0 and 1: a ballot meets at most m-1 of them before a hopeful candidate
+        (kf 1) takes all that is left, and each of them divides w by K exactly."""
+        K = self.K
+        return K if self.prf else K ** (sum(1 for k in self.kf if 0 < k < K) + 1)
+
     def distribute(self) -> None:
         """Step 1: each ballot gives w x kf to each candidate in turn and passes on the rest.
 
-        Weights are integers scaled by ``unit``. For PRF the unit is 10**9 and each w x kf is
-        rounded up (B.2.a). For the exact variant the unit is K**m, m one more than the number of
-        keep factors strictly between 0 and 1: a ballot meets at most m-1 of them before a
-        hopeful candidate (kf 1) takes all that is left, and each of them divides w by K exactly.
+        A ballot's walk ends at its first hopeful candidate (kf 1 takes all that is left), and a
+        defeated or withdrawn one (kf 0) passes w on untouched, so only the elected candidates
+        before the first hopeful one matter. :class:`_MeekTree` groups the ballots by that path
+        and computes each distinct path's weights once: a pass costs the few hundred paths
+        through at most ``seats`` elected candidates, not the 100,000 rankings. Every sum is of
+        the same integers as the ballot-by-ballot walk (:meth:`distribute_by_ranking`), so the
+        votes are identical.
         """
+        if self.tree is None:
+            self.distribute_by_ranking()
+            return
+        unit = self.unit()
+        votes, excess = self.tree.distribute(self.state, self.kf, self.K, unit, self.prf)
+        self.votes = [Fraction(v, unit) for v in votes]
+        self.excess = Fraction(excess, unit)
+
+    def distribute_by_ranking(self) -> None:
+        """Step 1 ballot by ballot, as the rule words it (the reference for :class:`_MeekTree`)."""
         K = self.K
         kf = self.kf
-        unit = K if self.prf else K ** (sum(1 for k in kf if 0 < k < K) + 1)
+        unit = self.unit()
         votes = [0] * self.n
         excess = 0
         prf = self.prf
@@ -1915,6 +1939,108 @@ class _Meek:
         for c in self.hopeful():
             self.state[c] = EXCLUDED  # C.2: defeat the remaining hopefuls
         return self.elected
+
+
+_END = 255  # in a _MeekTree path: "no hopeful candidate follows" (the rest of the ballot is excess)
+
+
+class _MeekTree:
+    """Meek's ballots grouped by the path their weight takes (§2.6.3, step 1).
+
+    A ballot gives ``w x kf`` to each candidate in turn: a defeated or withdrawn candidate (kf 0)
+    takes nothing, an elected one takes part, and the first hopeful one (kf 1) takes the rest. So
+    the ballot's *path* is the elected candidates it meets before its first hopeful one, then that
+    hopeful one (or ``_END`` when none follows). Ballots on one path share every figure, and paths
+    share their prefixes: a tree of the prefixes computes each weight once per pass.
+
+    The paths change only when a candidate's state does. Then only the ballots whose path ends at
+    that candidate (it was their first hopeful one) are read again, at C speed
+    (``bytes.translate`` drops the defeated candidates, a second one marks the hopeful ones).
+    """
+
+    def __init__(self, rankings: Sequence[bytes], counts: Sequence[int], n: int):
+        self.n = n
+        self.groups: dict[bytes, tuple[list[bytes], list[int]]] = {}
+        self.signature: tuple[str, ...] | None = None
+        self.pending: tuple[list[bytes], list[int]] = (list(rankings), list(counts))
+
+    def _paths(self, state: Sequence[str]) -> None:
+        """Bring every ballot's path up to date with ``state``."""
+        signature = tuple(state)
+        if signature == self.signature:
+            return
+        self.signature = signature
+        rankings, counts = self.pending
+        self.pending = ([], [])
+        for path in [p for p in self.groups if p[-1] != _END and state[p[-1]] != HOPEFUL]:
+            moved = self.groups.pop(path)
+            rankings += moved[0]
+            counts += moved[1]
+        skip = bytes(c for c in range(self.n) if state[c] in (EXCLUDED, WITHDRAWN))
+        marks = bytes(_END if c < self.n and state[c] == HOPEFUL else c for c in range(256))
+        # Each ranking without its defeated candidates, then _END; the path ends at the first
+        # hopeful candidate or at that _END.
+        kept = list(map(bytes.__add__, map(bytes.translate, rankings, repeat(None), repeat(skip)), repeat(b"\xff")))
+        ends = map(bytes.find, map(bytes.translate, kept, repeat(marks)), repeat(b"\xff"))
+        paths = map(bytes.__getitem__, kept, map(slice, repeat(None), map((1).__add__, ends)))
+        groups = self.groups
+        for path, ranking, papers in zip(paths, rankings, counts, strict=True):
+            group = groups.get(path)
+            if group is None:
+                groups[path] = ([ranking], [papers])
+            else:
+                group[0].append(ranking)
+                group[1].append(papers)
+        self._build()
+
+    def _build(self) -> None:
+        """The prefix tree of the paths: nodes parents first, the papers through each node, and
+        for each path's end the (node, papers) pairs that end there."""
+        index: dict[bytes, int] = {b"": 0}
+        parent, candidate, through = [0], [0], [0]
+        ends: dict[int, tuple[list[int], list[int]]] = {}
+        for path in sorted(self.groups, key=len):
+            papers = sum(self.groups[path][1])
+            node = 0
+            through[0] += papers
+            for depth in range(1, len(path)):
+                prefix = path[:depth]
+                found = index.get(prefix)
+                if found is None:
+                    found = index[prefix] = len(parent)
+                    parent.append(node)
+                    candidate.append(path[depth - 1])
+                    through.append(0)
+                through[found] += papers
+                node = found
+            nodes, weights = ends.setdefault(path[-1], ([], []))
+            nodes.append(node)
+            weights.append(papers)
+        self.parent, self.candidate, self.through = parent, candidate, through
+        self.ends = [(end, nodes, weights) for end, (nodes, weights) in sorted(ends.items())]
+
+    def distribute(
+        self, state: Sequence[str], kf: Sequence[int], K: int, unit: int, prf: bool
+    ) -> tuple[list[int], int]:
+        """Every candidate's votes and the excess, as integers scaled by ``unit``."""
+        self._paths(state)
+        votes = [0] * self.n
+        parent, candidate, through = self.parent, self.candidate, self.through
+        w = [unit] * len(parent)
+        for node in range(1, len(parent)):
+            c = candidate[node]
+            left = w[parent[node]]
+            keep = -(-left * kf[c] // K) if prf else left * kf[c] // K
+            votes[c] += keep * through[node]
+            w[node] = left - keep
+        excess = 0
+        for end, nodes, weights in self.ends:
+            total = sum(map(int.__mul__, map(w.__getitem__, nodes), weights))
+            if end == _END:
+                excess = total
+            else:
+                votes[end] += total  # a hopeful candidate (kf 1) takes all that is left
+        return votes, excess
 
 
 def count_meek(

@@ -26,7 +26,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from governance.elections import counting
+from governance.elections.blt import read_blt
 from governance.elections.counting import Ballot, TieBreak
+from tests.datafiles import BALLOTS
 
 # No example database: every run draws fresh examples; nothing is replayed from (or saved to) .hypothesis/.
 FAST = settings(max_examples=60, deadline=None, database=None)
@@ -196,3 +198,98 @@ def test_a_plain_ballot_is_kept_as_given_and_others_are_still_checked():
     for bad in (0, -2, True, 1.0):
         with pytest.raises(ValueError, match="positive whole number"):
             Ballot(ranking, bad)
+
+
+# Meek (issue 15 §1): ballots grouped by the path their weight takes (counting._MeekTree) give the same
+# integers as the ballot-by-ballot walk, so the same round table.
+
+MEEK_METHODS = ("meek", "meek-prf")
+
+
+def meek_by_ranking(count: Callable[[], counting.CountResult]) -> counting.CountResult:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(counting._Meek, "distribute", counting._Meek.distribute_by_ranking)
+        return count()
+
+
+def meek_both_ways(method: str, ballots: list[Ballot], seats: int, names: tuple[str, ...], **kwargs: Any) -> tuple:
+    def run() -> counting.CountResult:
+        return counting.count(method, ballots, seats, names, **kwargs)
+
+    return run().as_dict(), meek_by_ranking(run).as_dict()
+
+
+@FAST
+@given(
+    profile=profiles(),
+    method=st.sampled_from(MEEK_METHODS),
+    batch=st.booleans(),
+    rules=st.sampled_from([("first", "exhaust"), ("first", "skip"), ("invalid", "exhaust")]),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_meek_by_paths_and_ballot_by_ballot_give_the_same_round_table(profile, method, batch, rules, seed):
+    names, ballots, seats, withdrawn = profile
+    options: dict[str, Any] = {"duplicate_rule": rules[0], "overvote_rule": rules[1]}
+    if method == "meek":
+        options.update(defeat_sure_losers=batch, keep_factor_places=12)  # 12 places: more rounding to agree on
+    fast, reference = meek_both_ways(
+        method, ballots, seats, names, options=options, withdrawn=withdrawn, tie_break=TieBreak(seed=seed)
+    )
+    assert fast == reference
+
+
+@FAST
+@given(
+    seats=st.integers(min_value=1, max_value=4),
+    votes=st.lists(st.integers(min_value=1, max_value=6), min_size=4, max_size=4),
+    method=st.sampled_from(MEEK_METHODS),
+)
+def test_meek_forced_ties_are_settled_the_same_both_ways(seats, votes, method):
+    # Equal first preferences by construction, with transfers that keep them level: every exclusion is a tie.
+    names = ("Ann", "Bo", "Cy", "Di")
+    ballots = [Ballot((names[i], names[(i + 1) % 4]), n) for i, n in enumerate(votes)]
+    ballots += [Ballot((names[i],), 2) for i in range(4)]
+    fast, reference = meek_both_ways(method, ballots, seats, names, tie_break=TieBreak(seed=11))
+    assert fast == reference
+
+
+@pytest.mark.parametrize("method", MEEK_METHODS)
+def test_a_larger_meek_count_is_the_same_both_ways(method):
+    names, ballots = three_parties(3_000, 12, seed=5)
+    fast, reference = meek_both_ways(method, ballots, 4, names, tie_break=TieBreak(seed=1))
+    assert fast == reference
+    assert {stage["action"] for stage in fast["stages"]} >= {"election", "exclusion"}
+    assert sum(stage.get("iterations") or 0 for stage in fast["stages"]) > 10
+
+
+@pytest.mark.parametrize(
+    ("method", "file", "options"),
+    [
+        ("meek", "SC.blt", {"defeat_sure_losers": True}),
+        ("meek", "SC.blt", {}),
+        ("meek-prf", "SC.blt", {}),
+        ("meek", "SC-Vm-12.blt", {}),
+        ("meek-prf", "SC-Vm-12.blt", {}),
+        ("meek-prf", "M135.blt", {}),
+        ("meek", "42.blt", {}),
+        ("meek", "513.blt", {}),
+    ],
+)
+def test_the_published_meek_files_are_the_same_both_ways(method, file, options):
+    election = read_blt((BALLOTS / file).read_bytes())
+    fast, reference = meek_both_ways(
+        method,
+        list(election.ballots),
+        election.seats,
+        election.candidates,
+        options=options,
+        tie_break=TieBreak(rules=("index",)),
+        withdrawn=election.withdrawn,
+    )
+    assert fast == reference
+
+
+def test_more_than_254_candidates_walk_ballot_by_ballot():
+    names, ballots = three_parties(500, 300, seed=9)
+    result = counting.count("meek-prf", ballots, 3, names, tie_break=TieBreak(seed=3))
+    assert len(result.winners) == 3
