@@ -30,7 +30,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
+from operator import attrgetter
 from typing import Any
 
 __all__ = [
@@ -1525,6 +1526,136 @@ class _Gregory:
             self.state[c] = EXCLUDED
 
 
+_SEP = "\x00"  # between the names of a ranking written as one string (a name holding it takes the slow path)
+_PAST = "\x01"  # appended to a prefix: sorts after every ranking that continues it with _SEP or stops there
+
+
+@dataclass
+class _Texts:
+    """Plain ranked papers (§2.1 has nothing to say about them) as one string each, sorted.
+
+    A paper is its candidates' names joined by ``_SEP``: ``str.join`` builds 100,000 of them at C speed,
+    the same names hash as they are, and sorted strings compare as fast as bytes, so the papers are
+    ready for :class:`_GregoryText` without converting a name to an index one at a time. ``cum[i]`` is
+    the number of papers before ``texts[i]`` (a ``range`` when every string is one paper).
+    """
+
+    texts: list[str]
+    cum: Sequence[int]
+    summary: BallotSummary
+
+    @property
+    def valid(self) -> int:
+        return self.summary.valid
+
+
+def _plain_texts(ballots: Sequence[Any], field_: _Field, duplicate_rule: str) -> _Texts | None:
+    """The papers as :class:`_Texts` when they look plain, else None (the §2.1 path reads them).
+
+    Plain: :class:`Ballot` objects naming only candidates (no equal ranks), none blank, no candidate
+    withdrawn. A candidate named twice is left in: under ``duplicate_rule="first"`` a Gregory count
+    never reaches the second mention (the paper left that candidate, elected or excluded, before it
+    could), so the count is the same; ``"invalid"`` needs the §2.1 path. Every check runs at C speed.
+    """
+    names = field_.names
+    if field_.withdrawn or duplicate_rule != "first" or any(_SEP in name for name in names):
+        return None
+    if set(map(type, ballots)) != {Ballot}:
+        return None  # no ballots, or something the §2.1 path reports
+    rankings = list(map(_RANKING, ballots))
+    if not all(rankings) or not frozenset(names).issuperset(chain.from_iterable(rankings)):
+        return None  # a blank paper, an equal-rank group, or a name that is not a candidate's
+    texts = list(map(_SEP.join, rankings))
+    cum: Sequence[int]
+    if sum(map(_COUNT, ballots)) == len(ballots):  # every ballot one paper
+        texts.sort()
+        cum = range(len(texts) + 1)
+    else:
+        counts = list(map(_COUNT, ballots))
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        texts = list(map(texts.__getitem__, order))
+        cum = list(accumulate(map(counts.__getitem__, order), initial=0))
+    valid = cum[-1]
+    return _Texts(texts, cum, BallotSummary(cast=valid, valid=valid, invalid=0, blank=0, reasons={}))
+
+
+_RANKING = attrgetter("ranking")
+_COUNT = attrgetter("count")
+
+
+class _GregoryText(_Gregory):
+    """:class:`_Gregory` over :class:`_Texts`: a parcel is a run ``texts[lo:hi]`` of papers that share
+    their first names up to the string offset ``off`` (where the next name starts), found by
+    bisection as in the parent class. The runs are those of the sorted rankings as indices, only
+    ordered by name, so every vote, transfer and residual is the same integer."""
+
+    def _load(self, papers: _Texts) -> None:  # type: ignore[override]
+        self.texts = papers.texts
+        self.cum = papers.cum
+        self.hopeful_flags = [state == HOPEFUL for state in self.state]
+        self._walk([(0, len(self.texts), 0, self.ar.whole(1))])
+
+    def _transfer(self, c: int, new_value: Callable[[Any], Any]) -> Any:
+        # All the parcels go on one stack, each new value worked out once (a candidate's parcels
+        # hold a handful of values): the cost is the runs the papers split into, nothing per parcel.
+        self.hopeful_flags = [state == HOPEFUL for state in self.state]
+        pile, self.piles[c] = self.piles[c], []
+        values: dict[Any, Any] = {}
+        runs = []
+        for lo, hi, off, value in pile:
+            moved = values.get(value)
+            if moved is None:
+                moved = values[value] = new_value(value)
+            if moved:  # a paper worth nothing carries nothing (PRF D.2 exhausts it)
+                runs.append((lo, hi, off, moved))
+        return self._walk(runs)
+
+    def _walk(self, runs: list[tuple[int, int, int, Any]]) -> Any:
+        """Give each run's papers to their next continuing preference at the run's value; returns the
+        value that became non-transferable (rules 48(1)(b), 50(2)(b))."""
+        texts, cum, piles, votes, index = self.texts, self.cum, self.piles, self.votes, self.field.index
+        hopeful = self.hopeful_flags
+        lost = self.zero
+        while runs:
+            lo, hi, off, value = runs.pop()
+            text = texts[lo]
+            if len(text) < off:
+                # Papers that stop here sort first in their run: they are non-transferable.
+                stop = hi if lo + 1 == hi else bisect_left(texts, text + _SEP, lo + 1, hi)
+                lost += value * (cum[stop] - cum[lo])
+                lo = stop
+            while lo < hi:
+                text = texts[lo]
+                end_name = text.find(_SEP, off)
+                if end_name < 0:
+                    end_name = len(text)
+                c = index[text[off:end_name]]
+                end = hi if lo + 1 == hi else bisect_left(texts, text[:end_name] + _PAST, lo + 1, hi)
+                if hopeful[c]:
+                    piles[c].append((lo, end, end_name + 1, value))
+                    votes[c] += value * (cum[end] - cum[lo])
+                elif end - lo == 1 or texts[end - 1] == text:
+                    # One ranking (most runs this deep): walk it to its next continuing preference
+                    # here rather than split it again (rules 48(2), 50(3): skip elected and excluded).
+                    size = len(text)
+                    while end_name < size:
+                        start = end_name + 1
+                        end_name = text.find(_SEP, start)
+                        if end_name < 0:
+                            end_name = size
+                        c = index[text[start:end_name]]
+                        if hopeful[c]:
+                            piles[c].append((lo, end, end_name + 1, value))
+                            votes[c] += value * (cum[end] - cum[lo])
+                            break
+                    else:
+                        lost += value * (cum[end] - cum[lo])
+                else:
+                    runs.append((lo, end, end_name + 1, value))  # rules 48(2), 50(3): skip elected and excluded
+                lo = end
+        return lost
+
+
 def _gregory_count(
     rule: _GregoryRule,
     ballots: Iterable[Ballot],
@@ -1539,10 +1670,16 @@ def _gregory_count(
 ) -> CountResult:
     field_ = _field(candidates, withdrawn)
     _check_seats(seats, field_)
-    ranked = _prepare_ranked(ballots, field_, duplicate_rule, overvote_rule)
     ar = rule.arithmetic
     ties = _Ties(tie_break or default_tie_break(rule.method), field_, lambda v: format_value(ar.fraction(v), ar.places))
-    count = _Gregory(rule, field_, ranked, seats, ties)
+    ranked: _Ranked | _Texts | None = None
+    if duplicate_rule in DUPLICATE_RULES and overvote_rule in OVERVOTE_RULES:
+        ballots = ballots if isinstance(ballots, list | tuple) else list(ballots)
+        ranked = _plain_texts(ballots, field_, duplicate_rule)
+    engine: type[_Gregory] = _GregoryText
+    if ranked is None:
+        ranked, engine = _prepare_ranked(ballots, field_, duplicate_rule, overvote_rule), _Gregory
+    count = engine(rule, field_, ranked, seats, ties)  # type: ignore[arg-type]
     winners = count.run()
     return _result(
         method=rule.method,
