@@ -30,7 +30,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
+from operator import attrgetter
 from typing import Any
 
 __all__ = [
@@ -1525,6 +1526,136 @@ class _Gregory:
             self.state[c] = EXCLUDED
 
 
+_SEP = "\x00"  # between the names of a ranking written as one string (a name holding it takes the slow path)
+_PAST = "\x01"  # appended to a prefix: sorts after every ranking that continues it with _SEP or stops there
+
+
+@dataclass
+class _Texts:
+    """Plain ranked papers (§2.1 has nothing to say about them) as one string each, sorted.
+
+    A paper is its candidates' names joined by ``_SEP``: ``str.join`` builds 100,000 of them at C speed,
+    the same names hash as they are, and sorted strings compare as fast as bytes, so the papers are
+    ready for :class:`_GregoryText` without converting a name to an index one at a time. ``cum[i]`` is
+    the number of papers before ``texts[i]`` (a ``range`` when every string is one paper).
+    """
+
+    texts: list[str]
+    cum: Sequence[int]
+    summary: BallotSummary
+
+    @property
+    def valid(self) -> int:
+        return self.summary.valid
+
+
+def _plain_texts(ballots: Sequence[Any], field_: _Field, duplicate_rule: str) -> _Texts | None:
+    """The papers as :class:`_Texts` when they look plain, else None (the §2.1 path reads them).
+
+    Plain: :class:`Ballot` objects naming only candidates (no equal ranks), none blank, no candidate
+    withdrawn. A candidate named twice is left in: under ``duplicate_rule="first"`` a Gregory count
+    never reaches the second mention (the paper left that candidate, elected or excluded, before it
+    could), so the count is the same; ``"invalid"`` needs the §2.1 path. Every check runs at C speed.
+    """
+    names = field_.names
+    if field_.withdrawn or duplicate_rule != "first" or any(_SEP in name for name in names):
+        return None
+    if set(map(type, ballots)) != {Ballot}:
+        return None  # no ballots, or something the §2.1 path reports
+    rankings = list(map(_RANKING, ballots))
+    if not all(rankings) or not frozenset(names).issuperset(chain.from_iterable(rankings)):
+        return None  # a blank paper, an equal-rank group, or a name that is not a candidate's
+    texts = list(map(_SEP.join, rankings))
+    cum: Sequence[int]
+    if sum(map(_COUNT, ballots)) == len(ballots):  # every ballot one paper
+        texts.sort()
+        cum = range(len(texts) + 1)
+    else:
+        counts = list(map(_COUNT, ballots))
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        texts = list(map(texts.__getitem__, order))
+        cum = list(accumulate(map(counts.__getitem__, order), initial=0))
+    valid = cum[-1]
+    return _Texts(texts, cum, BallotSummary(cast=valid, valid=valid, invalid=0, blank=0, reasons={}))
+
+
+_RANKING = attrgetter("ranking")
+_COUNT = attrgetter("count")
+
+
+class _GregoryText(_Gregory):
+    """:class:`_Gregory` over :class:`_Texts`: a parcel is a run ``texts[lo:hi]`` of papers that share
+    their first names up to the string offset ``off`` (where the next name starts), found by
+    bisection as in the parent class. The runs are those of the sorted rankings as indices, only
+    ordered by name, so every vote, transfer and residual is the same integer."""
+
+    def _load(self, papers: _Texts) -> None:  # type: ignore[override]
+        self.texts = papers.texts
+        self.cum = papers.cum
+        self.hopeful_flags = [state == HOPEFUL for state in self.state]
+        self._walk([(0, len(self.texts), 0, self.ar.whole(1))])
+
+    def _transfer(self, c: int, new_value: Callable[[Any], Any]) -> Any:
+        # All the parcels go on one stack, each new value worked out once (a candidate's parcels
+        # hold a handful of values): the cost is the runs the papers split into, nothing per parcel.
+        self.hopeful_flags = [state == HOPEFUL for state in self.state]
+        pile, self.piles[c] = self.piles[c], []
+        values: dict[Any, Any] = {}
+        runs = []
+        for lo, hi, off, value in pile:
+            moved = values.get(value)
+            if moved is None:
+                moved = values[value] = new_value(value)
+            if moved:  # a paper worth nothing carries nothing (PRF D.2 exhausts it)
+                runs.append((lo, hi, off, moved))
+        return self._walk(runs)
+
+    def _walk(self, runs: list[tuple[int, int, int, Any]]) -> Any:
+        """Give each run's papers to their next continuing preference at the run's value; returns the
+        value that became non-transferable (rules 48(1)(b), 50(2)(b))."""
+        texts, cum, piles, votes, index = self.texts, self.cum, self.piles, self.votes, self.field.index
+        hopeful = self.hopeful_flags
+        lost = self.zero
+        while runs:
+            lo, hi, off, value = runs.pop()
+            text = texts[lo]
+            if len(text) < off:
+                # Papers that stop here sort first in their run: they are non-transferable.
+                stop = hi if lo + 1 == hi else bisect_left(texts, text + _SEP, lo + 1, hi)
+                lost += value * (cum[stop] - cum[lo])
+                lo = stop
+            while lo < hi:
+                text = texts[lo]
+                end_name = text.find(_SEP, off)
+                if end_name < 0:
+                    end_name = len(text)
+                c = index[text[off:end_name]]
+                end = hi if lo + 1 == hi else bisect_left(texts, text[:end_name] + _PAST, lo + 1, hi)
+                if hopeful[c]:
+                    piles[c].append((lo, end, end_name + 1, value))
+                    votes[c] += value * (cum[end] - cum[lo])
+                elif end - lo == 1 or texts[end - 1] == text:
+                    # One ranking (most runs this deep): walk it to its next continuing preference
+                    # here rather than split it again (rules 48(2), 50(3): skip elected and excluded).
+                    size = len(text)
+                    while end_name < size:
+                        start = end_name + 1
+                        end_name = text.find(_SEP, start)
+                        if end_name < 0:
+                            end_name = size
+                        c = index[text[start:end_name]]
+                        if hopeful[c]:
+                            piles[c].append((lo, end, end_name + 1, value))
+                            votes[c] += value * (cum[end] - cum[lo])
+                            break
+                    else:
+                        lost += value * (cum[end] - cum[lo])
+                else:
+                    runs.append((lo, end, end_name + 1, value))  # rules 48(2), 50(3): skip elected and excluded
+                lo = end
+        return lost
+
+
 def _gregory_count(
     rule: _GregoryRule,
     ballots: Iterable[Ballot],
@@ -1539,10 +1670,16 @@ def _gregory_count(
 ) -> CountResult:
     field_ = _field(candidates, withdrawn)
     _check_seats(seats, field_)
-    ranked = _prepare_ranked(ballots, field_, duplicate_rule, overvote_rule)
     ar = rule.arithmetic
     ties = _Ties(tie_break or default_tie_break(rule.method), field_, lambda v: format_value(ar.fraction(v), ar.places))
-    count = _Gregory(rule, field_, ranked, seats, ties)
+    ranked: _Ranked | _Texts | None = None
+    if duplicate_rule in DUPLICATE_RULES and overvote_rule in OVERVOTE_RULES:
+        ballots = ballots if isinstance(ballots, list | tuple) else list(ballots)
+        ranked = _plain_texts(ballots, field_, duplicate_rule)
+    engine: type[_Gregory] = _GregoryText
+    if ranked is None:
+        ranked, engine = _prepare_ranked(ballots, field_, duplicate_rule, overvote_rule), _Gregory
+    count = engine(rule, field_, ranked, seats, ties)  # type: ignore[arg-type]
     winners = count.run()
     return _result(
         method=rule.method,
@@ -1705,6 +1842,9 @@ class _Meek:
         self.quota = Fraction(0)
         self.surplus = Fraction(0)
         self.table = _Table(field_, Fraction)
+        # The path tree needs rankings as bytes (fewer than 255 candidates, so 255 marks "none").
+        plain = n < 255 and all(type(r) is bytes for r in self.rankings)
+        self.tree = _MeekTree(self.rankings, self.counts, n) if plain else None
 
     def hopeful(self) -> list[int]:
         return [c for c in range(self.n) if self.state[c] == HOPEFUL]
@@ -1712,17 +1852,38 @@ class _Meek:
     def vacancies(self) -> int:
         return self.seats - len(self.elected)
 
+    def unit(self) -> int:
+        """Weights are integers scaled by this. For PRF it is 10**9 and each w x kf is rounded up
+        (B.2.a). For the exact variant it is K**m, m one more than the number of keep factors
+        strictly between 0 and 1: a ballot meets at most m-1 of them before a hopeful candidate
+        (kf 1) takes all that is left, and each of them divides w by K exactly."""
+        K = self.K
+        return K if self.prf else K ** (sum(1 for k in self.kf if 0 < k < K) + 1)
+
     def distribute(self) -> None:
         """Step 1: each ballot gives w x kf to each candidate in turn and passes on the rest.
 
-        Weights are integers scaled by ``unit``. For PRF the unit is 10**9 and each w x kf is
-        rounded up (B.2.a). For the exact variant the unit is K**m, m one more than the number of
-        keep factors strictly between 0 and 1: a ballot meets at most m-1 of them before a
-        hopeful candidate (kf 1) takes all that is left, and each of them divides w by K exactly.
+        A ballot's walk ends at its first hopeful candidate (kf 1 takes all that is left), and a
+        defeated or withdrawn one (kf 0) passes w on untouched, so only the elected candidates
+        before the first hopeful one matter. :class:`_MeekTree` groups the ballots by that path
+        and computes each distinct path's weights once: a pass costs the few hundred paths
+        through at most ``seats`` elected candidates, not the 100,000 rankings. Every sum is of
+        the same integers as the ballot-by-ballot walk (:meth:`distribute_by_ranking`), so the
+        votes are identical.
         """
+        if self.tree is None:
+            self.distribute_by_ranking()
+            return
+        unit = self.unit()
+        votes, excess = self.tree.distribute(self.state, self.kf, self.K, unit, self.prf)
+        self.votes = [Fraction(v, unit) for v in votes]
+        self.excess = Fraction(excess, unit)
+
+    def distribute_by_ranking(self) -> None:
+        """Step 1 ballot by ballot, as the rule words it (the reference for :class:`_MeekTree`)."""
         K = self.K
         kf = self.kf
-        unit = K if self.prf else K ** (sum(1 for k in kf if 0 < k < K) + 1)
+        unit = self.unit()
         votes = [0] * self.n
         excess = 0
         prf = self.prf
@@ -1915,6 +2076,108 @@ class _Meek:
         for c in self.hopeful():
             self.state[c] = EXCLUDED  # C.2: defeat the remaining hopefuls
         return self.elected
+
+
+_END = 255  # in a _MeekTree path: "no hopeful candidate follows" (the rest of the ballot is excess)
+
+
+class _MeekTree:
+    """Meek's ballots grouped by the path their weight takes (§2.6.3, step 1).
+
+    A ballot gives ``w x kf`` to each candidate in turn: a defeated or withdrawn candidate (kf 0)
+    takes nothing, an elected one takes part, and the first hopeful one (kf 1) takes the rest. So
+    the ballot's *path* is the elected candidates it meets before its first hopeful one, then that
+    hopeful one (or ``_END`` when none follows). Ballots on one path share every figure, and paths
+    share their prefixes: a tree of the prefixes computes each weight once per pass.
+
+    The paths change only when a candidate's state does. Then only the ballots whose path ends at
+    that candidate (it was their first hopeful one) are read again, at C speed
+    (``bytes.translate`` drops the defeated candidates, a second one marks the hopeful ones).
+    """
+
+    def __init__(self, rankings: Sequence[bytes], counts: Sequence[int], n: int):
+        self.n = n
+        self.groups: dict[bytes, tuple[list[bytes], list[int]]] = {}
+        self.signature: tuple[str, ...] | None = None
+        self.pending: tuple[list[bytes], list[int]] = (list(rankings), list(counts))
+
+    def _paths(self, state: Sequence[str]) -> None:
+        """Bring every ballot's path up to date with ``state``."""
+        signature = tuple(state)
+        if signature == self.signature:
+            return
+        self.signature = signature
+        rankings, counts = self.pending
+        self.pending = ([], [])
+        for path in [p for p in self.groups if p[-1] != _END and state[p[-1]] != HOPEFUL]:
+            moved = self.groups.pop(path)
+            rankings += moved[0]
+            counts += moved[1]
+        skip = bytes(c for c in range(self.n) if state[c] in (EXCLUDED, WITHDRAWN))
+        marks = bytes(_END if c < self.n and state[c] == HOPEFUL else c for c in range(256))
+        # Each ranking without its defeated candidates, then _END; the path ends at the first
+        # hopeful candidate or at that _END.
+        kept = list(map(bytes.__add__, map(bytes.translate, rankings, repeat(None), repeat(skip)), repeat(b"\xff")))
+        ends = map(bytes.find, map(bytes.translate, kept, repeat(marks)), repeat(b"\xff"))
+        paths = map(bytes.__getitem__, kept, map(slice, repeat(None), map((1).__add__, ends)))
+        groups = self.groups
+        for path, ranking, papers in zip(paths, rankings, counts, strict=True):
+            group = groups.get(path)
+            if group is None:
+                groups[path] = ([ranking], [papers])
+            else:
+                group[0].append(ranking)
+                group[1].append(papers)
+        self._build()
+
+    def _build(self) -> None:
+        """The prefix tree of the paths: nodes parents first, the papers through each node, and
+        for each path's end the (node, papers) pairs that end there."""
+        index: dict[bytes, int] = {b"": 0}
+        parent, candidate, through = [0], [0], [0]
+        ends: dict[int, tuple[list[int], list[int]]] = {}
+        for path in sorted(self.groups, key=len):
+            papers = sum(self.groups[path][1])
+            node = 0
+            through[0] += papers
+            for depth in range(1, len(path)):
+                prefix = path[:depth]
+                found = index.get(prefix)
+                if found is None:
+                    found = index[prefix] = len(parent)
+                    parent.append(node)
+                    candidate.append(path[depth - 1])
+                    through.append(0)
+                through[found] += papers
+                node = found
+            nodes, weights = ends.setdefault(path[-1], ([], []))
+            nodes.append(node)
+            weights.append(papers)
+        self.parent, self.candidate, self.through = parent, candidate, through
+        self.ends = [(end, nodes, weights) for end, (nodes, weights) in sorted(ends.items())]
+
+    def distribute(
+        self, state: Sequence[str], kf: Sequence[int], K: int, unit: int, prf: bool
+    ) -> tuple[list[int], int]:
+        """Every candidate's votes and the excess, as integers scaled by ``unit``."""
+        self._paths(state)
+        votes = [0] * self.n
+        parent, candidate, through = self.parent, self.candidate, self.through
+        w = [unit] * len(parent)
+        for node in range(1, len(parent)):
+            c = candidate[node]
+            left = w[parent[node]]
+            keep = -(-left * kf[c] // K) if prf else left * kf[c] // K
+            votes[c] += keep * through[node]
+            w[node] = left - keep
+        excess = 0
+        for end, nodes, weights in self.ends:
+            total = sum(map(int.__mul__, map(w.__getitem__, nodes), weights))
+            if end == _END:
+                excess = total
+            else:
+                votes[end] += total  # a hopeful candidate (kf 1) takes all that is left
+        return votes, excess
 
 
 def count_meek(

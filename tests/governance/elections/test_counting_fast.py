@@ -26,7 +26,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from governance.elections import counting
+from governance.elections.blt import read_blt
 from governance.elections.counting import Ballot, TieBreak
+from tests.datafiles import BALLOTS
 
 # No example database: every run draws fresh examples; nothing is replayed from (or saved to) .hypothesis/.
 FAST = settings(max_examples=60, deadline=None, database=None)
@@ -69,6 +71,14 @@ class PaperByPaper(counting._Gregory):
 def by_paper(count: Callable[[], counting.CountResult]) -> counting.CountResult:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(counting, "_Gregory", PaperByPaper)
+        patch.setattr(counting, "_plain_texts", lambda *args: None)  # every paper through the §2.1 reading
+        return count()
+
+
+def by_index_runs(count: Callable[[], counting.CountResult]) -> counting.CountResult:
+    """The engine before issue 15: runs of rankings as candidate indices (bytes), read by the §2.1 path."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(counting, "_plain_texts", lambda *args: None)
         return count()
 
 
@@ -196,3 +206,200 @@ def test_a_plain_ballot_is_kept_as_given_and_others_are_still_checked():
     for bad in (0, -2, True, 1.0):
         with pytest.raises(ValueError, match="positive whole number"):
             Ballot(ranking, bad)
+
+
+# Scottish STV and WIGM on plain papers (issue 15 §1): each paper one string of names, sorted
+# (counting._GregoryText), against runs of index rankings and against paper by paper.
+
+
+@st.composite
+def plain_profiles(draw: st.DrawFn) -> tuple[tuple[str, ...], list[Ballot], int]:
+    """Plain papers only (every name a candidate's, no blank, no equal rank): the fast reading's case.
+    Names of different lengths that prefix each other ("Al", "Alma"), a name given twice now and then
+    (the first mention counts), papers one by one or grouped with a count, and level first preferences."""
+    names = ("Al", "Alma", "Bo", "Bob", "Cy", "D", "Dee")[: draw(st.integers(min_value=2, max_value=7))]
+    plain = st.permutations(names).flatmap(lambda order: st.integers(1, len(order)).map(lambda k: tuple(order[:k])))
+    twice = st.tuples(plain, st.sampled_from(names)).map(lambda pair: (*pair[0], pair[1]))
+    ranking = st.one_of(plain, plain, plain, twice)
+    counts = st.one_of(st.just(1), st.integers(min_value=1, max_value=30))
+    ballots = draw(st.lists(st.builds(Ballot, ranking, counts), min_size=1, max_size=40))
+    if draw(st.booleans()):
+        # Level first preferences by construction: every exclusion starts as a tie.
+        ballots += [Ballot((name,), 3) for name in names]
+    seats = draw(st.integers(min_value=1, max_value=len(names) - 1))
+    return names, ballots, seats
+
+
+@FAST
+@given(
+    profile=plain_profiles(),
+    method=st.sampled_from(GREGORY_METHODS),
+    seed=st.integers(min_value=0, max_value=2**32),
+    rules=st.sampled_from([("prior_stage_backward", "random"), ("random",), ("prior_stage_forward", "lot")]),
+)
+def test_plain_papers_as_strings_give_the_same_round_table_as_index_runs_and_paper_by_paper(
+    profile, method, seed, rules
+):
+    names, ballots, seats = profile
+    assert counting._plain_texts(ballots, counting._field(names, ()), "first") is not None  # the fast case
+
+    def run() -> counting.CountResult:
+        return counting.count(method, ballots, seats, names, tie_break=TieBreak(rules=rules, seed=seed))
+
+    fast = run()
+    assert fast.as_dict() == by_index_runs(run).as_dict() == by_paper(run).as_dict()
+    assert counting.format_round_table(fast) == counting.format_round_table(by_paper(run))
+
+
+@pytest.mark.parametrize("method", GREGORY_METHODS)
+@pytest.mark.parametrize("name", sorted(path.name for path in BALLOTS.glob("*.blt")))
+def test_the_published_files_count_the_same_as_strings_and_as_index_runs(name, method):
+    election = read_blt((BALLOTS / name).read_bytes())
+
+    def run() -> counting.CountResult:
+        return counting.count(
+            method,
+            election.ballots,
+            election.seats,
+            election.candidates,
+            withdrawn=election.withdrawn,
+            tie_break=TieBreak(rules=("prior_stage_backward", "index")),
+        )
+
+    assert run().as_dict() == by_index_runs(run).as_dict()
+
+
+def test_a_pl_profile_counts_the_same_as_strings_and_as_index_runs():
+    # The benchmark's Plackett-Luce profile (bench/profiles.py), smaller: one Ballot per paper.
+    rng = random.Random(4)
+    weights = [1 / (rank + 1) ** 1.9 for rank in range(15)]
+    names = tuple(f"C{i + 1}" for i in range(15))
+    papers = []
+    for _ in range(5_000):
+        ranking = rng.choices(range(15), weights=weights, k=30)
+        order = tuple(dict.fromkeys(names[c] for c in ranking))[: rng.randint(1, 15)]
+        papers.append(Ballot(order))
+
+    def run() -> counting.CountResult:
+        return counting.count_scottish_stv(papers, 5, names, tie_break=TieBreak(seed=2))
+
+    fast = run()
+    assert fast.as_dict() == by_index_runs(run).as_dict()
+    assert {stage.action for stage in fast.stages} >= {"surplus", "exclusion"}
+
+
+@pytest.mark.parametrize(
+    ("ballots", "why"),
+    [
+        ([Ballot(("Ann", "Zed"))], "not a candidate"),
+        ([Ballot(("Ann",)), Ballot(())], None),  # a blank paper: invalid, counted by the §2.1 path
+        ([Ballot(("Ann", ("Bo", "Cy")))], None),  # an equal rank
+        ([Ballot(("Ann", "Bo\x00Cy"))], "not a candidate"),  # the strings' separator inside a name
+    ],
+)
+def test_papers_that_are_not_plain_take_the_section_2_1_path(ballots, why):
+    names = ("Ann", "Bo", "Cy")
+    assert counting._plain_texts(ballots, counting._field(names, ()), "first") is None
+    if why:
+        with pytest.raises(counting.CountError, match=why):
+            counting.count_scottish_stv(ballots, 1, names)
+    else:
+        counting.count_scottish_stv(ballots, 1, names)
+    assert counting._plain_texts([Ballot(("Ann",))], counting._field(names, ("Cy",)), "first") is None
+    assert counting._plain_texts([Ballot(("Ann",))], counting._field(names, ()), "invalid") is None
+    assert counting._plain_texts([counting.MarkBallot(("Ann",))], counting._field(names, ()), "first") is None
+
+
+# Meek (issue 15 §1): ballots grouped by the path their weight takes (counting._MeekTree) give the same
+# integers as the ballot-by-ballot walk, so the same round table.
+
+MEEK_METHODS = ("meek", "meek-prf")
+
+
+def meek_by_ranking(count: Callable[[], counting.CountResult]) -> counting.CountResult:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(counting._Meek, "distribute", counting._Meek.distribute_by_ranking)
+        return count()
+
+
+def meek_both_ways(method: str, ballots: list[Ballot], seats: int, names: tuple[str, ...], **kwargs: Any) -> tuple:
+    def run() -> counting.CountResult:
+        return counting.count(method, ballots, seats, names, **kwargs)
+
+    return run().as_dict(), meek_by_ranking(run).as_dict()
+
+
+@FAST
+@given(
+    profile=profiles(),
+    method=st.sampled_from(MEEK_METHODS),
+    batch=st.booleans(),
+    rules=st.sampled_from([("first", "exhaust"), ("first", "skip"), ("invalid", "exhaust")]),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_meek_by_paths_and_ballot_by_ballot_give_the_same_round_table(profile, method, batch, rules, seed):
+    names, ballots, seats, withdrawn = profile
+    options: dict[str, Any] = {"duplicate_rule": rules[0], "overvote_rule": rules[1]}
+    if method == "meek":
+        options.update(defeat_sure_losers=batch, keep_factor_places=12)  # 12 places: more rounding to agree on
+    fast, reference = meek_both_ways(
+        method, ballots, seats, names, options=options, withdrawn=withdrawn, tie_break=TieBreak(seed=seed)
+    )
+    assert fast == reference
+
+
+@FAST
+@given(
+    seats=st.integers(min_value=1, max_value=4),
+    votes=st.lists(st.integers(min_value=1, max_value=6), min_size=4, max_size=4),
+    method=st.sampled_from(MEEK_METHODS),
+)
+def test_meek_forced_ties_are_settled_the_same_both_ways(seats, votes, method):
+    # Equal first preferences by construction, with transfers that keep them level: every exclusion is a tie.
+    names = ("Ann", "Bo", "Cy", "Di")
+    ballots = [Ballot((names[i], names[(i + 1) % 4]), n) for i, n in enumerate(votes)]
+    ballots += [Ballot((names[i],), 2) for i in range(4)]
+    fast, reference = meek_both_ways(method, ballots, seats, names, tie_break=TieBreak(seed=11))
+    assert fast == reference
+
+
+@pytest.mark.parametrize("method", MEEK_METHODS)
+def test_a_larger_meek_count_is_the_same_both_ways(method):
+    names, ballots = three_parties(3_000, 12, seed=5)
+    fast, reference = meek_both_ways(method, ballots, 4, names, tie_break=TieBreak(seed=1))
+    assert fast == reference
+    assert {stage["action"] for stage in fast["stages"]} >= {"election", "exclusion"}
+    assert sum(stage.get("iterations") or 0 for stage in fast["stages"]) > 10
+
+
+@pytest.mark.parametrize(
+    ("method", "file", "options"),
+    [
+        ("meek", "SC.blt", {"defeat_sure_losers": True}),
+        ("meek", "SC.blt", {}),
+        ("meek-prf", "SC.blt", {}),
+        ("meek", "SC-Vm-12.blt", {}),
+        ("meek-prf", "SC-Vm-12.blt", {}),
+        ("meek-prf", "M135.blt", {}),
+        ("meek", "42.blt", {}),
+        ("meek", "513.blt", {}),
+    ],
+)
+def test_the_published_meek_files_are_the_same_both_ways(method, file, options):
+    election = read_blt((BALLOTS / file).read_bytes())
+    fast, reference = meek_both_ways(
+        method,
+        list(election.ballots),
+        election.seats,
+        election.candidates,
+        options=options,
+        tie_break=TieBreak(rules=("index",)),
+        withdrawn=election.withdrawn,
+    )
+    assert fast == reference
+
+
+def test_more_than_254_candidates_walk_ballot_by_ballot():
+    names, ballots = three_parties(500, 300, seed=9)
+    result = counting.count("meek-prf", ballots, 3, names, tie_break=TieBreak(seed=3))
+    assert len(result.winners) == 3
