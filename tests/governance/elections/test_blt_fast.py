@@ -8,6 +8,7 @@ format and a few thousand malformed variants are read both ways: the same profil
 
 from __future__ import annotations
 
+import gc
 import random
 
 import pytest
@@ -239,3 +240,19 @@ def test_thousands_of_edited_files_read_the_same_both_ways():
             fast_taken += 1
             assert fast == expected, repr(text)  # the fast path never accepts what the token reader refuses
     assert fast_taken > 400  # the edits keep many files in the common shape: the fast path is exercised
+
+
+def test_the_cycle_collector_is_resumed_after_reading_and_left_paused_if_it_was():
+    text = FAST_SHAPES["plain"]
+    assert gc.isenabled()
+    read_blt(text)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_blt(text)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(BltError):
+        read_blt(OTHER_SHAPES["out of range"])
+    assert gc.isenabled()
