@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import gc
 import random
+from dataclasses import dataclass
 
 import pytest
 
+from governance.elections import blt
 from governance.elections.blt import BltError, _read_fast, _read_reference, read_blt, write_blt
 from governance.elections.counting import Ballot
 from tests.datafiles import BALLOTS
@@ -256,3 +258,26 @@ def test_the_cycle_collector_is_resumed_after_reading_and_left_paused_if_it_was(
     with pytest.raises(BltError):
         read_blt(OTHER_SHAPES["out of range"])
     assert gc.isenabled()
+
+
+def test_ballots_are_built_by_their_constructor_once_ballot_is_no_longer_the_two_slot_record(monkeypatch):
+    @dataclass(frozen=True, slots=True)
+    class Weighted:  # a third slot: filling two would leave it unset
+        ranking: tuple = ()
+        count: int = 1
+        weight: int = 1
+
+    @dataclass(frozen=True, slots=True)
+    class Reversed:  # the same two slots, but a constructor that changes what it is given
+        ranking: tuple = ()
+        count: int = 1
+
+        def __post_init__(self):
+            object.__setattr__(self, "ranking", self.ranking[::-1])
+
+    assert blt._build_ballots.__name__ == "fill"  # today's Ballot: its slots are filled directly
+    for changed in (Weighted, Reversed):
+        monkeypatch.setattr(blt, "Ballot", changed)
+        build = blt._ballots_builder()
+        assert build.__name__ == "construct"
+        assert build([("A", "B")], [2]) == [changed(("A", "B"), 2)]
