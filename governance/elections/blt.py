@@ -22,6 +22,10 @@ kept verbatim and written back; ``[nick ...]`` (nicknames on ballot lines), skip
 and OpenSTV ballot ids ``(id)`` change how ballots are read and are refused with a clear error.
 
 Every problem is a :class:`BltError` (a ``ValueError``) that names the line.
+
+Two readers: a fast path for the shape nearly every file has (one whole ballot per line in plain
+numbers), and the token reader, which reads any file the format allows and words every error. The
+fast path gives up on anything else, and the token reader reads the file from the start (docs/governance.md).
 """
 
 from __future__ import annotations
