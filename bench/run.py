@@ -26,6 +26,7 @@ from table import format_table, read  # noqa: E402
 # map, the portfolio, a cast, then the rest.
 SCRIPTS: list[tuple[str, str, list[str], bool]] = [
     ("stv", "stv.py", [], False),
+    ("blt", "blt.py", [], False),
     ("parcels", "parcels.py", [], True),
     ("portfolio", "portfolio.py", [], True),
     ("ballots", "ballots_http.py", [], True),
