@@ -8,7 +8,6 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
-        from governance.views import dashboard_panel, membership_panel
 
-        register(dashboard_panel)
-        register(membership_panel)
+        register("governance.views.dashboard_panel")
+        register("governance.views.membership_panel")

@@ -8,6 +8,5 @@ class LeasesConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
-        from leases.views import dashboard_panel
 
-        register(dashboard_panel)
+        register("leases.views.dashboard_panel")

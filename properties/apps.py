@@ -8,6 +8,5 @@ class PropertiesConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
-        from properties.selectors import dashboard_panel
 
-        register(dashboard_panel)
+        register("properties.selectors.dashboard_panel")

@@ -169,8 +169,9 @@ def index_values_import(
     # A series is hundreds of rows: saved in bulk, each with its history row (who and why), instead
     # of a query per row. Uniqueness needs no query per row either: the file's keys were checked
     # against each other above, and a key already stored is an update.
+    # Nor does the series need a query per row to prove it exists: it is the row passed in.
     for value in (*new, *changed):
-        value.full_clean(validate_unique=False, validate_constraints=False)
+        value.full_clean(exclude={"series"}, validate_unique=False, validate_constraints=False)
     user = _actor_or_none(actor)
     if new:
         bulk_create_with_history(new, IndexValue, batch_size=500, default_user=user, default_change_reason=reason)
