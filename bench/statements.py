@@ -42,7 +42,8 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
 import builder  # noqa: E402
-from parcels import Row, _is_postgres_url, print_table, setup_django, throwaway_database  # noqa: E402
+from parcels import _is_postgres_url, setup_django, throwaway_database  # noqa: E402
+from rows import Row, report  # noqa: E402
 
 SEED = 20260601
 TARGET_SINGLE_S = 1.0
@@ -251,6 +252,8 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
             f"{median:.2f} s (min {min(times):.2f})",
             f"< {TARGET_SINGLE_S:g} s",
             median < TARGET_SINGLE_S,
+            ours=median,
+            limit=TARGET_SINGLE_S,
         )
     )
 
@@ -287,6 +290,8 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
             f"{elapsed:.1f} s",
             f"< {TARGET_BATCH_S:g} s",
             elapsed < TARGET_BATCH_S,
+            ours=elapsed,
+            limit=TARGET_BATCH_S,
         )
     )
     add(Row("  per statement (wall clock)", f"{elapsed / files:.3f} s"))
@@ -299,13 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     with throwaway_database(backend) as where:
         setup_django()
         rows = run(args, where)
-    print_table(rows)
-    missed = [r.name for r in rows if r.ok is False]
-    if missed:
-        print(f"\n{len(missed)} target(s) missed: " + "; ".join(missed))
-        return 1
-    print(f"\nevery target met ({backend}, {args.leases:,} leases, {args.workers} worker(s))")
-    return 0
+    return report(rows, f"every target met ({backend}, {args.leases:,} leases, {args.workers} worker(s))")
 
 
 if __name__ == "__main__":
