@@ -67,15 +67,17 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     values = form.cleaned_data if form.is_bound else {}
     as_of = values.get("as_of") or clock.today()
     program = values.get("program") or None
+    visible = GroundLease.objects.visible_to(request.user)
     try:
-        found = portfolio.resale_portfolio(
-            as_of=as_of, leases=GroundLease.objects.visible_to(request.user), program=program
-        )
+        chosen = portfolio.portfolio_leases(as_of=as_of, leases=visible, program=program)
     except ValidationError as error:  # a program renamed since the form was drawn
         add_service_errors(form, error)
         return render(request, "leases/resale/portfolio.html", context, status=400)
 
-    page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Only the page is valued (the order is on stored columns); the sums cover every lease.
+    page = Paginator(chosen.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    found = portfolio.portfolio_page(as_of=as_of, page=page.object_list, leases=visible, program=program)
+    page.object_list = found.rows
     kept = {"as_of": as_of.isoformat(), **({"program": program} if program else {})}
     context.update(
         {
