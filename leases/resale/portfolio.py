@@ -39,7 +39,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -66,14 +66,14 @@ from properties.models import Unit
 __all__ = [
     "CSV_COLUMNS",
     "Portfolio",
-    "PortfolioPage",
+    "PortfolioIndex",
     "PortfolioRow",
     "ProgramSummary",
     "csv_record",
     "csv_records",
     "inputs_stamp",
     "leases_in_force",
-    "portfolio_page",
+    "portfolio_index",
     "resale_portfolio",
     "summary_lines",
     "write_csv",
@@ -436,7 +436,7 @@ _FIGURES = (
 _COUNTS = ("leases", "priced", "compared")
 
 
-def _kept(summary: ProgramSummary) -> dict[str, Any]:
+def _kept_summary(summary: ProgramSummary) -> dict[str, Any]:
     return {
         "program": summary.program,
         **{name: getattr(summary, name) for name in _COUNTS},
@@ -461,64 +461,81 @@ def _whole_portfolio(leases: QuerySet | None) -> bool:
     return leases.model is GroundLease and not leases.query.where and not leases.query.is_sliced
 
 
-def _program_summaries(as_of: dt.date, leases: QuerySet | None) -> list[ProgramSummary]:
-    """Every program's summary on ``as_of`` over ``leases``: kept ones for the whole portfolio, else valued.
+def _by_program(rows: list[PortfolioRow]) -> dict[str, list[int]]:
+    order: dict[str, list[int]] = {}
+    for row in rows:
+        order.setdefault(row.program, []).append(row.lease_id)
+    return order
+
+
+def _kept(as_of: dt.date) -> tuple[list[ProgramSummary], dict[str, list[int]]]:
+    """The whole portfolio's sums per program on ``as_of`` and, per program, its leases in the portfolio's
+    order: kept ones if the inputs have not changed since, else valued now and kept.
 
     The sums need every lease's price: the formula, the caps (the affordability solver), the floor and the
     rounding are the engine's, per lease, in exact decimals, which no SQL aggregate reproduces. So the
     whole portfolio is valued once per date and state of the inputs (``inputs_stamp``) and its sums kept
-    (``PortfolioSummary``); a narrower set of leases (another user's ``visible_to``) is valued each time.
+    (``PortfolioSummary``). The order is kept with them (the leases in force, their programs' names and
+    their homes' addresses are inputs too), so a page needs neither a count nor a sort of every lease.
     """
-    if not _whole_portfolio(leases):
-        return _summarise(as_of, _value_rows(_chosen(as_of, leases, None), as_of, holders=False)).programs
     # Read before the inputs: a change landing while they are valued makes a newer stamp, under which
     # these sums are never read.
     stamp = inputs_stamp()
-    kept = PortfolioSummary.objects.filter(as_of=as_of, stamp=stamp).values_list("programs", flat=True).first()
+    kept = PortfolioSummary.objects.filter(as_of=as_of, stamp=stamp).values_list("programs", "leases").first()
     if kept is not None:
-        return [_unkept(data) for data in kept]
-    programs = _summarise(as_of, _value_rows(_chosen(as_of, None, None), as_of, holders=False)).programs
+        return [_unkept(data) for data in kept[0]], kept[1]
+    rows = _value_rows(_chosen(as_of, None, None), as_of, holders=False)
+    programs, order = _summarise(as_of, rows).programs, _by_program(rows)
     try:
         with transaction.atomic():
             PortfolioSummary.objects.exclude(stamp=stamp).delete()
-            PortfolioSummary.objects.create(as_of=as_of, stamp=stamp, programs=[_kept(s) for s in programs])
+            PortfolioSummary.objects.create(
+                as_of=as_of, stamp=stamp, programs=[_kept_summary(s) for s in programs], leases=order
+            )
             extra = PortfolioSummary.objects.order_by("-created", "-pk").values_list("pk", flat=True)[KEPT_SUMMARIES:]
             PortfolioSummary.objects.filter(pk__in=list(extra)).delete()
     except IntegrityError:
         pass  # another request kept the same sums first
-    return programs
+    return programs, order
 
 
 @dataclasses.dataclass(frozen=True)
-class PortfolioPage:
-    """One page of the portfolio's rows (valued), with every program's totals over the whole portfolio."""
+class PortfolioIndex:
+    """The leases in force on a date in the portfolio's order (``leases``: their ids, to paginate), with the
+    sums of every program over all of them; ``rows`` values a page of them."""
 
     as_of: dt.date
-    rows: list[PortfolioRow]
+    leases: Sequence[int]
     programs: list[ProgramSummary]
     total: ProgramSummary
+    chosen: QuerySet
+
+    def rows(self, page: Iterable[int]) -> list[PortfolioRow]:
+        """The leases ``page`` names (ids from ``leases``), valued, in the portfolio's order."""
+        return _value_rows(self.chosen.filter(pk__in=list(page)), self.as_of)
 
 
-def portfolio_leases(*, as_of: dt.date, leases: QuerySet | None = None, program: str | None = None) -> QuerySet:
-    """The leases in force on ``as_of`` in the portfolio's order (stored columns only): paginate it, then
-    ``portfolio_page`` values the page. A ``program`` that names no policy is a ``ValidationError``."""
-    return _chosen(as_of, leases, _check_program(program))
+def portfolio_index(*, as_of: dt.date, leases: QuerySet | None = None, program: str | None = None) -> PortfolioIndex:
+    """What a page of the portfolio needs (see ``PortfolioIndex``), with the sums ``resale_portfolio`` gives.
 
-
-def portfolio_page(
-    *, as_of: dt.date, page: Iterable[int], leases: QuerySet | None = None, program: str | None = None
-) -> PortfolioPage:
-    """The leases ``page`` names (ids, from a page of ``portfolio_leases``) valued, in the portfolio's order,
-    with the summaries of the whole portfolio (of ``program`` if given) as ``resale_portfolio`` gives them.
+    The whole portfolio (no ``leases``, or a staff member's ``visible_to``) reads its sums and order kept
+    for the date (``_kept``); a narrower set is valued each time. A ``program`` that names no policy is a
+    ``ValidationError`` on ``program``.
     """
     name = _check_program(program)
     chosen = _chosen(as_of, leases, name)
-    rows = _value_rows(chosen.filter(pk__in=list(page)), as_of)
+    ids: Sequence[int]
+    if _whole_portfolio(leases):
+        summaries, order = _kept(as_of)
+        programs = [s for s in summaries if name is None or s.program == name]
+        ids = [pk for summary in programs for pk in order.get(summary.program, ())]
+    else:
+        programs = _summarise(as_of, _value_rows(chosen, as_of, holders=False)).programs
+        ids = chosen.values_list("pk", flat=True)
     everything = ProgramSummary(program="", label=_("All programs"))
-    programs = [s for s in _program_summaries(as_of, leases) if name is None or s.program == name]
     for summary in programs:
         everything.merge(summary)
-    return PortfolioPage(as_of=as_of, rows=rows, programs=programs, total=everything)
+    return PortfolioIndex(as_of=as_of, leases=ids, programs=programs, total=everything, chosen=chosen)
 
 
 @contextlib.contextmanager

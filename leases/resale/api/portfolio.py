@@ -169,12 +169,10 @@ def respond(view: Any, request: Request) -> Response | StreamingHttpResponse:
             filename=f"resale-portfolio-{as_of.isoformat()}.csv",
         )
 
-    # Only the page is valued: the order is on stored columns, so the page is a slice of the leases' ids.
-    chosen = portfolio.portfolio_leases(as_of=as_of, leases=visible, program=program)
+    # Only the page is valued; the sums and the order of every lease are kept for the date.
+    found = portfolio.portfolio_index(as_of=as_of, leases=visible, program=program)
     paginator = StandardPagination()
-    ids = paginator.paginate_queryset(chosen.values_list("pk", flat=True), request, view=view)
-    found = portfolio.portfolio_page(as_of=as_of, page=ids, leases=visible, program=program)
-    page = found.rows
+    page = found.rows(paginator.paginate_queryset(found.leases, request, view=view))
     rows = PortfolioRowSerializer(page, many=True).data
     return Response(
         {

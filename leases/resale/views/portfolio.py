@@ -69,15 +69,14 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     program = values.get("program") or None
     visible = GroundLease.objects.visible_to(request.user)
     try:
-        chosen = portfolio.portfolio_leases(as_of=as_of, leases=visible, program=program)
+        found = portfolio.portfolio_index(as_of=as_of, leases=visible, program=program)
     except ValidationError as error:  # a program renamed since the form was drawn
         add_service_errors(form, error)
         return render(request, "leases/resale/portfolio.html", context, status=400)
 
-    # Only the page is valued (the order is on stored columns); the sums cover every lease.
-    page = Paginator(chosen.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    found = portfolio.portfolio_page(as_of=as_of, page=page.object_list, leases=visible, program=program)
-    page.object_list = found.rows
+    # Only the page is valued; the sums and the order of every lease are kept for the date.
+    page = Paginator(found.leases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = found.rows(page.object_list)
     kept = {"as_of": as_of.isoformat(), **({"program": program} if program else {})}
     context.update(
         {
