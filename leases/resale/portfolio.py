@@ -492,8 +492,8 @@ def _kept(as_of: dt.date) -> tuple[list[ProgramSummary], dict[str, list[int]]]:
             PortfolioSummary.objects.create(
                 as_of=as_of, stamp=stamp, programs=[_kept_summary(s) for s in programs], leases=order
             )
-            extra = PortfolioSummary.objects.order_by("-created", "-pk").values_list("pk", flat=True)[KEPT_SUMMARIES:]
-            PortfolioSummary.objects.filter(pk__in=list(extra)).delete()
+            newest = PortfolioSummary.objects.order_by("-created", "-pk").values("pk")
+            PortfolioSummary.objects.filter(pk__in=newest[KEPT_SUMMARIES:]).delete()
     except IntegrityError:
         pass  # another request kept the same sums first
     return programs, order
