@@ -274,6 +274,11 @@ def _row(
 ) -> PortfolioRow:
     version = valuation.version or lease.template_version.resale_policy_version
     subsidies = lease_subsidies(lease)
+    recorded = staying = ZERO
+    for subsidy in subsidies:
+        recorded += subsidy.amount
+        if subsidy.stays_with_home:
+            staying += subsidy.amount
     paid = lease.purchase_price
     at_purchase = lease.appraised_value
     initial = at_purchase - paid if at_purchase is not None and paid is not None else None
@@ -297,8 +302,8 @@ def _row(
         purchase_price=paid,
         market_value_at_purchase=at_purchase,
         initial_subsidy=initial,
-        recorded_subsidies=sum((s.amount for s in subsidies), ZERO),
-        subsidies_staying=sum((s.amount for s in subsidies if s.stays_with_home), ZERO),
+        recorded_subsidies=recorded,
+        subsidies_staying=staying,
         formula_price=price,
         improvement_credits=_cents(result.credits_total) if result is not None else None,
         market_value=market_value,

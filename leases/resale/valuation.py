@@ -150,8 +150,8 @@ class LeaseFacts:
         "valued_subsidies",
     )
 
-    def __init__(self, **values: Any) -> None:
-        for name, value in values.items():
+    def __init__(self, values: Iterable[tuple[str, Any]]) -> None:
+        for name, value in values:
             setattr(self, name, value)
 
 
@@ -190,12 +190,15 @@ def load_lease_facts(queryset: QuerySet) -> list[LeaseFacts]:
     for item in completed.order_by("completed_on", "pk"):
         improvements[item.lease_id].append(item)
     names = [name for name, _column in _FACT_COLUMNS]
+    width = len(names)
+    no_subsidies: list[SubsidyFacts] = []
+    no_improvements: list[CapitalImprovement] = []
     facts = []
     for row in rows:
-        lease = LeaseFacts(**dict(zip(names, row, strict=False)))
-        lease.unit = HomeFacts(*row[len(names) :])
-        lease.valued_subsidies = subsidies.get(lease.pk, [])
-        lease.completed_improvements = improvements.get(lease.pk, [])
+        lease = LeaseFacts(zip(names, row[:width], strict=True))
+        lease.unit = HomeFacts(*row[width:])
+        lease.valued_subsidies = subsidies.get(lease.pk, no_subsidies)
+        lease.completed_improvements = improvements.get(lease.pk, no_improvements)
         facts.append(lease)
     terms = LeaseTemplateVersion.objects.select_related(*_POLICY_CHAIN).in_bulk(
         {lease.template_version_id for lease in facts}
