@@ -31,6 +31,11 @@ A program is a resale policy (``ResalePolicy``: "a group of leases sharing a for
 are one program. Per program: leases, priced and not priced, the sums of the figures, and the retention
 ratio = sum retained ÷ sum initial over the leases where both are known (nominal dollars, to 4 places
 half up). Leases whose terms name no policy are a group of their own.
+
+The command and the CSV value every lease (``resale_portfolio``). A page (``portfolio_index``) values
+only its own rows: the sums of every program and the leases' order are valued once per date and kept
+(``PortfolioSummary``) under a stamp of every input (``inputs_stamp``), so any change is seen at once
+(docs/resale.md, "At 50,000 homes").
 """
 
 from __future__ import annotations
