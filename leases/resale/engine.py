@@ -1507,6 +1507,28 @@ class _Engine:
 
     def affordable(self, ami_fraction: Decimal, terms: MortgageTerms, purpose: str) -> tuple[AffordablePrice, str]:
         target = self.target(ami_fraction, terms, purpose)
+        # A portfolio asks the same question for every home of a size under one program on one date: the
+        # answer depends only on the terms (this very object, held by the cache so its id stays its own)
+        # and on the figures as written (their text, so 1.0 and 1.00 are not confused).
+        key = (
+            id(terms),
+            str(ami_fraction),
+            str(target.annual_income),
+            str(target.median),
+            str(target.size_factor),
+            str(target.household_size),
+        )
+        found = _AFFORDABLE.get(key)
+        if found is not None and found[0] is terms:
+            return found[1], found[2]
+        solved, detail = self._affordable(target, ami_fraction, terms)
+        if len(_AFFORDABLE) >= _AFFORDABLE_SIZE:
+            _AFFORDABLE.clear()
+        _AFFORDABLE[key] = (terms, solved, detail)
+        return solved, detail
+
+    @staticmethod
+    def _affordable(target: TargetIncome, ami_fraction: Decimal, terms: MortgageTerms) -> tuple[AffordablePrice, str]:
         solved = affordable_price(target.annual_income, terms)
         costs = [f"{_pct(terms.income_share)} of income for housing"]
         costs.append(f"a {terms.term_months}-month loan at {_pct(terms.annual_rate)}")
@@ -1857,6 +1879,10 @@ class _Engine:
         return caps
 
 
+# The affordability solver's answers by terms and figures (``_Engine.affordable``); cleared when full.
+_AFFORDABLE: dict[tuple[object, ...], tuple[MortgageTerms, AffordablePrice, str]] = {}
+_AFFORDABLE_SIZE = 4096
+
 _FAMILY_NAMES: dict[type, str] = {
     AppraisalShare: "shared-appreciation formula",
     TimeVestedShare: "time-vested share formula",
@@ -1910,15 +1936,17 @@ _STEPS = (
 )
 
 
-def compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:
+def compute_resale(policy: ResalePolicy, inputs: ResaleInputs, *, policy_checked: bool = False) -> ResaleResult:
     """The maximum resale price (purchase option price) of a home under a policy, with every step explained.
 
-    Raises ``ResaleInputError`` naming the field for bad or missing input.
+    Raises ``ResaleInputError`` naming the field for bad or missing input. ``policy_checked``: the caller
+    has passed this very policy through ``check_policy`` (a batch valuing thousands of homes under a
+    handful of policies checks each once, not once a home).
     """
     # A price past any amount a record holds (a determination date thousands of years after the purchase)
     # is no price; say so instead of storing or showing it. Growth past what the engine holds to the cent
     # is refused where it compounds, the same way.
-    result = _compute_resale(policy, inputs)
+    result = _compute_resale(policy, inputs, policy_checked)
     if max(abs(result.formula_price), abs(result.price), abs(result.seller_proceeds)) >= LARGEST_AMOUNT:
         raise _price_too_large()
     return result
@@ -1931,9 +1959,10 @@ def _price_too_large() -> ResaleInputError:
     )
 
 
-def _compute_resale(policy: ResalePolicy, inputs: ResaleInputs) -> ResaleResult:
+def _compute_resale(policy: ResalePolicy, inputs: ResaleInputs, policy_checked: bool = False) -> ResaleResult:
     with localcontext(_CONTEXT):
-        _check_policy(policy)
+        if not policy_checked:
+            _check_policy(policy)
         _check_inputs(inputs)
         engine = _Engine(policy, inputs)
         lines = _Lines()

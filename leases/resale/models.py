@@ -270,3 +270,27 @@ class ResaleCalculation(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A resale calculation is kept as it was made."))
+
+
+class PortfolioSummary(models.Model):
+    """The resale portfolio's totals per program on a date, kept as the inputs then stood (issue 15 §4).
+
+    A kept result, not a record: ``leases.resale.portfolio`` values every lease once for a date and keeps
+    the sums here, so a page of 50 rows need not value 50,000 leases again to show them. ``stamp`` names
+    the state of every input of a valuation (``portfolio.inputs_stamp``: the latest history row of each
+    input model, the latest saved determination); a summary is read only under the stamp it was kept with,
+    and any change to an input makes a new stamp. ``programs``: per program, its figures as strings;
+    ``leases``: per program (its name), the ids of its leases in force in the portfolio's order.
+    """
+
+    as_of = models.DateField()
+    stamp = models.CharField(max_length=255)
+    programs = models.JSONField()
+    leases = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["as_of", "stamp"], name="resale_portfolio_summary_once")]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({self.stamp})"

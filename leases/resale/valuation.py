@@ -24,7 +24,8 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
@@ -37,7 +38,15 @@ from leases.resale import selectors as resale_selectors
 from leases.resale.models import CapitalImprovement, ImprovementStatus, ResalePolicyVersion
 from leases.resale.quotes import index_fields, lease_input_values
 
-__all__ = ["Valuation", "Valuer", "lease_subsidies", "load_valuable_leases", "valuable_leases"]
+__all__ = [
+    "LeaseFacts",
+    "Valuation",
+    "Valuer",
+    "lease_subsidies",
+    "load_lease_facts",
+    "load_valuable_leases",
+    "valuable_leases",
+]
 
 _SERIES_FOR = {"cpi": "cpi_series", "ami": "ami_series"}
 _POLICY_CHAIN = (
@@ -95,6 +104,108 @@ def load_valuable_leases(queryset: QuerySet | None = None) -> list[GroundLease]:
         lease.valued_subsidies = subsidies.get(lease.pk, [])
         lease.completed_improvements = improvements.get(lease.pk, [])
     return leases
+
+
+class HomeFacts:
+    """What a valuation and a portfolio row read of a lease's home (``Unit``'s fields of the same names)."""
+
+    __slots__ = ("address", "bedrooms", "unit_number")
+
+    def __init__(self, address: str, unit_number: str, bedrooms: int | None) -> None:
+        self.address, self.unit_number, self.bedrooms = address, unit_number, bedrooms
+
+    def __str__(self) -> str:  # as ``Unit.__str__`` says it
+        return f"{self.address} #{self.unit_number}" if self.unit_number else self.address
+
+
+class SubsidyFacts(NamedTuple):
+    """What a valuation reads of a ``LeaseSubsidy``."""
+
+    amount: Decimal
+    stays_with_home: bool
+
+
+class LeaseFacts:
+    """What a valuation and a portfolio row read of a ``GroundLease``, under the model's own attribute names.
+
+    ``Valuer.value`` takes one wherever it takes a lease loaded by ``load_valuable_leases``: it reads only
+    these attributes. Tens of thousands of model instances (and their homes and subsidies) cost more to
+    build than the valuation itself; plain rows do not.
+    """
+
+    __slots__ = (
+        "appraisal_date",
+        "appraised_improvements_value",
+        "appraised_land_value",
+        "appraised_value",
+        "commencement",
+        "completed_improvements",
+        "organization_id",
+        "organization_name",
+        "pk",
+        "purchase_price",
+        "template_version",
+        "template_version_id",
+        "unit",
+        "valued_subsidies",
+    )
+
+    def __init__(self, values: Iterable[tuple[str, Any]]) -> None:
+        for name, value in values:
+            setattr(self, name, value)
+
+
+# ``LeaseFacts`` attributes from the lease's own row and its home's, in the order of the query's columns.
+_FACT_COLUMNS = (
+    ("pk", "pk"),
+    ("template_version_id", "template_version_id"),
+    ("organization_id", "organization_id"),
+    ("organization_name", "organization__name"),
+    ("commencement", "commencement"),
+    ("purchase_price", "purchase_price"),
+    ("appraisal_date", "appraisal_date"),
+    ("appraised_value", "appraised_value"),
+    ("appraised_land_value", "appraised_land_value"),
+    ("appraised_improvements_value", "appraised_improvements_value"),
+)
+_HOME_COLUMNS = ("unit__address", "unit__unit_number", "unit__bedrooms")
+
+
+def load_lease_facts(queryset: QuerySet) -> list[LeaseFacts]:
+    """The leases of ``queryset`` (in its order; not sliced) as ``LeaseFacts``, in four queries.
+
+    Values as ``load_valuable_leases`` gives them (tests/leases/resale/test_portfolio.py compares the
+    two), read as plain rows: the lease and its home in one query, its subsidies and completed
+    improvements in one each (the leases as a subquery), the lease terms with their policies once.
+    """
+    columns = [column for _name, column in _FACT_COLUMNS]
+    rows = queryset.values_list(*columns, *_HOME_COLUMNS)
+    chosen = queryset.order_by().values("pk")
+    subsidies: dict[int, list[SubsidyFacts]] = defaultdict(list)
+    rows_of_subsidies = LeaseSubsidy.objects.filter(lease_id__in=chosen).order_by("pk")
+    for lease_id, amount, stays in rows_of_subsidies.values_list("lease_id", "amount", "stays_with_home"):
+        subsidies[lease_id].append(SubsidyFacts(amount, stays))
+    improvements: dict[int, list[CapitalImprovement]] = defaultdict(list)
+    completed = CapitalImprovement.objects.filter(lease_id__in=chosen, status=ImprovementStatus.COMPLETED)
+    for item in completed.order_by("completed_on", "pk"):
+        improvements[item.lease_id].append(item)
+    names = [name for name, _column in _FACT_COLUMNS]
+    width = len(names)
+    no_subsidies: list[SubsidyFacts] = []
+    no_improvements: list[CapitalImprovement] = []
+    facts = []
+    for row in rows:
+        lease = LeaseFacts(zip(names, row[:width], strict=True))
+        lease.unit = HomeFacts(*row[width:])
+        lease.valued_subsidies = subsidies.get(lease.pk, no_subsidies)
+        lease.completed_improvements = improvements.get(lease.pk, no_improvements)
+        facts.append(lease)
+    terms = LeaseTemplateVersion.objects.select_related(*_POLICY_CHAIN).in_bulk(
+        {lease.template_version_id for lease in facts}
+    )
+    for lease in facts:
+        lease.template_version = terms[lease.template_version_id]
+    return facts
 
 
 def lease_subsidies(lease: GroundLease) -> list[LeaseSubsidy]:
@@ -157,7 +268,8 @@ class Valuer:
         caps = tuple(cap for cap in policy.caps if not isinstance(cap, resale.AppraisalCap))
         if len(caps) != len(policy.caps):
             notes = (_("At a sale, the price is also limited to the home's appraised value then."),)
-            policy = dataclasses.replace(policy, caps=caps)
+            # Checked again as it now is: ``value`` tells the engine it need not check it for every lease.
+            policy = resale.check_policy(dataclasses.replace(policy, caps=caps))
         return _Policy(policy, "", notes, index_fields(policy))
 
     def _lookup(self, version: ResalePolicyVersion, kind: str) -> resale_selectors.IndexLookup | ValidationError | None:
@@ -243,7 +355,7 @@ class Valuer:
             **base, determination_date=on, capital_improvements=self._improvements(lease, on), **values
         )
         try:
-            result = resale.compute_resale(chosen.policy, inputs)
+            result = resale.compute_resale(chosen.policy, inputs, policy_checked=True)
         except resale.ResaleInputError as error:
             if error.field.startswith("resale_appraisal"):
                 problem = _("This formula needs an appraisal at the time of sale; it cannot be estimated without one.")

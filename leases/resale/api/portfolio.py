@@ -157,21 +157,22 @@ def respond(view: Any, request: Request) -> Response | StreamingHttpResponse:
     query = PortfolioQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     as_of = query.validated_data.get("as_of") or clock.today()
-    # A ValidationError on ``program`` becomes a 400 through the project's exception handler.
-    found = portfolio.resale_portfolio(
-        as_of=as_of,
-        leases=GroundLease.objects.visible_to(request.user),
-        program=query.validated_data.get("program"),
-    )
+    visible = GroundLease.objects.visible_to(request.user)
+    program = query.validated_data.get("program")
     if getattr(request.accepted_renderer, "format", None) == "csv":
+        # A ValidationError on ``program`` becomes a 400 through the project's exception handler.
+        found = portfolio.resale_portfolio(as_of=as_of, leases=visible, program=program)
         return csv_response(
             portfolio.csv_records(found),
             header=portfolio.CSV_COLUMNS,
+            guard_formulas=False,  # csv_record guards the text cells itself
             filename=f"resale-portfolio-{as_of.isoformat()}.csv",
         )
 
+    # Only the page is valued; the sums and the order of every lease are kept for the date.
+    found = portfolio.portfolio_index(as_of=as_of, leases=visible, program=program)
     paginator = StandardPagination()
-    page = paginator.paginate_queryset(found.rows, request, view=view)
+    page = found.rows(paginator.paginate_queryset(found.leases, request, view=view))
     rows = PortfolioRowSerializer(page, many=True).data
     return Response(
         {

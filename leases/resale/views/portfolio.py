@@ -67,15 +67,16 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     values = form.cleaned_data if form.is_bound else {}
     as_of = values.get("as_of") or clock.today()
     program = values.get("program") or None
+    visible = GroundLease.objects.visible_to(request.user)
     try:
-        found = portfolio.resale_portfolio(
-            as_of=as_of, leases=GroundLease.objects.visible_to(request.user), program=program
-        )
+        found = portfolio.portfolio_index(as_of=as_of, leases=visible, program=program)
     except ValidationError as error:  # a program renamed since the form was drawn
         add_service_errors(form, error)
         return render(request, "leases/resale/portfolio.html", context, status=400)
 
-    page = Paginator(found.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Only the page is valued; the sums and the order of every lease are kept for the date.
+    page = Paginator(found.leases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = found.rows(page.object_list)
     kept = {"as_of": as_of.isoformat(), **({"program": program} if program else {})}
     context.update(
         {
