@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from governance.elections.models import Ballot, Contest, SealedBallot
@@ -116,37 +117,57 @@ def open_sealed(contest_id: int, blob: bytes) -> OpenedBallot:
     )
 
 
-def _insert_shuffled(contest: Contest, ballots: list[OpenedBallot]) -> None:
+def _insert_shuffled(contest_id: int, ballots: list[OpenedBallot]) -> None:
     secrets.SystemRandom().shuffle(ballots)
     # Inserted one list, in the shuffled order: the physical order and the row ids are this shuffle's.
     Ballot.objects.bulk_create(
-        [Ballot(id=uuid.uuid4(), contest=contest, receipt=b.receipt, choices=b.choices) for b in ballots]
+        [Ballot(id=uuid.uuid4(), contest_id=contest_id, receipt=b.receipt, choices=b.choices) for b in ballots]
     )
 
 
 @transaction.atomic
+def _unseal(contest_id: int) -> int:
+    wanted = anonymity_set()
+    waiting = list(SealedBallot.objects.select_for_update().filter(contest_id=contest_id).values_list("pk", "sealed"))
+    if not waiting or len(waiting) < wanted:
+        return 0
+    opened = [open_sealed(contest_id, blob) for _, blob in waiting]
+    SealedBallot.objects.filter(pk__in=[pk for pk, _ in waiting]).delete()
+    _insert_shuffled(contest_id, opened)
+    return len(opened)
+
+
 def unseal(contest: Contest) -> int:
     """Move the contest's sealed ballots into the ballot box, shuffled, if at least *k* wait.
 
     Returns how many were moved (0 when fewer wait). Two moves at once cannot take the same sealed
     ballot: the rows are locked, and a second mover finds them gone.
     """
-    wanted = anonymity_set()
-    waiting = list(SealedBallot.objects.select_for_update().filter(contest=contest).values_list("pk", "sealed"))
-    if not waiting or len(waiting) < wanted:
-        return 0
-    opened = [open_sealed(contest.pk, blob) for _, blob in waiting]
-    SealedBallot.objects.filter(pk__in=[pk for pk, _ in waiting]).delete()
-    _insert_shuffled(contest, opened)
-    return len(opened)
+    return _unseal(contest.pk)
 
 
-def unseal_later(contest: Contest) -> None:
-    """After the cast's transaction commits (never inside it), move the waiting ballots if there are *k*."""
-    contest_id = contest.pk
+def unseal_later(contests: Iterable[Contest]) -> None:
+    """After the cast's transaction commits (never inside it), move the waiting ballots of each contest where
+    there are *k*.
+
+    Whether *k* wait is first read without a lock or a transaction (one query for every contest of the
+    cast): most casts leave fewer than *k* waiting, and on SQLite a move is a write transaction that would
+    queue behind, and hold up, the other casts. The move itself reads again under its lock.
+    """
+    contest_ids = [contest.pk for contest in contests]
 
     def move() -> None:
-        unseal(Contest.objects.get(pk=contest_id))
+        wanted = anonymity_set()
+        waiting = (
+            SealedBallot.objects.filter(contest_id__in=contest_ids)
+            .values("contest_id")
+            .annotate(n=Count("pk"))
+            .values_list("contest_id", "n")
+            .order_by()
+        )
+        for contest_id, n in waiting:
+            if n >= wanted:
+                _unseal(contest_id)
 
     # robust: the vote is already stored (sealed); a failed move is logged and retried by the next cast
     # or the close, and never turns the voter's confirmation into an error page.
@@ -167,5 +188,5 @@ def shuffle_contest(contest: Contest) -> int:
     # left for a later move, never deleted unread.
     SealedBallot.objects.filter(pk__in=[pk for pk, _ in waiting]).delete()
     Ballot.objects.filter(pk__in=[pk for pk, _, _ in boxed]).delete()
-    _insert_shuffled(contest, ballots)
+    _insert_shuffled(contest.pk, ballots)
     return len(ballots)
