@@ -31,18 +31,28 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Subquery
 from django.utils.translation import gettext as _
 
 from governance.elections.models import Ballot, Contest, SealedBallot
 
-__all__ = ["OpenedBallot", "anonymity_set", "open_sealed", "seal", "shuffle_contest", "unseal", "unseal_later"]
+__all__ = [
+    "OpenedBallot",
+    "anonymity_set",
+    "open_sealed",
+    "seal",
+    "shuffle_contest",
+    "unseal",
+    "unseal_later",
+    "waiting",
+]
 
 _NONCE_BYTES = 12
 _PAD = 256
@@ -146,28 +156,29 @@ def unseal(contest: Contest) -> int:
     return _unseal(contest.pk)
 
 
-def unseal_later(contests: Iterable[Contest]) -> None:
-    """After the cast's transaction commits (never inside it), move the waiting ballots of each contest where
-    there are *k*.
+def waiting(contest: Any) -> Subquery:
+    """How many sealed ballots of ``contest`` (a contest or an ``OuterRef`` to one) wait: a subquery, read
+    with the rows a cast reads anyway (``selectors.vote_context``)."""
+    sealed = SealedBallot.objects.filter(contest=contest).order_by().values("contest")
+    return Subquery(sealed.annotate(n=Count("pk")).values("n")[:1])
 
-    Whether *k* wait is first read without a lock or a transaction (one query for every contest of the
-    cast): most casts leave fewer than *k* waiting, and on SQLite a move is a write transaction that would
-    queue behind, and hold up, the other casts. The move itself reads again under its lock.
+
+def unseal_later(contests: Iterable[Contest]) -> None:
+    """After the cast's transaction commits (never inside it), move the waiting ballots of each of ``contests``
+    if *k* wait.
+
+    The cast names only the contests its ballot may have brought to *k* (by the count it read with the roll
+    entry), so that most casts schedule no move at all: on SQLite a move is a write transaction that would
+    queue behind, and hold up, the other casts. Casts committed at the same moment may each read fewer than
+    *k* - 1: their ballots wait for the next cast's move, in a larger batch, or the close.
     """
     contest_ids = [contest.pk for contest in contests]
+    if not contest_ids:
+        return
 
     def move() -> None:
-        wanted = anonymity_set()
-        waiting = (
-            SealedBallot.objects.filter(contest_id__in=contest_ids)
-            .values("contest_id")
-            .annotate(n=Count("pk"))
-            .values_list("contest_id", "n")
-            .order_by()
-        )
-        for contest_id, n in waiting:
-            if n >= wanted:
-                _unseal(contest_id)
+        for contest_id in contest_ids:
+            _unseal(contest_id)  # reads again under its lock, and moves only if k wait
 
     # robust: the vote is already stored (sealed); a failed move is logged and retried by the next cast
     # or the close, and never turns the voter's confirmation into an error page.

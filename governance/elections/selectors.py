@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from clt import roles
-from governance.elections import counting
+from governance.elections import ballot_box, counting
 from governance.elections.blt import BltError, BltProfile, write_blt
 from governance.elections.codes import hash_code, normalise_code
 from governance.elections.labels import (
@@ -549,6 +549,7 @@ class VoteContext:
     contests: list[Contest]
     candidates: dict[int, list[Candidate]]
     voted: set[int]
+    waiting: dict[int, int]  # sealed ballots of each contest waiting to join the box, when read
 
     def running(self, contest: Contest) -> list[Candidate]:
         return [c for c in self.candidates.get(contest.pk, []) if not c.withdrawn]
@@ -575,19 +576,30 @@ def candidates_by_contest(contest_ids: Iterable[int]) -> dict[int, list[Candidat
 
 def _vote_context_of(election: Election, entry: RollEntry | None, contests: Sequence[Contest] | None) -> VoteContext:
     voted: set[int] = set()
+    waiting: dict[int, int] = {}
     if contests is None:
-        # Every contest of the election, each with whether this entry has voted in it: one query.
+        # Every contest of the election, each with whether this entry has voted in it and how many sealed
+        # ballots wait: one query.
         found = election.contests.order_by("order", "pk")
         if entry is not None:
             mine = Participation.objects.filter(contest=OuterRef("pk"), roll_entry=entry)
-            found = found.annotate(entry_voted=Exists(mine))
+            found = found.annotate(entry_voted=Exists(mine), sealed_waiting=ballot_box.waiting(OuterRef("pk")))
         contests = list(found)
         voted = {c.pk for c in contests if getattr(c, "entry_voted", False)}
+        waiting = {c.pk: c.sealed_waiting or 0 for c in contests if hasattr(c, "sealed_waiting")}
     elif entry is not None:
         voted = {c.pk for c in contests if getattr(entry, f"voted_{c.pk}", False)}
+        waiting = {c.pk: getattr(entry, f"waiting_{c.pk}") or 0 for c in contests}
     for contest in contests:
         contest.election = election  # the page and the cast read it; never a query per contest
-    return VoteContext(election, entry, list(contests), candidates_by_contest(c.pk for c in contests), voted)
+    candidates = candidates_by_contest(c.pk for c in contests)
+    return VoteContext(election, entry, list(contests), candidates, voted, waiting)
+
+
+@dataclass(frozen=True)
+class _Salt:
+    pk: int
+    code_salt: str
 
 
 def vote_context(
@@ -597,21 +609,27 @@ def vote_context(
     or in ``election`` (then always a context, its ``entry`` None when the code is not valid there).
 
     ``contests``: only these contests of ``election`` (the API casts one); whether the entry voted in each is
-    read with the entry, in the same query. Four queries at most: the open elections (without
-    ``election``), the entry, the contests (without ``contests``), their candidates.
+    read with the entry, in the same query, and so is how many sealed ballots wait in each (which tells the
+    cast whether its ballot makes *k*: ``ballot_box.unseal_later``). Four queries at most: the open
+    elections (without ``election``), the entry, the contests (without ``contests``), their candidates.
     """
-    elections = [election] if election is not None else list(Election.objects.filter(phase=ElectionPhase.OPEN))
+    if election is not None:
+        elections = [election]
+    else:  # only what the hash needs: the election itself is read with its entry
+        salts = Election.objects.filter(phase=ElectionPhase.OPEN).values_list("pk", "code_salt")
+        elections = [_Salt(pk, salt) for pk, salt in salts]
     entry = None
     if normalise_code(code) and elections:
-        hashes = {hash_code(e, code): e for e in elections}
-        found = RollEntry.objects.filter(code_hash__in=list(hashes)).select_related("election", "person")
+        hashes = {hash_code(e, code): e.pk for e in elections}
+        found = RollEntry.objects.filter(code_hash__in=list(hashes)).select_related("election")
         if election is not None:
             found = found.filter(election=election)
         for contest in contests or ():
             mine = Participation.objects.filter(contest=contest, roll_entry=OuterRef("pk"))
-            found = found.annotate(**{f"voted_{contest.pk}": Exists(mine)})
+            annotations = {f"voted_{contest.pk}": Exists(mine), f"waiting_{contest.pk}": ballot_box.waiting(contest)}
+            found = found.annotate(**annotations)
         for candidate in found:
-            if hashes.get(candidate.code_hash) == candidate.election:
+            if hashes.get(candidate.code_hash) == candidate.election_id:
                 entry = candidate
                 break
     if entry is None:

@@ -526,7 +526,8 @@ def _record(
     if not entry.channel:
         RollEntry.objects.filter(pk=entry.pk, channel="").update(channel=channel)
         entry.channel = channel
-    ballot_box.unseal_later([contest for contest, _, _ in ballots])
+    k = ballot_box.anonymity_set()
+    ballot_box.unseal_later(contest for contest, _, _ in ballots if context.waiting.get(contest.pk, k) + 1 >= k)
     return receipts
 
 
