@@ -560,6 +560,12 @@ def measures(
     if wave1["database_cpu"] is not None and n and args.database == "postgres":
         per_cast = seconds(wave1["database_cpu"] / n)
         rows.append(Measure("cast: PostgreSQL CPU per cast (its backends, wave 1)", per_cast, "", None, None))
+    if wave1["server_cpu"] is not None and n:
+        # What the CPU per cast allows when the casts have the machine to themselves (a shared machine
+        # gives the wave only part of it: see the CPU row's "rest").
+        spent = (wave1["server_cpu"] + (wave1["database_cpu"] or 0.0)) / n
+        label = f"cast: casts/s that CPU allows on {cores} idle cores (server + database), {where}"
+        rows.append(Measure(label, f"{cores / spent:.0f}/s", f"limit: {CASTS_PER_SECOND:.0f}/s", None, None))
     label = f"cast: CPU of one cast on the vote page, in-process, {where}"
     rows.append(Measure(label, seconds(probe["cast_cpu"]), f"limit: {seconds(limit)}", None, None))
     label = f"cast: CPU of the review step, in-process, {where}"
