@@ -598,10 +598,14 @@ def ballots_cast(
     (``selectors.vote_context``), so that nothing is read twice; without it, it is read here. The vote page
     casts every contest of a code; the API one.
     """
+    seen: set[int] = set()
     for contest, _marks in choices:
         if contest.election_id != election.pk:
             message = _("%(title)s is not a contest of %(name)s.") % {"title": contest.title, "name": election.name}
             raise BallotRefused(ValidationError({"contest": message}), contest)
+        if contest.pk in seen:  # one participation could not stand for two ballots
+            raise BallotRefused(ValidationError({"code": already_voted_message()}), contest)
+        seen.add(contest.pk)
     if context is None or context.election.pk != election.pk:
         context = vote_context(code, election, [contest for contest, _marks in choices])
     missing = [contest.pk for contest, _marks in choices if contest.pk not in context.candidates]

@@ -129,3 +129,13 @@ def test_the_review_step_refuses_as_the_cast_does_and_writes_nothing(built):
     assert gs.ballots_cast(election=election, code=code, choices=[(stv, [c["A"]])], dry_run=True) == []
     assert not Participation.objects.exists() and not SealedBallot.objects.exists()
     assert RollEntry.objects.get(pk=codes[4][0].pk).channel == ""
+
+
+def test_one_contest_twice_in_one_cast_is_refused_whole(built):
+    """One insert records one participation per contest: a second ballot for it in the same cast is refused."""
+    election, stv, _plurality, codes = built
+    _entry, code = codes[5]
+    c = ids(stv)
+    with pytest.raises(gs.BallotRefused, match="already been used"):
+        gs.ballots_cast(election=election, code=code, choices=[(stv, [c["A"]]), (stv, [c["B"]])])
+    assert not Participation.objects.exists() and not SealedBallot.objects.exists()
