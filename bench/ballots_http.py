@@ -1,11 +1,16 @@
-"""Benchmark of concurrent ballot submissions over HTTP: gunicorn + PostgreSQL on loopback (issue 5 §11).
+"""Benchmark of concurrent ballot submissions over HTTP: gunicorn + PostgreSQL or SQLite on loopback (issue 5
+§11, issue 15 §5).
 
 Run by hand or with ``make bench``; never collected by pytest. It (re)creates the PostgreSQL database
-``clt_bench_ballots``, migrates it and, through the election services, sets up one election with one
-Scottish STV contest (5 candidates, 3 seats) and a roll of ``--voters`` + ``--race`` entries with real
-access codes, then opens it. It starts ``gunicorn clt.wsgi`` on a free loopback port and votes the way a
-voter does, on the page ``/governance/vote/`` (no login; CSRF cookie and token; the code, the ballot,
-the confirmation, then the cast), one thread and one connection per request:
+``clt_bench_ballots`` (or, with ``--database sqlite``, an SQLite file in a temporary folder), migrates it
+and, through the election services, sets up one election with one Scottish STV contest (5 candidates,
+3 seats) and a roll of ``--voters`` + ``--race`` + ``PROBES`` entries with real access codes, then opens
+it. Before the server starts, this process casts the ``PROBES`` voters' ballots itself (Django's test
+client, real transactions, the move after the commit included) to count the queries of one cast on the
+vote page and in the API, and the CPU of one cast on the page. Then it starts ``gunicorn clt.wsgi`` on a
+free loopback port and votes the way a voter does, on the page ``/governance/vote/`` (no login; CSRF
+cookie and token; the code, the ballot, the confirmation, then the cast), one thread and one connection
+per request:
 
 1. **Wave 1**: ``--voters`` voters, each prepared up to the confirmation, cast at the same instant
    (a barrier releases them together). Every one must get a receipt.
@@ -21,6 +26,11 @@ other, the stored rankings equal to the accepted ones, and the count's ballot to
 check fails. gunicorn is stopped and the database dropped at the end (``--keep`` keeps the database).
 
     .venv/bin/python bench/ballots_http.py [--voters 200] [--workers 4] [--resubmit 50] [--race 25] [--keep]
+                                           [--database postgres|sqlite]
+
+Its targets (``bench/table.py`` rows, issue 15 §5): wave 1's casts a second against 150/s, queries per cast
+(page and API) against 10, server CPU per cast against half of the 15.5 ms measured before, no ballot lost
+or doubled; p95 beside the queueing bound (casts x CPU per cast / cores) as context.
 
 The server uses ``clt.settings_test`` with ``DEBUG`` off: the real middleware and views, but plain HTTP
 (no HTTPS redirect, no secure-only cookies) and static files from the finders (nothing is collected).
@@ -35,6 +45,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -57,6 +68,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
 from parcels import Row, _postgres_server, print_table  # noqa: E402
+from table import Measure, ratio, record, seconds  # noqa: E402
 
 DB_NAME = "clt_bench_ballots"
 VOTE_URL = "/governance/vote/"
@@ -65,6 +77,11 @@ CANDIDATES = ("Amara Okafor", "Ben Castillo", "Chloé Martin", "Dev Patel", "Ele
 RECEIPT_RE = re.compile(r'class="mono receipt" data-contest="(\d+)">([A-Z0-9-]+)<')
 TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ALREADY_VOTED = "has already been used to vote in this contest"
+FORM = "application/x-www-form-urlencoded"
+PROBES = 12  # voters cast in this process before the server starts: queries and CPU of one cast
+CASTS_PER_SECOND = 150.0  # issue 15 §5: 200 casts arriving at once on 2 cores
+MAX_QUERIES = 10
+CPU_BEFORE_MS = 15.5  # server CPU of a cast before issue 15; the target is half of it
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -74,6 +91,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--resubmit", type=int, default=50, help="wave-1 voters who cast again, twice at once")
     parser.add_argument("--race", type=int, default=25, help="fresh voters who send two casts at the same instant")
     parser.add_argument("--keep", action="store_true", help=f"keep the database {DB_NAME} afterwards")
+    parser.add_argument(
+        "--database", choices=("postgres", "sqlite"), default="postgres", help="the server's database (PostgreSQL)"
+    )
     args = parser.parse_args(argv)
     if args.voters < 1 or args.workers < 1 or args.resubmit < 0 or args.race < 0:
         parser.error("--voters and --workers must be at least 1, --resubmit and --race at least 0")
@@ -105,8 +125,10 @@ def _admin(server: dict[str, Any]) -> Any:
     )
 
 
-def database_create(server: dict[str, Any]) -> str:
-    """Drop and create ``clt_bench_ballots``; the URL that points at it."""
+def database_create(server: dict[str, Any] | None) -> str:
+    """Drop and create ``clt_bench_ballots`` (``server`` None: an SQLite file in a new folder); its URL."""
+    if server is None:
+        return f"sqlite:///{Path(tempfile.mkdtemp(prefix='clt-bench-ballots-')) / 'bench.sqlite3'}"
     with _admin(server) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
@@ -115,11 +137,14 @@ def database_create(server: dict[str, Any]) -> str:
     return f"postgres://{credentials}@{server['host']}:{server['port']}/{DB_NAME}"
 
 
-def database_drop(server: dict[str, Any]) -> None:
+def database_drop(server: dict[str, Any] | None, database_url: str) -> None:
     if "django.db" in sys.modules:
         from django.db import connections
 
         connections.close_all()
+    if server is None:
+        shutil.rmtree(Path(database_url.removeprefix("sqlite:///")).parent, ignore_errors=True)
+        return
     with _admin(server) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
@@ -385,6 +410,7 @@ class Meter:
     server: list[int]
     database: list[int]
     start: dict[str, float] = field(default_factory=dict)
+    spent: dict[str, float] = field(default_factory=dict)  # CPU seconds of the last measured stretch
 
     @classmethod
     def of(cls, process: subprocess.Popen, database_url: str) -> Meter:
@@ -392,6 +418,8 @@ class Meter:
 
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
         server = [process.pid, *(int(p) for p in children.read_text().split())] if children.exists() else []
+        if database_url.startswith("sqlite:"):
+            return cls(server=server, database=[])  # SQLite runs inside the workers
         with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
             rows = conn.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB_NAME]
@@ -416,6 +444,7 @@ class Meter:
         if not end["alive"]:
             return Row("  CPU s: gunicorn / PostgreSQL / client / rest", "not measured: a process was replaced")
         d = {k: end[k] - self.start[k] for k in end if k != "alive"}
+        self.spent = d
         others = max(0.0, d["machine"] - d["server"] - d["database"] - d["client"])
         cores = os.cpu_count() or 1
         return Row(
@@ -436,6 +465,115 @@ def latency_rows(label: str, outcomes: list[Outcome]) -> list[Row]:
         ),
         Row("  wall time, throughput", f"{wall:.2f} s, {len(outcomes) / wall:.0f} requests/s"),
     ]
+
+
+# --- One cast, in this process: its queries and its CPU ----------------------------------------------
+
+
+def probe_casts(setup: Setup, first: int) -> tuple[dict[str, Any], dict[int, str]]:
+    """Cast the ``PROBES`` voters from ``first`` on in this process, before the server starts: all but the last
+    on the vote page (code, review, cast), the last through ``POST /api/v1/ballots/`` as a signed-in voter.
+
+    Real transactions (not a test's), so what runs after the commit (the move's check) is counted. Returns
+    the figures (queries of a page cast, the median and the most, which is the cast whose ballot makes *k*
+    and moves them; of the API cast; CPU of a page cast and of a review, the median, ``time.process_time``)
+    and the receipts, which the database check expects too.
+    """
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from governance.models import RollEntry
+
+    web_queries: list[int] = []
+    cast_cpu: list[float] = []
+    review_cpu: list[float] = []
+    receipts: dict[int, str] = {}
+    for index in range(first, first + PROBES - 1):
+        voter, client = setup.voters[index], Client()
+        client.post(VOTE_URL, _form(voter, setup.contest_id, "code"), content_type=FORM)
+        started = time.process_time()
+        client.post(VOTE_URL, _form(voter, setup.contest_id, "confirm"), content_type=FORM)
+        review_cpu.append(time.process_time() - started)
+        with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
+            response = client.post(VOTE_URL, _form(voter, setup.contest_id, "cast"), content_type=FORM)
+            cast_cpu.append(time.process_time() - started)
+        found = RECEIPT_RE.findall(response.content.decode())
+        if response.status_code != 200 or len(found) != 1:
+            raise SystemExit(f"the probe's cast failed: {response.status_code} {response.content[:500]!r}")
+        receipts[index] = found[0][1]
+        web_queries.append(len(queries.captured_queries))
+    index = first + PROBES - 1
+    voter = setup.voters[index]
+    person = RollEntry.objects.select_related("person").get(pk=voter.entry_id).person
+    person.user = User.objects.create_user("bench-api-voter")
+    person.save()
+    api = APIClient()
+    api.force_authenticate(person.user)
+    body = {"code": voter.code, "contest": setup.contest_id, "choices": voter.ranking}
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/ballots/", body, format="json")
+    if response.status_code != 201:
+        raise SystemExit(f"the probe's API cast failed: {response.status_code} {response.content[:500]!r}")
+    receipts[index] = response.json()["receipt"]
+    figures = {
+        # The cast that brings k sealed ballots together also moves them, after its commit: shown apart.
+        "web_queries": int(statistics.median(web_queries)),
+        "web_queries_max": max(web_queries),
+        "api_queries": len(queries.captured_queries),
+        "cast_cpu": statistics.median(cast_cpu),
+        "review_cpu": statistics.median(review_cpu),
+    }
+    return figures, receipts
+
+
+def measures(
+    args: argparse.Namespace, probe: dict[str, Any], wave1: dict[str, Any], tally: dict[str, int]
+) -> list[Measure]:
+    """The issue's targets as ``bench/table.py`` rows."""
+    where = "PostgreSQL" if args.database == "postgres" else "SQLite"
+    cores = os.cpu_count() or 1
+    n = wave1["casts"]
+    per_second = n / wave1["wall"] if wave1["wall"] else 0.0
+    label = f"cast: {args.voters} at once over HTTP, {args.workers} workers, {where}: casts/s"
+    rows = [Measure(label, f"{per_second:.0f}/s", f"limit: {CASTS_PER_SECOND:.0f}/s", per_second / CASTS_PER_SECOND, 1)]
+    for page, key in (("vote page", "web_queries"), ("API", "api_queries")):
+        label = (
+            f"cast: queries per cast, {page} (median), {where}"
+            if key == "web_queries"
+            else f"cast: queries per cast, {page}, {where}"
+        )
+        rows.append(Measure(label, f"{probe[key]}", f"limit: {MAX_QUERIES}", ratio(MAX_QUERIES, probe[key]), 1))
+    label = f"cast: queries of the cast whose ballot makes k (and moves them), vote page, {where}"
+    rows.append(Measure(label, f"{probe['web_queries_max']}", "", None, None))
+    limit = CPU_BEFORE_MS / 2 / 1000
+    if wave1["server_cpu"] is not None and n:
+        per_cast = wave1["server_cpu"] / n
+        against = f"limit: {seconds(limit)} (half of {CPU_BEFORE_MS} ms)"
+        label = f"cast: server CPU per cast (gunicorn, wave 1), {where}"
+        rows.append(Measure(label, seconds(per_cast), against, ratio(limit, per_cast), 1))
+        bound = f"queueing bound {seconds(n * per_cast / cores)} ({n} x {seconds(per_cast)} / {cores} cores)"
+        rows.append(Measure(f"cast: p95 of wave 1, {where}", seconds(wave1["p95"]), bound, None, None))
+    if wave1["database_cpu"] is not None and n and args.database == "postgres":
+        per_cast = seconds(wave1["database_cpu"] / n)
+        rows.append(Measure("cast: PostgreSQL CPU per cast (its backends, wave 1)", per_cast, "", None, None))
+    if wave1["server_cpu"] is not None and n:
+        # What the CPU per cast allows when the casts have the machine to themselves (a shared machine
+        # gives the wave only part of it: see the CPU row's "rest").
+        spent = (wave1["server_cpu"] + (wave1["database_cpu"] or 0.0)) / n
+        label = f"cast: casts/s that CPU allows on {cores} idle cores (server + database), {where}"
+        rows.append(Measure(label, f"{cores / spent:.0f}/s", f"limit: {CASTS_PER_SECOND:.0f}/s", None, None))
+    label = f"cast: CPU of one cast on the vote page, in-process, {where}"
+    rows.append(Measure(label, seconds(probe["cast_cpu"]), f"limit: {seconds(limit)}", None, None))
+    label = f"cast: CPU of the review step, in-process, {where}"
+    rows.append(Measure(label, seconds(probe["review_cpu"]), "", None, None))
+    lost, doubled = tally.get("lost", 0), tally.get("doubled", 0)
+    label = f"cast: ballots lost / doubled, {where}"
+    rows.append(Measure(label, f"{lost} / {doubled}", "limit: 0 / 0", 1.0 if lost + doubled == 0 else 0.0, 1))
+    return rows
 
 
 # --- The run ----------------------------------------------------------------------------------------
@@ -480,6 +618,14 @@ def run(
     wave1 = in_threads([lambda i=i: cast(port, setup, i, "cast") for i in range(n)], together=True)
     cpu = meter.row()
     accepted = {o.voter: receipt_of(o) for o in wave1 if isinstance(o, Outcome) and receipt_of(o)}
+    answered = [o for o in wave1 if isinstance(o, Outcome)]
+    wave1_figures = {
+        "casts": len(accepted),
+        "wall": max(o.ended for o in answered) - min(o.started for o in answered) if answered else 0.0,
+        "p95": percentile([o.seconds for o in answered], 0.95) if answered else 0.0,
+        "server_cpu": meter.spent.get("server"),
+        "database_cpu": meter.spent.get("database"),
+    }
     rows += latency_rows(f"wave 1, {n} casts at once", [o for o in wave1 if isinstance(o, Outcome)])
     rows.append(cpu)
     rows.append(Row("  accepted with a receipt", f"{len(accepted)} of {n}", f"{n}", len(accepted) == n))
@@ -501,11 +647,13 @@ def run(
     if race:
         say(f"wave 3: {race} fresh voters send two casts each at the same instant")
         pairs = [i for i in range(n, n + race) for _twice in range(2)]
-        say("waiting 11 s for PostgreSQL's statistics of the earlier waves (idle backends flush every 10 s)")
-        before = rollbacks(database_url, wait=11)
+        postgres = not database_url.startswith("sqlite:")
+        if postgres:
+            say("waiting 11 s for PostgreSQL's statistics of the earlier waves (idle backends flush every 10 s)")
+        before = rollbacks(database_url, wait=11) if postgres else 0
         wave3 = in_threads([lambda i=i: cast(port, setup, i, "race") for i in pairs], together=True)
         gunicorn_stop(server)  # exiting backends flush their statistics at once
-        inside = rollbacks(database_url, wait=1) - before
+        inside = rollbacks(database_url, wait=1) - before if postgres else None
         outcomes = [o for o in wave3 if isinstance(o, Outcome)]
         per_voter = Counter(o.voter for o in outcomes if receipt_of(o))
         race_accepted = {o.voter: receipt_of(o) for o in outcomes if receipt_of(o)}
@@ -516,7 +664,8 @@ def run(
                         f"{race} / {race}", one_each and len(refused) == race))  # fmt: skip
         # The page refuses a code that has voted without opening a transaction; a loser that got past that
         # check was refused inside ballot_cast (its prior check or the unique index) and rolled back.
-        rows.append(Row("  refused inside ballot_cast (rolled back)", f"{inside} of {len(refused)}"))
+        if inside is not None:  # PostgreSQL's statistics; SQLite keeps none
+            rows.append(Row("  refused inside ballot_cast (rolled back)", f"{inside} of {len(refused)}"))
         say(f"wave 3: {sum(per_voter.values())} accepted, {len(refused)} refused, {inside} inside ballot_cast")
 
     everything = [*wave1, *wave2, *wave3]
@@ -526,11 +675,14 @@ def run(
         first = failures[0]
         detail = repr(first) if not isinstance(first, Outcome) else f"{first.status} {first.error} {first.body[:300]}"
         print(f"first failure: {detail}")
-    return rows, {"accepted": {**accepted, **race_accepted}}
+    return rows, {"accepted": {**accepted, **race_accepted}, "wave1": wave1_figures}
 
 
-def check_database(setup: Setup, accepted: dict[int, str]) -> list[Row]:
-    """What the database holds against what the voters were told (nothing lost, nothing doubled)."""
+def check_database(setup: Setup, accepted: dict[int, str], tally: dict[str, int]) -> list[Row]:
+    """What the database holds against what the voters were told (nothing lost, nothing doubled).
+
+    ``tally`` gets ``lost`` (receipts handed out and not stored) and ``doubled`` (ballots stored beyond the
+    accepted casts, and participations beyond one per roll entry)."""
     from governance.elections import ballot_box
     from governance.elections import selectors as gs
     from governance.models import Ballot, Contest, Participation, RollEntry
@@ -547,6 +699,9 @@ def check_database(setup: Setup, accepted: dict[int, str]) -> list[Row]:
     stored_rankings = Counter(tuple(choices) for _receipt, choices in ballots)
     sent_rankings = Counter(tuple(setup.voters[i].ranking) for i in accepted)
     online = RollEntry.objects.filter(pk__in=wanted_entries, channel="online").count()
+    lost = len(set(accepted.values()) - set(stored_receipts))
+    doubled = max(0, len(ballots) - (expected - lost)) + sum(c - 1 for c in voted_entries.values() if c > 1)
+    tally["lost"], tally["doubled"] = lost, doubled
     rows = [
         Row("ballots stored", f"{len(ballots)}", f"{expected}", len(ballots) == expected),
         Row("participations stored", f"{len(participations)}", f"{expected}", len(participations) == expected),
@@ -585,21 +740,25 @@ def check_database(setup: Setup, accepted: dict[int, str]) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    server = _postgres_server()
-    say(f"database {DB_NAME} on {server['host']}:{server['port']}: drop, create, migrate")
+    server = _postgres_server() if args.database == "postgres" else None
+    where = f"database {DB_NAME} on {server['host']}:{server['port']}" if server else "an SQLite file"
+    say(f"{where}: drop, create, migrate")
     database_url = database_create(server)
     os.environ["DATABASE_URL"] = database_url
     process = None
     log = Path(tempfile.gettempdir()) / f"clt-bench-gunicorn-{os.getpid()}.log"  # written once gunicorn starts
+    tally: dict[str, int] = {}
     try:
         import django
         from django.core.management import call_command
 
         django.setup()
         call_command("migrate", verbosity=0, interactive=False)
-        size = args.voters + args.race
+        size = args.voters + args.race + PROBES
         say(f"election: Scottish STV, {len(CANDIDATES)} candidates, 3 seats, {size} roll entries with access codes")
         setup = election_setup(size)
+        say(f"{PROBES} casts in this process: queries and CPU of one cast")
+        probe, probe_receipts = probe_casts(setup, args.voters + args.race)
         from django.db import connections
 
         connections.close_all()  # the server's workers, not this process, hold connections while voting
@@ -610,23 +769,25 @@ def main(argv: list[str] | None = None) -> int:
         rows, found = run(args, port, setup, database_url, process)
         gunicorn_stop(process)
         say("checking the database")
-        rows += check_database(setup, found["accepted"])
+        rows += check_database(setup, {**found["accepted"], **probe_receipts}, tally)
     finally:
         if process is not None:
             gunicorn_stop(process)
         if args.keep:
             say(f"kept the database: DATABASE_URL={database_url}")
         else:
-            database_drop(server)
+            database_drop(server, database_url)
     print_table(rows)
     failed = [r.name.strip() for r in rows if r.ok is False]
+    met = record(measures(args, probe, found["wave1"], tally))
     if failed:
         print(f"\n{len(failed)} check(s) failed: " + "; ".join(failed))
         print(f"gunicorn's log: {log}")
         return 1
     log.unlink(missing_ok=True)
-    print(f"\nevery check passed ({args.voters} voters, {args.workers} gunicorn workers, PostgreSQL)")
-    return 0
+    backend = "PostgreSQL" if server else "SQLite"
+    print(f"\nevery check passed ({args.voters} voters, {args.workers} gunicorn workers, {backend})")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

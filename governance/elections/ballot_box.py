@@ -31,17 +31,28 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Subquery
 from django.utils.translation import gettext as _
 
 from governance.elections.models import Ballot, Contest, SealedBallot
 
-__all__ = ["OpenedBallot", "anonymity_set", "open_sealed", "seal", "shuffle_contest", "unseal", "unseal_later"]
+__all__ = [
+    "OpenedBallot",
+    "anonymity_set",
+    "open_sealed",
+    "seal",
+    "shuffle_contest",
+    "unseal",
+    "unseal_later",
+    "waiting",
+]
 
 _NONCE_BYTES = 12
 _PAD = 256
@@ -116,37 +127,58 @@ def open_sealed(contest_id: int, blob: bytes) -> OpenedBallot:
     )
 
 
-def _insert_shuffled(contest: Contest, ballots: list[OpenedBallot]) -> None:
+def _insert_shuffled(contest_id: int, ballots: list[OpenedBallot]) -> None:
     secrets.SystemRandom().shuffle(ballots)
     # Inserted one list, in the shuffled order: the physical order and the row ids are this shuffle's.
     Ballot.objects.bulk_create(
-        [Ballot(id=uuid.uuid4(), contest=contest, receipt=b.receipt, choices=b.choices) for b in ballots]
+        [Ballot(id=uuid.uuid4(), contest_id=contest_id, receipt=b.receipt, choices=b.choices) for b in ballots]
     )
 
 
 @transaction.atomic
+def _unseal(contest_id: int) -> int:
+    wanted = anonymity_set()
+    waiting = list(SealedBallot.objects.select_for_update().filter(contest_id=contest_id).values_list("pk", "sealed"))
+    if not waiting or len(waiting) < wanted:
+        return 0
+    opened = [open_sealed(contest_id, blob) for _, blob in waiting]
+    SealedBallot.objects.filter(pk__in=[pk for pk, _ in waiting]).delete()
+    _insert_shuffled(contest_id, opened)
+    return len(opened)
+
+
 def unseal(contest: Contest) -> int:
     """Move the contest's sealed ballots into the ballot box, shuffled, if at least *k* wait.
 
     Returns how many were moved (0 when fewer wait). Two moves at once cannot take the same sealed
     ballot: the rows are locked, and a second mover finds them gone.
     """
-    wanted = anonymity_set()
-    waiting = list(SealedBallot.objects.select_for_update().filter(contest=contest).values_list("pk", "sealed"))
-    if not waiting or len(waiting) < wanted:
-        return 0
-    opened = [open_sealed(contest.pk, blob) for _, blob in waiting]
-    SealedBallot.objects.filter(pk__in=[pk for pk, _ in waiting]).delete()
-    _insert_shuffled(contest, opened)
-    return len(opened)
+    return _unseal(contest.pk)
 
 
-def unseal_later(contest: Contest) -> None:
-    """After the cast's transaction commits (never inside it), move the waiting ballots if there are *k*."""
-    contest_id = contest.pk
+def waiting(contest: Any) -> Subquery:
+    """How many sealed ballots of ``contest`` (a contest or an ``OuterRef`` to one) wait: a subquery, read
+    with the rows a cast reads anyway (``selectors.vote_context``)."""
+    sealed = SealedBallot.objects.filter(contest=contest).order_by().values("contest")
+    return Subquery(sealed.annotate(n=Count("pk")).values("n")[:1])
+
+
+def unseal_later(contests: Iterable[Contest]) -> None:
+    """After the cast's transaction commits (never inside it), move the waiting ballots of each of ``contests``
+    if *k* wait.
+
+    The cast names only the contests its ballot may have brought to *k* (by the count it read with the roll
+    entry), so that most casts schedule no move at all: on SQLite a move is a write transaction that would
+    queue behind, and hold up, the other casts. Casts committed at the same moment may each read fewer than
+    *k* - 1: their ballots wait for the next cast's move, in a larger batch, or the close.
+    """
+    contest_ids = [contest.pk for contest in contests]
+    if not contest_ids:
+        return
 
     def move() -> None:
-        unseal(Contest.objects.get(pk=contest_id))
+        for contest_id in contest_ids:
+            _unseal(contest_id)  # reads again under its lock, and moves only if k wait
 
     # robust: the vote is already stored (sealed); a failed move is logged and retried by the next cast
     # or the close, and never turns the voter's confirmation into an error page.
@@ -167,5 +199,5 @@ def shuffle_contest(contest: Contest) -> int:
     # left for a later move, never deleted unread.
     SealedBallot.objects.filter(pk__in=[pk for pk, _ in waiting]).delete()
     Ballot.objects.filter(pk__in=[pk for pk, _, _ in boxed]).delete()
-    _insert_shuffled(contest, ballots)
+    _insert_shuffled(contest.pk, ballots)
     return len(ballots)

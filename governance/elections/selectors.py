@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from clt import roles
-from governance.elections import counting
+from governance.elections import ballot_box, counting
 from governance.elections.blt import BltError, BltProfile, write_blt
 from governance.elections.codes import hash_code, normalise_code
 from governance.elections.labels import (
@@ -39,15 +39,16 @@ __all__ = [
     "METHOD_LABELS",
     "TIE_RULE_LABELS",
     "PublishedBallot",
+    "VoteContext",
     "ballots_publish",
     "blt_error_text",
     "candidate_labels",
     "candidate_standing",
+    "candidates_by_contest",
     "contest_blt",
     "contest_count",
     "contest_count_of",
     "contest_takes_ballot",
-    "contests_for_entry",
     "count_error_text",
     "counting_ballot",
     "is_officer",
@@ -58,7 +59,6 @@ __all__ = [
     "nominations_close_on",
     "reason_label",
     "reasons_text",
-    "roll_entry_by_code",
     "round_table_text",
     "stage_text",
     "standing_candidates",
@@ -66,6 +66,7 @@ __all__ = [
     "tie_rule_label",
     "tie_text",
     "tie_unresolved_text",
+    "vote_context",
 ]
 
 # Methods where a ballot marks candidates rather than ranking them.
@@ -532,33 +533,112 @@ def may_run(user: Any, election: Election) -> bool:
     return roles.is_staff_member(user) or is_officer(user, election)
 
 
-def roll_entry_by_code(code: str, election: Election | None = None) -> RollEntry | None:
-    """The roll entry of an access code among the open elections (or in ``election``)."""
-    if not normalise_code(code):
-        return None
-    elections = [election] if election is not None else list(Election.objects.filter(phase=ElectionPhase.OPEN))
-    hashes = {hash_code(e, code): e for e in elections}
-    for entry in RollEntry.objects.filter(code_hash__in=list(hashes)).select_related("election", "person"):
-        if hashes.get(entry.code_hash) == entry.election:
-            return entry
-    return None
+@dataclass
+class VoteContext:
+    """What a cast needs, read once in the request: the election, the code's roll entry (None: the code is not
+    valid here), the contests with every candidate (withdrawn too) in ballot order, and the contests the
+    entry had voted in when read.
+
+    The vote page, its review step and the cast share it (``services.ballots_cast(context=…)``) instead of
+    each reading it again. What can change after the read (the phase, the window, a ballot cast meanwhile)
+    is decided again inside the cast's transaction, by the statement that records the participation.
+    """
+
+    election: Election
+    entry: RollEntry | None
+    contests: list[Contest]
+    candidates: dict[int, list[Candidate]]
+    voted: set[int]
+    waiting: dict[int, int]  # sealed ballots of each contest waiting to join the box, when read
+
+    def running(self, contest: Contest) -> list[Candidate]:
+        return [c for c in self.candidates.get(contest.pk, []) if not c.withdrawn]
+
+    def ballots(self) -> tuple[list[tuple[Contest, list[Candidate]]], list[Contest]]:
+        """The contests the entry still votes in, with their running candidates, and those it voted in."""
+        entry = self.entry
+        if entry is None:
+            return [], []
+        contests = [c for c in self.contests if entry.member_class in c.eligible_classes and contest_takes_ballot(c)]
+        to_vote = [(c, self.running(c)) for c in contests if c.pk not in self.voted]
+        return to_vote, [c for c in contests if c.pk in self.voted]
 
 
-def contests_for_entry(entry: RollEntry) -> tuple[list[tuple[Contest, list[Candidate]]], list[Contest]]:
-    """The contests ``entry`` still votes in, each with its running candidates in ballot order, and those it
-    has already voted in. A contest settled at the freeze (R8: acclaimed, or no candidate) takes no ballot."""
-    contests = [
-        c
-        for c in entry.election.contests.prefetch_related("candidates__person").order_by("order", "pk")
-        if entry.member_class in c.eligible_classes and contest_takes_ballot(c)
-    ]
-    voted = set(Participation.objects.filter(roll_entry=entry).values_list("contest_id", flat=True))
-    to_vote = [
-        (c, sorted((x for x in c.candidates.all() if not x.withdrawn), key=lambda x: (x.ballot_order, x.pk)))
-        for c in contests
-        if c.pk not in voted
-    ]
-    return to_vote, [c for c in contests if c.pk in voted]
+def candidates_by_contest(contest_ids: Iterable[int]) -> dict[int, list[Candidate]]:
+    """Every candidate (withdrawn too) of each contest, in ballot order, their names read along: one query."""
+    by_contest: dict[int, list[Candidate]] = {pk: [] for pk in contest_ids}
+    if by_contest:
+        found = Candidate.objects.filter(contest_id__in=list(by_contest)).select_related("person")
+        for candidate in found.order_by("ballot_order", "pk"):
+            by_contest[candidate.contest_id].append(candidate)
+    return by_contest
+
+
+def _vote_context_of(election: Election, entry: RollEntry | None, contests: Sequence[Contest] | None) -> VoteContext:
+    voted: set[int] = set()
+    waiting: dict[int, int] = {}
+    if contests is None:
+        # Every contest of the election, each with whether this entry has voted in it and how many sealed
+        # ballots wait: one query.
+        found = election.contests.order_by("order", "pk")
+        if entry is not None:
+            mine = Participation.objects.filter(contest=OuterRef("pk"), roll_entry=entry)
+            found = found.annotate(entry_voted=Exists(mine), sealed_waiting=ballot_box.waiting(OuterRef("pk")))
+        contests = list(found)
+        voted = {c.pk for c in contests if getattr(c, "entry_voted", False)}
+        waiting = {c.pk: c.sealed_waiting or 0 for c in contests if hasattr(c, "sealed_waiting")}
+    elif entry is not None:
+        voted = {c.pk for c in contests if getattr(entry, f"voted_{c.pk}", False)}
+        waiting = {c.pk: getattr(entry, f"waiting_{c.pk}") or 0 for c in contests}
+    for contest in contests:
+        contest.election = election  # the page and the cast read it; never a query per contest
+    candidates = candidates_by_contest(c.pk for c in contests)
+    return VoteContext(election, entry, list(contests), candidates, voted, waiting)
+
+
+@dataclass(frozen=True)
+class _Salt:
+    pk: int
+    code_salt: str
+
+
+def vote_context(
+    code: str, election: Election | None = None, contests: Sequence[Contest] | None = None
+) -> VoteContext | None:
+    """The context of a cast with ``code``: among the open elections (None when the code is valid in none),
+    or in ``election`` (then always a context, its ``entry`` None when the code is not valid there).
+
+    ``contests``: only these contests of ``election`` (the API casts one); whether the entry voted in each is
+    read with the entry, in the same query, and so is how many sealed ballots wait in each (which tells the
+    cast whether its ballot makes *k*: ``ballot_box.unseal_later``). Four queries at most: the open
+    elections (without ``election``), the entry, the contests (without ``contests``), their candidates.
+    """
+    if election is not None:
+        elections = [election]
+    else:  # only what the hash needs: the election itself is read with its entry
+        salts = Election.objects.filter(phase=ElectionPhase.OPEN).values_list("pk", "code_salt")
+        elections = [_Salt(pk, salt) for pk, salt in salts]
+    entry = None
+    if normalise_code(code) and elections:
+        hashes = {hash_code(e, code): e.pk for e in elections}
+        found = RollEntry.objects.filter(code_hash__in=list(hashes)).select_related("election")
+        if election is not None:
+            found = found.filter(election=election)
+        for contest in contests or ():
+            mine = Participation.objects.filter(contest=contest, roll_entry=OuterRef("pk"))
+            annotations = {f"voted_{contest.pk}": Exists(mine), f"waiting_{contest.pk}": ballot_box.waiting(contest)}
+            found = found.annotate(**annotations)
+        for candidate in found:
+            if hashes.get(candidate.code_hash) == candidate.election_id:
+                entry = candidate
+                break
+    if entry is None:
+        if election is None:
+            return None
+        # The refusal names the election's phase when it is not open: as it is now, not as the caller saw it.
+        return _vote_context_of(Election.objects.get(pk=election.pk), None, contests)
+    # The election as read with the entry, in the same query: never a copy the caller kept from before.
+    return _vote_context_of(entry.election, entry, contests)
 
 
 def nominations_close_on(election: Election, settings: GovernanceSettings | None = None) -> dt.date:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -40,7 +40,7 @@ from clt.history import actor_or_none, require_reason, save_stamped, stamp
 from governance.board import services as board_services
 from governance.board.models import SeatClass, Shortfall, TermBasis, Uncontested
 from governance.elections import ballot_box, counting
-from governance.elections.codes import grouped, hash_code, new_code, new_receipt, normalise_code
+from governance.elections.codes import grouped, hash_code, new_code, new_receipt
 from governance.elections.models import (
     AccessCodeIssue,
     Candidate,
@@ -54,7 +54,9 @@ from governance.elections.models import (
 )
 from governance.elections.selectors import (
     MARKED,
+    VoteContext,
     candidate_labels,
+    candidates_by_contest,
     contest_count,
     contest_count_of,
     contest_takes_ballot,
@@ -63,6 +65,7 @@ from governance.elections.selectors import (
     method_choice_labels,
     standing_candidates,
     tie_unresolved_text,
+    vote_context,
 )
 from governance.meetings.models import Proxy
 from governance.membership.models import GovernanceSettings, MemberClass
@@ -111,20 +114,6 @@ def require_phase(election: Election, *phases: str) -> None:
 def locked_election(election: Election) -> Election:
     """The election row, locked until the transaction ends: phase changes serialise on it."""
     return Election.objects.select_for_update().get(pk=election.pk)
-
-
-def _shared(election_id: int) -> Election:
-    """The election, read under a shared lock until the cast commits.
-
-    Casts share it with each other; ``election_close`` (``FOR UPDATE``) waits for casts in flight and
-    the casts after it wait and then see the election closed. Without it, a ballot sealed while the close
-    moves the box would miss the box. SQLite runs one write transaction at a time (IMMEDIATE) anyway.
-    """
-    if connection.vendor == "postgresql":
-        found = list(Election.objects.raw("SELECT * FROM governance_election WHERE id = %s FOR SHARE", [election_id]))
-        if found:
-            return found[0]
-    return Election.objects.get(pk=election_id)
 
 
 # --- Setting up -------------------------------------------------------------------------------
@@ -429,6 +418,119 @@ def _check_proxy(election: Election, entry: RollEntry) -> None:
         raise ValidationError({"channel": message})
 
 
+def _judge(
+    context: VoteContext,
+    contest: Contest,
+    choices: Sequence[int],
+    *,
+    channel: str,
+    actor: Any,
+    voter: Any,
+    now: dt.datetime,
+) -> list[int]:
+    """Every rule of a cast, judged on what ``context`` read: the ballot's candidate ids, or the refusal.
+
+    The review step is judged by this and nothing else, writing nothing; the cast judges the same way, then
+    the statement that records the participation decides again, inside the transaction, what may have changed
+    since the read (``_participations_insert``).
+    """
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Choose one of: %(c)s.") % {"c": "; ".join(map(str, Channel.labels))}})
+    if channel != Channel.ONLINE and not roles.is_staff_member(actor):
+        raise PermissionDenied(_("Only staff enter paper and proxy ballots."))
+    election, entry = context.election, context.entry
+    require_phase(election, ElectionPhase.OPEN)
+    if now < election.opens_at:
+        raise ValidationError({"phase": _("Voting has not opened yet.")})
+    if channel == Channel.ONLINE and now >= election.closes_at:
+        raise ValidationError({"phase": _("Voting closed at %(t)s.") % {"t": election.closes_at}})
+    if entry is None or (voter is not None and entry.person_id != voter.pk):
+        # The same answer for another person's code as for a code that does not exist: anything else would
+        # confirm a guessed code.
+        raise ValidationError({"code": _("This access code is not valid for this election.")})
+    if not contest_takes_ballot(contest):
+        message = _("No ballot is taken in %(title)s: it was settled without a vote.") % {"title": contest.title}
+        raise ValidationError({"contest": message})
+    if entry.member_class not in contest.eligible_classes:
+        raise ValidationError({"contest": _("Your access code does not give a vote in this contest.")})
+    if channel == Channel.PROXY:
+        _check_proxy(election, entry)
+    if contest.pk in context.voted:
+        raise ValidationError({"code": already_voted_message()})
+    return _check_choices(contest, context.candidates[contest.pk], list(choices))
+
+
+def _participations_insert(context: VoteContext, contest_ids: list[int], channel: str, now: dt.datetime) -> set[int]:
+    """Record that the entry voted in each contest, in one statement; the contests it was recorded in.
+
+    The statement is the cast's race-safe check: the unique (contest, roll entry) index with ``ON CONFLICT DO
+    NOTHING`` leaves out a contest already voted in (PostgreSQL waits for a concurrent cast of the same code
+    to commit or roll back first), and the election's phase and window are part of its ``WHERE``, read on
+    PostgreSQL under a shared lock (``FOR SHARE``) held until the cast commits: ``election_close`` (``FOR
+    UPDATE``) waits for casts in flight, and a cast queued behind the close finds the election closed. SQLite
+    runs one write transaction at a time (``IMMEDIATE``), so its ``WHERE`` is read with no writer between.
+    """
+    quote, ops = connection.ops.quote_name, connection.ops
+    models = (("p", Participation), ("c", Contest), ("e", Election))
+    tables = {name: quote(model._meta.db_table) for name, model in models}
+    params: list[Any] = [context.entry.pk, channel, *contest_ids, context.election.pk, ElectionPhase.OPEN]
+    params.append(ops.adapt_datetimefield_value(now))
+    window = ""
+    if channel == Channel.ONLINE:
+        window = " AND e.closes_at > %s"
+        params.append(ops.adapt_datetimefield_value(now))
+    lock = " FOR SHARE OF e" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"INSERT INTO {tables['p']} (contest_id, roll_entry_id, channel) "
+        f"SELECT c.id, %s, %s FROM {tables['c']} c INNER JOIN {tables['e']} e ON e.id = c.election_id "
+        f"WHERE c.id IN ({', '.join(['%s'] * len(contest_ids))}) AND e.id = %s AND e.phase = %s "
+        f"AND e.opens_at <= %s{window}{lock} "
+        "ON CONFLICT (contest_id, roll_entry_id) DO NOTHING RETURNING contest_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _record(
+    context: VoteContext,
+    ballots: list[tuple[Contest, list[int], list[int]]],
+    *,
+    channel: str,
+    actor: Any,
+    now: dt.datetime,
+) -> list[tuple[Contest, str]]:
+    """Inside the cast's transaction: the participations, then the ballots, sealed; ``(contest, receipt)`` each.
+
+    ``ballots``: ``(contest, chosen ids, every candidate id)``. Three statements whatever the number of
+    contests, and a fourth the first time the entry votes (its channel on the roll).
+    """
+    recorded = _participations_insert(context, [contest.pk for contest, _, _ in ballots], channel, now)
+    refused = [contest for contest, _, _ in ballots if contest.pk not in recorded]
+    if refused:
+        # Left out by the statement: the election closed meanwhile, or a ballot was cast since the read.
+        context.election = Election.objects.get(pk=context.election.pk)
+        context.voted |= {contest.pk for contest in refused}
+        try:
+            _judge(context, refused[0], [], channel=channel, actor=actor, voter=None, now=now)
+        except ValidationError as refusal:
+            raise BallotRefused(refusal, refused[0]) from None
+        raise BallotRefused(ValidationError({"code": already_voted_message()}), refused[0])
+    receipts = [(contest, new_receipt()) for contest, _, _ in ballots]
+    # Sealed, not yet in the ballot box: this transaction's traces are also the participations'.
+    SealedBallot.objects.bulk_create(
+        SealedBallot(contest=contest, sealed=ballot_box.seal(contest, receipt, chosen, candidates=everyone))
+        for (contest, chosen, everyone), (_contest, receipt) in zip(ballots, receipts, strict=True)
+    )
+    entry = context.entry
+    if not entry.channel:
+        RollEntry.objects.filter(pk=entry.pk, channel="").update(channel=channel)
+        entry.channel = channel
+    k = ballot_box.anonymity_set()
+    ballot_box.unseal_later(contest for contest, _, _ in ballots if context.waiting.get(contest.pk, k) + 1 >= k)
+    return receipts
+
+
 def ballot_cast(
     *,
     code: str,
@@ -439,60 +541,30 @@ def ballot_cast(
     reason: str = "",
     voter: Any = None,
 ) -> str:
-    """Cast one ballot with an access code and return its receipt code.
+    """Cast one ballot with an access code and return its receipt code (``ballots_cast`` for one contest).
 
     ``voter``: the person a signed-in caller is; when given, the code must be the one issued to them (the API
     casts only the caller's own ballot; the vote page, like a mailed ballot, takes the code alone).
 
-    In one transaction: find the roll entry of the code, check the contest is open to its class,
-    validate the ballot, insert the ``Participation`` (unique per contest and entry) and the ballot, sealed
-    (it joins the ``Ballot`` table later, shuffled with others: see ``ballot_box``). A second ballot for the
-    same contest is refused (``already_voted_message``) and nothing is written.
-    Online ballots stop at ``closes_at``; paper and proxy ballots are entered by staff (``actor``) and
-    may be entered after it, as papers received by the deadline are.
+    In one transaction: the ``Participation`` (unique per contest and entry) and the ballot, sealed (it joins
+    the ``Ballot`` table later, shuffled with others: see ``ballot_box``). A second ballot for the same
+    contest is refused (``already_voted_message``) and nothing is written. Online ballots stop at
+    ``closes_at``; paper and proxy ballots are entered by staff (``actor``) and may be entered after it, as
+    papers received by the deadline are.
     """
-    if channel not in Channel.values:
-        raise ValidationError({"channel": _("Choose one of: %(c)s.") % {"c": "; ".join(map(str, Channel.labels))}})
-    if channel != Channel.ONLINE and not roles.is_staff_member(actor):
-        raise PermissionDenied(_("Only staff enter paper and proxy ballots."))
-    with transaction.atomic():
-        election = _shared(contest.election_id)
-        require_phase(election, ElectionPhase.OPEN)
-        now = clock.now()
-        if now < election.opens_at:
-            raise ValidationError({"phase": _("Voting has not opened yet.")})
-        if channel == Channel.ONLINE and now >= election.closes_at:
-            raise ValidationError({"phase": _("Voting closed at %(t)s.") % {"t": election.closes_at}})
-        entry = RollEntry.objects.filter(election=election, code_hash=hash_code(election, code)).first()
-        if entry is None or not normalise_code(code):
-            raise ValidationError({"code": _("This access code is not valid for this election.")})
-        if voter is not None and entry.person_id != voter.pk:
-            # The same answer as for a code that does not exist: anything else would confirm a guessed code.
-            raise ValidationError({"code": _("This access code is not valid for this election.")})
-        if not contest_takes_ballot(contest):
-            message = _("No ballot is taken in %(title)s: it was settled without a vote.") % {"title": contest.title}
-            raise ValidationError({"contest": message})
-        if entry.member_class not in contest.eligible_classes:
-            raise ValidationError({"contest": _("Your access code does not give a vote in this contest.")})
-        if channel == Channel.PROXY:
-            _check_proxy(election, entry)
-        if Participation.objects.filter(contest=contest, roll_entry=entry).exists():
-            raise ValidationError({"code": already_voted_message()})
-        candidates = list(contest.candidates.select_related("person").order_by("ballot_order", "pk"))
-        chosen = _check_choices(contest, candidates, list(choices))
-        try:
-            # The savepoint keeps the outer transaction usable to raise a clean refusal.
-            with transaction.atomic():
-                Participation.objects.create(contest=contest, roll_entry=entry, channel=channel)
-        except IntegrityError:
-            raise ValidationError({"code": already_voted_message()}) from None
-        receipt = new_receipt()
-        # Sealed, not yet in the ballot box: this transaction's traces are also the participation's.
-        sealed = ballot_box.seal(contest, receipt, chosen, candidates=[c.pk for c in candidates])
-        SealedBallot.objects.create(contest=contest, sealed=sealed)
-        if not entry.channel:
-            RollEntry.objects.filter(pk=entry.pk, channel="").update(channel=channel)
-        ballot_box.unseal_later(contest)
+    election = Election.objects.get(pk=contest.election_id)  # as it is now, not as the caller last saw it
+    try:
+        ((_contest, receipt),) = ballots_cast(
+            election=election,
+            code=code,
+            choices=[(contest, choices)],
+            channel=channel,
+            actor=actor,
+            reason=reason,
+            voter=voter,
+        )
+    except BallotRefused as refused:
+        raise ValidationError(refused) from None
     return receipt
 
 
@@ -502,10 +574,6 @@ class BallotRefused(ValidationError):
     def __init__(self, error: ValidationError, contest: Contest) -> None:
         super().__init__(error)
         self.contest = contest
-
-
-class _DryRun(Exception):
-    """Raised to roll back a trial cast."""
 
 
 def ballots_cast(
@@ -518,41 +586,43 @@ def ballots_cast(
     reason: str = "",
     voter: Any = None,
     dry_run: bool = False,
+    context: VoteContext | None = None,
 ) -> list[tuple[Contest, str]]:
     """Cast one access code's ballots, ``(contest, choices)`` each, in ONE transaction: all are stored or none.
 
-    Each ballot goes through ``ballot_cast`` and every one of its rules (phase, window, code, the caller's own
-    code, eligibility, channel, proxy, second ballot, validity); the first refusal rolls back every ballot
-    cast before it and is raised as :class:`BallotRefused`, naming its contest. Returns ``(contest, receipt)``
-    in the order given. ``dry_run`` casts and rolls back (no receipt): a confirmation step is judged by the
-    very rules of the cast, not by a copy of them. The vote page casts every contest of a code; the API one.
+    Each ballot is judged by every rule of a cast (phase, window, code, the caller's own code, eligibility,
+    channel, proxy, second ballot, validity); the first refusal stores nothing and is raised as
+    :class:`BallotRefused`, naming its contest. Returns ``(contest, receipt)`` in the order given.
+    ``dry_run`` judges and writes nothing (no receipt): the confirmation step is judged by the very rules of
+    the cast, not by a copy of them. ``context``: what the caller already read for this code
+    (``selectors.vote_context``), so that nothing is read twice; without it, it is read here. The vote page
+    casts every contest of a code; the API one.
     """
+    seen: set[int] = set()
     for contest, _marks in choices:
         if contest.election_id != election.pk:
             message = _("%(title)s is not a contest of %(name)s.") % {"title": contest.title, "name": election.name}
             raise BallotRefused(ValidationError({"contest": message}), contest)
-    receipts: list[tuple[Contest, str]] = []
-    try:
-        with transaction.atomic():
-            for contest, marks in choices:
-                try:
-                    receipt = ballot_cast(
-                        code=code,
-                        contest=contest,
-                        choices=marks,
-                        channel=channel,
-                        actor=actor,
-                        reason=reason,
-                        voter=voter,
-                    )
-                except ValidationError as refusal:
-                    raise BallotRefused(refusal, contest) from refusal
-                receipts.append((contest, receipt))
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
+        if contest.pk in seen:  # one participation could not stand for two ballots
+            raise BallotRefused(ValidationError({"code": already_voted_message()}), contest)
+        seen.add(contest.pk)
+    if context is None or context.election.pk != election.pk:
+        context = vote_context(code, election, [contest for contest, _marks in choices])
+    missing = [contest.pk for contest, _marks in choices if contest.pk not in context.candidates]
+    if missing:
+        context.candidates.update(candidates_by_contest(missing))
+    now = clock.now()
+    judged = []
+    for contest, marks in choices:
+        try:
+            chosen = _judge(context, contest, marks, channel=channel, actor=actor, voter=voter, now=now)
+        except ValidationError as refusal:
+            raise BallotRefused(refusal, contest) from refusal
+        judged.append((contest, chosen, [c.pk for c in context.candidates[contest.pk]]))
+    if dry_run or not judged:
         return []
-    return receipts
+    with transaction.atomic():
+        return _record(context, judged, channel=channel, actor=actor, now=now)
 
 
 # --- Closing, counting, certifying ------------------------------------------------------------

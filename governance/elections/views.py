@@ -88,9 +88,11 @@ def _cast_all(
     reason: str,
     dry_run: bool,
     election: Election | None = None,
+    context: selectors.VoteContext | None = None,
 ) -> list[tuple[Contest, str]]:
     """The voter's ballots to ``ballots_cast`` (one transaction, all or none); a contest's refusal is shown
-    on that contest's ballot. ``dry_run``: the confirmation step, judged by the cast's own rules."""
+    on that contest's ballot. ``dry_run``: the confirmation step, judged by the cast's own rules, writing
+    nothing. ``context``: what the page read for this code, handed on rather than read again."""
     by_contest = {ballot.contest.pk: ballot for ballot in ballots}
     try:
         return services.ballots_cast(
@@ -101,6 +103,7 @@ def _cast_all(
             actor=actor,
             reason=reason,
             dry_run=dry_run,
+            context=context,
         )
     except services.BallotRefused as refused:
         by_contest[refused.contest.pk].errors.extend(refused.messages)
@@ -148,7 +151,9 @@ def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool
         channel = Channel.PAPER
     reason = (request.POST.get("reason") or "").strip() if staff else ""
     context.update(channel=channel, reason=reason)
-    entry = selectors.roll_entry_by_code(code, election)
+    # Read once: the page, the review and the cast all use it (services.ballots_cast(context=...)).
+    vote = selectors.vote_context(code, election)
+    entry = vote.entry if vote is not None else None
     if entry is None:
         if not staff:  # staff entering paper ballots are logged in and not limited
             ratelimit.count_failure(request, "vote")
@@ -158,7 +163,7 @@ def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool
     if problem:
         form.add_error("code", problem)
         return render(request, template, context, status=400)
-    to_vote, voted = selectors.contests_for_entry(entry)
+    to_vote, voted = vote.ballots()
     ballots = [ContestBallot(contest=contest, candidates=candidates) for contest, candidates in to_vote]
     context.update(entry_election=entry.election, ballots=ballots, voted=voted)
     if not ballots:
@@ -187,6 +192,7 @@ def _ballot_flow(request: HttpRequest, *, election: Election | None, staff: bool
             reason=reason or "online ballot",
             dry_run=step != "cast",
             election=entry.election,
+            context=vote,
         )
     except (ValidationError, PermissionDenied) as exc:
         if not any(b.errors for b in ballots):
