@@ -145,10 +145,16 @@ def right_guesses(strategy: Strategy, voters: list[Row], box: list[Row], truth: 
     return sum(1 for voter, receipt in truth.items() if guess.get(voter) == receipt)
 
 
-def anonymity_sets(box: list[Row]) -> list[int]:
-    """The sizes of the groups of ballots that share a writing transaction (one group on SQLite)."""
+def anonymity_sets(box: list[Row], batch: int | None = None) -> list[int]:
+    """The sizes of the groups of ballots that share a writing transaction.
+
+    SQLite keeps no transaction id on a row, but its rows stay in insertion order: during the vote each
+    batch of ``batch`` ballots moved into the box in one transaction is a group of its own (the physical
+    order says which batch a ballot is in, never which place in it); after the close, one group."""
     if not POSTGRES:
-        return [len(box)]
+        if batch is None:
+            return [len(box)]
+        return [min(batch, len(box) - start) for start in range(0, len(box), batch)]
     sizes: dict[int, int] = {}
     for b in box:
         sizes[b.xmin] = sizes.get(b.xmin, 0) + 1
@@ -181,7 +187,7 @@ def test_no_strategy_links_voters_to_ballots_better_than_chance(k_of_ten):
     # During the vote: four shuffled batches in the box, the last five still sealed.
     box = ballots(stv.pk)
     assert len(box) == 40 and SealedBallot.objects.filter(contest=stv).count() == 5
-    sets = anonymity_sets(box)
+    sets = anonymity_sets(box, batch=K)
     assert min(sets) >= K, sets
     for name, strategy in strategies(stv.pk).items():
         right = right_guesses(strategy, voters, box, truth)
