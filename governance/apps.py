@@ -8,7 +8,11 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
+        from clt.jobs import registry
+        from governance.elections import jobs
         from governance.views import dashboard_panel, membership_panel
+
+        registry.register(jobs.KIND)
 
         register(dashboard_panel)
         register(membership_panel)
