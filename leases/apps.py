@@ -8,6 +8,10 @@ class LeasesConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
+        from clt.jobs import registry
+        from leases.documents import jobs as document_jobs
         from leases.views import dashboard_panel
+
+        registry.register(document_jobs.KIND)
 
         register(dashboard_panel)
