@@ -79,7 +79,8 @@ def test_a_failed_batch_retried_renders_only_what_is_missing(portfolio, monkeypa
     run_queued_jobs()
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "OSError: disk full" in job.error
-    assert (job.progress_done, job.progress_total) == (2, 4) and len(job_storage().listdir("statements/2025-03")[1]) == 2
+    assert (job.progress_done, job.progress_total) == (2, 4)
+    assert len(job_storage().listdir("statements/2025-03")[1]) == 2
 
     def counted(ids, **kwargs):
         rendered.extend(ids)
