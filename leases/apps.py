@@ -10,10 +10,12 @@ class LeasesConfig(AppConfig):
         from clt.dashboard import register
         from clt.jobs import registry
         from leases.documents import jobs as document_jobs
+        from leases.lifecycle import jobs as lifecycle_jobs
         from leases.resale import jobs as resale_jobs
         from leases.views import dashboard_panel
 
         registry.register(document_jobs.KIND)
+        registry.register(lifecycle_jobs.KIND)
         registry.register(resale_jobs.PORTFOLIO_KIND)
         registry.register(resale_jobs.IMPACT_KIND)
 
