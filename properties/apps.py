@@ -8,6 +8,10 @@ class PropertiesConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
+        from clt.jobs import registry
+        from properties import jobs
         from properties.selectors import dashboard_panel
+
+        registry.register(jobs.KIND)
 
         register(dashboard_panel)
