@@ -76,7 +76,6 @@ def run_job(job_id: int) -> dict[str, Any]:
     job = Job.objects.get(pk=job_id)
     if job.status == JobStatus.SUCCEEDED:
         return {"status": job.status, "skipped": True}
-    kind = registry.get(job.kind)
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING, started=timezone.now(), finished=None, error="", attempts=F("attempts") + 1
     )
@@ -84,7 +83,8 @@ def run_job(job_id: int) -> dict[str, Any]:
     progress = ProgressWriter(job.pk)
     try:
         with translation.override(job.language or settings.LANGUAGE_CODE):
-            outcome = kind.run(job, progress)
+            # Inside the try: a worker without the kind's app records the failure instead of leaving it queued.
+            outcome = registry.get(job.kind).run(job, progress)
             if outcome.file is not None:
                 job.result_file.save(outcome.file_name or "result", outcome.file, save=False)
     except Exception as error:

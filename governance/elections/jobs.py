@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from clt.jobs.models import Job
+from clt.jobs.models import Job, JobStatus
 from clt.jobs.registry import JobKind, Outcome, Progress
 from clt.jobs.services import job_enqueue
 from governance.elections import selectors, services
@@ -21,6 +21,7 @@ from governance.elections.models import Election, ElectionPhase
 __all__ = ["COUNT", "count_enqueue"]
 
 COUNT = "election_count"
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 def count_enqueue(*, actor: Any, reason: str, election: Election) -> Job:
@@ -29,6 +30,10 @@ def count_enqueue(*, actor: Any, reason: str, election: Election) -> Job:
     services.require_phase(election, ElectionPhase.CLOSED, ElectionPhase.COUNTED)
     if not selectors.may_run(actor, election):
         raise PermissionDenied(_("Only staff or the election officer count an election."))
+    # A second click while the count is queued or running leads to the same job, not a second count.
+    waiting = Job.objects.filter(kind=COUNT, params__election=election.pk, status__in=ACTIVE).first()
+    if waiting is not None:
+        return waiting
     title = _("Count of %(election)s") % {"election": election.name}
     return job_enqueue(actor=actor, kind=COUNT, title=title, params={"election": election.pk, "reason": reason})
 

@@ -201,3 +201,11 @@ def test_the_list_page_runs_a_fixed_number_of_queries(staff, django_assert_max_n
     with django_assert_max_num_queries(12):
         response = client.get("/jobs/")
     assert response.status_code == 200 and response.content.decode().count("/jobs/") >= 30
+
+
+def test_a_job_whose_kind_the_worker_does_not_know_fails_saying_so(staff):
+    job = job_enqueue(actor=staff, kind="test_steps", title="Orphan", params={"total": 1})
+    Job.objects.filter(pk=job.pk).update(kind="gone_kind")
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "gone_kind" in job.error
