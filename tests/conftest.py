@@ -8,10 +8,12 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from clt import roles
+from clt.jobs.models import Job
 from clt.models import Person
 
 ROLES = ("anonymous", "member", "homeowner", "staff")
@@ -166,12 +168,16 @@ def staff_api(api_for) -> APIClient:
 
 
 @pytest.fixture(autouse=True)
-def _job_files(settings, tmp_path_factory):
-    """Files that jobs store (exports, statements) go to a folder of the test's own, never the checkout's."""
-    storages = dict(settings.STORAGES)
+def _job_files(settings, tmp_path_factory, monkeypatch):
+    """Files that jobs store (exports, statements) go to a folder of the test's own, never the checkout's.
+
+    ``Job.result_file`` resolved its storage once, when the model loaded: it is pointed at the folder too.
+    """
     location = tmp_path_factory.mktemp("job-files")
+    storages = dict(settings.STORAGES)
     storages["jobs"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
     settings.STORAGES = storages
+    monkeypatch.setattr(Job._meta.get_field("result_file"), "storage", FileSystemStorage(location=location))
 
 
 def run_queued_jobs() -> None:
