@@ -16,9 +16,16 @@
         bar.textContent = data.percent + " %";
         status.textContent = data.status_label;
         var count = document.getElementById("job-count");
-        if (count && data.total) count.textContent = data.done + " / " + data.total;
+        if (data.total) {
+          var template = section.dataset.countTemplate || "{done} / {total}";
+          count.textContent = " · " + template.replace("{done}", data.done).replace("{total}", data.total);
+          count.hidden = false;
+        }
         var message = document.getElementById("job-message");
-        if (message) message.textContent = data.message;
+        if (data.message) {
+          message.textContent = " · " + data.message;
+          message.hidden = false;
+        }
         if (data.active) window.setTimeout(poll, 2000);
         else window.location.reload();
       })

@@ -69,6 +69,7 @@ def test_a_queued_job_is_run_by_the_worker_and_its_page_shows_the_result(staff):
     page = client_for(staff).get(f"/jobs/{job.pk}/")
     assert page.status_code == 200 and 'http-equiv="refresh"' in page.content.decode()  # the no-JS fallback
     assert "job-progress.js" in page.content.decode()
+    assert 'data-count-template="{done} of {total}"' in page.content.decode()  # the poll's words, translated
 
     run_queued_jobs()
 
