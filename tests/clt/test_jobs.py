@@ -210,3 +210,11 @@ def test_a_job_whose_kind_the_worker_does_not_know_fails_saying_so(staff):
     run_queued_jobs()
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "gone_kind" in job.error
+
+
+def test_a_job_queued_by_a_command_shows_who_asked_in_words(staff):
+    job = job_enqueue(actor=None, kind="test_steps", title="From cron", params={"total": 1})
+    client = client_for(staff)
+    for url in ("/jobs/", f"/jobs/{job.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 200 and "a scheduled command" in response.content.decode(), url
