@@ -63,6 +63,8 @@ def error_text(error: BaseException) -> str:
         return " ".join(str(m) for m in error.messages)
     if isinstance(error, PermissionDenied):
         return str(error) or _("You are no longer allowed to do this.")
+    if isinstance(error, SystemExit | KeyboardInterrupt):
+        return _("The worker was stopped while the job ran. Retry it.")
     detail = str(error).strip()
     name = type(error).__name__
     return _("The job stopped on an unexpected error (%(error)s). Retry it; if it fails again, tell the office.") % {
@@ -87,7 +89,7 @@ def run_job(job_id: int) -> dict[str, Any]:
             outcome = registry.get(job.kind).run(job, progress)
             if outcome.file is not None:
                 job.result_file.save(outcome.file_name or "result", outcome.file, save=False)
-    except Exception as error:
+    except BaseException as error:  # a worker stopped mid-job (a second Ctrl-C) leaves a failed job, not a running one
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         progress.flush()
         with translation.override(job.language or settings.LANGUAGE_CODE):

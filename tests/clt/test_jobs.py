@@ -218,3 +218,15 @@ def test_a_job_queued_by_a_command_shows_who_asked_in_words(staff):
     for url in ("/jobs/", f"/jobs/{job.pk}/"):
         response = client.get(url)
         assert response.status_code == 200 and "a scheduled command" in response.content.decode(), url
+
+
+def test_a_worker_stopped_mid_job_leaves_it_failed_and_retryable(staff):
+    def stopped(job, progress):
+        raise SystemExit(1)  # what the worker's second Ctrl-C raises inside the task
+
+    registry.register(registry.JobKind("test_stopped", stopped))
+    job = job_enqueue(actor=staff, kind="test_stopped", title="Stopped", params={})
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.error == "The worker was stopped while the job ran. Retry it."
+    assert ">Retry</button>" in client_for(staff).get(f"/jobs/{job.pk}/").content.decode()
