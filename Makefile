@@ -25,9 +25,12 @@ $(VENV)/.installed-test: pyproject.toml package-lock.json $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# The job worker (docs/jobs.md) runs beside the development server, on the same database, and stops with it.
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py db_worker --queue-name='*' --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # One worker per core, each test module whole on one worker (so a module's fixtures, such as the

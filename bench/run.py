@@ -34,6 +34,7 @@ SCRIPTS: list[tuple[str, str, list[str], bool]] = [
     ("billing", "billing.py", [], True),
     ("impact", "impact.py", [], True),
     ("quote", "quote.py", [], True),
+    ("jobs", "jobs.py", [], True),
 ]
 
 

@@ -12,9 +12,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clt.jobs.models import Job, JobStatus
 from clt.querysets import AccessRules, RestrictedManager
 
-__all__ = ["Organization", "Person", "TimeStampedModel"]
+__all__ = ["Job", "JobStatus", "Organization", "Person", "TimeStampedModel"]
 
 
 class TimeStampedModel(models.Model):

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "clt",
     "properties",
     "leases",
@@ -189,6 +191,15 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Files that jobs produce (exports, statement batches): a folder the web processes and the workers share,
+# or any storage backend (an object store) when workers run on other machines (docs/jobs.md).
+JOB_FILES_DIR = Path(os.environ.get("JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
+STORAGES["jobs"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": JOB_FILES_DIR}}
+
+# Long work runs as jobs (docs/jobs.md) on django-tasks' database backend: the queue is a table of this
+# database, worked by `manage.py db_worker` processes on this machine or any other that reaches it
+# (`make run` starts one beside the development server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Email (Django's own names). In development mail is printed on the console; naming an SMTP
 # server (EMAIL_HOST) is enough to send real mail, so that an operator who sets the server but

@@ -18,6 +18,8 @@ SECURE_HSTS_SECONDS = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # A conftest fixture points it at each test's own folder.
+    "jobs": STORAGES["jobs"],  # noqa: F405
 }
 WHITENOISE_USE_FINDERS = True
 ALLOWED_HOSTS = ["*"]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("leases/", include("leases.urls")),
     path("my/", include("leases.portal_urls")),
     path("governance/", include("governance.urls")),
+    path("jobs/", include("clt.jobs.urls")),
     path("api/", include("clt.api.urls")),
     path("i18n/setlang/", i18n.set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -8,6 +8,10 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
+        from clt.jobs import registry
+        from governance.elections import jobs
+
+        registry.register(jobs.KIND)
 
         register("governance.views.dashboard_panel")
         register("governance.views.membership_panel")

@@ -8,6 +8,7 @@ from leases.ledger import views as ledger_views
 from leases.lifecycle import views as lifecycle_views
 from leases.monitoring import views as monitoring_views
 from leases.resale.views import calculations as resale_views
+from leases.resale.views import exports as resale_exports
 from leases.resale.views import improvements, indexes
 from leases.resale.views.portfolio import portfolio_page
 from leases.resale.views.reports import impact_report
@@ -18,7 +19,9 @@ urlpatterns = [
     path("", lifecycle_views.lease_list, name="lease_list"),
     path("deadlines/", lifecycle_views.deadlines_dashboard, name="deadlines"),
     path("portfolio/", portfolio_page, name="portfolio"),
+    path("portfolio/export/", resale_exports.portfolio_export, name="portfolio_export"),
     path("reports/impact/", impact_report, name="impact_report"),
+    path("reports/impact/export/", resale_exports.impact_export, name="impact_export"),
     path("indexes/", indexes.index_list, name="index_list"),
     path("indexes/<slug:code>/", indexes.index_detail, name="index_detail"),
     path("new/", lifecycle_views.lease_create, name="lease_create"),

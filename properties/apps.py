@@ -8,5 +8,9 @@ class PropertiesConfig(AppConfig):
 
     def ready(self) -> None:
         from clt.dashboard import register
+        from clt.jobs import registry
+        from properties import jobs
+
+        registry.register(jobs.KIND)
 
         register("properties.selectors.dashboard_panel")

@@ -8,10 +8,12 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from clt import roles
+from clt.jobs.models import Job
 from clt.models import Person
 
 ROLES = ("anonymous", "member", "homeowner", "staff")
@@ -163,3 +165,37 @@ def api_for(request, db):
 @pytest.fixture
 def staff_api(api_for) -> APIClient:
     return api_for("staff")
+
+
+@pytest.fixture(autouse=True)
+def _job_files(settings, tmp_path_factory, monkeypatch):
+    """Files that jobs store (exports, statements) go to a folder of the test's own, never the checkout's.
+
+    ``Job.result_file`` resolved its storage once, when the model loaded: it is pointed at the folder too.
+    """
+    location = tmp_path_factory.mktemp("job-files")
+    storages = dict(settings.STORAGES)
+    storages["jobs"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    settings.STORAGES = storages
+    monkeypatch.setattr(Job._meta.get_field("result_file"), "storage", FileSystemStorage(location=location))
+
+
+def run_queued_jobs() -> None:
+    """The production worker, once over the queue: ``manage.py db_worker --batch`` on the test's database.
+
+    The worker closes a connection it finds inside a transaction before and after each task (as Django
+    does between requests); inside a test's transaction that would close the test's own connection on
+    PostgreSQL, so that one call is skipped here, as the test client skips it between requests. The
+    worker's real loop (the locked claim, the run, the result) is what runs; tests/clt/test_jobs.py also
+    runs it untouched on committed data.
+    """
+    from unittest import mock
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name=*", verbosity=0)
+        return
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name=*", verbosity=0)

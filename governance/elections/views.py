@@ -37,6 +37,7 @@ from clt.decorators import staff_required
 from clt.formats import date_text
 from clt.views import form_saved
 from governance.board.models import Shortfall
+from governance.elections import jobs as election_jobs
 from governance.elections import nominations as nomination_services
 from governance.elections import selectors, services
 from governance.elections.chart import decimal_of, round_chart
@@ -526,6 +527,16 @@ def election_action(request: HttpRequest, pk: int) -> HttpResponse:
         context = _manage_context(request, election)
         context["reason_error"] = _("Give a reason for this step; it is kept in the election's history.")
         return render(request, "governance/elections/election_manage.html", context, status=400)
+    if action == "count":
+        # A large count outlives a web request: it runs as a job, and its page links to the results.
+        try:
+            job = election_jobs.count_enqueue(actor=request.user, reason=reason, election=election)
+        except (ValidationError, PermissionDenied) as exc:
+            context = _manage_context(request, election)
+            context["action_errors"] = _messages_of(exc)
+            return render(request, "governance/elections/election_manage.html", context, status=400)
+        messages.success(request, _("The count is queued; this page shows its progress and then the results."))
+        return redirect("jobs:job_detail", pk=job.pk)
     service = getattr(services, _ACTIONS[action][0])
     try:
         outcome = service(actor=request.user, reason=reason, election=election)

@@ -27,6 +27,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
+from clt.jobs.models import Job, JobStatus
 from governance.elections.models import Election, ElectionPhase
 from governance.meetings.models import Meeting, MeetingStatus
 from leases.lifecycle.models import GroundLease
@@ -96,6 +97,17 @@ def pages_by_role() -> dict[str, list[str]]:
     adjourned = Meeting.objects.filter(status=MeetingStatus.ADJOURNED).first()
     noticed = Meeting.objects.filter(status=MeetingStatus.NOTICED).first()
     calculation = ResaleCalculation.objects.order_by("pk").first()
+    # A failed job: its page shows the progress reached, the reason and the Retry button (docs/jobs.md).
+    failed = Job.objects.create(
+        kind="statements",
+        title="Statements for 2026-11",
+        status=JobStatus.FAILED,
+        progress_done=40,
+        progress_total=120,
+        progress_message="statements",
+        attempts=1,
+        error="The job stopped on an unexpected error (OSError: No space left on device). Retry it.",
+    )
     board_pages = ["/governance/board/", "/governance/elections/", f"/governance/elections/{certified.pk}/"]
     return {
         "anonymous": ["/login/", "/about/", "/governance/vote/", *board_pages],
@@ -121,6 +133,8 @@ def pages_by_role() -> dict[str, list[str]]:
             "/governance/members/",
             f"/governance/meetings/{adjourned.pk}/",
             f"/governance/elections/{open_election.pk}/manage/",
+            "/jobs/",
+            f"/jobs/{failed.pk}/",
         ],
     }
 

@@ -32,7 +32,9 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from clt import roles
 from clt.api.viewsets import HistoryMixin, change_reason_from
+from clt.jobs.serializers import QueuedJobSerializer
 from clt.permissions import IsCltStaff
+from governance.elections import jobs as election_jobs
 from governance.elections import nominations, selectors, services
 from governance.elections.api.serializers import (
     BallotCastSerializer,
@@ -104,10 +106,14 @@ class ElectionViewSet(HistoryMixin, viewsets.ModelViewSet):
     def close(self, request: Request, pk: str | None = None) -> Response:
         return self._phase(request, services.election_close, "voting closed")
 
-    @extend_schema(request=None, responses=ElectionSerializer)
+    @extend_schema(request=None, responses={202: QueuedJobSerializer})
     @action(detail=True, methods=["post"])
     def count(self, request: Request, pk: str | None = None) -> Response:
-        return self._phase(request, services.election_count, "counted")
+        """Queue the count (a large one outlives a request, docs/jobs.md); the job's page links the results."""
+        election = self.get_object()
+        reason = change_reason_from(request, "counted")
+        job = _service(lambda: election_jobs.count_enqueue(actor=request.user, reason=reason, election=election))
+        return Response(QueuedJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=ElectionSerializer)
     @action(detail=True, methods=["post"])

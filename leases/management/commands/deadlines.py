@@ -29,11 +29,14 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from clt import clock, roles
+from clt.jobs.models import Job
+from clt.jobs.services import job_enqueue
 from leases.lifecycle.selectors import DueItem, due_buckets, due_items
 
 # Only for settings without a CLT["SITE_URL"] (a test's override_settings): clt/settings.py always sets one.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 MAX_HORIZON_DAYS = 366
+DEADLINE_EMAILS = "deadline_emails"
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,67 @@ def subject_for(overdue: int, total: int, horizon: int) -> str:
     return gettext("Lease deadlines: %(overdue)s, %(total)s") % {"overdue": overdue_text, "total": total_text}
 
 
+@dataclass(frozen=True)
+class DeadlinesEmail:
+    """The email, as every recipient gets it (in the trust's language), and who gets it."""
+
+    subject: str
+    text: str
+    html: str
+    overdue: int
+    total: int
+    addresses: list[str]
+
+    def message(self, address: str) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(self.subject, self.text, to=[address])
+        message.attach_alternative(self.html, "text/html")
+        return message
+
+
+def no_recipient_text() -> str:
+    return gettext(
+        "No active staff user has an email address, so there is nobody to send the deadlines to. "
+        "Add an email address to a user in the staff group."
+    )
+
+
+def compose(today: dt.date, horizon: int) -> DeadlinesEmail | None:
+    """The deadlines email of ``today`` over ``horizon`` days; ``None`` when nothing is due. With no staff
+    recipient, ``LookupError`` (the command and the job each say so in their own way)."""
+    recipients = staff_recipients()
+    if not recipients:
+        raise LookupError(no_recipient_text())
+    with translation.override(settings.LANGUAGE_CODE):
+        items = due_items(recipients[0], today=today, horizon_days=horizon)
+        if not items:
+            return None
+        groups = grouped(items, horizon=horizon)
+        overdue = sum(len(g.rows) for g in groups if g.key == "overdue")
+        subject = subject_for(overdue, len(items), horizon)
+        context = {
+            "subject": subject,
+            "groups": [g for g in groups if g.rows],
+            "overdue": overdue,
+            "total": len(items),
+            "horizon": horizon,
+            "today": today,
+            "dashboard_url": dashboard_url(),
+            "site_url": site_url(),
+        }
+        text = render_to_string("leases/email/deadlines.txt", context)
+        html = render_to_string("leases/email/deadlines.html", context)
+    return DeadlinesEmail(subject, text, html, overdue, len(items), [user.email for user in recipients])
+
+
+def deadlines_enqueue(*, actor: Any, today: dt.date, horizon: int) -> Job:
+    """Queue the deadlines email as a job (``leases.lifecycle.jobs``): each address is recorded as it is sent,
+    and a retry, or a second job for the same day and horizon, skips it."""
+    title = gettext("Deadline emails of %(date)s (%(days)s days ahead)") % {"date": today.isoformat(), "days": horizon}
+    return job_enqueue(
+        actor=actor, kind=DEADLINE_EMAILS, title=title, params={"today": today.isoformat(), "horizon": horizon}
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Email every active staff user the deadlines dashboard: open deadlines and monitoring items that "
@@ -113,6 +177,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--today", metavar="YYYY-MM-DD", help="count from this date instead of today")
         parser.add_argument("--dry-run", action="store_true", help="print the email and its recipients; send nothing")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="queue the emails as a job for the workers (manage.py db_worker); a retry skips who already got it",
+        )
 
     def handle(self, *args, **options) -> None:
         horizon = options["horizon"]
@@ -122,54 +191,34 @@ class Command(BaseCommand):
                 % {"horizon": horizon, "max": MAX_HORIZON_DAYS}
             )
         today = self._today(options["today"])
-        recipients = staff_recipients()
-        if not recipients:
-            raise CommandError(
-                gettext(
-                    "No active staff user has an email address, so there is nobody to send the deadlines to. "
-                    "Add an email address to a user in the staff group."
-                )
+        if options["queue"]:
+            job = deadlines_enqueue(actor=None, today=today, horizon=horizon)
+            self.stdout.write(
+                gettext("Queued as job %(id)s: its page is /jobs/%(id)s/ (a db_worker process runs it).")
+                % {"id": job.pk}
             )
-        with translation.override(settings.LANGUAGE_CODE):
-            items = due_items(recipients[0], today=today, horizon_days=horizon)
-            if not items:
-                self.stdout.write(
-                    gettext("Nothing is overdue or due within %(days)s days of %(date)s: no email sent.")
-                    % {"days": horizon, "date": today.isoformat()}
-                )
-                return
-            groups = grouped(items, horizon=horizon)
-            overdue = sum(len(g.rows) for g in groups if g.key == "overdue")
-            subject = subject_for(overdue, len(items), horizon)
-            context = {
-                "subject": subject,
-                "groups": [g for g in groups if g.rows],
-                "overdue": overdue,
-                "total": len(items),
-                "horizon": horizon,
-                "today": today,
-                "dashboard_url": dashboard_url(),
-                "site_url": site_url(),
-            }
-            text = render_to_string("leases/email/deadlines.txt", context)
-            html = render_to_string("leases/email/deadlines.html", context)
-
-        addresses = [user.email for user in recipients]
+            return
+        try:
+            email = compose(today, horizon)
+        except LookupError as error:
+            raise CommandError(str(error)) from None
+        if email is None:
+            self.stdout.write(
+                gettext("Nothing is overdue or due within %(days)s days of %(date)s: no email sent.")
+                % {"days": horizon, "date": today.isoformat()}
+            )
+            return
+        addresses = email.addresses
         if options["dry_run"]:
             self.stdout.write(gettext("Dry run: would send to %(addresses)s") % {"addresses": ", ".join(addresses)})
-            self.stdout.write(gettext("Subject: %(subject)s") % {"subject": subject} + "\n")
-            self.stdout.write(text)
+            self.stdout.write(gettext("Subject: %(subject)s") % {"subject": email.subject} + "\n")
+            self.stdout.write(email.text)
             return
-        messages = []
-        for address in addresses:
-            message = EmailMultiAlternatives(subject, text, to=[address])
-            message.attach_alternative(html, "text/html")
-            messages.append(message)
-        sent = get_connection().send_messages(messages) or 0
+        sent = get_connection().send_messages([email.message(address) for address in addresses]) or 0
         self.stdout.write(
             self.style.SUCCESS(
                 gettext("Sent the deadlines (%(overdue)s overdue, %(total)s in all) to %(sent)s staff: %(addresses)s")
-                % {"overdue": overdue, "total": len(items), "sent": sent, "addresses": ", ".join(addresses)}
+                % {"overdue": email.overdue, "total": email.total, "sent": sent, "addresses": ", ".join(addresses)}
             )
         )
 

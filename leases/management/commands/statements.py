@@ -1,5 +1,9 @@
 """manage.py statements --month YYYY-MM [--out DIR] [--lease ID ...] [--workers N]: the month's statements as PDFs.
 
+``--queue`` hands the batch to the job queue instead (docs/jobs.md): a ``db_worker`` renders it into the job
+files, skipping the statements already produced for the month, and the job's page links the ZIP; ``--wait``
+then follows the job's progress here until it ends.
+
 One PDF per lease that had activity in the month or an open balance at its end: every active lease
 (commenced by then), plus any lease with a charge, payment or reversal in the month or a balance
 other than zero (an ended lease with arrears keeps getting statements until they are collected).
@@ -171,6 +175,13 @@ class Command(BaseCommand):
             help="how worker processes start (default here: %(default)s)",
         )
 
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="queue the batch as a job for the workers (manage.py db_worker) instead of rendering it here",
+        )
+        parser.add_argument("--wait", action="store_true", help="with --queue: follow the job's progress until it ends")
+
     def handle(self, *args, **options) -> None:
         from leases.documents.selectors import DocumentParameterError, letter_languages, parse_month
         from leases.lifecycle.models import GroundLease
@@ -182,6 +193,11 @@ class Command(BaseCommand):
             raise CommandError(
                 _("--month %(value)r: expected a month as YYYY-MM, e.g. 2026-03") % {"value": options["month"]}
             ) from error
+        if options["wait"] and not options["queue"]:
+            raise CommandError(_("--wait follows a queued job: give --queue too"))
+        if options["queue"]:
+            self._queue(f"{start:%Y-%m}", sorted(set(options["leases"] or [])) or None, wait=options["wait"])
+            return
         workers, batch_size = options["workers"], options["batch_size"]
         if workers < 1:
             raise CommandError(_("--workers %(value)s: give at least 1") % {"value": workers})
@@ -245,6 +261,28 @@ class Command(BaseCommand):
                 "out": out,
             }
         )
+
+    def _queue(self, month: str, leases: list[int] | None, *, wait: bool) -> None:
+        from clt.jobs.models import Job, JobStatus
+        from leases.documents.jobs import statements_enqueue
+
+        job = statements_enqueue(actor=None, month=month, leases=leases)
+        self.stdout.write(
+            _("Queued as job %(id)s: its page is /jobs/%(id)s/ (a db_worker process runs it).") % {"id": job.pk}
+        )
+        if not wait:
+            return
+        bar = ProgressBar(getattr(self.stderr, "_out", self.stderr))
+        while True:
+            job = Job.objects.get(pk=job.pk)
+            if job.progress_total:
+                bar(job.progress_message or _("statements"), job.progress_done, job.progress_total)
+            if not job.is_active:
+                break
+            time.sleep(1)
+        if job.status == JobStatus.FAILED:
+            raise CommandError(job.error)
+        self.stdout.write(job.result_summary)
 
     def _run(self, jobs: list[Any], workers: int, start_method: str) -> Iterator[list[tuple[int, str, str]]]:
         if workers == 1 or len(jobs) == 1:

@@ -84,7 +84,8 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
             "as_of": as_of,
             "page": page,
             "query": urlencode(kept),
-            "csv_url": reverse("resale-portfolio") + "?" + urlencode({**kept, "format": "csv"}),
+            # The CSV values every lease: built as a job (docs/jobs.md); the API still streams it to a program.
+            "csv_url": reverse("leases:portfolio_export") + "?" + urlencode(kept),
             "chart": subsidy_chart(
                 # Over the leases where both figures are known: those of the retention ratio.
                 [SubsidyRow(s.label, s.initial_compared, s.retained_compared) for s in found.programs if s.compared]

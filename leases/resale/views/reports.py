@@ -363,6 +363,6 @@ def impact_report(request: HttpRequest) -> HttpResponse:
         link = query.copy()
         for key, value in extra.items():
             link[key] = value  # replaces: QueryDict.update would add a second value
-        links.append((label, "?" + link.urlencode()))
+        links.append((label, reverse("leases:impact_export") + "?" + link.urlencode()))
     context.update({"form": form, "downloads": links})
     return render(request, "leases/resale/impact_report.html", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -11,6 +12,7 @@ from django.utils.translation import ngettext
 
 from clt.progress import ProgressBar
 from properties import exchange, geometry, messages
+from properties.jobs import QUEUED_OPTIONS, parcels_import_enqueue, read_records
 from properties.services import ImportFailed, parcels_import
 
 
@@ -60,6 +62,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reason", default="", help="the change reason kept in each parcel's history")
         parser.add_argument("--user", help="username recorded as the actor in history")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="for a big file: store it and queue the import as a job for the workers (manage.py db_worker)",
+        )
+
+    def _queue(self, path: Path, fmt: str, options: dict[str, Any]) -> None:
+        actor = None
+        if options["user"]:
+            actor = get_user_model().objects.filter(username=options["user"]).first()
+            if actor is None:
+                raise CommandError(_("--user %(user)s: no such user") % {"user": options["user"]})
+        kept = {name: options[name] for name in QUEUED_OPTIONS}
+        job = parcels_import_enqueue(actor=actor, name=path.name, data=path.read_bytes(), fmt=fmt, options=kept)
+        self.stdout.write(
+            _("Queued as job %(id)s: its page is /jobs/%(id)s/ (a db_worker process runs it).") % {"id": job.pk}
+        )
 
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
@@ -72,22 +91,15 @@ class Command(BaseCommand):
             option_crs = geometry.normalise_crs(options["crs"]) if options["crs"] else None
         except Exception as exc:  # ValueError, or pyproj's CRSError (a RuntimeError)
             raise CommandError(_("--crs %(crs)s: %(error)s") % {"crs": options["crs"], "error": exc}) from exc
+        if options["queue"]:
+            self._queue(path, fmt, options)
+            return
         try:
-            field_map = exchange.parse_field_map(options["map"])
-            data = path.read_bytes()
-            if fmt == "csv":
-                result = exchange.read_csv(
-                    data, field_map=field_map, area_unit=options["area_unit"], wkt_column=options["wkt_column"]
-                )
-            else:
-                result = exchange.read_geojson(data, field_map=field_map, area_unit=options["area_unit"])
-            source_crs = option_crs or result.source_crs
+            result, source_crs = read_records(path.read_bytes(), fmt, options, option_crs)
         except exchange.ExchangeError as exc:
             raise CommandError(f"{path}: {messages.exchange_message(exc)}") from exc
         except ValueError as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        if source_crs in (None, geometry.WGS84):
-            source_crs = None
 
         actor = None
         if options["user"]:
