@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +21,7 @@ from properties import filters, mapdata, services
 from properties.api import serializers as s
 from properties.exports import export_response
 from properties.filters import ParcelFilterSet, UnitFilterSet, current_unless_asked
-from properties.models import Parcel, ParcelFunding, ParcelOverlap, Unit
+from properties.models import Parcel, ParcelFunding, ParcelLineage, ParcelOverlap, Unit
 
 __all__ = ["FundingViewSet", "ParcelOverlapViewSet", "ParcelViewSet", "UnitViewSet"]
 
@@ -33,7 +34,14 @@ REASON_HEADER = OpenApiParameter(
 class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
     """Parcels the trust holds or held. Staff write; others see what their role allows."""
 
-    queryset = Parcel.objects.prefetch_related("units", "funding", "parent_edges", "child_edges")
+    # Into plain lists (``to_attr``): the serializer reads each relation once per parcel, and a list costs
+    # nothing to read where a related manager builds a filtered queryset per parcel per relation.
+    queryset = Parcel.objects.prefetch_related(
+        Prefetch("units", queryset=Unit.objects.order_by("address", "unit_number", "pk"), to_attr="unit_list"),
+        Prefetch("funding", queryset=ParcelFunding.objects.order_by("date", "pk"), to_attr="funding_list"),
+        Prefetch("parent_edges", queryset=ParcelLineage.objects.all(), to_attr="parent_edge_list"),
+        Prefetch("child_edges", queryset=ParcelLineage.objects.all(), to_attr="child_edge_list"),
+    )
     serializer_class = s.ParcelSerializer
     filterset_class = ParcelFilterSet
     ordering_fields = ["apn", "address", "area_m2", "acquisition_date", "status", "last_updated"]
