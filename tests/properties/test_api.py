@@ -382,6 +382,37 @@ def test_list_queries_do_not_grow_with_rows(staff_api, path):
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
+def test_the_list_reads_each_parcel_as_the_related_managers_read_it(staff_api, staff_user, rf):
+    """The list prefetches units, funding and lineage into plain lists (``to_attr``); every row is what the
+    serializer writes for the parcel loaded alone, through the related managers and their model orderings."""
+    from properties.api.serializers import ParcelSerializer
+
+    original = make_parcel("L-0", x=0, y=0, size=40, actor=staff_user)
+    west = {"type": "Polygon", "coordinates": [rect_ring(0, 0, 20, 40)]}
+    east = {"type": "Polygon", "coordinates": [rect_ring(20, 0, 20, 40)]}
+    halves = services.parcel_split(
+        parcel=original,
+        parts=[{"apn": "L-1", "address": "", "geometry": west}, {"apn": "L-2", "address": "", "geometry": east}],
+        effective_date="2025-01-02",
+        actor=staff_user,
+        reason="plat",
+    )
+    for address, number in (("9 Elm", "B"), ("9 Elm", "A"), ("1 Oak", "")):
+        services.unit_create(actor=staff_user, reason="t", parcel=halves[0], address=address, unit_number=number)
+    for source, date in (("State", "2024-05-01"), ("City", None), ("HOME", "2020-01-01")):
+        services.funding_create(
+            actor=staff_user, reason="t", parcel=halves[0], source=source, amount=Decimal("10.00"), date=date
+        )
+    listed = staff_api.get("/api/v1/parcels/", {"page_size": 500}).json()["results"]
+    request = rf.get("/api/v1/parcels/")
+    alone = [ParcelSerializer(Parcel.objects.get(pk=row["id"]), context={"request": request}).data for row in listed]
+    assert len(listed) == 3
+    assert listed == json.loads(json.dumps(alone))
+    first = next(row for row in listed if row["apn"] == "L-1")
+    assert [(u["address"], u["unit_number"]) for u in first["units"]] == [("1 Oak", ""), ("9 Elm", "A"), ("9 Elm", "B")]
+    assert first["parents"] == [original.pk]
+
+
 def test_map_serves_points_far_and_polygons_near(staff_api):
     _bulk(30)
     everything = "-74,44,-72,45"

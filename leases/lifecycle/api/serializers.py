@@ -217,12 +217,23 @@ CREATE_ONLY_FIELDS = {
 }
 
 
+class PrefetchedList(serializers.ListSerializer):
+    """A nested list read from ``<source>_list`` when the viewset prefetched it there (``to_attr``): a plain
+    list, where the related manager would build a filtered queryset per row. Anything else reads as before."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        prefetched = getattr(instance, f"{self.source}_list", None)
+        return prefetched if prefetched is not None else super().get_attribute(instance)
+
+
 class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     unit_address = serializers.CharField(source="unit.address", read_only=True)
     parcel_apn = serializers.CharField(source="parcel.apn", read_only=True)
     template_version = serializers.PrimaryKeyRelatedField(queryset=LeaseTemplateVersion.objects.all())
-    template_version_name = serializers.CharField(source="template_version.__str__", read_only=True)
+    # str() of the version, as CharField writes any value: calling ``__str__`` as the source made DRF inspect the
+    # method's signature on every row.
+    template_version_name = serializers.CharField(source="template_version", read_only=True)
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(),
         required=False,
@@ -231,7 +242,7 @@ class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     )
     organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True)
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
-    leaseholders = LeaseholderSerializer(many=True, read_only=True)
+    leaseholders = PrefetchedList(child=LeaseholderSerializer(), read_only=True)
     leaseholder_ids = serializers.PrimaryKeyRelatedField(
         many=True,
         write_only=True,
@@ -239,7 +250,7 @@ class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
         queryset=Person.objects.all(),
         help_text="On creation: the ids of the people who hold the lease (co-lessees), unless an organization does.",
     )
-    subsidies = SubsidySerializer(many=True, required=False)
+    subsidies = PrefetchedList(child=SubsidySerializer(), required=False)
     monthly_fee = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
