@@ -62,8 +62,8 @@ class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
             "clusters on a grid of cells about 64 screen pixels wide at that zoom, anchored at (-180, -90) so a "
             "cell keeps its parcels as the map pans. A cluster is a Point at the mean centroid of its parcels "
             "with no `id` and the properties `cluster` (true), `count`, `statuses` (parcels per status, "
-            "omitting zeros) and `bbox` (the extent of its parcels' centroids, west,south,east,north: zoom the "
-            "map to it to open the cluster); a parcel alone in its cell is served as its own Point. Parcel "
+            "omitting zeros) and `bbox` (its grid cell, west,south,east,north: zoom the map to it to open the "
+            "cluster); a parcel alone in its cell is served as its own Point. Parcel "
             "features carry the parcel's `id` and the properties `apn` and `status` (polygons also `address` "
             "and `acres`). `shape=cluster|point|polygon` overrides the choice."
         ),
