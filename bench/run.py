@@ -27,6 +27,7 @@ from table import format_table, read  # noqa: E402
 SCRIPTS: list[tuple[str, str, list[str], bool]] = [
     ("stv", "stv.py", [], False),
     ("parcels", "parcels.py", [], True),
+    ("lists", "lists.py", [], True),
     ("portfolio", "portfolio.py", [], True),
     ("ballots", "ballots_http.py", [], True),
     ("statements", "statements.py", [], True),
