@@ -17,7 +17,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connections, router
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, Q, Value
 
 from clt import clock
 
@@ -153,7 +153,7 @@ def roles_query(user: Any, today: dt.date) -> Any:
             board_group=in_group(BOARD_GROUP),
             officer_group=in_group(ELECTION_OFFICER_GROUP),
             held=held,
-            member=Exists(member) if member is not None else Value(False),
+            member=member if member is not None else Value(False),
             board=Exists(board) if board is not None else Value(False),
         )
         .values_list("staff_group", "member_group", "board_group", "officer_group", "held", "member", "board")
@@ -175,15 +175,16 @@ def _board_today_query(user: Any, today: dt.date) -> Any:
 
 
 def _member_today_query(user: Any, today: dt.date) -> Any:
-    """The user's Person if a member of the trust today: named on a lease in force, or in the household of
-    one (when the bylaws make adult household members lessee members), or holding an approved membership
-    not ended. ``None`` without the governance app.
+    """Whether the user's Person is a member of the trust today: named on a lease in force, or in the
+    household of one (when the bylaws make adult household members lessee members), or holding an approved
+    membership not ended. ``None`` without the governance app.
 
     Part of the one roles query; the exact class, vote and reasons are ``governance.membership.selectors.standing_of``.
+    Each part starts from the user (a login has at most one Person), so the database follows the indexes from
+    the user's person to their leases rather than testing every lease in force against the person.
     Models are looked up by name so that this module imports no app.
     """
     try:
-        person_model = apps.get_model("clt", "Person")
         lease = apps.get_model("leases", "GroundLease")
         membership = apps.get_model("governance", "Membership")
         settings = apps.get_model("governance", "GovernanceSettings")
@@ -195,15 +196,14 @@ def _member_today_query(user: Any, today: dt.date) -> Any:
         & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         & (Q(predecessor__isnull=True) | Q(predecessor__ended_on__lte=today))
     )
-    named = lease.objects.filter(in_force, leaseholders__person=OuterRef("pk"))
-    household = lease.objects.filter(in_force, household__members__person=OuterRef("pk"))
+    named = lease.objects.filter(in_force, leaseholders__person__user=user)
+    household = lease.objects.filter(in_force, household__members__person__user=user)
     adults_count = settings.objects.filter(lessee_scope="adult_household_members")
     general = membership.objects.filter(
-        Q(person=OuterRef("pk"), status__in=("active", "resigned", "ended"), approved_on__lte=today)
+        Q(person__user=user, status__in=("active", "resigned", "ended"), approved_on__lte=today)
         & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
     )
-    condition = Exists(named) | Exists(general) | (Exists(household) & Exists(adults_count))
-    return person_model.objects.filter(condition, user=user)
+    return Exists(named) | Exists(general) | (Exists(household) & Exists(adults_count))
 
 
 def is_staff_member(user: Any) -> bool:
