@@ -76,12 +76,23 @@ def _converter(field: models.Field, connection: Any) -> Callable[[Any], Any]:
 
 
 def _insert(connection: Any, table: str, fields: Sequence[models.Field], rows: list[tuple]) -> None:
+    """``executemany`` where the database is in the process (SQLite); elsewhere multi-row ``VALUES`` of as
+    many rows as the server's parameter limit allows, since a statement per row is a round trip per row."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    one = f"({', '.join(['%s'] * len(fields))})"
+    head = f"INSERT INTO {quote(table)} ({columns}) VALUES "
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
+        if connection.vendor == "sqlite":
+            for start in range(0, len(rows), BATCH):
+                cursor.executemany(head + one, rows[start : start + BATCH])
+            return
+        per = max(
+            1, min(BATCH, (connection.features.max_query_params or 65535) // len(fields) - 1, 60000 // len(fields))
+        )
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            cursor.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
 
 
 def _written(field: models.Field) -> bool:
