@@ -76,23 +76,19 @@ def _converter(field: models.Field, connection: Any) -> Callable[[Any], Any]:
 
 
 def _insert(connection: Any, table: str, fields: Sequence[models.Field], rows: list[tuple]) -> None:
-    """``executemany`` where the database is in the process (SQLite); elsewhere multi-row ``VALUES`` of as
-    many rows as the server's parameter limit allows, since a statement per row is a round trip per row."""
+    """``executemany`` where the database is in the process (SQLite); ``COPY … FROM STDIN`` on PostgreSQL,
+    where a statement per row is a round trip per row; the values are those Django prepared either way."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    one = f"({', '.join(['%s'] * len(fields))})"
-    head = f"INSERT INTO {quote(table)} ({columns}) VALUES "
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for start in range(0, len(rows), BATCH):
-                cursor.executemany(head + one, rows[start : start + BATCH])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             return
-        per = max(
-            1, min(BATCH, (connection.features.max_query_params or 65535) // len(fields) - 1, 60000 // len(fields))
-        )
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            cursor.execute(head + ", ".join([one] * len(chunk)), [value for row in chunk for value in row])
+        sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])
 
 
 def _written(field: models.Field) -> bool:
