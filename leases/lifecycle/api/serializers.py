@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ForeignKey
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from clt.api.serializers import ReasonedWriteMixin, change_reason_field, money, reason_field
 from clt.models import Organization, Person
@@ -226,6 +229,19 @@ class PrefetchedList(serializers.ListSerializer):
         return prefetched if prefetched is not None else super().get_attribute(instance)
 
 
+def _fk_column(field: serializers.Field) -> str | None:
+    """The column holding the id a primary-key field writes for a foreign key, when it writes it as is."""
+    if type(field) is not serializers.PrimaryKeyRelatedField or field.pk_field is not None:
+        return None
+    if len(field.source_attrs) != 1:
+        return None
+    try:
+        model_field = GroundLease._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    return model_field.attname if isinstance(model_field, ForeignKey) else None
+
+
 class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     unit_address = serializers.CharField(source="unit.address", read_only=True)
@@ -322,6 +338,25 @@ class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
         ]
         # "One active lease per home" and the other constraints are checked by the service's full_clean.
         validators: list = []
+
+    def to_representation(self, instance: GroundLease) -> dict[str, Any]:
+        """DRF's loop over the readable fields, listed once per serializer (a list serializer's child serves every
+        row), with a foreign key's id read from its column as the primary-key field would write it."""
+        plan = self.__dict__.get("_read_plan")
+        if plan is None:
+            plan = self._read_plan = [(field, _fk_column(field)) for field in self._readable_fields]
+        row: dict[str, Any] = {}
+        for field, column in plan:
+            if column is not None:
+                row[field.field_name] = getattr(instance, column)
+                continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            row[field.field_name] = None if check is None else field.to_representation(attribute)
+        return row
 
     def create(self, validated_data: dict[str, Any]) -> GroundLease:
         actor, reason = self._actor_and_reason("Created through the API")
