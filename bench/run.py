@@ -28,6 +28,7 @@ SCRIPTS: list[tuple[str, str, list[str], bool]] = [
     ("stv", "stv.py", [], False),
     ("blt", "blt.py", [], False),
     ("parcels", "parcels.py", [], True),
+    ("lists", "lists.py", [], True),
     ("portfolio", "portfolio.py", [], True),
     ("ballots", "ballots_http.py", [], True),
     ("statements", "statements.py", [], True),

@@ -10,7 +10,14 @@ still grants the role by hand.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import connections, router
+from django.db.models import Exists, Q, Value
 
 from clt import clock
 
@@ -39,14 +46,6 @@ __all__ = [
 ]
 
 
-def _group_names(user: Any) -> frozenset[str]:
-    cached = getattr(user, "_clt_group_names", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._clt_group_names = cached
-    return cached
-
-
 def user_roles(user: Any) -> frozenset[str]:
     """Every role the user holds; empty for anonymous and inactive users."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -54,118 +53,157 @@ def user_roles(user: Any) -> frozenset[str]:
     cached = getattr(user, "_clt_roles", None)
     if cached is not None:
         return cached
-    groups = _group_names(user)
+    staff, member, board, officer, held, member_today, board_today = _role_facts(user)
     roles = set()
-    if user.is_superuser or STAFF_GROUP in groups:
+    if user.is_superuser or staff:
         roles.add(ROLE_STAFF)
-    if MEMBER_GROUP in groups or _is_member_today(user):
+    if member or member_today:
         roles.add(ROLE_MEMBER)
-    if BOARD_GROUP in groups or _on_the_board_today(user):
+    if board or board_today:
         roles.add(ROLE_BOARD)
-    if ELECTION_OFFICER_GROUP in groups:
+    if officer:
         roles.add(ROLE_ELECTION_OFFICER)
-    if _holds_a_lease(user):
+    if held:
         roles.add(ROLE_HOMEOWNER)
     user._clt_roles = frozenset(roles)
     return user._clt_roles
 
 
-def _holds_a_lease(user: Any) -> bool:
-    return _lease_and_membership(user)[0]
+# Stand-ins the roles query is compiled with once per database connection; each request then runs the
+# compiled SQL with its own user and day in their places. Neither can be a real user or a day asked about.
+_USER_SENTINEL = -987_654_321
+_DAY_SENTINEL = dt.date(1901, 2, 3)
 
 
-def _lease_and_membership(user: Any) -> tuple[bool, bool, bool]:
-    """(holds or held a lease, is a member today, serves on the board today), asked in one query and cached on
-    the user object."""
-    cached = getattr(user, "_clt_lease_and_membership", None)
+@dataclass(frozen=True)
+class _CompiledRoles:
+    sql: str
+    params: tuple[Any, ...]
+    user_at: tuple[int, ...]  # positions of the user's id among the params
+    day_at: tuple[int, ...]  # positions of today's date
+
+
+_compiled: dict[tuple[str, str], _CompiledRoles] = {}
+
+
+def _role_facts(user: Any) -> tuple[bool, ...]:
+    """(staff group, member group, board group, election officer group, holds or held a lease, member today,
+    on the board today): one query, cached on the user object.
+
+    Building and compiling the ORM query cost several milliseconds, paid on every authenticated request; the
+    SQL does not change between requests, so it is compiled once per connection and run with the user's id and
+    today's date put in the places of the stand-ins it was compiled with (``roles_query`` stays the definition).
+    """
+    cached = getattr(user, "_clt_role_facts", None)
     if cached is not None:
         return cached
-    # Looked up by name so that this module, imported by every app, imports none of them.
-    from django.apps import apps
-    from django.db.models import Exists, Q, Value
+    alias = router.db_for_read(get_user_model())
+    connection = connections[alias]
+    key = (alias, connection.settings_dict.get("NAME") or "")
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = _compile(connection, alias)
+    params = list(compiled.params)
+    for at in compiled.user_at:
+        params[at] = user.pk
+    day = connection.ops.adapt_datefield_value(clock.today())
+    for at in compiled.day_at:
+        params[at] = day
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        found = cursor.fetchone()
+    user._clt_role_facts = tuple(bool(v) for v in found) if found else (False,) * 7
+    return user._clt_role_facts
+
+
+def _compile(connection: Any, alias: str) -> _CompiledRoles:
+    stand_in = get_user_model()(pk=_USER_SENTINEL)
+    sql, params = roles_query(stand_in, _DAY_SENTINEL).using(alias).query.sql_with_params()
+    day = connection.ops.adapt_datefield_value(_DAY_SENTINEL)
+    user_at = tuple(i for i, p in enumerate(params) if type(p) is int and p == _USER_SENTINEL)
+    day_at = tuple(i for i, p in enumerate(params) if p in (day, _DAY_SENTINEL))
+    if not user_at:  # the user is in every part of the query; without it the SQL would answer for nobody
+        raise RuntimeError("the roles query was compiled without the user's id")
+    return _CompiledRoles(sql, tuple(params), user_at, day_at)
+
+
+def roles_query(user: Any, today: dt.date) -> Any:
+    """The user's row with every role fact annotated, in the order ``_role_facts`` returns them."""
+    # Models are looked up by name so that this module, imported by every app, imports none of them.
+    group = apps.get_model("auth", "Group")
+
+    def in_group(name: str) -> Any:
+        return Exists(group.objects.filter(name=name, user=user))
 
     lease = apps.get_model("leases", "GroundLease")
-    holds = Q(leaseholders__person__user=user) | Q(organization__contact__user=user)
-    held = Exists(lease.objects.filter(holds).exclude(status="draft"))
-    member = _member_today_query(user)
-    board = _board_today_query(user)
-    from django.contrib.auth import get_user_model
-
-    found = (
+    # Two EXISTS rather than one over an OR of two joins, which no index serves: each starts from the user's
+    # person (or organisation contact) by its index instead of scanning every lease.
+    signed = lease.objects.exclude(status="draft")
+    held = Exists(signed.filter(leaseholders__person__user=user)) | Exists(
+        signed.filter(organization__contact__user=user)
+    )
+    member = _member_today_query(user, today)
+    board = _board_today_query(user, today)
+    return (
         get_user_model()
         .objects.filter(pk=user.pk)
         .annotate(
+            staff_group=in_group(STAFF_GROUP),
+            member_group=in_group(MEMBER_GROUP),
+            board_group=in_group(BOARD_GROUP),
+            officer_group=in_group(ELECTION_OFFICER_GROUP),
             held=held,
-            member=Exists(member) if member is not None else Value(False),
+            member=member if member is not None else Value(False),
             board=Exists(board) if board is not None else Value(False),
         )
-        .values_list("held", "member", "board")
-        .first()
+        .values_list("staff_group", "member_group", "board_group", "officer_group", "held", "member", "board")
     )
-    user._clt_lease_and_membership = tuple(bool(v) for v in found) if found else (False, False, False)
-    return user._clt_lease_and_membership
 
 
-def _is_member_today(user: Any) -> bool:
-    return _lease_and_membership(user)[1]
-
-
-def _on_the_board_today(user: Any) -> bool:
-    return _lease_and_membership(user)[2]
-
-
-def _board_today_query(user: Any) -> Any:
+def _board_today_query(user: Any, today: dt.date) -> Any:
     """The user's board terms in force today (started, not yet at their end, not ended early): holding a seat
     makes a director a board member without anyone adding them to the board group. ``None`` without governance.
     """
-    from django.apps import apps
-    from django.db.models import Q
-
     try:
         term = apps.get_model("governance", "BoardTerm")
     except LookupError:
         return None
-    today = clock.today()
     return term.objects.filter(
         Q(person__user=user, starts_on__lte=today, ends_on__gt=today)
         & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
     )
 
 
-def _member_today_query(user: Any) -> Any:
-    """The user's Person if a member of the trust today: named on a lease in force, or in the household of
-    one (when the bylaws make adult household members lessee members), or holding an approved membership
-    not ended. ``None`` without the governance app.
+def _member_today_query(user: Any, today: dt.date) -> Any:
+    """Whether the user's Person is a member of the trust today: named on a lease in force, or in the
+    household of one (when the bylaws make adult household members lessee members), or holding an approved
+    membership not ended. ``None`` without the governance app.
 
     Part of the one roles query; the exact class, vote and reasons are ``governance.membership.selectors.standing_of``.
+    Each part starts from the user (a login has at most one Person), so the database follows the indexes from
+    the user's person to their leases rather than testing every lease in force against the person.
     Models are looked up by name so that this module imports no app.
     """
-    from django.apps import apps
-    from django.db.models import Exists, OuterRef, Q
-
     try:
-        person_model = apps.get_model("clt", "Person")
         lease = apps.get_model("leases", "GroundLease")
         membership = apps.get_model("governance", "Membership")
         settings = apps.get_model("governance", "GovernanceSettings")
     except LookupError:
         return None
-    today = clock.today()
     in_force = (
         ~Q(status="draft")
         & Q(commencement__lte=today)
         & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
         & (Q(predecessor__isnull=True) | Q(predecessor__ended_on__lte=today))
     )
-    named = lease.objects.filter(in_force, leaseholders__person=OuterRef("pk"))
-    household = lease.objects.filter(in_force, household__members__person=OuterRef("pk"))
+    named = lease.objects.filter(in_force, leaseholders__person__user=user)
+    household = lease.objects.filter(in_force, household__members__person__user=user)
     adults_count = settings.objects.filter(lessee_scope="adult_household_members")
     general = membership.objects.filter(
-        Q(person=OuterRef("pk"), status__in=("active", "resigned", "ended"), approved_on__lte=today)
+        Q(person__user=user, status__in=("active", "resigned", "ended"), approved_on__lte=today)
         & (Q(ended_on__isnull=True) | Q(ended_on__gt=today))
     )
-    condition = Exists(named) | Exists(general) | (Exists(household) & Exists(adults_count))
-    return person_model.objects.filter(condition, user=user)
+    return Exists(named) | Exists(general) | (Exists(household) & Exists(adults_count))
 
 
 def is_staff_member(user: Any) -> bool:

@@ -242,7 +242,8 @@ def _validity_problems(geom: BaseGeometry) -> list[Problem]:
 
 def _build(obj: dict) -> BaseGeometry:
     geom = shape(obj)
-    return shapely.force_2d(geom)
+    # force_2d copies the geometry even when it has no Z to drop.
+    return shapely.force_2d(geom) if shapely.has_z(geom) else geom
 
 
 def parse_parcel_geometry(obj: Any, *, source_crs: str | None = None) -> BaseGeometry:
@@ -285,8 +286,23 @@ def _listify(value: Any) -> Any:
     return value
 
 
+def _rings(polygon: Polygon) -> list[list[list[float]]]:
+    return [shapely.get_coordinates(ring).tolist() for ring in (polygon.exterior, *polygon.interiors)]
+
+
 def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
-    """A plain-JSON GeoJSON geometry (lists, not tuples), keeping Polygon vs MultiPolygon."""
+    """A plain-JSON GeoJSON geometry (lists, not tuples), keeping Polygon vs MultiPolygon.
+
+    Polygons read their rings' coordinates as arrays (the same floats ``mapping`` gives, without a tuple per
+    vertex to turn into a list again): an import converts a town's boundaries at once.
+    """
+    flat = not geom.is_empty and not shapely.has_z(geom)
+    if flat and geom.geom_type == "Polygon":
+        if not shapely.get_num_interior_rings(geom):  # most lots: the shell's coordinates are all there is
+            return {"type": "Polygon", "coordinates": [shapely.get_coordinates(geom).tolist()]}
+        return {"type": "Polygon", "coordinates": _rings(geom)}
+    if flat and geom.geom_type == "MultiPolygon":
+        return {"type": "MultiPolygon", "coordinates": [_rings(part) for part in geom.geoms]}
     data = mapping(geom)
     return {"type": data["type"], "coordinates": _listify(data["coordinates"])}
 

@@ -128,9 +128,20 @@ class Parcel(TimeStampedModel):
         verbose_name = _("parcel")
         verbose_name_plural = _("parcels")
         indexes = [
+            # The viewport's filter, then what the map's clusters count (status, centroid, id): the town-wide
+            # map reads this index alone, never the rows with their boundaries (properties/mapdata.py).
             models.Index(
-                fields=["bbox_min_lon", "bbox_max_lon", "bbox_min_lat", "bbox_max_lat"],
-                name="properties_parcel_bbox",
+                fields=[
+                    "bbox_min_lon",
+                    "bbox_max_lon",
+                    "bbox_min_lat",
+                    "bbox_max_lat",
+                    "status",
+                    "centroid_lon",
+                    "centroid_lat",
+                    "id",
+                ],
+                name="properties_parcel_bbox_cover",
             ),
             models.Index(fields=["centroid_lon", "centroid_lat"], name="properties_parcel_centroid"),
             models.Index(fields=["status"], name="properties_parcel_status"),

@@ -24,7 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from clt import clock
 from clt.history import require_reason, save_stamped, stamp
-from properties import geometry, location, messages
+from properties import bulkwrite, geometry, location, messages
 from properties.exchange import ReadRecord as ImportRecord
 from properties.models import (
     LineageEvent,
@@ -107,7 +107,7 @@ def _candidates_near(bbox: tuple[float, float, float, float], *, exclude: Iterab
     min_lon, min_lat, max_lon, max_lat = bbox
     return list(
         Parcel.objects.exclude(status=ParcelStatus.RETIRED)
-        .exclude(pk__in=list(exclude))
+        .exclude(bulkwrite.id_filter("pk", exclude))
         .filter(
             bbox_min_lon__lte=max_lon,
             bbox_max_lon__gte=min_lon,
@@ -553,6 +553,7 @@ def parcels_import(
     shapes: list[BaseGeometry | None] = []
     raw = [r.geometry for r in records]
     far = location.ImportCheck([(r.apn or "").strip() for r in records], accept=accept_location)
+    candidate = _candidate()
     for position, record in enumerate(records):
         reasons: list[str] = [messages.problem_message(p) for p in record.problems]
         apn = (record.apn or "").strip()
@@ -571,7 +572,7 @@ def parcels_import(
         elif not record.problems:
             reasons.append(messages.problem_message(geometry.Problem("empty", "The geometry is empty.")))
         reasons.extend(far.review(position, apn, geom))
-        reasons.extend(_field_problems(record.fields))
+        reasons.extend(_field_problems(record.fields, candidate))
         if reasons:
             errors.append(ImportError_(record.index, record.ident, tuple(reasons), row=record.row))
         shapes.append(geom)
@@ -592,20 +593,10 @@ def parcels_import(
     return report
 
 
-def _field_problems(fields: dict[str, Any]) -> list[str]:
+def _field_problems(fields: dict[str, Any], candidate: Parcel | None = None) -> list[str]:
+    """Clean the fields in place; their problems in words. An import passes one ``candidate`` for every record."""
     problems = []
-    candidate = Parcel(
-        apn="x",
-        geometry={},
-        area_m2=0,
-        area_acres=0,
-        centroid_lon=0,
-        centroid_lat=0,
-        bbox_min_lon=0,
-        bbox_min_lat=0,
-        bbox_max_lon=0,
-        bbox_max_lat=0,
-    )
+    candidate = candidate or _candidate()
     for name, value in fields.items():
         if name not in PARCEL_FIELDS:
             continue
@@ -621,6 +612,10 @@ def _field_problems(fields: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _candidate() -> Parcel:
+    return Parcel(apn="x", geometry={}, **dict.fromkeys(Parcel.SHAPE_FIELDS[1:], 0))
+
+
 def _write_import(
     records: Sequence[ImportRecord],
     shapes: Sequence[BaseGeometry | None],
@@ -633,7 +628,10 @@ def _write_import(
     progress: Progress,
 ) -> None:
     total = len(records)
-    existing = {p.apn: p for p in Parcel.objects.filter(apn__in=[r.apn.strip() for r in records])}
+    # The registry's APNs first (one column), then the rows of those the file names again: a town's first
+    # import asks for none, rather than for every APN of the file one SQL parameter each.
+    known = set(Parcel.objects.values_list("apn", flat=True)).intersection(r.apn.strip() for r in records)
+    existing = {p.apn: p for p in Parcel.objects.filter(apn__in=sorted(known))} if known else {}
     retired = [apn for apn, p in existing.items() if p.is_retired]
     if retired:
         raise ImportFailed(
@@ -681,9 +679,7 @@ def _write_import(
             progress("prepare", position + 1, total)
     history_user = _user_or_none(actor)
     if to_create:
-        bulk_create_with_history(
-            to_create, Parcel, batch_size=500, default_user=history_user, default_change_reason=reason
-        )
+        bulkwrite.insert_with_history(to_create, key="apn", history_user=history_user, reason=reason)
         report.created = len(to_create)
     if to_update:
         bulk_update_with_history(
@@ -748,7 +744,7 @@ def _import_overlaps(
     existing = {
         (o.parcel_id, o.other_id): o
         for o in ParcelOverlap.objects.select_for_update().filter(
-            Q(parcel_id__in=imported_ids) | Q(other_id__in=imported_ids)
+            bulkwrite.id_filter("parcel_id", imported_ids) | bulkwrite.id_filter("other_id", imported_ids)
         )
     }
     moved_ids = {p.pk for p in parcels if p.apn in moved}

@@ -70,6 +70,8 @@ def parcel_map(request: HttpRequest) -> HttpResponse:
             "count": _("%(n)s parcels in view"),
             "listed": _("the first %(n)s are listed below"),
             "zoomIn": _("Zoom in to see boundaries."),
+            "grouped": _("too many to show one by one, so they are drawn as %(n)s groups with their counts"),
+            "cluster": _("%(n)s parcels here: zoom in to see them"),
             "failed": _("The parcels could not be loaded."),
             "open": _("Open parcel"),
         },

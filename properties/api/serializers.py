@@ -59,12 +59,21 @@ class FundingBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "source", "kind", "amount", "date"]
 
 
+def _prefetch_lists(parcel: Parcel) -> None:
+    """The related lists ``ParcelViewSet.queryset`` prefetches, for a parcel loaded without them."""
+    parcel.unit_list = list(parcel.units.all())
+    parcel.funding_list = list(parcel.funding.all())
+    parcel.parent_edge_list = list(parcel.parent_edges.all())
+    parcel.child_edge_list = list(parcel.child_edges.all())
+
+
 class ParcelSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     geometry = GeometryField()
     centroid = serializers.SerializerMethodField()
     bbox = serializers.SerializerMethodField()
-    units = UnitBriefSerializer(many=True, read_only=True)
-    funding = FundingBriefSerializer(many=True, read_only=True)
+    # Lists the viewset prefetches (``to_attr``); ``to_representation`` fills them for a parcel read alone.
+    units = UnitBriefSerializer(many=True, read_only=True, source="unit_list")
+    funding = FundingBriefSerializer(many=True, read_only=True, source="funding_list")
     parents = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField()
     change_reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=1000)
@@ -124,6 +133,11 @@ class ParcelSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
             "last_updated",
         ]
 
+    def to_representation(self, instance: Parcel) -> dict[str, Any]:
+        if not hasattr(instance, "unit_list"):
+            _prefetch_lists(instance)
+        return super().to_representation(instance)
+
     @extend_schema_field({"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2})
     def get_centroid(self, obj: Parcel) -> list[float]:
         return [obj.centroid_lon, obj.centroid_lat]
@@ -134,11 +148,11 @@ class ParcelSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
 
     @extend_schema_field({"type": "array", "items": {"type": "integer"}})
     def get_parents(self, obj: Parcel) -> list[int]:
-        return [edge.parent_id for edge in obj.parent_edges.all()]
+        return [edge.parent_id for edge in obj.parent_edge_list]
 
     @extend_schema_field({"type": "array", "items": {"type": "integer"}})
     def get_children(self, obj: Parcel) -> list[int]:
-        return [edge.child_id for edge in obj.child_edges.all()]
+        return [edge.child_id for edge in obj.child_edge_list]
 
     def _fields_for_service(self, validated: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in validated.items() if k not in ("change_reason", "overlap_reason", "location_reason")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,8 +20,8 @@ from clt.permissions import IsCltStaff
 from properties import filters, mapdata, services
 from properties.api import serializers as s
 from properties.exports import export_response
-from properties.filters import ParcelFilterSet, UnitFilterSet, current_unless_asked
-from properties.models import Parcel, ParcelFunding, ParcelOverlap, Unit
+from properties.filters import ParcelFilterSet, UnitFilterSet, current_unless_asked, parse_bbox
+from properties.models import Parcel, ParcelFunding, ParcelLineage, ParcelOverlap, Unit
 
 __all__ = ["FundingViewSet", "ParcelOverlapViewSet", "ParcelViewSet", "UnitViewSet"]
 
@@ -33,7 +34,14 @@ REASON_HEADER = OpenApiParameter(
 class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
     """Parcels the trust holds or held. Staff write; others see what their role allows."""
 
-    queryset = Parcel.objects.prefetch_related("units", "funding", "parent_edges", "child_edges")
+    # Into plain lists (``to_attr``): the serializer reads each relation once per parcel, and a list costs
+    # nothing to read where a related manager builds a filtered queryset per parcel per relation.
+    queryset = Parcel.objects.prefetch_related(
+        Prefetch("units", queryset=Unit.objects.order_by("address", "unit_number", "pk"), to_attr="unit_list"),
+        Prefetch("funding", queryset=ParcelFunding.objects.order_by("date", "pk"), to_attr="funding_list"),
+        Prefetch("parent_edges", queryset=ParcelLineage.objects.all(), to_attr="parent_edge_list"),
+        Prefetch("child_edges", queryset=ParcelLineage.objects.all(), to_attr="child_edge_list"),
+    )
     serializer_class = s.ParcelSerializer
     filterset_class = ParcelFilterSet
     ordering_fields = ["apn", "address", "area_m2", "acquisition_date", "status", "last_updated"]
@@ -47,13 +55,21 @@ class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
     @extend_schema(
         summary="Map features for a viewport",
         description=(
-            "A GeoJSON FeatureCollection of the parcels in `bbox` (west,south,east,north). Below zoom level "
-            "`MAP_POLYGON_MIN_ZOOM` the features are centroids (Points), from it on polygons, so a town-wide view "
-            "stays small. `shape=point|polygon` overrides the choice."
+            "A GeoJSON FeatureCollection of the parcels in `bbox` (west,south,east,north), sized for a map at "
+            "`zoom`. From zoom level `MAP_POLYGON_MIN_ZOOM` on, the features are the parcels' polygons (a `bbox` "
+            "is then required). Below it, when the viewport holds at most `MAP_CLUSTER_ABOVE` parcels (1,000 by "
+            "default), each parcel is a Point at its centroid; when it holds more, the parcels are grouped into "
+            "clusters on a grid of cells about 64 screen pixels wide at that zoom, anchored at (-180, -90) so a "
+            "cell keeps its parcels as the map pans. A cluster is a Point at the mean centroid of its parcels "
+            "with no `id` and the properties `cluster` (true), `count`, `statuses` (parcels per status, "
+            "omitting zeros) and `bbox` (its grid cell, west,south,east,north: zoom the map to it to open the "
+            "cluster); a parcel alone in its cell is served as its own Point. Parcel "
+            "features carry the parcel's `id` and the properties `apn` and `status` (polygons also `address` "
+            "and `acres`). `shape=cluster|point|polygon` overrides the choice."
         ),
         parameters=[
             OpenApiParameter("zoom", OpenApiTypes.INT, description="The map's zoom level."),
-            OpenApiParameter("shape", OpenApiTypes.STR, enum=["point", "polygon"]),
+            OpenApiParameter("shape", OpenApiTypes.STR, enum=["cluster", "point", "polygon"]),
         ],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")},
     )
@@ -66,18 +82,25 @@ class ParcelViewSet(HistoryMixin, RestrictedModelViewSet):
     )
     def geojson(self, request: Request) -> HttpResponse:
         queryset = current_unless_asked(self.filter_queryset(self.get_queryset()), request.query_params)
-        shape = request.query_params.get("shape")
-        if shape not in (None, "", "point", "polygon"):
-            raise ValidationError({"shape": [_("shape must be 'point' or 'polygon'.")]})
-        if not shape:
-            try:
-                zoom = int(request.query_params.get("zoom", "0"))
-            except ValueError as exc:
-                raise ValidationError({"zoom": [_("zoom must be a whole number.")]}) from exc
-            shape = "polygon" if zoom >= settings.CLT["MAP_POLYGON_MIN_ZOOM"] else "point"
-        if not request.query_params.get("bbox") and shape == "polygon":
+        shape = request.query_params.get("shape") or None
+        if shape not in (None, "cluster", "point", "polygon"):
+            raise ValidationError({"shape": [_("shape must be 'cluster', 'point' or 'polygon'.")]})
+        try:
+            zoom = int(request.query_params.get("zoom", "0"))
+        except ValueError as exc:
+            raise ValidationError({"zoom": [_("zoom must be a whole number.")]}) from exc
+        bbox = request.query_params.get("bbox")
+        polygons = shape == "polygon" or (shape is None and zoom >= settings.CLT["MAP_POLYGON_MIN_ZOOM"])
+        if not bbox and polygons:
             raise ValidationError({"bbox": [_("Polygons are served for a viewport only: give bbox.")]})
-        return HttpResponse(mapdata.feature_collection(queryset, shape=shape), content_type="application/geo+json")
+        # The filter set has checked bbox already; its middle latitude sets the height of the cluster cells.
+        if bbox:
+            _west, south, _east, north = parse_bbox(bbox)
+            latitude = (south + north) / 2
+        else:
+            latitude = float(settings.MAP["DEFAULT_CENTER"][0])
+        body = mapdata.viewport_features(queryset, shape=shape, zoom=zoom, latitude=latitude)
+        return HttpResponse(body, content_type="application/geo+json")
 
     @extend_schema(
         summary="Export parcels",

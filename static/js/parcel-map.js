@@ -1,6 +1,7 @@
-// The parcel map: asks the API for the viewport only, points when zoomed out, polygons when in.
-// A list beside the map names the parcels in view, so keyboard and screen-reader users can
-// open them without pointing at the map.
+// The parcel map: asks the API for the viewport only; the server answers clusters for a town-wide view
+// (a circle with its count: clicking one zooms to its cell), points for a few hundred parcels, polygons
+// when zoomed in. A list beside the map names the parcels in view, so keyboard and screen-reader users
+// can open them without pointing at the map.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("map-config").textContent);
@@ -17,10 +18,30 @@
   const fmt = (template, n) => template.replace("%(n)s", n.toLocaleString());
   const style = (feature) => ({ color: colours[feature.properties.status] || "#333", weight: 1.5, fillOpacity: 0.25 });
 
+  const isCluster = (feature) => Boolean(feature.properties && feature.properties.cluster);
+  // The cluster's circle grows with the count's digits, so a town of 50,000 still reads at a glance.
+  function clusterMarker(feature, latlng) {
+    const count = feature.properties.count;
+    const size = 26 + 6 * String(count).length;
+    const label = fmt(config.text.cluster, count);
+    const icon = L.divIcon({
+      className: "map-cluster",
+      html: "<span>" + count.toLocaleString() + "</span>",
+      iconSize: [size, size],
+    });
+    const marker = L.marker(latlng, { icon: icon, title: label, alt: label, keyboard: true });
+    const [west, south, east, north] = feature.properties.bbox;
+    marker.on("click", () => map.fitBounds([[south, west], [north, east]]));
+    return marker;
+  }
+
   const layer = L.geoJSON(null, {
     style: style,
-    pointToLayer: (feature, latlng) => L.circleMarker(latlng, { ...style(feature), radius: 4, fillOpacity: 0.8 }),
+    pointToLayer: (feature, latlng) => isCluster(feature)
+      ? clusterMarker(feature, latlng)
+      : L.circleMarker(latlng, { ...style(feature), radius: 4, fillOpacity: 0.8 }),
     onEachFeature: (feature, lyr) => {
+      if (isCluster(feature)) { return; }
       const link = document.createElement("a");
       link.href = detailUrl(feature.id);
       link.textContent = config.text.open + " " + feature.properties.apn;
@@ -54,9 +75,16 @@
     }
   }
 
-  function render(features) {
-    let text = fmt(config.text.count, features.length);
-    if (features.length > LIST_LIMIT) { text += "; " + fmt(config.text.listed, LIST_LIMIT); }
+  function render(all) {
+    const clusters = all.filter(isCluster);
+    const features = all.filter((f) => !isCluster(f));
+    const total = features.length + clusters.reduce((sum, c) => sum + c.properties.count, 0);
+    let text = fmt(config.text.count, total);
+    if (clusters.length) {
+      text += "; " + fmt(config.text.grouped, clusters.length);
+    } else if (features.length > LIST_LIMIT) {
+      text += "; " + fmt(config.text.listed, LIST_LIMIT);
+    }
     if (map.getZoom() < config.polygonMinZoom) { text += ". " + config.text.zoomIn; }
     statusEl.textContent = text;
     listEl.replaceChildren(...features.slice(0, LIST_LIMIT).map((f) => {

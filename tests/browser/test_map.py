@@ -38,6 +38,34 @@ def test_staff_open_the_map_see_parcels_and_open_one(page, live_server):
     assert page.locator("#parcel-map .leaflet-interactive").count() == 1  # the boundary on the small map
 
 
+def test_a_town_too_large_for_points_is_drawn_as_clusters_that_zoom_in(page, live_server, monkeypatch):
+    from properties import mapdata
+
+    monkeypatch.setattr(mapdata, "CLUSTER_ABOVE", 5)
+    staff = make_user("clusters", groups=("staff",))
+    make_grid(12, actor=staff, prefix="CL-")
+    page.route("https://tile.openstreetmap.org/**", lambda route: route.fulfill(status=204, body=""))
+    log_in(page, live_server.url, "clusters")
+    page.goto(live_server.url + "/parcels/map/")
+    page.locator("#map-status").filter(has_text="12 parcels in view").wait_for()  # fitted: polygons, close up
+    zoom_out = page.get_by_role("button", name="Zoom out")
+    for _ in range(4):
+        zoom_out.click()
+        page.wait_for_timeout(300)
+    cluster = page.locator("#parcel-map .map-cluster").first
+    cluster.wait_for()
+    page.locator("#map-status").filter(has_text="12 parcels in view").wait_for()
+    assert "groups" in page.locator("#map-status").inner_text()
+    counts = [int(text.replace(",", "")) for text in page.locator("#parcel-map .map-cluster").all_inner_texts()]
+    assert sum(counts) + page.locator("#map-list a").count() == 12
+    assert cluster.get_attribute("title").endswith("parcels here: zoom in to see them")
+    monkeypatch.setattr(mapdata, "CLUSTER_ABOVE", 1000)
+    cluster.click()
+    # Zoomed to the cluster's cell: its parcels are now served one by one and listed beside the map.
+    page.locator("#map-list a").first.wait_for()
+    assert page.locator("#parcel-map .map-cluster").count() == 0
+
+
 def test_pages_fit_a_phone_and_start_with_a_skip_link(browser, live_server):
     staff = make_user("phone", groups=("staff",))
     make_grid(4, actor=staff, prefix="PH-")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from clt import roles
+from clt import clock, roles
 from clt.models import Person
 from properties.models import Parcel
 from tests.conftest import make_user
@@ -52,7 +54,7 @@ def test_a_person_sees_only_their_own_record(homeowner_user, other_homeowner_use
 
 def test_role_lookups_are_cached_per_user_object(staff_user, django_assert_num_queries):
     user = type(staff_user).objects.get(pk=staff_user.pk)
-    with django_assert_num_queries(2):  # groups, then whether their person holds a lease
+    with django_assert_num_queries(1):  # groups, leases, membership and board terms in one query
         roles.user_roles(user)
         roles.user_roles(user)
         roles.is_staff_member(user)
@@ -69,3 +71,23 @@ def test_a_person_becomes_a_homeowner_when_their_lease_is_executed(db):
 
     services.lease_event_record(lease=lease, kind="executed", actor=None, reason="signed")
     assert roles.user_roles(type(user).objects.get(pk=user.pk)) == {"homeowner", "member"}
+
+
+def test_the_compiled_roles_query_answers_as_the_orm_query_for_every_user_and_day(users, db):
+    """``user_roles`` runs the roles query compiled once with stand-ins for the user and the day: the same
+    facts as the query built afresh, for each role, on days before and after a lease begins."""
+    from leases.lifecycle.models import GroundLease
+
+    commencement = GroundLease.objects.get(leaseholders__person__user=users["homeowner"]).commencement
+    days = [commencement - dt.timedelta(days=1), commencement, clock.today(), dt.date(2090, 1, 1)]
+    seen = set()
+    for role in ("staff", "member", "board", "homeowner"):
+        for day in days:
+            user = type(users[role]).objects.get(pk=users[role].pk)
+            with clock.fixed_at(day):
+                compiled = roles._role_facts(user)
+            built = tuple(bool(v) for v in roles.roles_query(user, day).first())
+            assert compiled == built, (role, day)
+            seen.add((role, compiled))
+    # The days matter: the homeowner is a lessee member from the lease's first day only.
+    assert len({facts for role, facts in seen if role == "homeowner"}) == 2

@@ -382,6 +382,97 @@ def test_list_queries_do_not_grow_with_rows(staff_api, path):
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
+def test_the_list_reads_each_parcel_as_the_related_managers_read_it(staff_api, staff_user, rf):
+    """The list prefetches units, funding and lineage into plain lists (``to_attr``); every row is what the
+    serializer writes for the parcel loaded alone, through the related managers and their model orderings."""
+    from properties.api.serializers import ParcelSerializer
+
+    original = make_parcel("L-0", x=0, y=0, size=40, actor=staff_user)
+    west = {"type": "Polygon", "coordinates": [rect_ring(0, 0, 20, 40)]}
+    east = {"type": "Polygon", "coordinates": [rect_ring(20, 0, 20, 40)]}
+    halves = services.parcel_split(
+        parcel=original,
+        parts=[{"apn": "L-1", "address": "", "geometry": west}, {"apn": "L-2", "address": "", "geometry": east}],
+        effective_date="2025-01-02",
+        actor=staff_user,
+        reason="plat",
+    )
+    for address, number in (("9 Elm", "B"), ("9 Elm", "A"), ("1 Oak", "")):
+        services.unit_create(actor=staff_user, reason="t", parcel=halves[0], address=address, unit_number=number)
+    for source, date in (("State", "2024-05-01"), ("City", None), ("HOME", "2020-01-01")):
+        services.funding_create(
+            actor=staff_user, reason="t", parcel=halves[0], source=source, amount=Decimal("10.00"), date=date
+        )
+    listed = staff_api.get("/api/v1/parcels/", {"page_size": 500}).json()["results"]
+    request = rf.get("/api/v1/parcels/")
+    alone = [ParcelSerializer(Parcel.objects.get(pk=row["id"]), context={"request": request}).data for row in listed]
+    assert len(listed) == 3
+    assert listed == json.loads(json.dumps(alone))
+    first = next(row for row in listed if row["apn"] == "L-1")
+    assert [(u["address"], u["unit_number"]) for u in first["units"]] == [("1 Oak", ""), ("9 Elm", "A"), ("9 Elm", "B")]
+    assert first["parents"] == [original.pk]
+
+
+def test_a_town_wide_map_is_served_as_clusters_that_count_every_parcel(staff_api, monkeypatch):
+    """Above ``CLUSTER_ABOVE`` parcels in view (and below the polygon zoom), the map gets one feature per grid
+    cell: the cell's count, its parcels per status, their mean centre and the cell's box; a parcel alone in
+    its cell stays a parcel's Point. The counts are those of binning each parcel's centroid by hand."""
+    import math
+
+    from properties import mapdata
+
+    _bulk(60)
+    Parcel.objects.filter(apn__in=["Q0003", "Q0040"]).update(status=ParcelStatus.ACQUIRED)
+    monkeypatch.setattr(mapdata, "CLUSTER_ABOVE", 20)
+    everything = "-74,44,-72,45"
+    for zoom in (12, 15):
+        body = json.loads(staff_api.get("/api/v1/parcels/geojson/", {"bbox": everything, "zoom": zoom}).content)
+        width, height = mapdata.cell_size(zoom, 44.5)
+        expected: dict[tuple[int, int], list[Parcel]] = {}
+        for parcel in Parcel.objects.all():
+            cell = (
+                math.floor((parcel.centroid_lon + 180) / width),
+                math.floor((parcel.centroid_lat + 90) / height),
+            )
+            expected.setdefault(cell, []).append(parcel)
+        clusters = [f for f in body["features"] if f["properties"].get("cluster")]
+        alone = [f for f in body["features"] if not f["properties"].get("cluster")]
+        assert clusters, zoom
+        assert len(body["features"]) == len(expected)
+        assert sorted(f["properties"]["count"] for f in clusters) == sorted(
+            len(members) for members in expected.values() if len(members) > 1
+        )
+        assert sum(f["properties"]["count"] for f in clusters) + len(alone) == 60
+        for feature in clusters:
+            west, south, east, north = feature["properties"]["bbox"]
+            lon, lat = feature["geometry"]["coordinates"]
+            assert west <= lon <= east and south <= lat <= north
+            assert sum(feature["properties"]["statuses"].values()) == feature["properties"]["count"]
+            assert "id" not in feature
+        for feature in alone:
+            assert set(feature["properties"]) == {"apn", "status"} and isinstance(feature["id"], int)
+        statuses: dict[str, int] = {}
+        for feature in clusters:
+            for status, n in feature["properties"]["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + n
+        for feature in alone:
+            statuses[feature["properties"]["status"]] = statuses.get(feature["properties"]["status"], 0) + 1
+        assert statuses == {"held": 58, "acquired": 2}
+    # Asked for by name, each shape is served whatever the count; a shape not offered is refused by field.
+    points = json.loads(
+        staff_api.get("/api/v1/parcels/geojson/", {"bbox": everything, "zoom": 12, "shape": "point"}).content
+    )
+    assert len(points["features"]) == 60
+    monkeypatch.setattr(mapdata, "CLUSTER_ABOVE", 1000)
+    asked = json.loads(
+        staff_api.get("/api/v1/parcels/geojson/", {"bbox": everything, "zoom": 12, "shape": "cluster"}).content
+    )
+    assert sum(f["properties"].get("count", 1) for f in asked["features"]) == 60
+    assert all(f["properties"].get("cluster") for f in asked["features"])  # 60 parcels 25 m apart: one cell
+    refused = staff_api.get("/api/v1/parcels/geojson/", {"bbox": everything, "zoom": 12, "shape": "hexagon"})
+    assert refused.status_code == 400 and "shape" in refused.json()
+
+
 def test_map_serves_points_far_and_polygons_near(staff_api):
     _bulk(30)
     everything = "-74,44,-72,45"

@@ -693,3 +693,27 @@ def test_eatonville_overlaps_match_the_planar_source(eatonville):
     assert found.keys() == expected.keys()
     for pair, area in expected.items():
         assert found[pair] == pytest.approx(area, rel=1e-3)
+
+
+def test_geojson_from_arrays_is_what_mapping_gives():
+    """``to_geojson`` reads polygons' rings as arrays: the same coordinates, to the last bit, as ``mapping``."""
+    import json
+
+    from shapely.geometry import mapping
+
+    from properties.geometry import _listify, parse_parcel_geometry, to_geojson
+
+    hole = [[0.1, 0.1], [0.2, 0.1], [0.2, 0.2], [0.1, 0.2], [0.1, 0.1]]
+    shell = [[-73.2121001, 44.4759], [-73.2111, 44.4759123], [-73.2111, 44.4769], [-73.2121001, 44.4759]]
+    cases = [
+        {"type": "Polygon", "coordinates": [shell]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], hole]},
+        {
+            "type": "MultiPolygon",
+            "coordinates": [[shell], [[[-73.3, 44.5], [-73.29, 44.5], [-73.29, 44.51], [-73.3, 44.5]]]],
+        },
+    ]
+    for case in cases:
+        geom = parse_parcel_geometry(case)
+        expected = {"type": geom.geom_type, "coordinates": _listify(mapping(geom)["coordinates"])}
+        assert json.dumps(to_geojson(geom)) == json.dumps(expected)

@@ -1033,3 +1033,77 @@ def test_real_county_file_imports_with_areas_matching_the_county(tmp_path):
     hole_parcel = shape(by_apn["053-0416148010"].geometry)
     assert hole_parcel.is_valid
     assert all(len(polygon.interiors) == 0 or not polygon.interiors[0].is_ccw for polygon in hole_parcel.geoms)
+
+
+# ---------------------------------------------------------------------------------------------
+# The bulk writer: the rows bulk_create_with_history wrote
+# ---------------------------------------------------------------------------------------------
+
+
+def _town_records() -> list:
+    """Forty lots, a few reaching over a neighbour, with the fields a county file carries."""
+    from properties.exchange import ReadRecord
+
+    records = []
+    for i in range(40):
+        size = 30 if i % 9 == 0 else 20  # 5 m over the next lot: a real overlap
+        fields: dict[str, Any] = {"address": f"{i} Pine St", "status": "held" if i % 5 else "acquired"}
+        if i % 3 == 0:
+            fields.update(acquisition_date=f"2019-0{1 + i % 9}-1{i % 10}", acquisition_price=f"{95000 + i * 500}.00")
+        if i % 4 == 0:
+            fields["official_area_m2"] = Decimal("400.00") if i % 8 else Decimal("520.00")
+        records.append(
+            ReadRecord(i + 1, f"W-{i:03d}", f"W-{i:03d}", square((i % 10) * 25, (i // 10) * 25, size), fields)
+        )
+    return records
+
+
+def _snapshot() -> dict[str, Any]:
+    skip = {"id", "created", "last_updated", "history_id", "history_date"}
+    parcels = sorted(
+        (tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in Parcel.objects.values()), key=repr
+    )
+    history = sorted(
+        (tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in Parcel.history.values()), key=repr
+    )
+    overlaps = sorted(
+        (o.parcel.apn, o.other.apn, o.area_m2, o.accepted_reason) for o in ParcelOverlap.objects.select_related()
+    )
+    return {"parcels": parcels, "history": history, "overlaps": overlaps}
+
+
+def test_the_bulk_writer_writes_what_bulk_create_with_history_wrote(monkeypatch, staff_user):
+    from simple_history.utils import bulk_create_with_history
+
+    from properties import bulkwrite
+
+    report = services.parcels_import(_town_records(), actor=staff_user, reason="county file 2026")
+    written = _snapshot()
+    assert report.created == 40 and len(written["history"]) == 40 and written["overlaps"]
+    new = Parcel.objects.all()
+    assert len({(p.created, p.last_updated) for p in new}) == 1  # one import, one moment
+    assert {h.history_date for h in Parcel.history.all()} == {new[0].created}
+    Parcel.objects.all().delete()  # and their overlaps
+    Parcel.history.all().delete()  # and the deletions' own history rows
+
+    def legacy(objs, *, key, history_user, reason):
+        bulk_create_with_history(objs, Parcel, batch_size=500, default_user=history_user, default_change_reason=reason)
+
+    monkeypatch.setattr(bulkwrite, "insert_with_history", legacy)
+    services.parcels_import(_town_records(), actor=staff_user, reason="county file 2026")
+    assert _snapshot() == written
+
+
+def test_id_filter_selects_exactly_the_ids_given():
+    from properties import bulkwrite
+
+    for count in (12, 40):
+        make_parcel(f"F-{count}", x=count * 30, actor=None)
+    ids = list(Parcel.objects.values_list("pk", flat=True))
+    for chosen in (ids, ids[:1], ids[1:], [ids[0], ids[-1]], []):
+        assert sorted(Parcel.objects.filter(bulkwrite.id_filter("pk", chosen)).values_list("pk", flat=True)) == sorted(
+            chosen
+        )
+    runs = [*range(1, 200), 400, 402, *range(500, 900)]
+    query = bulkwrite.id_filter("pk", runs)
+    assert len(query.children) == 3  # the singles, then two ranges

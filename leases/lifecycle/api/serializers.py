@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ForeignKey
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from clt.api.serializers import ReasonedWriteMixin, change_reason_field, money, reason_field
 from clt.models import Organization, Person
@@ -217,12 +220,36 @@ CREATE_ONLY_FIELDS = {
 }
 
 
+class PrefetchedList(serializers.ListSerializer):
+    """A nested list read from ``<source>_list`` when the viewset prefetched it there (``to_attr``): a plain
+    list, where the related manager would build a filtered queryset per row. Anything else reads as before."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        prefetched = getattr(instance, f"{self.source}_list", None)
+        return prefetched if prefetched is not None else super().get_attribute(instance)
+
+
+def _fk_column(field: serializers.Field) -> str | None:
+    """The column holding the id a primary-key field writes for a foreign key, when it writes it as is."""
+    if type(field) is not serializers.PrimaryKeyRelatedField or field.pk_field is not None:
+        return None
+    if len(field.source_attrs) != 1:
+        return None
+    try:
+        model_field = GroundLease._meta.get_field(field.source_attrs[0])
+    except FieldDoesNotExist:
+        return None
+    return model_field.attname if isinstance(model_field, ForeignKey) else None
+
+
 class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     unit_address = serializers.CharField(source="unit.address", read_only=True)
     parcel_apn = serializers.CharField(source="parcel.apn", read_only=True)
     template_version = serializers.PrimaryKeyRelatedField(queryset=LeaseTemplateVersion.objects.all())
-    template_version_name = serializers.CharField(source="template_version.__str__", read_only=True)
+    # str() of the version, as CharField writes any value: calling ``__str__`` as the source made DRF inspect the
+    # method's signature on every row.
+    template_version_name = serializers.CharField(source="template_version", read_only=True)
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(),
         required=False,
@@ -231,7 +258,7 @@ class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     )
     organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True)
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
-    leaseholders = LeaseholderSerializer(many=True, read_only=True)
+    leaseholders = PrefetchedList(child=LeaseholderSerializer(), read_only=True)
     leaseholder_ids = serializers.PrimaryKeyRelatedField(
         many=True,
         write_only=True,
@@ -239,7 +266,7 @@ class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
         queryset=Person.objects.all(),
         help_text="On creation: the ids of the people who hold the lease (co-lessees), unless an organization does.",
     )
-    subsidies = SubsidySerializer(many=True, required=False)
+    subsidies = PrefetchedList(child=SubsidySerializer(), required=False)
     monthly_fee = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -311,6 +338,25 @@ class GroundLeaseSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
         ]
         # "One active lease per home" and the other constraints are checked by the service's full_clean.
         validators: list = []
+
+    def to_representation(self, instance: GroundLease) -> dict[str, Any]:
+        """DRF's loop over the readable fields, listed once per serializer (a list serializer's child serves every
+        row), with a foreign key's id read from its column as the primary-key field would write it."""
+        plan = self.__dict__.get("_read_plan")
+        if plan is None:
+            plan = self._read_plan = [(field, _fk_column(field)) for field in self._readable_fields]
+        row: dict[str, Any] = {}
+        for field, column in plan:
+            if column is not None:
+                row[field.field_name] = getattr(instance, column)
+                continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            row[field.field_name] = None if check is None else field.to_representation(attribute)
+        return row
 
     def create(self, validated_data: dict[str, Any]) -> GroundLease:
         actor, reason = self._actor_and_reason("Created through the API")

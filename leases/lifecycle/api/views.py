@@ -131,9 +131,14 @@ class GroundLeaseViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
     queryset = GroundLease.objects.select_related(
         "unit", "parcel", "template_version__template", "organization"
     ).prefetch_related(
-        Prefetch("leaseholders", queryset=Leaseholder.objects.select_related("person").order_by("pk")),
+        # Into plain lists (to_attr, read by the serializer's PrefetchedList): no queryset built per lease.
+        Prefetch(
+            "leaseholders",
+            queryset=Leaseholder.objects.select_related("person").order_by("pk"),
+            to_attr="leaseholders_list",
+        ),
         # Spelled out: the model's ordering ("lease", "pk") would join the leases again to sort by theirs.
-        Prefetch("subsidies", queryset=LeaseSubsidy.objects.order_by("pk")),
+        Prefetch("subsidies", queryset=LeaseSubsidy.objects.order_by("pk"), to_attr="subsidies_list"),
     )
     serializer_class = s.GroundLeaseSerializer
     filterset_class = filters.GroundLeaseFilterSet
@@ -145,6 +150,10 @@ class GroundLeaseViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
         queryset = super().get_queryset()
         if self.action in ("list", "retrieve", "create", "partial_update"):
             queryset = with_ledger_figures(queryset, clock.today())
+        if self.action == "list":
+            # The list shows the parcel's APN only: its boundary is the largest value of the row, read and
+            # parsed for nothing.
+            queryset = queryset.defer("parcel__geometry")
         return queryset
 
     def _lease_for_submission(self) -> GroundLease:
