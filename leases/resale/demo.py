@@ -22,24 +22,27 @@ from leases.resale import services as resale_services
 from leases.resale.models import CreditMethod, IndexKind, IndexSeries
 from properties.models import Unit, UnitKind
 
+# The affordability cap's assumptions, after Met Council 2024 with the trust's own lease fee (the demo's
+# programs; the benchmarks and tests size their portfolios with the same).
+AFFORDABILITY_TERMS = {
+    "income_share": "0.30",
+    "annual_rate": "0.0625",
+    "term_months": 360,
+    "down_payment_pct": "0.035",
+    "property_tax_rate": "0.0125",
+    "mortgage_insurance_rate": "0.0085",
+    "hazard_insurance_monthly": "100",
+    "ground_lease_fee_monthly": "35",
+    "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
+}
+
 
 class ResaleDemo:
     def policies(self) -> dict[str, Any]:
         """The three resale programs, approved, reading the Burlington AMI and the national CPI-U."""
         ami = IndexSeries.objects.filter(code="hud-mfi-burlington-south-burlington-vt-msa").first()
         cpi = IndexSeries.objects.filter(code="cpi-u").first()
-        terms = {
-            # The affordability cap's assumptions, after Met Council 2024 with the trust's own lease fee.
-            "income_share": "0.30",
-            "annual_rate": "0.0625",
-            "term_months": 360,
-            "down_payment_pct": "0.035",
-            "property_tax_rate": "0.0125",
-            "mortgage_insurance_rate": "0.0085",
-            "hazard_insurance_monthly": "100",
-            "ground_lease_fee_monthly": "35",
-            "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
-        }
+        terms = AFFORDABILITY_TERMS
         programs = {
             "cht_v1": (
                 "Fixed 2 % compounding",

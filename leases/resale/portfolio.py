@@ -154,20 +154,7 @@ class ProgramSummary:
 
     def merge(self, other: ProgramSummary) -> None:
         """Add ``other``'s counts and sums to these (the total of several programs)."""
-        for name in (
-            "leases",
-            "priced",
-            "purchase_price",
-            "initial_subsidy",
-            "recorded_subsidies",
-            "subsidies_staying",
-            "formula_price",
-            "improvement_credits",
-            "subsidy_retained",
-            "compared",
-            "initial_compared",
-            "retained_compared",
-        ):
+        for name in ("leases", "priced", "compared", *_FIGURES):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def add(self, row: PortfolioRow) -> None:

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from leases.lifecycle import services as lease_services
 from leases.lifecycle.models import GroundLease, LeaseSubsidy
 from leases.resale import engine, services
+from leases.resale.demo import AFFORDABILITY_TERMS
 from leases.resale.models import IndexSeries, PortfolioSummary, ResalePolicy
 from leases.resale.portfolio import inputs_stamp, portfolio_index, resale_portfolio
 from leases.resale.valuation import Valuer, valuable_leases
@@ -35,17 +36,7 @@ D = dt.date
 AS_OF = D(2026, 6, 30)
 CENT = Decimal("0.01")
 URL = "/api/v1/resale/portfolio/"
-TERMS = {  # the §2.9 solver's terms, sized by bedrooms (1.5 persons a bedroom)
-    "income_share": "0.30",
-    "annual_rate": "0.0625",
-    "term_months": 360,
-    "down_payment_pct": "0.035",
-    "property_tax_rate": "0.0125",
-    "mortgage_insurance_rate": "0.0085",
-    "hazard_insurance_monthly": "100",
-    "ground_lease_fee_monthly": "35",
-    "rounding": {"mode": "nearest", "increment": "500", "direction": "down"},
-}
+TERMS = AFFORDABILITY_TERMS  # the §2.9 solver's terms, sized by bedrooms (1.5 persons a bedroom)
 AFFORDABLE_80 = {"kind": "affordability_cap", "ami_fraction": "0.80", "terms": TERMS}
 # Every formula family the engine knows, with the caps, floors and roundings the programs use.
 FAMILIES = {
