@@ -67,8 +67,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
-from parcels import Row, _postgres_server, print_table  # noqa: E402
-from table import Measure, ratio, record, seconds  # noqa: E402
+from parcels import _postgres_server  # noqa: E402
+from rows import Row, measure  # noqa: E402
+from table import Measure, format_table, ratio, record, seconds  # noqa: E402
 
 DB_NAME = "clt_bench_ballots"
 VOTE_URL = "/governance/vote/"
@@ -777,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"kept the database: DATABASE_URL={database_url}")
         else:
             database_drop(server, database_url)
-    print_table(rows)
+    print(format_table([measure(row) for row in rows]))
     failed = [r.name.strip() for r in rows if r.ok is False]
     met = record(measures(args, probe, found["wave1"], tally))
     if failed:

@@ -59,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
                 command += ["--database", args.database]
             print(f"\n== {name}: {' '.join(command[1:])}", flush=True)
             started = time.monotonic()
+            before = len(read(table))
             status = subprocess.call(command, env=env)
             print(f"== {name}: exit {status} after {time.monotonic() - started:.0f} s", flush=True)
-            if status not in (0, 1):  # 1 is "a target missed", already in the table
+            added = len(read(table)) - before
+            # 1 is "a target missed", already in the table; a script that wrote no row failed before measuring.
+            if status not in (0, 1) or added == 0:
                 failed.append(name)
         rows = read(table)
     print("\n" + format_table(rows))
