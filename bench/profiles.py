@@ -70,5 +70,7 @@ if __name__ == "__main__":
     started = time.perf_counter()
     sample = plackett_luce(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
     text = to_blt(sample, 15, 5)
-    print(f"{len(sample):,} papers in {time.perf_counter() - started:.1f} s; {distinct_share(sample):.1%} distinct; "
-          f"{text.count(chr(10)):,} lines, {len(text.encode()) / 1e6:.2f} MB")
+    print(
+        f"{len(sample):,} papers in {time.perf_counter() - started:.1f} s; {distinct_share(sample):.1%} distinct; "
+        f"{text.count(chr(10)):,} lines, {len(text.encode()) / 1e6:.2f} MB"
+    )
