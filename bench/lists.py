@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import builder  # noqa: E402
-from parcels import setup_django, throwaway_database  # noqa: E402 (also puts the project on sys.path)
+from parcels import on_throwaway_database  # noqa: E402 (also puts the project on sys.path)
 from table import Measure, ratio, record, seconds  # noqa: E402
 
 SEED = 20261207
@@ -386,14 +386,7 @@ def run(args: argparse.Namespace, where: str) -> list[Measure]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    import os
-
-    from parcels import _is_postgres_url
-
-    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
-    with throwaway_database(backend) as where:
-        setup_django()
-        rows = run(args, where)
+    _backend, rows = on_throwaway_database(args, run)
     return 0 if record(rows) else 1
 
 

@@ -27,12 +27,12 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,6 +180,18 @@ def _throwaway_database(backend: str) -> Iterator[str]:
             _close_django_connections()
             with admin() as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+T = TypeVar("T")
+
+
+def on_throwaway_database(args: argparse.Namespace, run: Callable[[argparse.Namespace, str], T]) -> tuple[str, T]:
+    """Run a benchmark on a throwaway database of the backend it asks for (``--database``, else the one
+    ``DATABASE_URL`` names, else SQLite), Django set up on it: the backend and what ``run(args, where)`` returned."""
+    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
+    with throwaway_database(backend) as where:
+        setup_django()
+        return backend, run(args, where)
 
 
 def _close_django_connections() -> None:
@@ -621,10 +633,7 @@ def street_map_features(client: Any, url: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
-    with throwaway_database(backend) as where:
-        setup_django()
-        rows = run(args, where)
+    _backend, rows = on_throwaway_database(args, run)
     return 0 if record(rows) else 1
 
 

@@ -57,7 +57,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
 import builder  # noqa: E402
-from parcels import _is_postgres_url, setup_django, staff_client, throwaway_database  # noqa: E402
+from parcels import on_throwaway_database, staff_client  # noqa: E402
 from table import Measure, ratio, record, seconds  # noqa: E402
 
 SEED = 20261128
@@ -325,10 +325,7 @@ def _measure(args: argparse.Namespace, rows: list[Measure], target: Path, vendor
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
-    with throwaway_database(backend) as where:
-        setup_django()
-        rows = run(args, where)
+    _backend, rows = on_throwaway_database(args, run)
     return 0 if record(rows) else 1
 
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
 import builder  # noqa: E402
-from parcels import _is_postgres_url, setup_django, throwaway_database  # noqa: E402
+from parcels import on_throwaway_database  # noqa: E402
 from rows import Row, report  # noqa: E402
 
 TARGET_MS = 100.0
@@ -157,10 +157,7 @@ def run(args: argparse.Namespace) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
-    with throwaway_database(backend) as _where:
-        setup_django()
-        rows = run(args)
+    backend, rows = on_throwaway_database(args, lambda args, _where: run(args))
     return report(rows, f"every target met ({backend}, median of {args.repeat} requests each)")
 
 

@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings_test")
 
 import builder  # noqa: E402
-from parcels import _is_postgres_url, setup_django, throwaway_database  # noqa: E402
+from parcels import on_throwaway_database  # noqa: E402
 from rows import Row, report  # noqa: E402
 
 SEED = 20260601
@@ -300,10 +300,7 @@ def run(args: argparse.Namespace, where: str) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    backend = args.database or ("postgres" if _is_postgres_url(os.environ.get("DATABASE_URL", "")) else "sqlite")
-    with throwaway_database(backend) as where:
-        setup_django()
-        rows = run(args, where)
+    backend, rows = on_throwaway_database(args, run)
     return report(rows, f"every target met ({backend}, {args.leases:,} leases, {args.workers} worker(s))")
 
 
