@@ -157,29 +157,35 @@ def main(argv: list[str] | None = None) -> int:
     assert all(vars(read_blt(t)) == vars(old_read_blt(t)) for t in glasgow), "the readers disagree on a ward"
 
     rows: list[Measure] = []
-    read = interleaved({"ours": lambda: read_blt(data), "old": lambda: old_read_blt(data)}, args.repeat)
+
+    def side_by_side(
+        measure: str, ours: Callable[[], object], peer: Callable[[], object], peer_name: str, target: float
+    ) -> Measure:
+        timed = interleaved({"ours": ours, "peer": peer}, args.repeat)
+        return Measure(
+            measure,
+            timed["ours"].text(),
+            f"peer: {peer_name} {timed['peer'].text()}",
+            ratio(timed["peer"].median, timed["ours"].median),
+            target,
+        )
+
+    old = f"reader at {OLD_COMMIT}"
     rows.append(
-        Measure(
+        side_by_side(
             f"read_blt, Plackett-Luce profile ({size})",
-            read["ours"].text(),
-            f"peer: reader at {OLD_COMMIT} {read['old'].text()}",
-            ratio(read["old"].median, read["ours"].median),
+            lambda: read_blt(data),
+            lambda: old_read_blt(data),
+            old,
             READ_TARGET,
         )
     )
-    read_g = interleaved(
-        {
-            "ours": lambda: [read_blt(text) for text in glasgow],
-            "old": lambda: [old_read_blt(text) for text in glasgow],
-        },
-        args.repeat,
-    )
     rows.append(
-        Measure(
+        side_by_side(
             f"read_blt, the {len(glasgow)} Glasgow wards of 2007 in turn",
-            read_g["ours"].text(),
-            f"peer: reader at {OLD_COMMIT} {read_g['old'].text()}",
-            ratio(read_g["old"].median, read_g["ours"].median),
+            lambda: [read_blt(text) for text in glasgow],
+            lambda: [old_read_blt(text) for text in glasgow],
+            old,
             READ_TARGET,
         )
     )
@@ -191,60 +197,44 @@ def main(argv: list[str] | None = None) -> int:
     same = sorted(elected.removeprefix("Elected, in order: ").split(", ")) == sorted(theirs)
     print(f"ours: {elected}\npyrankvote: {', '.join(theirs)} ({'same winners' if same else 'different winners'})")
 
-    runs = interleaved(
-        {
-            "ours": lambda: tally(profile_path, args.method),
-            "peer": lambda: simple_reader_pyrankvote(profile_path, io.StringIO()),
-        },
-        args.repeat,
-    )
+    peer = "simple reader + pyrankvote STV"
     rows.append(
-        Measure(
+        side_by_side(
             f"manage.py tally --method {args.method} (call_command: read, count, round table), Plackett-Luce",
-            runs["ours"].text(),
-            f"peer: simple reader + pyrankvote STV {runs['peer'].text()}",
-            ratio(runs["peer"].median, runs["ours"].median),
+            lambda: tally(profile_path, args.method),
+            lambda: simple_reader_pyrankvote(profile_path, io.StringIO()),
+            peer,
             TALLY_TARGET,
         )
     )
-    runs_g = interleaved(
-        {
-            "ours": lambda: [tally(path, args.method) for path in GLASGOW],
-            "peer": lambda: [simple_reader_pyrankvote(path, io.StringIO()) for path in GLASGOW],
-        },
-        args.repeat,
-    )
     rows.append(
-        Measure(
+        side_by_side(
             f"manage.py tally --method {args.method} (call_command), the {len(glasgow)} Glasgow wards in turn",
-            runs_g["ours"].text(),
-            f"peer: simple reader + pyrankvote STV {runs_g['peer'].text()}",
-            ratio(runs_g["peer"].median, runs_g["ours"].median),
+            lambda: [tally(path, args.method) for path in GLASGOW],
+            lambda: [simple_reader_pyrankvote(path, io.StringIO()) for path in GLASGOW],
+            peer,
             TALLY_TARGET,
         )
     )
 
     # Where our tally's time goes, stage by stage (context).
     blt_profile = read_blt(data)
-    result = counting.count(
-        args.method,
-        blt_profile.ballots,
-        blt_profile.seats,
-        blt_profile.candidates,
-        tie_break=counting.default_tie_break(args.method, seed=1, order=blt_profile.tie_order),
-        withdrawn=blt_profile.withdrawn,
-    )
+
+    def count_profile() -> counting.CountResult:
+        return counting.count(
+            args.method,
+            blt_profile.ballots,
+            blt_profile.seats,
+            blt_profile.candidates,
+            tie_break=counting.default_tie_break(args.method, seed=1, order=blt_profile.tie_order),
+            withdrawn=blt_profile.withdrawn,
+        )
+
+    result = count_profile()
     stages = interleaved(
         {
             "read": lambda: read_blt(profile_path.read_bytes()),
-            "count": lambda: counting.count(
-                args.method,
-                blt_profile.ballots,
-                blt_profile.seats,
-                blt_profile.candidates,
-                tie_break=counting.default_tie_break(args.method, seed=1, order=blt_profile.tie_order),
-                withdrawn=blt_profile.withdrawn,
-            ),
+            "count": count_profile,
             "write": lambda: selectors.round_table_text(result),
         },
         args.repeat,
