@@ -1615,6 +1615,10 @@ class _GregoryText(_Gregory):
         value that became non-transferable (rules 48(1)(b), 50(2)(b))."""
         texts, cum, piles, votes, index = self.texts, self.cum, self.piles, self.votes, self.field.index
         hopeful = self.hopeful_flags
+        # Every string one paper (the usual case): a run's papers are its length, two lookups fewer
+        # on each of the ~40,000 steps of a 100,000-paper count.
+        unit = type(cum) is range
+        find = str.find
         lost = self.zero
         while runs:
             lo, hi, off, value = runs.pop()
@@ -1622,34 +1626,34 @@ class _GregoryText(_Gregory):
             if len(text) < off:
                 # Papers that stop here sort first in their run: they are non-transferable.
                 stop = hi if lo + 1 == hi else bisect_left(texts, text + _SEP, lo + 1, hi)
-                lost += value * (cum[stop] - cum[lo])
+                lost += value * ((stop - lo) if unit else (cum[stop] - cum[lo]))
                 lo = stop
             while lo < hi:
                 text = texts[lo]
-                end_name = text.find(_SEP, off)
+                end_name = find(text, _SEP, off)
                 if end_name < 0:
                     end_name = len(text)
                 c = index[text[off:end_name]]
                 end = hi if lo + 1 == hi else bisect_left(texts, text[:end_name] + _PAST, lo + 1, hi)
                 if hopeful[c]:
                     piles[c].append((lo, end, end_name + 1, value))
-                    votes[c] += value * (cum[end] - cum[lo])
+                    votes[c] += value * ((end - lo) if unit else (cum[end] - cum[lo]))
                 elif end - lo == 1 or texts[end - 1] == text:
                     # One ranking (most runs this deep): walk it to its next continuing preference
                     # here rather than split it again (rules 48(2), 50(3): skip elected and excluded).
                     size = len(text)
                     while end_name < size:
                         start = end_name + 1
-                        end_name = text.find(_SEP, start)
+                        end_name = find(text, _SEP, start)
                         if end_name < 0:
                             end_name = size
                         c = index[text[start:end_name]]
                         if hopeful[c]:
                             piles[c].append((lo, end, end_name + 1, value))
-                            votes[c] += value * (cum[end] - cum[lo])
+                            votes[c] += value * ((end - lo) if unit else (cum[end] - cum[lo]))
                             break
                     else:
-                        lost += value * (cum[end] - cum[lo])
+                        lost += value * ((end - lo) if unit else (cum[end] - cum[lo]))
                 else:
                     runs.append((lo, end, end_name + 1, value))  # rules 48(2), 50(3): skip elected and excluded
                 lo = end
