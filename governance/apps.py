@@ -9,9 +9,8 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from clt.dashboard import register
         from clt.jobs import registry
-        from governance.elections import jobs
 
-        registry.register(jobs.KIND)
+        registry.register("governance.elections.jobs.KIND", "election_count")
 
         register("governance.views.dashboard_panel")
         register("governance.views.membership_panel")

@@ -9,13 +9,10 @@ class LeasesConfig(AppConfig):
     def ready(self) -> None:
         from clt.dashboard import register
         from clt.jobs import registry
-        from leases.documents import jobs as document_jobs
-        from leases.lifecycle import jobs as lifecycle_jobs
-        from leases.resale import jobs as resale_jobs
 
-        registry.register(document_jobs.KIND)
-        registry.register(lifecycle_jobs.KIND)
-        registry.register(resale_jobs.PORTFOLIO_KIND)
-        registry.register(resale_jobs.IMPACT_KIND)
+        registry.register("leases.documents.jobs.KIND", "statements")
+        registry.register("leases.lifecycle.jobs.KIND", "deadline_emails")
+        registry.register("leases.resale.jobs.PORTFOLIO_KIND", "portfolio_csv")
+        registry.register("leases.resale.jobs.IMPACT_KIND", "impact_export")
 
         register("leases.views.dashboard_panel")

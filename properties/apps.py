@@ -9,8 +9,7 @@ class PropertiesConfig(AppConfig):
     def ready(self) -> None:
         from clt.dashboard import register
         from clt.jobs import registry
-        from properties import jobs
 
-        registry.register(jobs.KIND)
+        registry.register("properties.jobs.KIND", "parcels_import")
 
         register("properties.selectors.dashboard_panel")
