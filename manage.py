@@ -7,6 +7,11 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings")
+    from governance.elections import recount
+
+    if recount.quick_start(sys.argv):
+        # A recount needs no app: see governance/elections/recount.py (0.6 s of every start saved).
+        sys.exit(recount.main(sys.argv[2:]))
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
@@ -24,7 +29,7 @@ def main() -> None:
     from django.utils import translation
 
     django.setup()
-    from clt.i18n import command_language
+    from clt.language import command_language
 
     translation.activate(command_language())
     execute_from_command_line(sys.argv)

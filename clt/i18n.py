@@ -7,10 +7,8 @@ sign-in, so it follows them to another browser without a query on every request.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -19,17 +17,10 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from clt.language import supported
 from clt.models import AccountPreference, Person
 
 SESSION_KEY = "clt_language"
-
-
-def supported(code: str | None) -> str | None:
-    """``"es-US"`` → ``"es"``; ``None`` for a language the pages are not written in."""
-    if not code:
-        return None
-    base = code.replace("_", "-").split("-")[0].split(".")[0].lower()
-    return base if base in dict(settings.LANGUAGES) else None
 
 
 def language_for(user) -> str | None:
@@ -76,18 +67,3 @@ def set_language(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             AccountPreference.objects.update_or_create(user=request.user, defaults={"language": language})
     return response
-
-
-def command_language() -> str:
-    """The language of a management command's messages: ``CLT_LANGUAGE``, else the shell's locale, else English.
-
-    ``LANG=es_US.UTF-8 manage.py bill …`` speaks Spanish; a language the pages lack falls back to English.
-    """
-    for name in ("CLT_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        language = supported(os.environ.get(name))
-        if language:
-            return language
-        if os.environ.get(name) and name != "CLT_LANGUAGE":
-            # The first locale variable set decides, as in POSIX: LC_ALL=C keeps English.
-            break
-    return settings.LANGUAGE_CODE

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from clt.i18n import command_language, supported
+from clt.language import command_language, supported
 from clt.models import AccountPreference, Person, PreferredLanguage
 from tests.conftest import make_user
 

@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from governance.elections import blt, counting, selectors
+from governance.elections import blt, counting, selectors, texts
 from governance.elections.blt import BltError, read_blt
 from governance.elections.models import Channel, Contest, Election, ElectionPhase
 from governance.elections.views import _window_error
@@ -47,15 +47,15 @@ def test_every_blt_problem_has_a_code_and_words_for_it():
         n for n, line in enumerate(BLT_SOURCE.read_text().splitlines(), 1) if "exc.reason, exc.code" in line
     ]
     assert not any("raise ValueError" in line for line in BLT_SOURCE.read_text().splitlines())
-    missing = sorted({code for _line, code in literal} - set(selectors.BLT_PROBLEMS))
+    missing = sorted({code for _line, code in literal} - set(texts.BLT_PROBLEMS))
     assert missing == []
-    assert set(blt._WHAT) == set(selectors.BLT_EXPECTED)
+    assert set(blt._WHAT) == set(texts.BLT_EXPECTED)
 
 
 def test_every_refusal_of_the_count_has_a_code_and_words_for_it():
     raised = _raised_codes(COUNTING_SOURCE, "CountError", 1)
     assert len(raised) >= 25 and all(code is not None for _line, code in raised)
-    assert sorted({code for _line, code in raised} - set(selectors.COUNT_PROBLEMS)) == []
+    assert sorted({code for _line, code in raised} - set(texts.COUNT_PROBLEMS)) == []
     # No other refusal of a setting or a file is a bare ValueError (the ballots' own checks excepted: those
     # come from code that builds Ballot objects, never from a person).
     bare = [line.strip() for line in COUNTING_SOURCE.read_text().splitlines() if "raise ValueError(" in line]
@@ -104,7 +104,7 @@ def test_in_english_the_words_are_the_readers_own(text):
     with pytest.raises(BltError) as excinfo:
         read_blt(text)
     error = excinfo.value
-    assert error.code in selectors.BLT_PROBLEMS
+    assert error.code in texts.BLT_PROBLEMS
     with translation.override("en"):
         assert selectors.blt_error_text(error) == str(error)
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from governance.elections import blt, counting
+from governance.elections import blt, counting, recount
 from tests.datafiles import BALLOTS, PROJECT_ROOT
 
 
@@ -130,6 +130,56 @@ def test_a_failing_tally_exits_non_zero(tmp_path):
     )
     assert run.returncode != 0
     assert "no such file" in run.stderr
+
+
+def manage_py(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "clt.settings_test", **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_a_plain_tally_starts_without_the_apps_and_prints_the_same_bytes():
+    """``manage.py tally`` skips Django's app set-up (governance/elections/recount.py): the same table
+    and JSON as the command inside Django, in English and in Spanish, and its refusals likewise."""
+    springburn = str(BALLOTS / "Springburn-2007.blt")
+    quick = manage_py("tally", springburn, "--method", "scottish-stv", "--seed", "1", CLT_LANGUAGE="en")
+    assert quick.returncode == 0, quick.stderr
+    assert quick.stdout == tally(springburn, method="scottish-stv", seed=1)
+    assert "Elected, in order: Allan Stewart, James Todd, Phil Greene" in quick.stdout
+
+    spanish = manage_py("tally", springburn, "--method", "meek", "--json", "--seed", "3", CLT_LANGUAGE="es")
+    assert spanish.returncode == 0, spanish.stderr
+    assert json.loads(spanish.stdout) == tally_json(springburn, method="meek", seed=3)
+
+    refused = manage_py("tally", springburn, "--method", "irv", CLT_LANGUAGE="es")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("CommandError: ")
+    assert "cubre un solo puesto" in refused.stderr  # the Spanish catalogue, read without any app
+
+    wrong = manage_py("tally", springburn, "--method", "borda")
+    assert wrong.returncode == 2 and "invalid choice: 'borda'" in wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "quick"),
+    [
+        (["manage.py", "tally", "f.blt", "--method", "meek"], True),
+        (["manage.py", "tally", "f.blt", "--method=meek", "--json", "--option", "omega=1e-10"], True),
+        (["manage.py", "tally", "--help"], False),
+        (["manage.py", "tally", "f.blt", "--method", "meek", "--settings=clt.settings_test"], False),
+        (["manage.py", "tally", "f.blt", "--method", "meek", "-v", "2"], False),
+        (["manage.py", "tally"], False),
+        (["manage.py", "migrate"], False),
+    ],
+)
+def test_only_a_plain_tally_takes_the_quick_start(argv, quick):
+    assert recount.quick_start(argv) is quick
 
 
 def one_vote_each(candidates: int, seats: int = 1) -> str:
