@@ -85,6 +85,18 @@ class _CompiledRoles:
 
 _compiled: dict[tuple[str, str], _CompiledRoles] = {}
 
+try:
+    import psycopg
+
+    class _PreparedCursor(psycopg.Cursor):
+        """psycopg's server-side binding cursor, preparing its statement from the first run."""
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            return super().execute(query, params, prepare=True, **kwargs)
+
+except ImportError:  # SQLite only: psycopg is the PostgreSQL driver
+    _PreparedCursor = None  # type: ignore[assignment,misc]
+
 
 def _role_facts(user: Any) -> tuple[bool, ...]:
     """(staff group, member group, board group, election officer group, holds or held a lease, member today,
@@ -109,11 +121,28 @@ def _role_facts(user: Any) -> tuple[bool, ...]:
     day = connection.ops.adapt_datefield_value(clock.today())
     for at in compiled.day_at:
         params[at] = day
-    with connection.cursor() as cursor:
+    with _roles_cursor(connection) as cursor:
         cursor.execute(compiled.sql, params)
         found = cursor.fetchone()
     user._clt_role_facts = tuple(bool(v) for v in found) if found else (False,) * 7
     return user._clt_role_facts
+
+
+def _roles_cursor(connection: Any) -> Any:
+    """A cursor for the roles query: on PostgreSQL, one that runs it as a prepared statement.
+
+    PostgreSQL spends about 2 ms planning the query's ten ``EXISTS``, ten times what running it takes. A
+    statement prepared in the session (psycopg's protocol-level prepare, which PgBouncer 1.21 and later
+    also pools) is planned once, and from its sixth run on reuses a generic plan. Django's cursors bind
+    parameters on the client, which cannot prepare; this one binds them on the server. It is still
+    Django's cursor wrapper around it, so the query is logged and counted like any other.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = _PreparedCursor(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
 def _compile(connection: Any, alias: str) -> _CompiledRoles:

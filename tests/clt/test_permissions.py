@@ -91,3 +91,24 @@ def test_the_compiled_roles_query_answers_as_the_orm_query_for_every_user_and_da
             seen.add((role, compiled))
     # The days matter: the homeowner is a lessee member from the lease's first day only.
     assert len({facts for role, facts in seen if role == "homeowner"}) == 2
+
+
+def test_on_postgresql_the_roles_query_is_prepared_once_a_session_and_still_counted(
+    users, django_assert_num_queries
+):
+    """PostgreSQL plans the roles query once per connection (clt/roles.py: 2 ms of planning a request);
+    it is still one query in Django's log, and it answers as the unprepared query does."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(3):
+        for role in ("staff", "homeowner"):
+            user = type(users[role]).objects.get(pk=users[role].pk)
+            with django_assert_num_queries(1):
+                facts = roles._role_facts(user)
+            assert facts == tuple(bool(v) for v in roles.roles_query(user, clock.today()).first())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len([sql for sql in prepared if '"auth_group"' in sql]) == 1  # one statement, reused
