@@ -21,8 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from clt.language import command_language
 from governance.elections import counting, texts
 from governance.elections.blt import MAX_BLT_BYTES, BltError, read_blt
 
@@ -173,11 +176,6 @@ def main(argv: Sequence[str]) -> int:
     options = vars(parser.parse_args(argv))  # a wrong option: argparse's message and exit status 2
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clt.settings")
-    from django.apps import apps
-    from django.utils import translation
-
-    from clt.language import command_language
-
     # No app is needed: the product's messages are one catalogue in LOCALE_PATHS, which the
     # translations read without any app; an empty registry is what lets them load.
     apps.populate([])
