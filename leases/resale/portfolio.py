@@ -56,6 +56,7 @@ from django.utils.translation import gettext as _
 from clt.csvexport import csv_lines, guard_formula
 from leases.lifecycle.models import GroundLease, Leaseholder, LeaseSubsidy, LeaseTemplateVersion
 from leases.lifecycle.rules import LeaseStatus
+from leases.resale.kept import KeptValuations, Priced, priced_of
 from leases.resale.models import (
     CapitalImprovement,
     IndexSeries,
@@ -65,7 +66,7 @@ from leases.resale.models import (
     ResalePolicy,
     ResalePolicyVersion,
 )
-from leases.resale.valuation import LeaseFacts, Valuation, Valuer, lease_subsidies, load_lease_facts
+from leases.resale.valuation import LeaseFacts, Valuer, lease_subsidies, load_lease_facts
 from properties.models import Unit
 
 __all__ = [
@@ -260,11 +261,11 @@ def _holders(leases: QuerySet) -> dict[int, str]:
 
 def _row(
     lease: LeaseFacts,
-    valuation: Valuation,
+    priced: Priced,
     holders: dict[int, str],
     resale_appraisal: tuple[dt.date, Decimal] | None,
 ) -> PortfolioRow:
-    version = valuation.version or lease.template_version.resale_policy_version
+    version = lease.template_version.resale_policy_version
     subsidies = lease_subsidies(lease)
     recorded = staying = ZERO
     for subsidy in subsidies:
@@ -281,8 +282,7 @@ def _row(
     if resale_appraisal is not None and (market_date is None or resale_appraisal[0] >= market_date):
         (market_date, market_value), source = resale_appraisal, "resale"
 
-    result = valuation.result
-    price = _cents(result.price) if result is not None else None
+    price = priced.price
     return PortfolioRow(
         lease_id=lease.pk,
         address=str(lease.unit),
@@ -297,13 +297,13 @@ def _row(
         recorded_subsidies=recorded,
         subsidies_staying=staying,
         formula_price=price,
-        improvement_credits=_cents(result.credits_total) if result is not None else None,
+        improvement_credits=priced.credits_total,
         market_value=market_value,
         market_value_date=market_date,
         market_value_source=source,
         subsidy_retained=market_value - price if market_value is not None and price is not None else None,
-        problem=valuation.problem,
-        notes=valuation.notes,
+        problem=priced.problem,
+        notes=priced.notes,
     )
 
 
@@ -345,7 +345,8 @@ def _value_rows(
     chosen: QuerySet, as_of: dt.date, progress: Progress | None = None, *, holders: bool = True
 ) -> list[PortfolioRow]:
     """The rows of ``chosen``'s leases, valued on ``as_of``, in a fixed number of queries (``holders``:
-    with the leaseholders' names; the sums do not need them)."""
+    with the leaseholders' names; the sums do not need them). A lease whose inputs have not changed since
+    it was last valued for the date is not valued again (``leases.resale.kept``)."""
     if progress is not None:
         progress("loading", 0, 1)
     with _batch():
@@ -357,12 +358,18 @@ def _value_rows(
             progress("loading", 1, 1)
             progress("valuing", 0, total)
 
+        kept = KeptValuations(as_of, chosen)
         valuer = Valuer()
         rows = []
         for index, lease in enumerate(loaded, start=1):
-            rows.append(_row(lease, valuer.value(lease, as_of), names, appraisals.get(lease.pk)))
+            key, priced = kept.get(lease)
+            if priced is None:
+                priced = priced_of(valuer.value(lease, as_of))
+                kept.add(lease, key, priced)
+            rows.append(_row(lease, priced, names, appraisals.get(lease.pk)))
             if progress is not None and (index % PROGRESS_EVERY == 0 or index == total):
                 progress("valuing", index, total)
+        kept.save()
     return rows
 
 

@@ -269,7 +269,9 @@ def test_the_pages_run_a_fixed_number_of_queries(every_formula, staff_user, api_
     for _ in range(40):
         make_lease(version=every_formula[0].template_version, unit=home(2))
     many = counts()
-    assert many == few
+    # The cold page values only the leases whose inputs changed (leases.resale.kept): here the 40 new ones,
+    # all of one program that reads no index series, so it may need fewer queries than the first time.
+    assert many[1:] == few[1:] and many[0] <= few[0]
     assert few[1] <= 16 and few[2] <= 18  # the warm pages: sessions, roles, the stamp, the sums, 50 rows
     second = api.get(URL, {**query, "page": 2}).json()["results"][0]["lease_id"]
     assert second == list(portfolio_index(as_of=AS_OF).leases)[50]
