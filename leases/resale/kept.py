@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone, translation
 
 from leases.lifecycle.models import LeaseTemplateVersion
@@ -40,6 +40,7 @@ __all__ = ["KEPT_DATES", "KeptValuations", "Priced", "keep", "lease_key", "price
 
 KEPT_DATES = 12  # dates (per language) whose valuations are kept; older ones are deleted
 CENT = Decimal("0.01")
+_BY_ID = 1000  # up to this many leases, their kept valuations are read by id
 
 # What many leases' valuations read: a change to any row of these values every lease again.
 _SHARED_MODELS = (LeaseTemplateVersion, ResalePolicy, ResalePolicyVersion, IndexSeries, IndexValue)
@@ -140,13 +141,17 @@ def _language() -> str:
 class KeptValuations:
     """The valuations kept for some leases on a date, in the current language, and the key of each lease now."""
 
-    def __init__(self, as_of: Any, scope: QuerySet) -> None:
+    def __init__(self, as_of: Any, leases: Sequence[LeaseFacts]) -> None:
         self.as_of = as_of
         self.language = _language()
         self.shared = shared_stamp().encode() + _code_digest()
-        rows = KeptValuation.objects.filter(
-            as_of=as_of, language=self.language, lease_id__in=scope.order_by().values("pk")
-        ).values_list("lease_id", "key", "price_cents", "credits_cents", "problem", "notes")
+        kept = KeptValuation.objects.filter(as_of=as_of, language=self.language)
+        if len(leases) <= _BY_ID:
+            # A page: its leases by id. More: every valuation kept for the date, one range of the unique
+            # index (a list of 50,000 ids is too long for SQLite, and a subquery of the leases in force can
+            # lead PostgreSQL's planner, before it has statistics of a table just filled, to a nested loop).
+            kept = kept.filter(lease_id__in=[lease.pk for lease in leases])
+        rows = kept.values_list("lease_id", "key", "price_cents", "credits_cents", "problem", "notes")
         self._kept = {lease_id: rest for lease_id, *rest in rows}
         self.fresh: list[tuple[Any, ...]] = []
 

@@ -358,7 +358,7 @@ def _value_rows(
             progress("loading", 1, 1)
             progress("valuing", 0, total)
 
-        kept = KeptValuations(as_of, chosen)
+        kept = KeptValuations(as_of, loaded)
         valuer = Valuer()
         rows = []
         for index, lease in enumerate(loaded, start=1):
