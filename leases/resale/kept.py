@@ -187,7 +187,7 @@ class KeptValuations:
 
 
 _COLUMNS = ("as_of", "language", "lease_id", "key", "price_cents", "credits_cents", "problem", "notes", "valued_at")
-_BATCH = 1000
+_BATCH = 500  # rows an INSERT writes: 4,500 parameters, within SQLite's limit of 32,766
 
 
 def keep(as_of: Any, language: str, valuations: Sequence[tuple[Any, ...]]) -> None:
@@ -195,8 +195,9 @@ def keep(as_of: Any, language: str, valuations: Sequence[tuple[Any, ...]]) -> No
     the one kept for the same lease, date and language) and forget the dates beyond the ``KEPT_DATES``
     valued most recently.
 
-    One ``INSERT ... ON CONFLICT DO UPDATE`` (SQLite and PostgreSQL both have it) sent with ``executemany``:
-    ``bulk_create`` prepares every value of every row through the fields, four seconds for 50,000 rows.
+    ``INSERT ... VALUES`` of ``_BATCH`` rows at a time, ``ON CONFLICT DO UPDATE`` (SQLite and PostgreSQL both
+    have it): ``bulk_create`` prepares every value of every row through the fields (four seconds for 50,000
+    rows), and a statement a row waits for PostgreSQL 50,000 times.
     Keeping is an optimisation: a lease deleted meanwhile is no error, the valuation is just not kept."""
     if not valuations:
         return
@@ -204,17 +205,17 @@ def keep(as_of: Any, language: str, valuations: Sequence[tuple[Any, ...]]) -> No
     table = quote(KeptValuation._meta.db_table)
     columns = ", ".join(quote(column) for column in _COLUMNS)
     updated = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _COLUMNS[3:])
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COLUMNS))}) "
-        f"ON CONFLICT ({quote('as_of')}, {quote('language')}, {quote('lease_id')}) DO UPDATE SET {updated}"
-    )
+    row = f"({', '.join(['%s'] * len(_COLUMNS))})"
+    conflict = f"ON CONFLICT ({quote('as_of')}, {quote('language')}, {quote('lease_id')}) DO UPDATE SET {updated}"
     day = connection.ops.adapt_datefield_value(as_of)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             for start in range(0, len(valuations), _BATCH):
                 batch = valuations[start : start + _BATCH]
-                cursor.executemany(sql, [(day, language, *row, now) for row in batch])
+                values = ", ".join([row] * len(batch))
+                params = [value for kept in batch for value in (day, language, *kept, now)]
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}", params)
             _forget_old_dates(language)
     except IntegrityError:
         pass
