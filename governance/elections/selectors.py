@@ -176,12 +176,13 @@ def vote_context(
     if election is not None:
         elections = [election]
     else:  # only what the hash needs: the election itself is read with its entry
-        salts = Election.objects.filter(phase=ElectionPhase.OPEN).values_list("pk", "code_salt")
+        salts = Election.objects.filter(phase=ElectionPhase.OPEN).order_by().values_list("pk", "code_salt")
         elections = [_Salt(pk, salt) for pk, salt in salts]
     entry = None
     if normalise_code(code) and elections:
         hashes = {hash_code(e, code): e.pk for e in elections}
-        found = RollEntry.objects.filter(code_hash__in=list(hashes)).select_related("election")
+        # No order: the roll's own (by the person's name) would join every entry's person for nothing.
+        found = RollEntry.objects.filter(code_hash__in=list(hashes)).select_related("election").order_by()
         if election is not None:
             found = found.filter(election=election)
         for contest in contests or ():
