@@ -24,6 +24,7 @@ Every rule that varies between bylaws (``cfg:`` in the notes) is a keyword param
 
 from __future__ import annotations
 
+import gc
 import random
 import secrets
 from bisect import bisect_left
@@ -1676,15 +1677,24 @@ def _gregory_count(
     _check_seats(seats, field_)
     ar = rule.arithmetic
     ties = _Ties(tie_break or default_tie_break(rule.method), field_, lambda v: format_value(ar.fraction(v), ar.places))
-    ranked: _Ranked | _Texts | None = None
-    if duplicate_rule in DUPLICATE_RULES and overvote_rule in OVERVOTE_RULES:
-        ballots = ballots if isinstance(ballots, list | tuple) else list(ballots)
-        ranked = _plain_texts(ballots, field_, duplicate_rule)
-    engine: type[_Gregory] = _GregoryText
-    if ranked is None:
-        ranked, engine = _prepare_ranked(ballots, field_, duplicate_rule, overvote_rule), _Gregory
-    count = engine(rule, field_, ranked, seats, ties)  # type: ignore[arg-type]
-    winners = count.run()
+    # Reading and counting build hundreds of thousands of tuples and strings that hold no reference cycle,
+    # yet each counts towards the cycle collector's next pass, which in a process as large as Django's
+    # walks every object (as when a .blt file is read, governance/elections/blt.py): paused meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        ranked: _Ranked | _Texts | None = None
+        if duplicate_rule in DUPLICATE_RULES and overvote_rule in OVERVOTE_RULES:
+            ballots = ballots if isinstance(ballots, list | tuple) else list(ballots)
+            ranked = _plain_texts(ballots, field_, duplicate_rule)
+        engine: type[_Gregory] = _GregoryText
+        if ranked is None:
+            ranked, engine = _prepare_ranked(ballots, field_, duplicate_rule, overvote_rule), _Gregory
+        count = engine(rule, field_, ranked, seats, ties)  # type: ignore[arg-type]
+        winners = count.run()
+    finally:
+        if collecting:
+            gc.enable()
     return _result(
         method=rule.method,
         seats=seats,

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clt import roles
+from clt.compiled import CompiledRead, fields_of, instances
+from clt.models import Person
 from governance.elections import ballot_box, counting
 from governance.elections.blt import BltProfile, write_blt
 from governance.elections.codes import hash_code, normalise_code
@@ -124,12 +127,50 @@ class VoteContext:
         return to_vote, [c for c in contests if c.pk in self.voted]
 
 
+def _candidates_query(contest_ids: Sequence[int]) -> Any:
+    found = Candidate.objects.filter(contest_id__in=list(contest_ids)).select_related("person")
+    return found.order_by("ballot_order", "pk")
+
+
+# The reads of every vote, compiled once per database (clt/compiled.py): building them was half a cast's CPU.
+_CANDIDATE_FIELDS = (*fields_of(Candidate), *fields_of(Person, "person__"))
+_CANDIDATES = CompiledRead(lambda ids: _candidates_query(ids).values_list(*_CANDIDATE_FIELDS), [(int, 0)])
+_ENTRY_FIELDS = (*fields_of(RollEntry), *fields_of(Election, "election__"))
+_ENTRIES = CompiledRead(
+    # No order: the roll's own (by the person's name) would join every entry's person for nothing.
+    lambda hashes: RollEntry.objects.filter(code_hash__in=hashes).order_by().values_list(*_ENTRY_FIELDS),
+    [(str, 0)],
+)
+_OPEN_SALTS = CompiledRead(
+    lambda: Election.objects.filter(phase=ElectionPhase.OPEN).order_by().values_list("pk", "code_salt"), []
+)
+_CONTEST_FIELDS = fields_of(Contest)
+_CONTESTS_VOTED = CompiledRead(
+    lambda election_id, entry_id: _contests_voted(election_id, entry_id).values_list(
+        *_CONTEST_FIELDS, "entry_voted", "sealed_waiting"
+    ),
+    [int, int],
+)
+
+
+def _contests_voted(election_id: int, entry_id: int) -> Any:
+    """The election's contests, each with whether the roll entry has voted in it and how many sealed ballots
+    wait: one query."""
+    mine = Participation.objects.filter(contest=OuterRef("pk"), roll_entry_id=entry_id)
+    found = Contest.objects.filter(election_id=election_id).order_by("order", "pk")
+    return found.annotate(entry_voted=Exists(mine), sealed_waiting=ballot_box.waiting(OuterRef("pk")))
+
+
 def candidates_by_contest(contest_ids: Iterable[int]) -> dict[int, list[Candidate]]:
     """Every candidate (withdrawn too) of each contest, in ballot order, their names read along: one query."""
     by_contest: dict[int, list[Candidate]] = {pk: [] for pk in contest_ids}
     if by_contest:
-        found = Candidate.objects.filter(contest_id__in=list(by_contest)).select_related("person")
-        for candidate in found.order_by("ballot_order", "pk"):
+        alias = router.db_for_read(Candidate)
+        rows = _CANDIDATES.rows(alias, list(by_contest))
+        width = len(fields_of(Candidate))
+        people = instances(Person, alias, rows, start=width)
+        for candidate, person in zip(instances(Candidate, alias, rows), people, strict=True):
+            candidate.person = person if candidate.person_id is not None else None
             by_contest[candidate.contest_id].append(candidate)
     return by_contest
 
@@ -137,16 +178,15 @@ def candidates_by_contest(contest_ids: Iterable[int]) -> dict[int, list[Candidat
 def _vote_context_of(election: Election, entry: RollEntry | None, contests: Sequence[Contest] | None) -> VoteContext:
     voted: set[int] = set()
     waiting: dict[int, int] = {}
-    if contests is None:
-        # Every contest of the election, each with whether this entry has voted in it and how many sealed
-        # ballots wait: one query.
-        found = election.contests.order_by("order", "pk")
-        if entry is not None:
-            mine = Participation.objects.filter(contest=OuterRef("pk"), roll_entry=entry)
-            found = found.annotate(entry_voted=Exists(mine), sealed_waiting=ballot_box.waiting(OuterRef("pk")))
-        contests = list(found)
-        voted = {c.pk for c in contests if getattr(c, "entry_voted", False)}
-        waiting = {c.pk: c.sealed_waiting or 0 for c in contests if hasattr(c, "sealed_waiting")}
+    if contests is None and entry is not None:
+        alias = router.db_for_read(Contest)
+        rows = _CONTESTS_VOTED.rows(alias, election.pk, entry.pk)
+        contests = instances(Contest, alias, rows)
+        width = len(_CONTEST_FIELDS)
+        voted = {c.pk for c, row in zip(contests, rows, strict=True) if row[width]}
+        waiting = {c.pk: row[width + 1] or 0 for c, row in zip(contests, rows, strict=True)}
+    elif contests is None:
+        contests = list(election.contests.order_by("order", "pk"))
     elif entry is not None:
         voted = {c.pk for c in contests if getattr(entry, f"voted_{c.pk}", False)}
         waiting = {c.pk: getattr(entry, f"waiting_{c.pk}") or 0 for c in contests}
@@ -176,7 +216,7 @@ def vote_context(
     if election is not None:
         elections = [election]
     else:  # only what the hash needs: the election itself is read with its entry
-        salts = Election.objects.filter(phase=ElectionPhase.OPEN).order_by().values_list("pk", "code_salt")
+        salts = _OPEN_SALTS.rows(router.db_for_read(Election))
         elections = [_Salt(pk, salt) for pk, salt in salts]
     entry = None
     if normalise_code(code) and elections:

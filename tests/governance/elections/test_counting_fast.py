@@ -403,3 +403,21 @@ def test_more_than_254_candidates_walk_ballot_by_ballot():
     names, ballots = three_parties(500, 300, seed=9)
     result = counting.count("meek-prf", ballots, 3, names, tie_break=TieBreak(seed=3))
     assert len(result.winners) == 3
+
+
+def test_the_cycle_collector_is_resumed_after_a_count_and_left_paused_if_it_was():
+    import gc
+
+    papers = [Ballot(("A", "B")), Ballot(("B", "C")), Ballot(("C", "A")), Ballot(("A",))]
+    assert gc.isenabled()
+    assert counting.count_scottish_stv(papers, 1, ["A", "B", "C"]).winners == ("A",)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        counting.count_scottish_stv(papers, 1, ["A", "B", "C"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(counting.CountError):
+        counting.count_scottish_stv([Ballot(("A", "Z"))], 1, ["A", "B"])
+    assert gc.isenabled()
