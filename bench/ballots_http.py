@@ -95,6 +95,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--database", choices=("postgres", "sqlite"), default="postgres", help="the server's database (PostgreSQL)"
     )
+    parser.add_argument(
+        "--before",
+        metavar="COMMIT",
+        help="first run this script as it was at COMMIT (e.g. 4a63bfd, before issue 15) on this machine, and judge "
+        f"the server CPU per cast against half of that code's (default: half of the issue's {CPU_BEFORE_MS} ms)",
+    )
     args = parser.parse_args(argv)
     if args.voters < 1 or args.workers < 1 or args.resubmit < 0 or args.race < 0:
         parser.error("--voters and --workers must be at least 1, --resubmit and --race at least 0")
@@ -531,6 +537,38 @@ def probe_casts(setup: Setup, first: int) -> tuple[dict[str, Any], dict[int, str
     return figures, receipts
 
 
+_OLD_CPU_ROW = re.compile(r"CPU s: gunicorn / PostgreSQL / client / rest\s*\|\s*([0-9.]+) /")
+_OLD_ACCEPTED_ROW = re.compile(r"accepted with a receipt\s*\|\s*(\d+) of")
+
+
+def before_cpu_ms(args: argparse.Namespace) -> float:
+    """The server CPU per cast of the code at ``args.before``: this script as it was then, run from a git
+    worktree of that commit with this checkout's virtualenv, with the same voters, workers and database."""
+    folder = Path(tempfile.mkdtemp(prefix="clt-bench-before-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", str(folder), args.before], cwd=ROOT, check=True)
+    try:
+        (folder / ".venv").symlink_to(ROOT / ".venv")
+        command = [
+            sys.executable,
+            "bench/ballots_http.py",
+            "--voters",
+            str(args.voters),
+            "--workers",
+            str(args.workers),
+        ]
+        if args.database != "postgres":
+            command += ["--database", args.database]
+        say(f"the code at {args.before}: {' '.join(command[1:])}")
+        done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=1800)
+        cpu, accepted = _OLD_CPU_ROW.search(done.stdout), _OLD_ACCEPTED_ROW.search(done.stdout)
+        if done.returncode != 0 or cpu is None or accepted is None or not int(accepted.group(1)):
+            raise SystemExit(f"the run at {args.before} failed or printed no CPU row:\n{done.stdout[-2000:]}")
+        return float(cpu.group(1)) / int(accepted.group(1)) * 1000
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, check=False)
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
 def measures(
     args: argparse.Namespace, probe: dict[str, Any], wave1: dict[str, Any], tally: dict[str, int]
 ) -> list[Measure]:
@@ -550,10 +588,12 @@ def measures(
         rows.append(Measure(label, f"{probe[key]}", f"limit: {MAX_QUERIES}", ratio(MAX_QUERIES, probe[key]), 1))
     label = f"cast: queries of the cast whose ballot makes k (and moves them), vote page, {where}"
     rows.append(Measure(label, f"{probe['web_queries_max']}", "", None, None))
-    limit = CPU_BEFORE_MS / 2 / 1000
+    before = args.before_ms or CPU_BEFORE_MS
+    limit = before / 2 / 1000
     if wave1["server_cpu"] is not None and n:
         per_cast = wave1["server_cpu"] / n
-        against = f"limit: {seconds(limit)} (half of {CPU_BEFORE_MS} ms)"
+        measured = f"{args.before} here" if args.before_ms else "issue 15's figure"
+        against = f"limit: {seconds(limit)} (half of {before:.1f} ms, {measured})"
         label = f"cast: server CPU per cast (gunicorn, wave 1), {where}"
         rows.append(Measure(label, seconds(per_cast), against, ratio(limit, per_cast), 1))
         bound = f"queueing bound {seconds(n * per_cast / cores)} ({n} x {seconds(per_cast)} / {cores} cores)"
@@ -741,6 +781,7 @@ def check_database(setup: Setup, accepted: dict[int, str], tally: dict[str, int]
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.before_ms = before_cpu_ms(args) if args.before else None
     server = _postgres_server() if args.database == "postgres" else None
     where = f"database {DB_NAME} on {server['host']}:{server['port']}" if server else "an SQLite file"
     say(f"{where}: drop, create, migrate")
