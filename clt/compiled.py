@@ -27,11 +27,12 @@ _stand_ins = itertools.count(1)
 
 
 class StandIn:
-    """The stand-in for one value of a compiled read: a number or a text no real value can be."""
+    """The stand-in for one value of a compiled read: a number or a text no real value can be (a negative id
+    within a 32-bit column's range, which Django's lookups keep; a text with NUL bytes, never run)."""
 
     def __init__(self, kind: type) -> None:
         n = next(_stand_ins)
-        self.value: Any = -(10**15) - n if kind is int else f"\x00stand-in {n}\x00"
+        self.value: Any = -1_900_000_000 - n if kind is int else f"\x00stand-in {n}\x00"
 
 
 @dataclass(frozen=True)
