@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,7 +36,17 @@ from leases.lifecycle.models import LeaseTemplateVersion
 from leases.resale.models import IndexSeries, IndexValue, KeptValuation, ResalePolicy, ResalePolicyVersion
 from leases.resale.valuation import LeaseFacts, Valuation
 
-__all__ = ["KEPT_DATES", "KeptValuations", "Priced", "keep", "lease_key", "priced_of", "shared_stamp"]
+__all__ = [
+    "KEPT_DATES",
+    "KeptValuations",
+    "Priced",
+    "history_columns",
+    "keep",
+    "latest_ids",
+    "lease_key",
+    "priced_of",
+    "shared_stamp",
+]
 
 KEPT_DATES = 12  # dates (per language) whose valuations are kept; older ones are deleted
 CENT = Decimal("0.01")
@@ -80,17 +90,24 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def shared_stamp() -> str:
-    """The state of what many leases' valuations share, in one query: it changes when any of it does."""
+def latest_ids(columns: Sequence[tuple[str, str]]) -> str:
+    """The largest value of each (table, column), in one query, as "a.b.c" (empty for an empty table)."""
     quote = connection.ops.quote_name
-    parts = [
-        f"(SELECT MAX({quote('history_id')}) FROM {quote(model.history.model._meta.db_table)})"
-        for model in _SHARED_MODELS
-    ]
+    parts = [f"(SELECT MAX({quote(column)}) FROM {quote(table)})" for table, column in columns]
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         found = cursor.fetchone()
     return ".".join("" if value is None else str(value) for value in found)
+
+
+def history_columns(models: Iterable[Any]) -> list[tuple[str, str]]:
+    """Each model's history table and its ``history_id``: their latest ids change whenever a row does."""
+    return [(model.history.model._meta.db_table, "history_id") for model in models]
+
+
+def shared_stamp() -> str:
+    """The state of what many leases' valuations share, in one query: it changes when any of it does."""
+    return latest_ids(history_columns(_SHARED_MODELS))
 
 
 def _material(lease: LeaseFacts) -> tuple[Any, ...]:

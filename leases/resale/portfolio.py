@@ -49,14 +49,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from clt.csvexport import csv_lines, guard_formula
 from leases.lifecycle.models import GroundLease, Leaseholder, LeaseSubsidy, LeaseTemplateVersion
 from leases.lifecycle.rules import LeaseStatus
-from leases.resale.kept import KeptValuations, Priced, priced_of
+from leases.resale.kept import KeptValuations, Priced, history_columns, latest_ids, priced_of
 from leases.resale.models import (
     CapitalImprovement,
     IndexSeries,
@@ -85,7 +85,6 @@ __all__ = [
     "write_csv",
 ]
 
-CENT = Decimal("0.01")
 RATIO_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
 PROGRESS_EVERY = 500
@@ -195,10 +194,6 @@ def leases_in_force(on: dt.date, queryset: QuerySet | None = None) -> QuerySet:
         .filter(commencement__isnull=False, commencement__lte=on)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
     )
-
-
-def _cents(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(CENT, ROUND_HALF_UP)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -415,15 +410,7 @@ KEPT_SUMMARIES = 50  # summaries kept under the current stamp (one a date asked 
 
 def inputs_stamp() -> str:
     """The state of every input of the portfolio's figures, in one query: it changes when any input does."""
-    quote = connection.ops.quote_name
-    tables = [quote(model.history.model._meta.db_table) for model in _STAMPED_MODELS]
-    parts = [f"(SELECT MAX({quote('history_id')}) FROM {table})" for table in tables]
-    table = quote(ResaleCalculation._meta.db_table)
-    parts.append(f"(SELECT MAX({quote('id')}) FROM {table})")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        found = cursor.fetchone()
-    return ".".join("" if value is None else str(value) for value in found)
+    return latest_ids([*history_columns(_STAMPED_MODELS), (ResaleCalculation._meta.db_table, "id")])
 
 
 _FIGURES = (
