@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from numbers import Real
 from typing import Any
 
@@ -41,7 +42,9 @@ __all__ = [
     "geodesic_area_m2",
     "location_problem",
     "measure",
+    "measure_many",
     "merge_geometries",
+    "parse_parcel_geometries",
     "parse_parcel_geometry",
     "reproject",
     "to_geojson",
@@ -96,7 +99,12 @@ def _problem(code: str, message: str, **params: Any) -> Problem:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer written with hundreds of digits, which JSON allows: no coordinate
+        return False
 
 
 def _structure_problems(obj: Any) -> list[Problem]:
@@ -270,6 +278,114 @@ def parse_parcel_geometry(obj: Any, *, source_crs: str | None = None) -> BaseGeo
     return orient(geom)
 
 
+# What a position and its numbers are in a file that needs none of the detailed checks' messages: JSON
+# gives lists, ints and floats (a bool is not an int here: ``type`` is exact).
+_LIST = frozenset((list,))
+_PAIR = frozenset((2,))
+_NUMBER = frozenset((int, float))
+
+
+def _plain_polygons(obj: Any) -> list | tuple | None:
+    """The polygons of ``obj`` when it is a 2-D GeoJSON Polygon or MultiPolygon whose every ring is a closed
+    list of at least 4 ``[x, y]`` number pairs, within ``MAX_VERTICES``; None sends it to the full checks.
+
+    Set operations over ``map(type, …)`` run in C: the common case costs a few calls per ring, not one
+    Python call per number as ``_structure_problems`` does (which still decides, and words, every other case).
+    """
+    if type(obj) is not dict:
+        return None
+    kind, coords = obj.get("type"), obj.get("coordinates")
+    if type(coords) is not list or not coords:
+        return None
+    if kind == "Polygon":
+        polygons: list | tuple = (coords,)
+    elif kind == "MultiPolygon":
+        polygons = coords
+    else:
+        return None
+    count = 0
+    for rings in polygons:
+        if type(rings) is not list or not rings:
+            return None
+        for ring in rings:
+            if type(ring) is not list or len(ring) < 4 or not _LIST.issuperset(map(type, ring)):
+                return None
+            if not _PAIR.issuperset(map(len, ring)) or ring[0] != ring[-1]:
+                return None
+            if not _NUMBER.issuperset(map(type, chain.from_iterable(ring))):
+                return None
+            count += len(ring)
+    return polygons if count <= MAX_VERTICES else None
+
+
+def _ragged(kind: shapely.GeometryType, members: list[list | tuple], coords: np.ndarray) -> np.ndarray:
+    """Polygons or MultiPolygons of ``members`` (each its polygons' rings) over their ``coords`` in order."""
+    ring_ends, polygon_ends, multi_ends = [0], [0], [0]
+    for polygons in members:
+        for rings in polygons:
+            for ring in rings:
+                ring_ends.append(ring_ends[-1] + len(ring))
+            polygon_ends.append(len(ring_ends) - 1)
+        multi_ends.append(len(polygon_ends) - 1)
+    offsets = [np.asarray(ring_ends), np.asarray(polygon_ends)]
+    if kind == shapely.GeometryType.MULTIPOLYGON:
+        offsets.append(np.asarray(multi_ends))
+    return shapely.from_ragged_array(kind, coords, tuple(offsets))
+
+
+def parse_parcel_geometries(
+    objs: Sequence[Any], *, source_crs: str | None = None
+) -> list[BaseGeometry | GeometryError]:
+    """``parse_parcel_geometry`` of each of ``objs``: its geometry, or the ``GeometryError`` it raises.
+
+    The same results for a whole file at once. The well-formed boundaries (``_plain_polygons``) are built,
+    reprojected, range-checked, validated and oriented by shapely's array functions, one call each for the
+    file; any boundary one of these flags, and every boundary the quick look does not pass, goes through
+    ``parse_parcel_geometry`` itself, so its problems are found and worded exactly as one at a time.
+    """
+    results: list[BaseGeometry | GeometryError | None] = [None] * len(objs)
+    groups: dict[str, tuple[list[int], list]] = {"Polygon": ([], []), "MultiPolygon": ([], [])}
+    for position, obj in enumerate(objs):
+        polygons = _plain_polygons(obj)
+        if polygons is not None:
+            positions, members = groups[obj["type"]]
+            positions.append(position)
+            members.append(polygons)
+    kinds = {"Polygon": shapely.GeometryType.POLYGON, "MultiPolygon": shapely.GeometryType.MULTIPOLYGON}
+    for name, (positions, members) in groups.items():
+        if not positions:
+            continue
+        try:
+            numbers = np.fromiter(
+                chain.from_iterable(chain.from_iterable(chain.from_iterable(chain.from_iterable(members)))), dtype=float
+            )
+        except OverflowError:  # an integer beyond a float: the full checks say which boundary
+            continue
+        coords = numbers.reshape(-1, 2)
+        sizes = [sum(len(ring) for rings in polygons for ring in rings) for polygons in members]
+        owner = np.repeat(np.arange(len(positions)), sizes)
+        bad = ~np.isfinite(coords).all(axis=1)
+        if source_crs:
+            transformer = _transformer(normalise_crs(source_crs))
+            lon, lat = transformer.transform(coords[:, 0], coords[:, 1])
+            coords = np.column_stack([lon, lat])
+        bad |= ~((np.abs(coords[:, 0]) <= 180) & (np.abs(coords[:, 1]) <= 90))
+        flagged = set(owner[bad].tolist())
+        geoms = _ragged(kinds[name], members, coords)
+        fine = shapely.is_valid(geoms) & (shapely.area(geoms) > 0)
+        fine[list(flagged)] = False
+        kept = np.flatnonzero(fine)
+        for index, geom in zip(kept.tolist(), shapely.orient_polygons(geoms[kept], exterior_cw=False), strict=True):
+            results[positions[index]] = geom
+    for position, obj in enumerate(objs):
+        if results[position] is None:
+            try:
+                results[position] = parse_parcel_geometry(obj, source_crs=source_crs)
+            except GeometryError as exc:
+                results[position] = exc
+    return results  # type: ignore[return-value]
+
+
 def orient(geom: BaseGeometry) -> BaseGeometry:
     """Exterior rings counter-clockwise, holes clockwise (RFC 7946 §3.1.6)."""
     return shapely.orient_polygons(geom, exterior_cw=False)
@@ -431,6 +547,53 @@ def measure(geom: BaseGeometry) -> ParcelShape:
         centroid=(centroid.x, centroid.y),
         bbox=(minx, miny, maxx, maxy),
     )
+
+
+def measure_many(geoms: Sequence[BaseGeometry]) -> list[ParcelShape]:
+    """``measure`` of each of ``geoms`` (validated, oriented, 2-D Polygons and MultiPolygons), with equal results.
+
+    Centroids, boxes and coordinates come from one shapely call each for all of them, and the coordinates
+    become Python floats in one ``tolist``. The area sums pyproj's ring areas as ``Geod.geometry_area_perimeter``
+    does (a polygon: its shell plus its holes in order; a MultiPolygon: its polygons from 0.0), without that
+    function's per-ring Python steps.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if len(arr) == 0:
+        return []
+    if shapely.has_z(arr).any() or shapely.is_empty(arr).any():
+        return [measure(g) for g in geoms]
+    centroids = shapely.get_coordinates(shapely.centroid(arr)).tolist()
+    boxes = shapely.bounds(arr).tolist()
+    multi = (shapely.get_type_id(arr) == shapely.GeometryType.MULTIPOLYGON).tolist()
+    kind, coords, offsets = shapely.to_ragged_array(arr)
+    ring_ends, polygon_ends = offsets[0].tolist(), offsets[1].tolist()
+    # Polygons alone come as one level fewer: each geometry is then its one polygon.
+    geom_ends = offsets[2].tolist() if kind == shapely.GeometryType.MULTIPOLYGON else list(range(len(arr) + 1))
+    xs, ys = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    positions = coords.tolist()
+    area_of = GEOD.polygon_area_perimeter
+    shapes: list[ParcelShape] = []
+    for index in range(len(arr)):
+        polygons, total = [], 0.0
+        for polygon in range(geom_ends[index], geom_ends[index + 1]):
+            first, last = polygon_ends[polygon], polygon_ends[polygon + 1]
+            rings, polygon_area = [], 0.0
+            for ring in range(first, last):
+                start, end = ring_ends[ring], ring_ends[ring + 1]
+                area = area_of(xs[start:end], ys[start:end])[0]
+                polygon_area = area if ring == first else polygon_area + area
+                rings.append(positions[start:end])
+            polygons.append(rings)
+            total += polygon_area
+        geojson = (
+            {"type": "MultiPolygon", "coordinates": polygons}
+            if multi[index]
+            else {"type": "Polygon", "coordinates": polygons[0]}
+        )
+        shapes.append(
+            ParcelShape(geojson=geojson, area_m2=abs(total), centroid=tuple(centroids[index]), bbox=tuple(boxes[index]))
+        )
+    return shapes
 
 
 def relative_difference(measured: Real, official: Real) -> Real | None:

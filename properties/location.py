@@ -78,9 +78,14 @@ class ImportCheck:
     def __init__(self, apns: Iterable[str], *, accept: str = ""):
         self.against = reference()
         self.accept_reason = (accept or "").strip()
-        self.accepted = dict(
-            Parcel.objects.exclude(location_reason="").filter(apn__in=list(apns)).values_list("apn", "geometry")
-        )
+        # The parcels staff accepted far away are few; a town's file names tens of thousands of APNs, which
+        # as SQL parameters (one each) cost more than reading those few and keeping the file's.
+        wanted = set(apns)
+        self.accepted = {
+            apn: geojson
+            for apn, geojson in Parcel.objects.exclude(location_reason="").values_list("apn", "geometry")
+            if apn in wanted
+        }
         self.far: dict[int, str] = {}  # position in the file → what was found, for those accepted
 
     def review(self, position: int, apn: str, geom: BaseGeometry | None) -> list[str]:

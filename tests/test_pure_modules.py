@@ -33,6 +33,7 @@ PURE_MODULES = [
     "clt/dates.py",
     "clt/csvexport.py",
     "clt/charts.py",
+    "clt/collector.py",
 ]
 
 CHECK = """

@@ -30,7 +30,6 @@ fast path gives up on anything else, and the token reader reads the file from th
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +38,7 @@ from itertools import chain, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
+from clt.collector import collector_paused
 from governance.elections.counting import MAX_CANDIDATES, MAX_SEATS, Ballot
 
 __all__ = ["MAX_BLT_BYTES", "BltError", "BltProfile", "ProfileError", "read_blt", "write_blt"]
@@ -554,18 +554,10 @@ _build_ballots = _ballots_builder()
 def _read_fast(text: str) -> BltProfile | None:
     """The profile, when the file has the common shape: a header (with any withdrawn and [...] lines),
     then whole ballots one to a line in plain numbers, a line "0", then quoted names and title; else None."""
-    # What this path builds holds no reference cycle (lists and tuples of strings, Ballot records), so
-    # the cycle collector can find nothing in it; yet each object it builds counts towards the
-    # collector's next pass, and in a process as large as Django's those passes cost more than the
-    # reading itself (measured: 57 % of the time for the 21 Glasgow wards). It is paused meanwhile,
-    # and resumed unless it was paused already.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # What this path builds holds no reference cycle (lists and tuples of strings, Ballot records): the
+    # collector's passes would cost more than the reading (clt/collector.py).
+    with collector_paused():
         return _read_common_shape(text)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _read_common_shape(text: str) -> BltProfile | None:

@@ -24,7 +24,6 @@ Every rule that varies between bylaws (``cfg:`` in the notes) is a keyword param
 
 from __future__ import annotations
 
-import gc
 import random
 import secrets
 from bisect import bisect_left
@@ -34,6 +33,8 @@ from fractions import Fraction
 from itertools import accumulate, chain, repeat
 from operator import attrgetter
 from typing import Any
+
+from clt.collector import collector_paused
 
 __all__ = [
     "DISPLAY_PLACES",
@@ -1677,12 +1678,9 @@ def _gregory_count(
     _check_seats(seats, field_)
     ar = rule.arithmetic
     ties = _Ties(tie_break or default_tie_break(rule.method), field_, lambda v: format_value(ar.fraction(v), ar.places))
-    # Reading and counting build hundreds of thousands of tuples and strings that hold no reference cycle,
-    # yet each counts towards the cycle collector's next pass, which in a process as large as Django's
-    # walks every object (as when a .blt file is read, governance/elections/blt.py): paused meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # Reading and counting build hundreds of thousands of tuples and strings that hold no reference cycle
+    # (clt/collector.py).
+    with collector_paused():
         ranked: _Ranked | _Texts | None = None
         if duplicate_rule in DUPLICATE_RULES and overvote_rule in OVERVOTE_RULES:
             ballots = ballots if isinstance(ballots, list | tuple) else list(ballots)
@@ -1692,9 +1690,6 @@ def _gregory_count(
             ranked, engine = _prepare_ranked(ballots, field_, duplicate_rule, overvote_rule), _Gregory
         count = engine(rule, field_, ranked, seats, ties)  # type: ignore[arg-type]
         winners = count.run()
-    finally:
-        if collecting:
-            gc.enable()
     return _result(
         method=rule.method,
         seats=seats,
