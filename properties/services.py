@@ -582,7 +582,7 @@ def _import(
     parsed = geometry.parse_parcel_geometries([g for g in raw if g is not None], source_crs=source_crs)
     parsed.reverse()  # popped in the file's order below
     far = location.ImportCheck([(r.apn or "").strip() for r in records], accept=accept_location)
-    candidate = _candidate()
+    cleaner = _FieldCleaner()
     for position, record in enumerate(records):
         reasons: list[str] = [messages.problem_message(p) for p in record.problems]
         apn = (record.apn or "").strip()
@@ -602,7 +602,7 @@ def _import(
         elif not record.problems:
             reasons.append(messages.problem_message(geometry.Problem("empty", "The geometry is empty.")))
         reasons.extend(far.review(position, apn, geom))
-        reasons.extend(_field_problems(record.fields, candidate))
+        reasons.extend(cleaner.problems(record.fields))
         if reasons:
             errors.append(ImportError_(record.index, record.ident, tuple(reasons), row=record.row))
         shapes.append(geom)
@@ -623,23 +623,45 @@ def _import(
     return report
 
 
-def _field_problems(fields: dict[str, Any], candidate: Parcel | None = None) -> list[str]:
-    """Clean the fields in place; their problems in words. An import passes one ``candidate`` for every record."""
-    problems = []
-    candidate = candidate or _candidate()
-    for name, value in fields.items():
-        if name not in PARCEL_FIELDS:
-            continue
+class _FieldCleaner:
+    """Cleans an import's fields as the model's fields do, each distinct value once.
+
+    A town's file repeats its statuses, dates and prices thousands of times; ``Field.clean`` depends only on
+    the value (and the one candidate parcel every record shares), so a value's outcome is kept by field.
+    """
+
+    def __init__(self) -> None:
+        self.candidate = _candidate()
+        self.seen: dict[tuple[str, type, Any], tuple[Any, list[str]]] = {}
+
+    def problems(self, fields: dict[str, Any]) -> list[str]:
+        """Clean ``fields`` in place; their problems in words."""
+        problems = []
+        for name, value in fields.items():
+            if name not in PARCEL_FIELDS:
+                continue
+            try:
+                # Equal Decimals may differ in their digits (1.0 and 1.000), which the field's validators count.
+                key = (name, type(value), str(value) if type(value) is Decimal else value)
+                cleaned, found = self.seen[key]
+            except TypeError:  # an unhashable value (a list, say): cleaned, and refused, without the memo
+                cleaned, found = self._clean(name, value)
+            except KeyError:
+                cleaned, found = self.seen[key] = self._clean(name, value)
+            if found:
+                problems.extend(found)
+            else:
+                fields[name] = cleaned
+        if fields.get("status") == ParcelStatus.RETIRED:
+            problems.append(str(messages.RETIRED_ONLY_BY_LINEAGE))
+        return problems
+
+    def _clean(self, name: str, value: Any) -> tuple[Any, list[str]]:
         model_field = Parcel._meta.get_field(name)
         try:
-            cleaned = model_field.clean(value, candidate)
+            return model_field.clean(value, self.candidate), []
         except ValidationError as exc:
-            problems.extend(f"{model_field.verbose_name}: {m}" for m in exc.messages)
-            continue
-        fields[name] = cleaned
-    if fields.get("status") == ParcelStatus.RETIRED:
-        problems.append(str(messages.RETIRED_ONLY_BY_LINEAGE))
-    return problems
+            return None, [f"{model_field.verbose_name}: {m}" for m in exc.messages]
 
 
 def _candidate() -> Parcel:

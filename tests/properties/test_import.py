@@ -1107,3 +1107,22 @@ def test_id_filter_selects_exactly_the_ids_given():
     runs = [*range(1, 200), 400, 402, *range(500, 900)]
     query = bulkwrite.id_filter("pk", runs)
     assert len(query.children) == 3  # the singles, then two ranges
+
+
+def test_each_record_s_fields_are_checked_even_when_an_equal_value_passed_before():
+    # The import cleans each distinct value once; 1.5 and 1.505 differ, 1.50 and 1.500 are equal Decimals
+    # whose digits differ, and the price field keeps 2 decimals: the second of each pair is refused.
+    values = [Decimal("1.50"), Decimal("1.500"), "1.5", "1.505", "pending", "pending"]
+    records = [
+        services.ImportRecord(
+            index=n + 1, ident=f"M-{n}", apn=f"M-{n}", geometry=square(n * 30, 0), fields={"acquisition_price": value}
+        )
+        for n, value in enumerate(values)
+    ]
+    with pytest.raises(services.ImportFailed) as failed:
+        services.parcels_import(records, actor=None, reason="memo")
+    refused = {error.ident: error.reasons for error in failed.value.errors}
+    assert sorted(refused) == ["M-1", "M-3", "M-4", "M-5"]
+    assert refused["M-1"] == ("acquisition price: Ensure that there are no more than 2 decimal places.",)
+    assert refused["M-4"] == refused["M-5"] == ("acquisition price: “pending” value must be a decimal number.",)
+    assert not Parcel.objects.exists()
