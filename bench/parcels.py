@@ -3,7 +3,7 @@
 Run by hand or with ``make bench``; never collected by pytest. It creates a throwaway database
 (an SQLite file in a temporary folder, or ``clt_bench_<pid>`` on PostgreSQL), migrates it,
 generates ``--count`` realistic parcels on a street grid around Burlington, Vermont, imports them
-through ``properties.services.parcels_import`` and then asks the map endpoint, the list page and
+through ``properties.imports.parcels_import`` and then asks the map endpoint, the list page and
 the API list for them through Django's test client, as a logged-in staff user.
 
     .venv/bin/python bench/parcels.py [--count 50000] [--database sqlite|postgres] [--repeat 5] [--skip-traced]
@@ -365,7 +365,7 @@ def _maxrss_mb() -> float:
 
 def time_import(records: list[Any]) -> tuple[Any, float, dict[str, float], float, float]:
     """The real import: seconds, seconds per stage, RSS high-water growth and the process peak (MB)."""
-    from properties.services import parcels_import
+    from properties.imports import parcels_import
 
     marks: dict[str, float] = {}
 
@@ -394,7 +394,7 @@ def traced_import_peak(records: list[Any]) -> float:
     A dry run (written, then rolled back) so the registry keeps one town; tracing slows Python
     down a lot, so this run is not timed.
     """
-    from properties.services import parcels_import
+    from properties.imports import parcels_import
 
     gc.collect()
     tracemalloc.start()

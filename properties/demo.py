@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from pyproj import Transformer
 from simple_history.utils import bulk_create_with_history
 
-from properties import services
+from properties import imports, services
 from properties.exchange import ReadRecord
 from properties.models import FundingKind, Parcel, ParcelFunding, ParcelStatus, Unit, UnitKind
 
@@ -173,7 +173,7 @@ def load_demo(context: Any) -> None:
             },
         )
     )
-    report = services.parcels_import(records, actor=context.actor, reason="Demo data")
+    report = imports.parcels_import(records, actor=context.actor, reason="Demo data")
     parcels = {p.apn: p for p in Parcel.objects.all()}
     _lineage(context, to_lonlat, parcels, plans)
     _homes(context, rng, parcels, plans)

@@ -18,7 +18,7 @@ from clt.jobs.models import Job, job_storage
 from clt.jobs.registry import JobKind, Outcome, Progress
 from clt.jobs.services import job_enqueue
 from properties import exchange, geometry, messages
-from properties.services import ImportFailed, parcels_import
+from properties.imports import ImportFailed, parcels_import
 
 __all__ = ["KIND", "PARCELS_IMPORT", "QUEUED_OPTIONS", "parcels_import_enqueue", "read_records"]
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from properties import services
+from properties import imports, services
 from properties.exchange import ReadRecord
 from properties.models import Parcel, ParcelFunding, ParcelOverlap, ParcelStatus, Unit
 from tests.factories import make_parcel, rect_ring, square
@@ -355,7 +355,7 @@ def _bulk(count: int, prefix: str = "Q", *, size: float = 20, x0: float = 0) -> 
         )
         for i in range(count)
     ]
-    services.parcels_import(records, actor=None, reason="bulk")
+    imports.parcels_import(records, actor=None, reason="bulk")
     parcels = list(Parcel.objects.filter(apn__startswith=prefix))
     Unit.objects.bulk_create(Unit(parcel=p, address=p.address) for p in parcels)
     ParcelFunding.objects.bulk_create(ParcelFunding(parcel=p, source="HOME", amount=Decimal("1000")) for p in parcels)

@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from pyproj import Transformer
 from shapely.geometry import shape
 
-from properties import geometry, services
+from properties import geometry, imports, services
 from properties.models import Parcel, ParcelOverlap, ParcelStatus
 from tests.datafiles import PARCELS_B
 from tests.factories import lonlat, make_parcel, rect_ring, square
@@ -1077,7 +1077,7 @@ def test_the_bulk_writer_writes_what_bulk_create_with_history_wrote(monkeypatch,
 
     from properties import bulkwrite
 
-    report = services.parcels_import(_town_records(), actor=staff_user, reason="county file 2026")
+    report = imports.parcels_import(_town_records(), actor=staff_user, reason="county file 2026")
     written = _snapshot()
     assert report.created == 40 and len(written["history"]) == 40 and written["overlaps"]
     new = Parcel.objects.all()
@@ -1090,7 +1090,7 @@ def test_the_bulk_writer_writes_what_bulk_create_with_history_wrote(monkeypatch,
         bulk_create_with_history(objs, Parcel, batch_size=500, default_user=history_user, default_change_reason=reason)
 
     monkeypatch.setattr(bulkwrite, "insert_with_history", legacy)
-    services.parcels_import(_town_records(), actor=staff_user, reason="county file 2026")
+    imports.parcels_import(_town_records(), actor=staff_user, reason="county file 2026")
     assert _snapshot() == written
 
 
@@ -1114,13 +1114,13 @@ def test_each_record_s_fields_are_checked_even_when_an_equal_value_passed_before
     # whose digits differ, and the price field keeps 2 decimals: the second of each pair is refused.
     values = [Decimal("1.50"), Decimal("1.500"), "1.5", "1.505", "pending", "pending"]
     records = [
-        services.ImportRecord(
+        imports.ImportRecord(
             index=n + 1, ident=f"M-{n}", apn=f"M-{n}", geometry=square(n * 30, 0), fields={"acquisition_price": value}
         )
         for n, value in enumerate(values)
     ]
-    with pytest.raises(services.ImportFailed) as failed:
-        services.parcels_import(records, actor=None, reason="memo")
+    with pytest.raises(imports.ImportFailed) as failed:
+        imports.parcels_import(records, actor=None, reason="memo")
     refused = {error.ident: error.reasons for error in failed.value.errors}
     assert sorted(refused) == ["M-1", "M-3", "M-4", "M-5"]
     assert refused["M-1"] == ("acquisition price: Ensure that there are no more than 2 decimal places.",)

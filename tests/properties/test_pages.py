@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from properties import services
+from properties import imports, services
 from properties.exchange import ReadRecord
 from properties.models import Parcel, ParcelOverlap, Unit
 from tests.factories import make_grid, make_parcel, square
@@ -164,7 +164,7 @@ def test_homes_and_funding_forms(client, staff_user, parcel):
 
 def test_accept_overlap_from_the_page(client, staff_user, parcel):
     # An import records overlaps as warnings to review (the form refuses them outright).
-    services.parcels_import([ReadRecord(1, "x", "200-2", square(10, 0, 20), {})], actor=staff_user, reason="import")
+    imports.parcels_import([ReadRecord(1, "x", "200-2", square(10, 0, 20), {})], actor=staff_user, reason="import")
     overlap = ParcelOverlap.objects.get()
     assert not overlap.is_accepted
     login(client, staff_user)

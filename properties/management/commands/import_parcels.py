@@ -12,8 +12,8 @@ from django.utils.translation import ngettext
 
 from clt.progress import ProgressBar
 from properties import exchange, geometry, messages
+from properties.imports import ImportFailed, parcels_import
 from properties.jobs import QUEUED_OPTIONS, parcels_import_enqueue, read_records
-from properties.services import ImportFailed, parcels_import
 
 
 class Command(BaseCommand):
