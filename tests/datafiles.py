@@ -1,7 +1,7 @@
 """Where the tests' real data lives: all of it inside the repository, so a clone alone runs the suite.
 
-``tests/data/`` holds what only the tests read (ballot files, participatory budgeting votes, a county's parcels), each with its
-source note; the index series the product ships are read from the leases app's own ``data/``.
+``tests/data/`` holds what only the tests read (ballot files, participatory budgeting votes, a county's
+parcels), each with its source note; the index series the product ships are read from the leases app's own ``data/``.
 """
 
 from pathlib import Path
