@@ -27,6 +27,7 @@ from table import format_table, read  # noqa: E402
 SCRIPTS: list[tuple[str, str, list[str], bool]] = [
     ("stv", "stv.py", [], False),
     ("blt", "blt.py", [], False),
+    ("pb", "pb.py", [], False),
     ("parcels", "parcels.py", [], True),
     ("lists", "lists.py", [], True),
     ("portfolio", "portfolio.py", [], True),

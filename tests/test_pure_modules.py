@@ -26,6 +26,8 @@ PURE_MODULES = [
     "governance/elections/blt.py",
     "governance/elections/codes.py",
     "governance/elections/chart.py",
+    "governance/budgeting/rules.py",
+    "governance/budgeting/pabulib.py",
     "governance/board/rules.py",
     "governance/membership/eligibility.py",
     "governance/meetings/quorum.py",

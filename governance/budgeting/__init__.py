@@ -1,0 +1,1 @@
+"""Participatory budgeting: the rules that fund projects from ballots, and the Pabulib .pb format."""
