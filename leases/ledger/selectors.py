@@ -175,8 +175,9 @@ def local_currency_totals(*, start: dt.date, end: dt.date) -> list[CurrencyTotal
             CurrencyTotal(
                 currency=currency,
                 payments=row.get("count", 0),
-                units=row.get("units") or Decimal("0.00"),
-                dollars=row.get("dollars") or Decimal("0.00"),
+                # Quantised: a database's SUM may drop trailing zeros (SQLite's 47.5).
+                units=fees.money(row.get("units") or ZERO),
+                dollars=fees.money(row.get("dollars") or ZERO),
             )
         )
     return totals
