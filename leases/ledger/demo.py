@@ -133,7 +133,7 @@ class LedgerDemo:
 
     def local_currency(self) -> None:
         """BerkShares at the board's rate (changed once, three months ago) and two payments in them today, on the
-        first leases (the demo homeowner's first) whose open fees leave room for at least 10 units."""
+        first leases (the demo homeowner's first) whose open fees leave room for a whole unit or more."""
         currency = ledger_services.local_currency_create(
             code="BSH", name="BerkShares", symbol="B$", actor=self.actor, reason="Board resolution: local currency"
         )
@@ -162,7 +162,7 @@ class LedgerDemo:
         rate = ledger_selectors.local_rate_on(currency, self.today)
         allowed = ledger_selectors.local_allowance(plan.lease, currency, on=self.today, share_pct=rate.max_share_pct)
         units = min(Decimal(40), (allowed / rate.dollars_per_unit).quantize(Decimal(1), rounding=ROUND_DOWN))
-        if units < 10:
+        if units < 1:
             return False
         ledger_services.payment_record(
             lease=plan.lease,
