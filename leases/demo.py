@@ -376,6 +376,7 @@ class Demo(LifecycleDemo, LedgerDemo, MonitoringDemo, ResaleDemo):
         for plan in self.plans:
             self.payments.extend(self.payment_plan(plan))
         self.year_of_billing()
+        self.local_currency()
         self.monitoring()
         self.report()
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from leases import views as lease_pages
 from leases.documents import views as documents_views
+from leases.ledger import currency_views
 from leases.ledger import views as ledger_views
 from leases.lifecycle import views as lifecycle_views
 from leases.monitoring import views as monitoring_views
@@ -22,6 +23,10 @@ urlpatterns = [
     path("portfolio/export/", resale_exports.portfolio_export, name="portfolio_export"),
     path("reports/impact/", impact_report, name="impact_report"),
     path("reports/impact/export/", resale_exports.impact_export, name="impact_export"),
+    path("currencies/", currency_views.currency_list, name="currency_list"),
+    path("currencies/new/", currency_views.currency_create, name="currency_create"),
+    path("currencies/report/", currency_views.currency_report, name="currency_report"),
+    path("currencies/<slug:code>/rates/new/", currency_views.currency_rate_create, name="currency_rate_create"),
     path("indexes/", indexes.index_list, name="index_list"),
     path("indexes/<slug:code>/", indexes.index_detail, name="index_detail"),
     path("new/", lifecycle_views.lease_create, name="lease_create"),

@@ -31,8 +31,9 @@ from governance.elections import counting
 from governance.elections import selectors as gs
 from governance.elections.blt import read_blt
 from governance.elections.models import Election, ElectionPhase
+from leases.ledger import fees
 from leases.ledger import selectors as ledger_selectors
-from leases.ledger.models import Charge, ChargeKind, Payment, PaymentMethod
+from leases.ledger.models import Charge, ChargeKind, LocalCurrency, Payment, PaymentMethod
 from leases.lifecycle.models import Deadline, DeadlineStatus, GroundLease, LeaseEvent, PermittedMortgage
 from leases.lifecycle.rules import ComplianceState, DeadlineKind, FinancingState, LeaseStatus, TransferState
 from leases.lifecycle.selectors import due_buckets, due_items
@@ -110,6 +111,20 @@ def test_load_demo_is_plausible_deterministic_and_idempotent(demo):
     assert Person.objects.count() == len(set(Person.objects.values_list("pk", flat=True)))
     # Every demo parcel lies in Burlington's Old North End.
     assert all(-73.23 < p.centroid_lon < -73.19 and 44.48 < p.centroid_lat < 44.50 for p in current)
+
+
+def test_the_demo_trust_takes_berkshares_at_the_boards_rate(demo):
+    currency = LocalCurrency.objects.get(code="BSH")
+    assert list(currency.rates.values_list("dollars_per_unit", "max_share_pct")) == [
+        (Decimal("0.95"), Decimal("20")),
+        (Decimal("0.97"), Decimal("20")),
+    ]
+    paid = list(Payment.objects.filter(currency=currency))
+    assert len(paid) == 2
+    for payment in paid:
+        assert payment.received_on == demo.day and payment.currency_rate == Decimal("0.97")
+        assert payment.amount == fees.local_dollars(payment.currency_amount, payment.currency_rate)
+        assert Decimal(1) <= payment.currency_amount <= Decimal(40)
 
 
 def test_demo_leases_cover_every_state_with_a_year_of_billing(demo):

@@ -178,8 +178,7 @@ def statement_period(params: Mapping[str, str], *, today: dt.date | None = None)
         first, last = _parse_date(start, "start"), _parse_date(end, "end")
         if last < first:
             raise DocumentParameterError(
-                _("end: %(end)s is before the start, %(start)s.")
-                % {"end": date_text(last), "start": date_text(first)}
+                _("end: %(end)s is before the start, %(start)s.") % {"end": date_text(last), "start": date_text(first)}
             )
         whole_month = first.day == 1 and (first.year, first.month) == (last.year, last.month)
         return first, last, whole_month and last == month_bounds(first.year, first.month)[1]
@@ -348,8 +347,7 @@ def statement_context(
     balance, closing balance, arrears by age at ``end``, and what to pay by when."""
     if end < start:
         raise DocumentParameterError(
-            _("end: %(end)s is before the start, %(start)s.")
-            % {"end": date_text(end), "start": date_text(start)}
+            _("end: %(end)s is before the start, %(start)s.") % {"end": date_text(end), "start": date_text(start)}
         )
     statement = ledger_selectors.ledger_lines(lease, start=start, end=end)
     ageing = ledger_selectors.ledger_ageing(lease, as_of=end)
@@ -360,7 +358,11 @@ def statement_context(
         if charge_keys
         else {}
     )
-    payments = {str(p.pk): p for p in Payment.objects.filter(pk__in=payment_keys)} if payment_keys else {}
+    payments = (
+        {str(p.pk): p for p in Payment.objects.filter(pk__in=payment_keys).select_related("currency")}
+        if payment_keys
+        else {}
+    )
     rows = []
     for line in statement.lines:
         if line.kind in ("payment", "reversal"):

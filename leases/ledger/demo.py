@@ -1,4 +1,5 @@
-"""The ledger side of the demo: fee increases, each household's way of paying, a year of billing.
+"""The ledger side of the demo: fee increases, each household's way of paying, a year of billing, and BerkShares
+(a local currency the board accepts for part of each fee) with two payments made in them.
 
 A mixin of ``leases.demo.Demo``: it reads the run's state (``self.today``, ``self.rng``, ``self.actor``,
 ``self.plans``…) and the helpers the demo defines.
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from simple_history.utils import bulk_create_with_history
 
 from clt.dates import month_start
+from leases.ledger import selectors as ledger_selectors
 from leases.ledger import services as ledger_services
-from leases.ledger.models import Payment, PaymentMethod
+from leases.ledger.models import LocalCurrency, Payment, PaymentMethod
 from leases.lifecycle.demo import REASON, LeasePlan, demo_money
 
 
@@ -128,3 +130,49 @@ class LedgerDemo:
             while pending and pending[0][0] < next_month:
                 pending.pop(0)[2]()
             self.billed.append(ledger_services.bill_month(year=month.year, month=month.month, actor=self.actor))
+
+    def local_currency(self) -> None:
+        """BerkShares at the board's rate (changed once, three months ago) and two payments in them today, on the
+        first leases (the demo homeowner's first) whose open fees leave room for a whole unit or more."""
+        currency = ledger_services.local_currency_create(
+            code="BSH", name="BerkShares", symbol="B$", actor=self.actor, reason="Board resolution: local currency"
+        )
+        for effective, rate, reason in (
+            (self.first_month, Decimal("0.95"), "Board resolution: BerkShares at $0.95, up to 20 % of each fee"),
+            (month_start(self.today, -3), Decimal("0.97"), "Board resolution: BerkShares at the bank's new rate"),
+        ):
+            ledger_services.local_rate_set(
+                currency=currency,
+                effective=effective,
+                dollars_per_unit=rate,
+                max_share_pct=Decimal("20"),
+                actor=self.actor,
+                reason=reason,
+            )
+        plans = [self.rosa_plan] if self.rosa_plan else []
+        plans += [plan for plan in self.plans if plan is not self.rosa_plan]
+        made = 0
+        for plan in plans:
+            if made == 2:
+                break
+            if self.local_payment(plan, currency):
+                made += 1
+
+    def local_payment(self, plan: LeasePlan, currency: LocalCurrency) -> bool:
+        rate = ledger_selectors.local_rate_on(currency, self.today)
+        allowed = ledger_selectors.local_allowance(plan.lease, currency, on=self.today, share_pct=rate.max_share_pct)
+        units = min(Decimal(40), (allowed / rate.dollars_per_unit).quantize(Decimal(1), rounding=ROUND_DOWN))
+        if units < 1:
+            return False
+        ledger_services.payment_record(
+            lease=plan.lease,
+            amount=None,
+            received_on=self.today,
+            method=PaymentMethod.CASH,
+            reference="",
+            currency=currency,
+            currency_amount=units,
+            actor=self.actor,
+            reason="Paid in BerkShares at the office",
+        )
+        return True

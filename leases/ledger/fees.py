@@ -13,6 +13,8 @@ The pieces::
     late_fees_due               the late fees a rule gives up to a date, keyed by (charge, sequence)
     ageing                      open amounts by days past due (0-30, 31-60, 61-90, over 90)
     statement_lines             an account statement with a running balance between two dates
+    local_dollars               an amount in a local currency converted to dollars at a rate
+    local_allowance             the dollars a new local-currency payment may settle now (the share rule)
 
 Conventions used throughout
 - Money is ``Decimal``; a float (or an int) anywhere raises ``FeeInputError`` naming the field, because
@@ -65,9 +67,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import (
+    ROUND_DOWN,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
     Context,
@@ -103,6 +106,8 @@ __all__ = [
     "due_date",
     "late_fees_due",
     "ledger_at",
+    "local_allowance",
+    "local_dollars",
     "money",
     "monthly_amount",
     "one_year_before",
@@ -874,3 +879,74 @@ def statement_lines(
             balance = balance + debit - credit
             lines.append(StatementLine(day, kind, key, _m(debit), _m(credit), _m(balance)))
     return Statement(opening=_m(opening), lines=tuple(lines), closing=_m(balance))
+
+
+# ---------------------------------------------------------------------------------------------
+# Lease fees paid in a local currency
+# ---------------------------------------------------------------------------------------------
+
+
+def local_dollars(units: Decimal, rate: Decimal) -> Decimal:
+    """``units`` of a local currency at ``rate`` dollars per unit, in dollars: the exact product rounded half
+    up to the cent, once (120 units at 0.95 are 114.00; 3.5 credits at 15.3333 are 53.66655, credited 53.67).
+
+    Both must be positive Decimals; the units are whole cents of the currency (storage keeps 2 places).
+    """
+    units = _cents(units, "currency_amount", positive=True)
+    rate = _dec(rate, "currency_rate")
+    if rate == 0:
+        raise FeeInputError("currency_rate", "must be greater than zero")
+    with localcontext(_CONTEXT):
+        return _m(units * rate)
+
+
+def local_allowance(
+    charges: Sequence[ChargeLine],
+    payments: Sequence[PaymentLine],
+    as_of: dt.date,
+    *,
+    share: Decimal,
+    local: Collection[str],
+) -> Decimal:
+    """The most dollars a new payment in one local currency, received on ``as_of``, may be credited.
+
+    The rule (docs/leases.md, "Lease fees paid in a local currency"):
+
+    - Of each lease-fee charge (kind ``fee``), at most ``share`` (a fraction: 0.20 is 20 %) of its net amount,
+      rounded *down* to the cent so the part never exceeds the share, may be settled in this currency. Late
+      fees and other charges take none of it.
+    - ``local`` are the keys of the earlier payments in ``payments`` made in the same currency; the dollars
+      allocation gives them on a charge use up its room. Room on a charge is ``min(open, cap - local part)``.
+    - The new payment comes after every payment counted on ``as_of`` and, like any payment, is applied oldest
+      charge first. So it may be credited the room of each open charge in ledger order for as long as that
+      room is the whole open amount, plus the room of the first charge where it is not; there its dollars
+      would run on into the part of the charge that must be paid in dollars. No credit in advance: once the
+      open charges are used up nothing more is allowed.
+
+    With a $250.00 fee open and a 20 % share, 50.00 is allowed: 50 units at 0.95 (47.50) may be paid, 60 units
+    (57.00) may not.
+    """
+    as_of = _date(as_of, "as_of")
+    share = _fraction(share, "share")
+    ordered = _checked_charges(charges)
+    ordered_payments = _checked_payments(payments)
+    local_keys = set(local)
+    allocations, open_by_charge = _allocate(ordered, ordered_payments, as_of)
+    paid_locally: dict[str, Decimal] = {}
+    for allocation in allocations:
+        if allocation.payment in local_keys:
+            paid_locally[allocation.charge] = paid_locally.get(allocation.charge, ZERO) + allocation.amount
+    allowed = ZERO
+    with localcontext(_CONTEXT):
+        for charge in ordered:
+            still_open = open_by_charge[charge.key]
+            if still_open <= 0:
+                continue
+            if charge.kind != "fee":
+                break  # allocation would pay this charge next, and none of it may be paid locally
+            cap = (share * charge.net).quantize(CENT, rounding=ROUND_DOWN)
+            room = max(ZERO, min(still_open, cap - paid_locally.get(charge.key, ZERO)))
+            allowed += room
+            if room < still_open:
+                break
+    return _m(allowed)

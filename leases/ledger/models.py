@@ -1,11 +1,12 @@
-"""The lease-fee ledger: fee schedules, rates, suspensions, charges, waivers and payments (arithmetic in ``fees``)."""
+"""The lease-fee ledger: fee schedules, rates, suspensions, charges, waivers and payments (arithmetic in ``fees``),
+and the local currencies a trust accepts part of its fees in."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -149,6 +150,67 @@ class ChargeWaiver(models.Model):
         return _("%(amount)s waived %(date)s") % {"amount": self.amount, "date": self.granted_on}
 
 
+class LocalCurrency(TimeStampedModel):
+    """A local or community currency (BerkShares, time credits) the trust accepts for part of its lease fees.
+
+    Its value in dollars and the share of each fee it may settle are the board's, dated: ``LocalCurrencyRate``.
+    """
+
+    code = models.SlugField(_("code"), max_length=20, unique=True, help_text=_("A short code, such as BSH."))
+    name = models.CharField(_("name"), max_length=60, unique=True, help_text=_("As people say it: BerkShares."))
+    symbol = models.CharField(_("symbol"), max_length=10, help_text=_("The unit after a rate: B$ in $0.95 per B$."))
+    active = models.BooleanField(_("accepted"), default=True, help_text=_("Payments can be recorded in it."))
+
+    history = HistoricalRecords()
+    # Staff only: a homeowner reads the currency through their own payments, never the list.
+    objects = RestrictedManager()
+    access_rules = AccessRules()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("local currency")
+        verbose_name_plural = _("local currencies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LocalCurrencyRate(TimeStampedModel):
+    """From ``effective`` on (until the next one), a unit of ``currency`` is worth ``dollars_per_unit`` dollars and
+    at most ``max_share_pct`` % of each lease fee may be paid in it. A time series, never overwritten."""
+
+    currency = models.ForeignKey(LocalCurrency, on_delete=models.PROTECT, related_name="rates")
+    effective = models.DateField(_("effective from"))
+    dollars_per_unit = models.DecimalField(
+        _("dollars per unit"), max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0.0001"))]
+    )
+    max_share_pct = models.DecimalField(
+        _("share of each fee (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    reason = models.TextField(_("reason"))
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules()
+
+    class Meta:
+        ordering = ["currency_id", "effective"]
+        verbose_name = _("local currency rate")
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "effective"], name="leases_localcurrencyrate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(rate)s $ per %(symbol)s from %(date)s") % {
+            "rate": self.dollars_per_unit,
+            "symbol": self.currency.symbol,
+            "date": self.effective,
+        }
+
+
 class PaymentMethod(models.TextChoices):
     CHECK = "check", _("Check")
     ACH = "ach", _("Bank transfer")
@@ -166,6 +228,25 @@ class Payment(models.Model):
     amount = money_field(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
     method = models.CharField(_("method"), max_length=12, choices=PaymentMethod.choices, default=PaymentMethod.CHECK)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # Paid in a local currency: ``amount`` is still the dollars credited, ``currency_amount`` what was handed
+    # over, ``currency_rate`` the rate in force on ``received_on`` (copied: a later rate changes nothing paid).
+    currency = models.ForeignKey(
+        LocalCurrency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("currency"),
+    )
+    currency_amount = models.DecimalField(
+        _("amount in the currency"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    currency_rate = models.DecimalField(_("dollars per unit"), max_digits=12, decimal_places=4, null=True, blank=True)
     reversed_on = models.DateField(_("reversed on"), null=True, blank=True)
     reversal_reason = models.TextField(_("reason for reversal"), blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
@@ -178,6 +259,13 @@ class Payment(models.Model):
         ordering = ["lease_id", "received_on", "pk"]
         verbose_name = _("payment")
         indexes = [models.Index(fields=["lease", "received_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__isnull=True, currency_amount__isnull=True, currency_rate__isnull=True)
+                | Q(currency__isnull=False, currency_amount__isnull=False, currency_rate__isnull=False),
+                name="leases_payment_currency_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return _("%(amount)s on %(date)s") % {"amount": self.amount, "date": self.received_on}

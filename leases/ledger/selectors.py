@@ -1,21 +1,31 @@
-"""Reading the ledger: balances, ageing and statement lines of a lease, and ledger figures for lists."""
+"""Reading the ledger: balances, ageing and statement lines of a lease, ledger figures for lists, and local
+currencies (the rate in force on a day, what a local-currency payment may settle, what each currency brought)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from clt import clock
 from leases.ledger import fees
-from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSuspension, Payment
+from leases.ledger.models import (
+    Charge,
+    ChargeWaiver,
+    FeeRate,
+    FeeSuspension,
+    LocalCurrency,
+    LocalCurrencyRate,
+    Payment,
+)
 from leases.lifecycle.models import (
     GroundLease,
 )
@@ -114,3 +124,60 @@ def balances_for(lease_ids: Any, *, as_of: dt.date) -> dict[int, Decimal]:
     ids = list(lease_ids)
     charges, payments = ledger_lines_for(ids)
     return {pk: fees.ledger_at(charges.get(pk, []), payments.get(pk, []), as_of).balance for pk in ids}
+
+
+# --- Local currencies -----------------------------------------------------------------------------
+
+
+def local_rate_on(currency: LocalCurrency, day: dt.date) -> LocalCurrencyRate | None:
+    """The board's rate and share for ``currency`` in force on ``day`` (the latest taking effect by then)."""
+    return currency.rates.filter(effective__lte=day).order_by("-effective").first()
+
+
+def local_allowance(lease: GroundLease, currency: LocalCurrency, *, on: dt.date, share_pct: Decimal) -> Decimal:
+    """The most dollars a payment in ``currency`` received ``on`` that day may be credited on ``lease``
+    (``fees.local_allowance``: ``share_pct`` of each open lease fee, less what this currency already paid)."""
+    charges, payments = ledger_lines_for([lease.pk])
+    local = {str(pk) for pk in lease.payments.filter(currency=currency).values_list("pk", flat=True)}
+    try:
+        return fees.local_allowance(
+            charges.get(lease.pk, []), payments.get(lease.pk, []), on, share=share_pct / 100, local=local
+        )
+    except fees.FeeInputError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """What one local currency brought between two dates: payments, units received, dollars credited."""
+
+    currency: LocalCurrency
+    payments: int
+    units: Decimal
+    dollars: Decimal
+
+
+def local_currency_totals(*, start: dt.date, end: dt.date) -> list[CurrencyTotal]:
+    """Per currency (every one, with zeros for none received), the payments received from ``start`` to ``end``
+    (both included) that were not reversed by ``end``: their count, the units and the dollars. Two queries."""
+    rows = (
+        Payment.objects.filter(currency__isnull=False, received_on__gte=start, received_on__lte=end)
+        .filter(Q(reversed_on__isnull=True) | Q(reversed_on__gt=end))
+        .order_by()
+        .values("currency")
+        .annotate(count=Count("pk"), units=Sum("currency_amount"), dollars=Sum("amount"))
+    )
+    by_currency = {row["currency"]: row for row in rows}
+    totals = []
+    for currency in LocalCurrency.objects.order_by("name"):
+        row = by_currency.get(currency.pk, {})
+        totals.append(
+            CurrencyTotal(
+                currency=currency,
+                payments=row.get("count", 0),
+                # Quantised: a database's SUM may drop trailing zeros (SQLite's 47.5).
+                units=fees.money(row.get("units") or ZERO),
+                dollars=fees.money(row.get("dollars") or ZERO),
+            )
+        )
+    return totals

@@ -1,4 +1,5 @@
-"""Ledger services: fee rates and suspensions, charges, waivers, payments, and the monthly billing run."""
+"""Ledger services: fee rates and suspensions, charges, waivers, payments (in dollars or a local currency), local
+currencies and their rates, and the monthly billing run."""
 
 from __future__ import annotations
 
@@ -18,11 +19,22 @@ from simple_history.utils import bulk_create_with_history
 
 from clt import clock
 from clt.dates import month_bounds
+from clt.formats import date_text
 from clt.history import actor_or_none as _actor_or_none
 from clt.history import require_not_in_future, require_reason, save_stamped
-from leases.ledger import fees
-from leases.ledger.models import Charge, ChargeKind, ChargeWaiver, FeeRate, FeeSchedule, FeeSuspension, Payment
-from leases.ledger.selectors import ledger_lines_for, ledger_state
+from leases.ledger import fees, wording
+from leases.ledger.models import (
+    Charge,
+    ChargeKind,
+    ChargeWaiver,
+    FeeRate,
+    FeeSchedule,
+    FeeSuspension,
+    LocalCurrency,
+    LocalCurrencyRate,
+    Payment,
+)
+from leases.ledger.selectors import ledger_lines_for, ledger_state, local_allowance, local_rate_on
 from leases.lifecycle.models import (
     GroundLease,
 )
@@ -151,18 +163,171 @@ def charge_waive(*, charge: Charge, amount: Decimal, granted_on: dt.date, actor:
 def payment_record(
     *,
     lease: GroundLease,
-    amount: Decimal,
+    amount: Decimal | None,
     received_on: dt.date,
     actor: Any,
     reason: str,
     method: str = "check",
     reference: str = "",
+    currency: LocalCurrency | None = None,
+    currency_amount: Decimal | None = None,
 ) -> Payment:
-    """Money received. It is applied oldest charge first (the allocation is computed, never stored)."""
+    """Money received. It is applied oldest charge first (the allocation is computed, never stored).
+
+    In a local currency, ``currency_amount`` units are credited at the rate in force on ``received_on``
+    (``amount``, if given, must be that many dollars), and only as much as the board's share of the open lease
+    fees still allows (``fees.local_allowance``); otherwise nothing is written and the reason is given.
+    """
     reason = require_reason(reason)
     require_not_in_future(received_on, "received_on")
+    currency_rate = None
+    if currency is not None or currency_amount is not None:
+        amount, currency_rate = _local_dollars(lease, currency, currency_amount, received_on, amount)
+    elif amount is None:
+        raise ValidationError({"amount": [_("Give the amount received.")]})
     return save_stamped(
-        Payment(lease=lease, amount=amount, received_on=received_on, method=method, reference=reference),
+        Payment(
+            lease=lease,
+            amount=amount,
+            received_on=received_on,
+            method=method,
+            reference=reference,
+            currency=currency,
+            currency_amount=currency_amount,
+            currency_rate=currency_rate,
+        ),
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _local_dollars(
+    lease: GroundLease,
+    currency: LocalCurrency | None,
+    units: Decimal | None,
+    received_on: dt.date,
+    amount: Decimal | None,
+) -> tuple[Decimal, Decimal]:
+    """The dollars credited for ``units`` of ``currency`` and the rate used, or the reason it is refused."""
+    if currency is None:
+        raise ValidationError({"currency": [_("Choose the currency the amount was paid in.")]})
+    if units is None:
+        raise ValidationError(
+            {"currency_amount": [_("Give the amount paid in %(currency)s.") % {"currency": currency}]}
+        )
+    if not currency.active:
+        raise ValidationError({"currency": [_("%(currency)s is no longer accepted.") % {"currency": currency}]})
+    # The lease row is locked so that two payments recorded at once cannot both use the same room.
+    GroundLease.objects.select_for_update().filter(pk=lease.pk).first()
+    rate = local_rate_on(currency, received_on)
+    if rate is None:
+        raise ValidationError(
+            {
+                "currency": [
+                    _("No rate for %(currency)s is in force on %(date)s; the board sets one first.")
+                    % {"currency": currency, "date": date_text(received_on)}
+                ]
+            }
+        )
+    try:
+        dollars = fees.local_dollars(units, rate.dollars_per_unit)
+    except fees.FeeInputError as error:
+        raise ValidationError({error.field: [error.reason]}) from None
+    if amount is not None and amount != dollars:
+        raise ValidationError(
+            {
+                "amount": [
+                    _("%(units)s %(currency)s at %(rate)s are $%(dollars)s, not $%(amount)s.")
+                    % {
+                        "units": wording.units_text(units),
+                        "currency": currency,
+                        "rate": wording.rate_text(rate.dollars_per_unit),
+                        "dollars": dollars,
+                        "amount": amount,
+                    }
+                ]
+            }
+        )
+    allowed = local_allowance(lease, currency, on=received_on, share_pct=rate.max_share_pct)
+    if dollars > allowed:
+        raise ValidationError(
+            {
+                "currency_amount": [
+                    _(
+                        "%(units)s %(currency)s are $%(dollars)s; at most $%(allowed)s may be paid in %(currency)s "
+                        "now (%(share)s%% of each open lease fee, less what was already paid in it)."
+                    )
+                    % {
+                        "units": wording.units_text(units),
+                        "currency": currency,
+                        "dollars": dollars,
+                        "allowed": allowed,
+                        "share": wording.units_text(rate.max_share_pct),
+                    }
+                ]
+            }
+        )
+    return dollars, rate.dollars_per_unit
+
+
+@transaction.atomic
+def local_currency_create(*, code: str, name: str, symbol: str, actor: Any, reason: str) -> LocalCurrency:
+    """A currency the trust accepts for part of its fees; payments need a rate (``local_rate_set``) first."""
+    reason = require_reason(reason)
+    return save_stamped(LocalCurrency(code=code, name=name, symbol=symbol), actor=actor, reason=reason)
+
+
+@transaction.atomic
+def local_currency_update(*, currency: LocalCurrency, actor: Any, reason: str, **fields: Any) -> LocalCurrency:
+    """Rename a currency or stop (or resume) accepting it; its rates and payments stay."""
+    reason = require_reason(reason)
+    currency = LocalCurrency.objects.select_for_update().get(pk=currency.pk)
+    for name, value in fields.items():
+        if name not in ("code", "name", "symbol", "active"):
+            raise ValidationError({name: [_("Not a setting of the currency.")]})
+        setattr(currency, name, value)
+    return save_stamped(currency, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def local_rate_set(
+    *,
+    currency: LocalCurrency,
+    effective: dt.date,
+    dollars_per_unit: Decimal,
+    max_share_pct: Decimal,
+    actor: Any,
+    reason: str,
+) -> LocalCurrencyRate:
+    """The board's rate and share for ``currency`` from ``effective`` on, with the reason (its resolution).
+
+    Never rewrites what was paid: a date on or before a payment already recorded in the currency is refused.
+    """
+    reason = require_reason(reason, _("Give the board's decision this rate rests on."))
+    currency = LocalCurrency.objects.select_for_update().get(pk=currency.pk)
+    if currency.rates.filter(effective=effective).exists():
+        raise ValidationError({"effective": [_("A rate already starts on %(date)s.") % {"date": effective}]})
+    paid = currency.payments.filter(received_on__gte=effective).order_by("-received_on").first()
+    if paid is not None:
+        raise ValidationError(
+            {
+                "effective": [
+                    _(
+                        "A payment in %(currency)s was recorded on %(date)s at the earlier rate; "
+                        "a new rate can start after it."
+                    )
+                    % {"currency": currency, "date": date_text(paid.received_on)}
+                ]
+            }
+        )
+    return save_stamped(
+        LocalCurrencyRate(
+            currency=currency,
+            effective=effective,
+            dollars_per_unit=dollars_per_unit,
+            max_share_pct=max_share_pct,
+            reason=reason,
+        ),
         actor=actor,
         reason=reason,
     )

@@ -19,7 +19,7 @@ from clt.formats import date_text
 from leases.ledger import fees, services, wording
 from leases.ledger import selectors as ledger_selectors
 from leases.ledger.forms import ChargeForm, FeeRateForm, FeeSuspendForm, PaymentForm, PaymentReverseForm, WaiverForm
-from leases.ledger.models import Charge, ChargeWaiver, Payment
+from leases.ledger.models import Charge, ChargeWaiver, LocalCurrency, LocalCurrencyRate, Payment
 from leases.lifecycle.models import (
     GroundLease,
 )
@@ -137,7 +137,9 @@ def ledger_section(lease: GroundLease, today: dt.date, *, months: int = LEDGER_M
     charges = {
         str(c.pk): c for c in lease.charges.filter(pk__in=[int(k) for k in charge_keys]).select_related("source")
     }
-    payments = {str(p.pk): p for p in lease.payments.filter(pk__in=[int(k) for k in payment_keys])}
+    payments = {
+        str(p.pk): p for p in lease.payments.filter(pk__in=[int(k) for k in payment_keys]).select_related("currency")
+    }
     rows = []
     for line in statement.lines:
         charge = charges.get(line.key) if line.kind not in ("payment", "reversal") else None
@@ -243,21 +245,45 @@ def payment_record(request: HttpRequest, pk: int) -> HttpResponse:
             received_on=cleaned["received_on"],
             method=cleaned["method"],
             reference=cleaned["reference"],
+            currency=cleaned.get("currency"),
+            currency_amount=cleaned.get("currency_amount"),
             actor=request.user,
             reason=cleaned["change_reason"],
         )
 
+    def saved(payment: Payment) -> str:
+        text = _("Payment of %(amount)s recorded.") % {"amount": money(payment.amount)}
+        local = wording.local_text(payment)
+        return f"{text} ({local})" if local else text
+
+    today = clock.today()
     return lease_form_page(
         request,
         form,
         save,
         lease=lease,
         title=_("Record a payment"),
-        success=lambda p: _("Payment of %(amount)s recorded.") % {"amount": money(p.amount)},
+        success=saved,
         next_url=lease_url(lease, "ledger"),
         message_tags=LEDGER_MESSAGE,
-        context={"owed": owed_now(lease, clock.today())},
+        context={"owed": owed_now(lease, today), "local_rates": local_rates_today(today)},
     )
+
+
+@dataclass(frozen=True)
+class LocalRateNow:
+    currency: LocalCurrency
+    rate: LocalCurrencyRate | None
+    rate_text: str
+
+
+def local_rates_today(today: dt.date) -> list[LocalRateNow]:
+    """Each accepted currency and the board's rate and share in force today (None: no payment can be taken)."""
+    rows = []
+    for currency in LocalCurrency.objects.filter(active=True).order_by("name"):
+        rate = ledger_selectors.local_rate_on(currency, today)
+        rows.append(LocalRateNow(currency, rate, wording.rate_text(rate.dollars_per_unit) if rate else ""))
+    return rows
 
 
 @staff_required

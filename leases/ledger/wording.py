@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from leases.ledger.models import Charge, ChargeKind, Payment, PaymentMethod
 
-__all__ = ["charge_text", "month_text", "payment_detail", "payment_text"]
+__all__ = ["charge_text", "local_text", "month_text", "payment_detail", "payment_text", "rate_text", "units_text"]
 
 # Words a reference often repeats from its method ("Cheque 1536" for a check, "ACH" for a bank transfer).
 _METHOD_WORDS = {
@@ -65,15 +66,51 @@ def _reference(payment: Payment) -> str:
     return _NUMBER_WORDS.sub("", reference).strip()
 
 
+def _plain(value: Decimal, places: int) -> str:
+    # At least ``places`` decimals, more only when the value has them: 120.00 → "120", 0.9500 → "0.95".
+    exponent = value.normalize().as_tuple().exponent
+    shown = max(places, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+    return formats.number_format(value, shown, use_l10n=True, force_grouping=True)
+
+
+def units_text(units: Decimal) -> str:
+    """An amount in a local currency without needless zeros: "120", "2.5"."""
+    return _plain(units, 0)
+
+
+def rate_text(rate: Decimal) -> str:
+    """Dollars per unit with cents and any further digits the board set: "0.95", "15.3333"."""
+    return _plain(rate, 2)
+
+
+def local_text(payment: Payment) -> str:
+    """How a local-currency payment was made: "paid as 120 BerkShares at $0.95 per B$" ("" in dollars).
+
+    ``payment.currency`` is read: select it with the payments (``select_related("currency")``).
+    """
+    if payment.currency_id is None:
+        return ""
+    return _("paid as %(units)s %(currency)s at $%(rate)s per %(symbol)s") % {
+        "units": units_text(payment.currency_amount),
+        "currency": payment.currency.name,
+        "rate": rate_text(payment.currency_rate),
+        "symbol": payment.currency.symbol,
+    }
+
+
 def payment_detail(payment: Payment) -> str:
-    """How it was paid: "check no. 1536", "bank transfer", "cash, receipt 22" (the method said once)."""
+    """How it was paid: "check no. 1536", "bank transfer", "cash, receipt 22" (the method said once), and for a
+    local currency what was handed over: "cash; paid as 120 BerkShares at $0.95 per B$"."""
     method = str(payment.get_method_display()).lower()
     reference = _reference(payment)
     if not reference:
-        return method
-    if reference.isdigit():
-        return _("%(method)s no. %(number)s") % {"method": method, "number": reference}
-    return _("%(method)s, reference %(reference)s") % {"method": method, "reference": reference}
+        detail = method
+    elif reference.isdigit():
+        detail = _("%(method)s no. %(number)s") % {"method": method, "number": reference}
+    else:
+        detail = _("%(method)s, reference %(reference)s") % {"method": method, "reference": reference}
+    local = local_text(payment)
+    return _("%(detail)s; %(local)s") % {"detail": detail, "local": local} if local else detail
 
 
 def payment_text(payment: Payment) -> str:

@@ -10,8 +10,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clt.api.serializers import ReasonedWriteMixin, change_reason_field, money, reason_field
-from leases.ledger import services
-from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSchedule, FeeSuspension, Payment
+from leases.ledger import services, wording
+from leases.ledger.models import (
+    Charge,
+    ChargeWaiver,
+    FeeRate,
+    FeeSchedule,
+    FeeSuspension,
+    LocalCurrency,
+    LocalCurrencyRate,
+    Payment,
+)
 from leases.lifecycle.models import (
     GroundLease,
 )
@@ -161,7 +170,40 @@ class ChargeWaiveSerializer(serializers.Serializer):
 
 class PaymentSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
     lease = serializers.PrimaryKeyRelatedField(queryset=GroundLease.objects.all())
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text="Dollars credited. In a local currency it comes from the rate: leave it out, or it must match.",
+    )
+    currency = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=LocalCurrency.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Code of the local currency it was paid in (`/local-currencies/`); null or absent for dollars.",
+    )
+    currency_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        help_text="The amount handed over, in the local currency.",
+    )
+    currency_rate = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="Dollars per unit: the board's rate in force on `received_on`.",
+    )
+    local_text = serializers.SerializerMethodField(help_text="How it was paid in a local currency, in words.")
     change_reason = change_reason_field()
+
+    def get_local_text(self, obj: Payment) -> str:
+        return wording.local_text(obj)
 
     class Meta:
         model = Payment
@@ -172,6 +214,10 @@ class PaymentSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
             "amount",
             "method",
             "reference",
+            "currency",
+            "currency_amount",
+            "currency_rate",
+            "local_text",
             "reversed_on",
             "reversal_reason",
             "created",
@@ -181,7 +227,50 @@ class PaymentSerializer(ReasonedWriteMixin, serializers.ModelSerializer):
 
     def create(self, validated_data: dict[str, Any]) -> Payment:
         actor, reason = self._actor_and_reason("Recorded through the API")
-        return services.payment_record(actor=actor, reason=reason, **self._without_reason(validated_data))
+        data = self._without_reason(validated_data)
+        data.setdefault("amount", None)
+        return services.payment_record(actor=actor, reason=reason, **data)
+
+
+class LocalCurrencyRateSerializer(serializers.ModelSerializer):
+    currency = serializers.SlugRelatedField(slug_field="code", queryset=LocalCurrency.objects.all())
+    reason = serializers.CharField(max_length=2000, help_text="The board's decision the rate rests on.")
+
+    class Meta:
+        model = LocalCurrencyRate
+        fields = ["id", "currency", "effective", "dollars_per_unit", "max_share_pct", "reason", "created"]
+        read_only_fields = ["created"]
+        # (currency, effective) uniqueness is the service's to check, with its own words.
+        validators: list = []
+
+    def create(self, validated_data: dict[str, Any]) -> LocalCurrencyRate:
+        return services.local_rate_set(actor=self.context["request"].user, **validated_data)
+
+
+class LocalCurrencySerializer(ReasonedWriteMixin, serializers.ModelSerializer):
+    rates = serializers.SerializerMethodField()
+    change_reason = change_reason_field()
+
+    class Meta:
+        model = LocalCurrency
+        fields = ["id", "code", "name", "symbol", "active", "rates", "created", "last_updated", "change_reason"]
+        read_only_fields = ["created", "last_updated"]
+
+    @extend_schema_field(LocalCurrencyRateSerializer(many=True))
+    def get_rates(self, obj: LocalCurrency) -> list[dict[str, Any]]:
+        return LocalCurrencyRateSerializer(obj.rates.all(), many=True, context=self.context).data
+
+    def create(self, validated_data: dict[str, Any]) -> LocalCurrency:
+        actor, reason = self._actor_and_reason("")
+        data = self._without_reason(validated_data)
+        data.pop("active", None)
+        return services.local_currency_create(actor=actor, reason=reason, **data)
+
+    def update(self, instance: LocalCurrency, validated_data: dict[str, Any]) -> LocalCurrency:
+        actor, reason = self._actor_and_reason("")
+        return services.local_currency_update(
+            currency=instance, actor=actor, reason=reason, **self._without_reason(validated_data)
+        )
 
 
 class PaymentReverseSerializer(serializers.Serializer):

@@ -12,10 +12,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clt import clock
-from clt.api.viewsets import HistoryMixin, RestrictedReadOnlyViewSet, reason_given, validated_body
+from clt.api.viewsets import NO_PUT_OR_DELETE, HistoryMixin, RestrictedReadOnlyViewSet, reason_given, validated_body
+from clt.permissions import IsCltStaff
 from leases.ledger import filters, services
 from leases.ledger.api import serializers as s
-from leases.ledger.models import Charge, ChargeWaiver, FeeRate, FeeSchedule, FeeSuspension, Payment
+from leases.ledger.models import (
+    Charge,
+    ChargeWaiver,
+    FeeRate,
+    FeeSchedule,
+    FeeSuspension,
+    LocalCurrency,
+    LocalCurrencyRate,
+    Payment,
+)
 
 # --- The fee ledger -------------------------------------------------------------------------------
 
@@ -85,7 +95,7 @@ class ChargeViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyVie
 class PaymentViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
     """Money received. A payment is never deleted: a bounced check is reversed, with the reason."""
 
-    queryset = Payment.objects.all()
+    queryset = Payment.objects.select_related("currency")
     serializer_class = s.PaymentSerializer
     filterset_class = filters.PaymentFilterSet
     ordering_fields = ["received_on", "amount", "created"]
@@ -102,3 +112,28 @@ class PaymentViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyVi
             reason=reason_given(request, values.get("reason")),
         )
         return Response(s.PaymentSerializer(reversed_payment, context=self.get_serializer_context()).data)
+
+
+class LocalCurrencyViewSet(HistoryMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, RestrictedReadOnlyViewSet):
+    """Local currencies the trust accepts for part of its lease fees, each with the rates the board set (staff)."""
+
+    permission_classes = [IsCltStaff]
+    queryset = LocalCurrency.objects.prefetch_related(
+        Prefetch("rates", queryset=LocalCurrencyRate.objects.select_related("currency").order_by("effective"))
+    )
+    serializer_class = s.LocalCurrencySerializer
+    ordering_fields = ["name", "code"]
+    http_method_names = NO_PUT_OR_DELETE
+
+
+class LocalCurrencyRateViewSet(HistoryMixin, mixins.CreateModelMixin, RestrictedReadOnlyViewSet):
+    """The board's rate (dollars per unit) and share of each fee, per currency, from a date on (staff).
+
+    A rate dated on or before a payment already recorded in the currency is refused (400 on ``effective``).
+    """
+
+    permission_classes = [IsCltStaff]
+    queryset = LocalCurrencyRate.objects.select_related("currency")
+    serializer_class = s.LocalCurrencyRateSerializer
+    filterset_fields = ["currency"]
+    ordering_fields = ["effective"]

@@ -32,6 +32,7 @@ from clt.api.viewsets import (
 )
 from clt.permissions import IsCltStaff
 from leases.ledger import selectors as ledger_selectors
+from leases.ledger import wording as ledger_wording
 from leases.ledger.api import serializers as ledger_s
 from leases.ledger.selectors import with_ledger_figures
 from leases.lifecycle import filters, selectors
@@ -268,13 +269,15 @@ class GroundLeaseViewSet(ReadBackMixin, HistoryMixin, RestrictedModelViewSet):
         query = validated_query(ledger_s.StatementQuerySerializer, request)
         statement = ledger_selectors.ledger_lines(lease, start=query["start"], end=query["end"])
         charges = dict(lease.charges.values_list("pk", "description"))
-        payments = {p.pk: p for p in lease.payments.all()}
+        payments = {p.pk: p for p in lease.payments.select_related("currency")}
         lines = []
         for line in statement.lines:
             if line.kind in ("payment", "reversal"):
                 payment = payments[int(line.key)]
                 if line.kind == "payment":
                     description = " ".join(part for part in (payment.get_method_display(), payment.reference) if part)
+                    if payment.currency_id is not None:
+                        description = f"{description}; {ledger_wording.local_text(payment)}"
                 else:
                     description = _("Reversed: %(reason)s") % {"reason": payment.reversal_reason}
             else:
