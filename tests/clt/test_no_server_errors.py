@@ -166,6 +166,7 @@ INTEGER_PARAMETERS = {
     "/api/v1/households/": ["ami_year", "person"],
     "/api/v1/lease-events/": ["lease"],
     "/api/v1/lease-template-versions/": ["template"],
+    "/api/v1/local-currency-rates/": ["currency"],
     "/api/v1/meeting-attendance/": ["meeting", "person"],
     "/api/v1/monitoring-records/": ["lease", "year"],
     "/api/v1/parcel-overlaps/": ["other", "parcel"],
