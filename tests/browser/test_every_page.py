@@ -130,6 +130,8 @@ def pages_by_role() -> dict[str, list[str]]:
             "/leases/deadlines/",
             "/leases/portfolio/",
             "/leases/reports/impact/",
+            "/leases/currencies/",
+            "/leases/currencies/report/",
             "/governance/members/",
             f"/governance/meetings/{adjourned.pk}/",
             f"/governance/elections/{open_election.pk}/manage/",
