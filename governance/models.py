@@ -19,6 +19,8 @@ from governance.elections.models import (
 )
 from governance.meetings.models import AgendaItem, Attendance, Meeting, Proxy, Resolution
 from governance.membership.models import (
+    CoopResident,
+    CoopResidentList,
     DuesPayment,
     GovernanceSettings,
     Membership,
@@ -34,6 +36,8 @@ __all__ = [
     "BoardTerm",
     "Candidate",
     "Contest",
+    "CoopResident",
+    "CoopResidentList",
     "DuesPayment",
     "Election",
     "GovernanceSettings",

@@ -16,6 +16,10 @@ The rules, each a setting of the trust (``cfg:``), never a constant:
 * R4: one vote per person, household or leasehold (``vote_unit``): the key names the unit.
 * R5: precedence lessee > general > supporting: a person in several classes is a member of the first only,
   so they vote once.
+* Co-ops: a ground lease held by an organisation (a limited-equity housing co-op) makes leaseholder members
+  of its residents per ``coop_residents``: nobody, the delegates the co-op designates, or every resident
+  household (one vote each), read from the list the co-op certified last on or before the date
+  (:func:`coop_decisions`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ __all__ = [
     "GENERAL",
     "LESSEE",
     "SUPPORTING",
+    "CoopEntry",
+    "CoopList",
     "Decision",
     "LeaseTie",
     "MembershipFacts",
@@ -48,11 +54,15 @@ __all__ = [
     "add_months",
     "age_on",
     "area_shape",
+    "coop_decisions",
+    "coop_list_in_force",
+    "coop_votes",
     "decide",
     "dues_current",
     "dues_period_for",
     "in_area",
     "membership_in_force",
+    "with_coop",
 ]
 
 LESSEE, GENERAL, SUPPORTING = "lessee", "general", "supporting"
@@ -64,6 +74,9 @@ NAMED_LESSEES, ADULT_HOUSEHOLD_MEMBERS, ONE_PER_LEASEHOLD = (
     "one_per_leasehold",
 )
 PERSON, HOUSEHOLD, LEASEHOLD = "person", "household", "leasehold"
+
+# What a co-op's lease gives its residents (``GovernanceSettings.coop_residents``).
+COOP_NONE, COOP_DELEGATES, COOP_HOUSEHOLDS = "none", "delegates", "households"
 
 # Reason codes (the Django layer holds their translated wording).
 NOT_APPLIED = "not_applied"
@@ -311,3 +324,92 @@ def dues_period_for(paid_on: dt.date, period: str) -> tuple[dt.date, dt.date]:
     if period == "calendar_year":
         return dt.date(paid_on.year, 1, 1), dt.date(paid_on.year, 12, 31)
     return paid_on, add_months(paid_on, 12) - dt.timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Co-ops on the trust's land
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoopEntry:
+    """One resident on a co-op's certified list; ``household_id`` None: a household of one not recorded."""
+
+    person_id: int
+    household_id: int | None = None
+    delegate: bool = False
+
+
+@dataclass(frozen=True)
+class CoopList:
+    """A resident list as the co-op certified it on ``certified_on`` (``list_id`` orders two of one day)."""
+
+    list_id: int
+    organization_id: int
+    certified_on: dt.date
+    entries: tuple[CoopEntry, ...] = ()
+
+
+def coop_list_in_force(lists: Iterable[CoopList], organization_id: int, on: dt.date) -> CoopList | None:
+    """The co-op's list that speaks for ``on``: the last certified on or before it (a later one replaces it)."""
+    found = [c for c in lists if c.organization_id == organization_id and c.certified_on <= on]
+    return max(found, key=lambda c: (c.certified_on, c.list_id), default=None)
+
+
+def coop_decisions(
+    setting: str, leases: Mapping[int, int], lists: Iterable[CoopList], on: dt.date
+) -> dict[int, Decision]:
+    """Who the co-ops' leases make leaseholder members on ``on``, by person.
+
+    ``leases`` maps each co-op organisation holding a lease in force on ``on`` to that lease (the lowest id
+    when it holds several). Under ``households`` each certified household has one vote, cast by its first
+    listed person (the others are listed but the household's one vote is theirs together); under
+    ``delegates`` each designated delegate has one vote. A co-op without a certified list on or before
+    ``on`` carries no votes: the trust cannot know its residents.
+    """
+    if setting not in (COOP_DELEGATES, COOP_HOUSEHOLDS):
+        return {}
+    lists = list(lists)
+    decided: dict[int, Decision] = {}
+    for organization_id, lease_id in sorted(leases.items()):
+        current = coop_list_in_force(lists, organization_id, on)
+        if current is None:
+            continue
+        seen_units: set[str] = set()
+        for entry in current.entries:
+            if setting == COOP_DELEGATES:
+                if not entry.delegate:
+                    continue
+                key = f"person:{entry.person_id}"
+            elif entry.household_id is not None:
+                key = f"household:{entry.household_id}"
+            else:
+                key = f"person:{entry.person_id}"
+            if key in seen_units or entry.person_id in decided:
+                continue
+            seen_units.add(key)
+            decided[entry.person_id] = Decision(LESSEE, True, key, (), lease_id=lease_id)
+    return decided
+
+
+def coop_votes(decisions: Mapping[int, Decision], lease_id: int) -> int:
+    """How many votes one co-op lease carries: its distinct vote units."""
+    return len({d.vote_unit_key for d in decisions.values() if d.lease_id == lease_id})
+
+
+def with_coop(decisions: Mapping[int, Decision], coop: Mapping[int, Decision]) -> dict[int, Decision]:
+    """The decisions with the co-op residents added; a person already a lessee member by their own lease
+    keeps it (R5: one class, one vote), anyone else becomes a lessee member through the co-op."""
+    merged = dict(decisions)
+    for person_id, decision in coop.items():
+        held = merged.get(person_id)
+        if held is None or held.member_class != LESSEE:
+            merged[person_id] = Decision(
+                LESSEE,
+                True,
+                decision.vote_unit_key,
+                (),
+                lease_id=decision.lease_id,
+                dues_current=held.dues_current if held is not None else None,
+            )
+    return merged

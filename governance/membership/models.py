@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from clt.models import Person, TimeStampedModel
+from clt.models import Organization, Person, TimeStampedModel
 from clt.querysets import AccessRules, RestrictedManager
 
 ZERO = Decimal("0")
@@ -50,6 +51,14 @@ class VoteUnit(models.TextChoices):
     PERSON = "person", _("One vote per person")
     HOUSEHOLD = "household", _("One vote per household")
     LEASEHOLD = "leasehold", _("One vote per leasehold")
+
+
+class CoopResidents(models.TextChoices):
+    """Who a ground lease held by a housing co-op makes leaseholder members (the co-op's residents)."""
+
+    NONE = "none", _("Nobody: the co-op's lease gives no members")
+    DELEGATES = "delegates", _("The delegates the co-op designates, one vote each")
+    HOUSEHOLDS = "households", _("Every resident household the co-op certifies, one vote each")
 
 
 class DuesPeriod(models.TextChoices):
@@ -119,6 +128,13 @@ class GovernanceSettings(TimeStampedModel):
         default=LesseeScope.NAMED_LESSEES,
     )
     vote_unit = models.CharField(_("vote unit"), max_length=16, choices=VoteUnit.choices, default=VoteUnit.PERSON)
+    coop_residents = models.CharField(
+        _("members through a co-op's lease"),
+        max_length=16,
+        choices=CoopResidents.choices,
+        default=CoopResidents.NONE,
+        help_text=_("A ground lease held by a housing co-op: who of its residents are leaseholder members."),
+    )
     adult_age = models.PositiveSmallIntegerField(
         _("adult age"), default=18, help_text=_("For lessee membership of adult household members.")
     )
@@ -312,3 +328,71 @@ class DuesPayment(TimeStampedModel):
     def clean(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("The period ends before it starts.")})
+
+
+class CoopResidentList(TimeStampedModel):
+    """A housing co-op's list of its resident households (and its delegates), as the co-op certified it.
+
+    Each certification is a new list: the one certified last on or before a record date decides who the
+    co-op's lease makes leaseholder members on that date, so a past election's roll can still be explained.
+    """
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("co-op"), on_delete=models.PROTECT, related_name="resident_lists"
+    )
+    certified_on = models.DateField(_("certified on"))
+    certifier_name = models.CharField(_("certified by"), max_length=200)
+    certifier_role = models.CharField(_("certifier's role at the co-op"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules()
+
+    class Meta:
+        ordering = ["organization_id", "-certified_on", "-pk"]
+        verbose_name = _("co-op resident list")
+        verbose_name_plural = _("co-op resident lists")
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.certified_on})"
+
+
+class CoopResident(models.Model):
+    """A resident on a certified list: a person, with their household when recorded; ``delegate``: one of
+    the co-op's designated delegates."""
+
+    resident_list = models.ForeignKey(CoopResidentList, on_delete=models.CASCADE, related_name="entries")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="coop_residences")
+    household = models.ForeignKey(
+        "leases.Household",
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coop_residences",
+    )
+    delegate = models.BooleanField(_("designated delegate"), default=False)
+
+    history = HistoricalRecords()
+    objects = RestrictedManager()
+    access_rules = AccessRules()
+
+    class Meta:
+        ordering = ["resident_list_id", "pk"]
+        verbose_name = _("co-op resident")
+        verbose_name_plural = _("co-op residents")
+        constraints = [
+            models.UniqueConstraint(fields=["resident_list", "person"], name="governance_coopresident_once"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)

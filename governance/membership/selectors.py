@@ -23,6 +23,7 @@ from clt import clock
 from clt.formats import date_text
 from clt.models import Person
 from governance.membership import eligibility as el
+from governance.membership.coop import coop_decisions_on
 from governance.membership.models import DuesPayment, GovernanceSettings, Membership
 from leases.lifecycle.models import GroundLease, Household, HouseholdMember, Leaseholder
 
@@ -241,9 +242,17 @@ def _standing(person: Person, decision: el.Decision, membership_id: int | None) 
 def _decisions(
     on: dt.date, people: Any, settings: GovernanceSettings | None
 ) -> tuple[dict[int, el.Decision], dict[int, int]]:
-    rules = rules_from(settings or GovernanceSettings.current())
+    settings = settings or GovernanceSettings.current()
+    rules = rules_from(settings)
     facts, membership_ids = _gather(on, people, rules)
-    return {pid: el.decide(f, rules, on) for pid, f in facts.items()}, membership_ids
+    decisions = {pid: el.decide(f, rules, on) for pid, f in facts.items()}
+    coop = coop_decisions_on(on, settings.coop_residents)
+    if coop:
+        if people is not None:
+            wanted = set(people.values_list("pk", flat=True)) if isinstance(people, QuerySet) else set(people)
+            coop = {pid: d for pid, d in coop.items() if pid in wanted}
+        decisions = el.with_coop(decisions, coop)
+    return decisions, membership_ids
 
 
 def standings_on(
@@ -252,7 +261,8 @@ def standings_on(
     """Every member on ``on`` (one per person, class precedence applied), ordered by name.
 
     Seven queries whatever the number of people: settings, leases, leaseholders, memberships, household
-    members, dues, people. ``people`` (a Person queryset or ids) narrows it.
+    members, dues, people; three more when the bylaws make co-ops' residents members (co-op leases, their
+    certified lists, the lists' residents). ``people`` (a Person queryset or ids) narrows it.
     """
     if people is not None and not isinstance(people, QuerySet):
         people = [p.pk if isinstance(p, Person) else p for p in people]
