@@ -5,6 +5,7 @@ from django.urls import path
 from governance.board import views as board
 from governance.elections import views as elections
 from governance.meetings import views as meetings
+from governance.membership import coop_views
 from governance.membership import views as membership
 
 app_name = "governance"
@@ -16,6 +17,8 @@ urlpatterns: list = [
     path("memberships/<int:pk>/", membership.membership_detail, name="membership_detail"),
     path("settings/", membership.settings_edit, name="settings"),
     path("my/", membership.my_membership, name="my_membership"),
+    path("coops/", coop_views.coop_list, name="coop_list"),
+    path("coops/<int:pk>/", coop_views.coop_detail, name="coop_detail"),
     # --- board ---
     path("board/", board.board_roster, name="board_roster"),
     path("board/classes/new/", board.seat_class_edit, name="board_seat_class_create"),

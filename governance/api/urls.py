@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 from governance.board.api import views as board
 from governance.elections.api import views as elections
 from governance.meetings.api import views as meetings
+from governance.membership.api import coop
 from governance.membership.api import views as membership
 
 router = DefaultRouter()
@@ -11,6 +12,7 @@ router.register("memberships", membership.MembershipViewSet, basename="membershi
 router.register("members", membership.MembersViewSet, basename="member")
 router.register("governance-settings", membership.GovernanceSettingsViewSet, basename="governance-settings")
 router.register("my-membership", membership.MyMembershipViewSet, basename="my-membership")
+router.register("coop-resident-lists", coop.CoopResidentListViewSet, basename="coop-resident-list")
 # --- board ---
 router.register(r"seat-classes", board.BoardSeatClassViewSet, basename="seat-class")
 router.register(r"board-terms", board.BoardTermViewSet, basename="board-term")

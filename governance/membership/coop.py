@@ -22,22 +22,22 @@ from clt.formats import date_text
 from clt.history import require_reason, save_stamped
 from clt.models import Organization, OrganizationKind, Person
 from governance.membership import eligibility as el
+from governance.membership.in_force import in_force_q
 from governance.membership.models import CoopResident, CoopResidentList, CoopResidents, GovernanceSettings
 from leases.lifecycle.models import GroundLease, Household
 
 __all__ = [
+    "CoopRow",
     "CoopVotes",
     "coop_decisions_on",
     "coop_list_certify",
+    "coop_rows",
     "coop_votes_of",
 ]
 
 
 def _coop_leases(on: dt.date, organizations: Sequence[int] | None = None) -> dict[int, int]:
     """Each co-op organisation holding a ground lease in force on ``on``: its lowest lease id. One query."""
-    # Imported here: the membership selectors import this module.
-    from governance.membership.selectors import in_force_q
-
     rows = GroundLease.objects.filter(
         in_force_q(on), organization__isnull=False, organization__kind=OrganizationKind.HOUSING_COOPERATIVE
     )
@@ -144,3 +144,31 @@ def coop_list_certify(
         entry = CoopResident(resident_list=resident_list, person=person, household=household, delegate=bool(delegate))
         save_stamped(entry, actor=actor, reason=reason)
     return resident_list
+
+
+@dataclass(frozen=True)
+class CoopRow:
+    organization: Organization
+    lease_id: int | None
+    votes: int
+    last_certified_on: dt.date | None
+
+
+def coop_rows(on: dt.date | None = None) -> list[CoopRow]:
+    """Every housing co-op with its lease in force, its votes under the setting and its last certification.
+
+    A fixed number of queries whatever the number of co-ops (settings, co-ops, leases, lists, residents).
+    """
+    on = on or clock.today()
+    settings = GovernanceSettings.current()
+    coops = list(Organization.objects.filter(kind=OrganizationKind.HOUSING_COOPERATIVE).order_by("name"))
+    leases = _coop_leases(on, [c.pk for c in coops])
+    lists = _lists([c.pk for c in coops], on)
+    decisions = el.coop_decisions(settings.coop_residents, leases, lists, on)
+    rows = []
+    for coop in coops:
+        current = el.coop_list_in_force(lists, coop.pk, on)
+        lease_id = leases.get(coop.pk)
+        votes = el.coop_votes(decisions, lease_id) if lease_id is not None else 0
+        rows.append(CoopRow(coop, lease_id, votes, current.certified_on if current else None))
+    return rows

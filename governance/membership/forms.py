@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from clt.models import Person
 from governance.membership.models import (
+    CoopResidents,
     DuesPeriod,
     GovernanceSettings,
     LesseeScope,
@@ -155,6 +156,11 @@ class SettingsForm(forms.Form):
         label=gettext_lazy("Who of a leasehold is a lessee member"), choices=LesseeScope.choices
     )
     vote_unit = forms.ChoiceField(label=gettext_lazy("Vote unit"), choices=VoteUnit.choices)
+    coop_residents = forms.ChoiceField(
+        label=gettext_lazy("Members through a co-op's lease"),
+        choices=CoopResidents.choices,
+        help_text=gettext_lazy("A ground lease held by a housing co-op: who of its residents are leaseholder members."),
+    )
     adult_age = forms.IntegerField(label=gettext_lazy("Adult age"), min_value=0, max_value=120)
     general_min_age = forms.IntegerField(
         label=gettext_lazy("Minimum age of a general member"), min_value=0, max_value=120
@@ -235,6 +241,7 @@ class SettingsForm(forms.Form):
     change_reason = ReasonField()
 
     KEEP_IF_ABSENT = (
+        "coop_residents",
         "quorum_basis",
         "quorum_percent",
         "quorum_number",
@@ -249,6 +256,7 @@ class SettingsForm(forms.Form):
             (
                 "lessee_scope",
                 "vote_unit",
+                "coop_residents",
                 "adult_age",
                 "general_min_age",
                 "dues_amount",

@@ -24,6 +24,7 @@ from clt.formats import date_text
 from clt.models import Person
 from governance.membership import eligibility as el
 from governance.membership.coop import coop_decisions_on
+from governance.membership.in_force import in_force_q
 from governance.membership.models import DuesPayment, GovernanceSettings, Membership
 from leases.lifecycle.models import GroundLease, Household, HouseholdMember, Leaseholder
 
@@ -54,20 +55,6 @@ class Standing:
     membership_id: int | None = None
     dues_current: bool | None = None
     reason_codes: tuple[str, ...] = ()
-
-
-def in_force_q(on: dt.date, prefix: str = "") -> Q:
-    """Leases in force on ``on``: executed (not a draft), commenced on or before it, not ended on or before it.
-
-    A buyer's lease held by assignment keeps the original commencement, so a successor is in force only from
-    the day its predecessor ended (the closing): the seller stops being a lessee the day the buyer starts.
-    """
-    return (
-        ~Q(**{f"{prefix}status": "draft"})
-        & Q(**{f"{prefix}commencement__isnull": False, f"{prefix}commencement__lte": on})
-        & (Q(**{f"{prefix}ended_on__isnull": True}) | Q(**{f"{prefix}ended_on__gt": on}))
-        & (Q(**{f"{prefix}predecessor__isnull": True}) | Q(**{f"{prefix}predecessor__ended_on__lte": on}))
-    )
 
 
 def rules_from(settings: GovernanceSettings) -> el.Rules:

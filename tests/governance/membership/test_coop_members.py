@@ -26,7 +26,8 @@ RECORD = dt.date(2026, 3, 1)
 
 def coop_on_trust_land(name: str = "Maple Housing Co-op") -> Organization:
     org = Organization.objects.create(name=name, kind=OrganizationKind.HOUSING_COOPERATIVE)
-    parcel = make_parcel(f"COOP-{Organization.objects.count()}", x=9000, y=9000)
+    n = Organization.objects.count()
+    parcel = make_parcel(f"COOP-{n}", x=9000 + 40 * n, y=9000)
     unit = property_services.unit_create(actor=None, reason="co-op building", parcel=parcel, address="1 Co-op Way")
     lease = lease_services.lease_create(
         actor=None,
