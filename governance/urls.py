@@ -4,6 +4,7 @@ from django.urls import path
 
 from governance.board import views as board
 from governance.elections import views as elections
+from governance.meetings import proxy_views
 from governance.meetings import views as meetings
 from governance.membership import coop_views
 from governance.membership import views as membership
@@ -17,6 +18,7 @@ urlpatterns: list = [
     path("memberships/<int:pk>/", membership.membership_detail, name="membership_detail"),
     path("settings/", membership.settings_edit, name="settings"),
     path("my/", membership.my_membership, name="my_membership"),
+    path("my/proxies/", proxy_views.my_proxies, name="my_proxies"),
     path("coops/", coop_views.coop_list, name="coop_list"),
     path("coops/<int:pk>/", coop_views.coop_detail, name="coop_detail"),
     # --- board ---

@@ -33,8 +33,8 @@ class MeetingStatus(models.TextChoices):
 
 
 class MeetingQuerySet(RestrictedQuerySet):
-    """Staff read every meeting; members and board members those whose notice has gone out (a scheduled
-    meeting is a draft, and so is one cancelled before its notice); anyone else none. Agenda items and
+    """Staff read every meeting; members, board members and election officers those whose notice has gone
+    out (a scheduled meeting is a draft, and so is one cancelled before its notice); anyone else none. Agenda items and
     resolutions follow their meeting (``meeting_path``). Changing them is staff's (no access rules)."""
 
     def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
@@ -42,7 +42,7 @@ class MeetingQuerySet(RestrictedQuerySet):
             return super().restrict(user, action)
         if roles.is_staff_member(user):
             return self
-        if not (roles.is_member(user) or roles.is_board_member(user)):
+        if not (roles.is_member(user) or roles.is_board_member(user) or roles.is_election_officer(user)):
             return self.none()
         path = self.model.meeting_path
         return self.exclude(**{f"{path}status": MeetingStatus.SCHEDULED}).exclude(

@@ -59,9 +59,15 @@ THRESHOLD_LABELS = dict(Threshold.choices)
 
 
 def _visible(user: Any) -> QuerySet:
-    """The meetings ``user`` may read (``Meeting.objects.visible_to``: staff all; members and the board once
-    the notice is out). Anyone else is refused outright (403): meetings are the members' business."""
-    if not (roles.is_staff_member(user) or roles.is_member(user) or roles.is_board_member(user)):
+    """The meetings ``user`` may read (``Meeting.objects.visible_to``: staff all; members, the board and the
+    election officer once the notice is out, read-only). Anyone else is refused outright (403): meetings are
+    the members' business."""
+    if not (
+        roles.is_staff_member(user)
+        or roles.is_member(user)
+        or roles.is_board_member(user)
+        or roles.is_election_officer(user)
+    ):
         raise PermissionDenied
     return Meeting.objects.visible_to(user)
 

@@ -28,6 +28,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from clt.jobs.models import Job, JobStatus
+from clt.models import Organization, OrganizationKind
 from governance.elections.models import Election, ElectionPhase
 from governance.meetings.models import Meeting, MeetingStatus
 from leases.lifecycle.models import GroundLease
@@ -97,6 +98,7 @@ def pages_by_role() -> dict[str, list[str]]:
     adjourned = Meeting.objects.filter(status=MeetingStatus.ADJOURNED).first()
     noticed = Meeting.objects.filter(status=MeetingStatus.NOTICED).first()
     calculation = ResaleCalculation.objects.order_by("pk").first()
+    coop = Organization.objects.filter(kind=OrganizationKind.HOUSING_COOPERATIVE).order_by("pk").first()
     # A failed job: its page shows the progress reached, the reason and the Retry button (docs/jobs.md).
     failed = Job.objects.create(
         kind="statements",
@@ -118,8 +120,19 @@ def pages_by_role() -> dict[str, list[str]]:
             f"/my/leases/{homeowner_lease.pk}/resale/",
             "/governance/my/",
         ],
-        "member": ["/", "/governance/my/", "/governance/meetings/", f"/governance/meetings/{noticed.pk}/"],
-        "officer": ["/", f"/governance/elections/{open_election.pk}/manage/"],
+        "member": [
+            "/",
+            "/governance/my/",
+            "/governance/my/proxies/",
+            "/governance/meetings/",
+            f"/governance/meetings/{noticed.pk}/",
+        ],
+        "officer": [
+            "/",
+            f"/governance/elections/{open_election.pk}/manage/",
+            "/governance/meetings/",
+            f"/governance/meetings/{noticed.pk}/",
+        ],
         "staff": [
             "/",
             "/parcels/",
@@ -133,6 +146,8 @@ def pages_by_role() -> dict[str, list[str]]:
             "/leases/currencies/",
             "/leases/currencies/report/",
             "/governance/members/",
+            "/governance/coops/",
+            f"/governance/coops/{coop.pk}/",
             f"/governance/meetings/{adjourned.pk}/",
             f"/governance/elections/{open_election.pk}/manage/",
             "/jobs/",

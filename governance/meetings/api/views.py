@@ -69,7 +69,7 @@ __all__ = [
 
 
 class MembersReadStaffWrite(BasePermission):
-    """Members (and board members) read; staff read and write."""
+    """Members, board members and election officers read; staff read and write."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -77,7 +77,8 @@ class MembersReadStaffWrite(BasePermission):
             return True
         if request.method not in SAFE_METHODS:
             return False
-        return roles.is_member(user) or roles.is_board_member(user)
+        # The election officer reads the meetings an election runs beside (quorum, proxies), never changes them.
+        return roles.is_member(user) or roles.is_board_member(user) or roles.is_election_officer(user)
 
 
 class SignedInReadStaffWrite(BasePermission):
