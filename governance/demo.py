@@ -27,7 +27,7 @@ from clt.models import Person
 from governance.board import rules
 from governance.board import services as board_services
 from governance.board.models import BoardTerm, SeatClass
-from governance.coop_demo import load_coop_demo
+from governance.coop_demo import load_coop_demo, load_online_proxy_demo
 from governance.elections import nominations
 from governance.elections import services as election_services
 from governance.elections.models import Election
@@ -784,3 +784,4 @@ def load_demo(context: Any) -> None:
         loader = globals().get(name)
         if loader is not None:
             loader(context)
+    load_online_proxy_demo(context)

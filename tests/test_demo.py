@@ -31,6 +31,9 @@ from governance.elections import counting
 from governance.elections import selectors as gs
 from governance.elections.blt import read_blt
 from governance.elections.models import Election, ElectionPhase
+from governance.meetings.models import Proxy
+from governance.membership.coop import coop_votes_of
+from governance.membership.models import CoopResidentList
 from leases.ledger import fees
 from leases.ledger import selectors as ledger_selectors
 from leases.ledger.models import Charge, ChargeKind, LocalCurrency, Payment, PaymentMethod
@@ -186,6 +189,9 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing(demo):
 
     coop = leases.get(organization__kind=OrganizationKind.HOUSING_COOPERATIVE)
     assert coop.status == LeaseStatus.ACTIVE and not coop.leaseholders.exists()
+    # Its residents are leaseholder members: twelve households on the list it certified last month.
+    assert coop_votes_of(coop.organization, today).votes == 12
+    assert CoopResidentList.objects.filter(organization=coop.organization).count() == 2
     mortgages = PermittedMortgage.objects.select_related("lender")
     assert mortgages.count() >= 40
     assert {m.lender.kind for m in mortgages} == {OrganizationKind.LENDER}
@@ -243,6 +249,11 @@ def test_demo_leases_cover_every_state_with_a_year_of_billing(demo):
     call_command("load_demo", stdout=out)
     assert _counts() == before
     assert "already loaded" in out.getvalue()
+
+
+def test_the_demo_member_gave_a_proxy_online(demo):
+    online = Proxy.objects.filter(grantor__user__username="member", revoked_on__isnull=True)
+    assert online.count() == 1 and online.get().meeting is not None
 
 
 def test_elections_demo_certified_and_open(demo):
