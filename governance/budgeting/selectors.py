@@ -114,7 +114,7 @@ def _chart(lines: list[ProjectLine], budget: Decimal, left_over: Decimal, curren
         segments.append(Segment(round(x, 2), round(width, 2), FUNDED_COLOURS[n % 2], f"{line.title}: {line.cost}"))
         x += width
     segments.append(Segment(round(x, 2), round(max(CHART_WIDTH - x, 0.0), 2), LEFT_COLOUR, _("Left over")))
-    description = _("%(funded)s funded projects cost %(spent)s %(currency)s of %(budget)s; %(left)s is left over.") % {
+    description = _("%(funded)s funded projects cost %(spent)s of %(budget)s %(currency)s; %(left)s is left over.") % {
         "funded": len(segments) - 1,
         "spent": budget - left_over,
         "currency": currency,
