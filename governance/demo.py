@@ -27,6 +27,7 @@ from clt.models import Person
 from governance.board import rules
 from governance.board import services as board_services
 from governance.board.models import BoardTerm, SeatClass
+from governance.budgeting.demo import load_budgeting_demo
 from governance.coop_demo import load_coop_demo, load_online_proxy_demo
 from governance.elections import nominations
 from governance.elections import services as election_services
@@ -777,7 +778,7 @@ def load_meetings_demo(context: Any) -> None:
 
 
 def load_demo(context: Any) -> None:
-    """Governance's demo: membership first, then the board, the elections and the meetings (their loaders)."""
+    """Governance's demo: membership first, then the board, the elections, the meetings and a participatory budget."""
     load_membership_demo(context)
     load_coop_demo(context)
     for name in ("load_board_demo", "load_elections_demo", "load_meetings_demo"):
@@ -785,3 +786,4 @@ def load_demo(context: Any) -> None:
         if loader is not None:
             loader(context)
     load_online_proxy_demo(context)
+    load_budgeting_demo(context)

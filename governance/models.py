@@ -1,11 +1,12 @@
 """The models of governance, gathered for Django's app registry: each part defines its own.
 
-``governance/<part>/models.py`` holds a part's models (membership, board, elections, meetings); code
+``governance/<part>/models.py`` holds a part's models (membership, board, elections, meetings, budgeting); code
 imports them from there. This module only makes the registry (which reads ``governance.models``) load
 every part, and keeps importable the two defaults the migrations name as ``governance.models.<name>``.
 """
 
 from governance.board.models import BoardTerm, SeatClass
+from governance.budgeting.models import BudgetBallot, BudgetProject, BudgetResult, ParticipatoryBudget
 from governance.elections.models import (
     AccessCodeIssue,
     Ballot,
@@ -34,6 +35,9 @@ __all__ = [
     "Attendance",
     "Ballot",
     "BoardTerm",
+    "BudgetBallot",
+    "BudgetProject",
+    "BudgetResult",
     "Candidate",
     "Contest",
     "CoopResident",
@@ -42,6 +46,7 @@ __all__ = [
     "Election",
     "GovernanceSettings",
     "Meeting",
+    "ParticipatoryBudget",
     "Membership",
     "Participation",
     "PetitionSignature",

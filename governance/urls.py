@@ -3,6 +3,7 @@
 from django.urls import path
 
 from governance.board import views as board
+from governance.budgeting import views as budgeting
 from governance.elections import views as elections
 from governance.meetings import proxy_views
 from governance.meetings import views as meetings
@@ -52,4 +53,12 @@ urlpatterns: list = [
     path("meetings/<int:pk>/resolutions/new/", meetings.resolution_propose, name="meeting_resolution_propose"),
     path("meetings/<int:pk>/action/", meetings.meeting_action, name="meeting_action"),
     path("meetings/<int:pk>/run/", meetings.meeting_run, name="meeting_run"),
+    # --- participatory budgeting ---
+    path("budgets/", budgeting.budget_list, name="budget_list"),
+    path("budgets/new/", budgeting.budget_create, name="budget_create"),
+    path("budgets/<int:pk>/", budgeting.budget_detail, name="budget_detail"),
+    path("budgets/<int:pk>/action/", budgeting.budget_action, name="budget_action"),
+    path("budgets/<int:pk>/result/", budgeting.budget_result, name="budget_result"),
+    path("budgets/<int:pk>/result.pdf", budgeting.budget_result_pdf, name="budget_result_pdf"),
+    path("budgets/<int:pk>/budget.pb", budgeting.budget_pb, name="budget_pb"),
 ]

@@ -291,3 +291,12 @@ def test_the_certified_demo_election_seats_its_winners_on_the_roster(demo):
     assert roster.status_code == 200
     body = roster.content.decode()
     assert all(name in body for name in winners)
+
+
+def test_budgeting_demo_has_a_certified_result(demo):
+    from governance.budgeting.models import BudgetPhase, ParticipatoryBudget, ReviewStatus
+
+    budget = ParticipatoryBudget.objects.get(name__startswith="Stewardship fund 2026")
+    assert budget.phase == BudgetPhase.RESULT and budget.result.certified_at is not None
+    assert budget.projects.filter(status=ReviewStatus.REFUSED).exclude(refusal_reason="").exists()
+    assert budget.ballots.count() == 48 and budget.result.outcome["funded"]

@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from governance.board.api import views as board
+from governance.budgeting.api import views as budgeting
 from governance.elections.api import views as elections
 from governance.meetings.api import views as meetings
 from governance.membership.api import coop
@@ -29,5 +30,9 @@ router.register("agenda-items", meetings.AgendaItemViewSet, basename="agenda-ite
 router.register("meeting-attendance", meetings.MeetingAttendanceViewSet, basename="meeting-attendance")
 router.register("proxies", meetings.ProxyViewSet, basename="proxy")
 router.register("resolutions", meetings.ResolutionViewSet, basename="resolution")
+# --- participatory budgeting ---
+router.register("budgets", budgeting.BudgetViewSet, basename="budget")
+router.register("budget-projects", budgeting.BudgetProjectViewSet, basename="budget-project")
+router.register("budget-results", budgeting.BudgetResultViewSet, basename="budget-result")
 
 urlpatterns = router.urls
