@@ -29,6 +29,7 @@ from django.core.management import call_command
 
 from clt.jobs.models import Job, JobStatus
 from clt.models import Organization, OrganizationKind
+from governance.budgeting.models import ParticipatoryBudget
 from governance.elections.models import Election, ElectionPhase
 from governance.meetings.models import Meeting, MeetingStatus
 from leases.lifecycle.models import GroundLease
@@ -99,6 +100,7 @@ def pages_by_role() -> dict[str, list[str]]:
     noticed = Meeting.objects.filter(status=MeetingStatus.NOTICED).first()
     calculation = ResaleCalculation.objects.order_by("pk").first()
     coop = Organization.objects.filter(kind=OrganizationKind.HOUSING_COOPERATIVE).order_by("pk").first()
+    budget = ParticipatoryBudget.objects.order_by("pk").first()
     # A failed job: its page shows the progress reached, the reason and the Retry button (docs/jobs.md).
     failed = Job.objects.create(
         kind="statements",
@@ -126,6 +128,9 @@ def pages_by_role() -> dict[str, list[str]]:
             "/governance/my/proxies/",
             "/governance/meetings/",
             f"/governance/meetings/{noticed.pk}/",
+            "/governance/budgets/",
+            f"/governance/budgets/{budget.pk}/",
+            f"/governance/budgets/{budget.pk}/result/",
         ],
         "officer": [
             "/",
@@ -148,6 +153,7 @@ def pages_by_role() -> dict[str, list[str]]:
             "/governance/members/",
             "/governance/coops/",
             f"/governance/coops/{coop.pk}/",
+            f"/governance/budgets/{budget.pk}/",
             f"/governance/meetings/{adjourned.pk}/",
             f"/governance/elections/{open_election.pk}/manage/",
             "/jobs/",
