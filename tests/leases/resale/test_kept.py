@@ -19,7 +19,14 @@ from leases.resale import kept
 from leases.resale.models import KeptValuation
 from leases.resale.portfolio import portfolio_index, resale_portfolio
 from leases.resale.valuation import Valuer, load_lease_facts
-from tests.leases.resale.test_portfolio_fast import AS_OF, CHANGES, engine_alone, every_formula  # noqa: F401
+from tests.leases.resale.test_portfolio_fast import (  # noqa: F401  (fixtures, by name)
+    AS_OF,
+    CHANGES,
+    engine_alone,
+    every_formula,
+    formula_portfolio,
+    staff_user,
+)
 
 pytestmark = pytest.mark.django_db
 

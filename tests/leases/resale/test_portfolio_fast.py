@@ -14,10 +14,12 @@ import io
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from clt import roles
 from leases.lifecycle import services as lease_services
 from leases.lifecycle.models import GroundLease, LeaseSubsidy
 from leases.resale import engine, services
@@ -26,9 +28,11 @@ from leases.resale.models import IndexSeries, PortfolioSummary, ResalePolicy
 from leases.resale.portfolio import inputs_stamp, portfolio_index, resale_portfolio
 from leases.resale.valuation import Valuer, valuable_leases
 from properties import services as property_services
+from tests.conftest import make_user
 from tests.datafiles import AMI_FILE, CPI_FILE
 from tests.factories import make_lease, make_parcel, make_template_version
 from tests.leases.resale.test_portfolio import improve, terms_for
+from tests.once import rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -87,32 +91,52 @@ def home(bedrooms: int):
 home.count = 0
 
 
-@pytest.fixture
-def every_formula(staff_user):
+@pytest.fixture(scope="module")
+def formula_portfolio(django_db_setup, django_db_blocker) -> tuple[int, list[int]]:
     """Three leases under each family (one appraised with subsidies, one with a credited improvement, one on
-    a studio bought in 2023), and one lease whose terms name no policy."""
-    call_command("import_index", str(CPI_FILE), stdout=io.StringIO())
-    call_command("import_index", str(AMI_FILE), "--hud", stdout=io.StringIO())
-    series = {"cpi_series": IndexSeries.objects.get(code="cpi-u"), "ami_series": IndexSeries.objects.get(code=AMI_CODE)}
-    leases = []
-    for name, parameters in FAMILIES.items():
-        _, terms = terms_for(name, parameters, **series)
-        leases.append(
-            make_lease(
-                version=terms,
-                unit=home(3),
-                appraisal_date=D(2019, 12, 1),
-                appraised_value=Decimal("210000.00"),
-                appraised_land_value=Decimal("63000.00"),
-                appraised_improvements_value=Decimal("147000.00"),
-                subsidies=[("HOME program", Decimal("30000.00"))],
+    a studio bought in 2023), and one lease whose terms name no policy; with the staff user who improved them.
+
+    Built once for the module (tests/once.py): the staff user's and the leases' ids."""
+    with rolled_back(django_db_blocker):
+        staff = make_user("staffer", groups=(roles.STAFF_GROUP,))
+        call_command("import_index", str(CPI_FILE), stdout=io.StringIO())
+        call_command("import_index", str(AMI_FILE), "--hud", stdout=io.StringIO())
+        series = {
+            "cpi_series": IndexSeries.objects.get(code="cpi-u"),
+            "ami_series": IndexSeries.objects.get(code=AMI_CODE),
+        }
+        leases = []
+        for name, parameters in FAMILIES.items():
+            _, terms = terms_for(name, parameters, **series)
+            leases.append(
+                make_lease(
+                    version=terms,
+                    unit=home(3),
+                    appraisal_date=D(2019, 12, 1),
+                    appraised_value=Decimal("210000.00"),
+                    appraised_land_value=Decimal("63000.00"),
+                    appraised_improvements_value=Decimal("147000.00"),
+                    subsidies=[("HOME program", Decimal("30000.00"))],
+                )
             )
-        )
-        credited = make_lease(version=terms, unit=home(2), purchase_price=Decimal("187654.32"))
-        improve(credited, staff_user)
-        leases += [credited, make_lease(version=terms, unit=home(0), commencement=D(2023, 2, 28))]
-    leases.append(make_lease(version=make_template_version("Lease without a policy"), unit=home(1)))
-    return leases
+            credited = make_lease(version=terms, unit=home(2), purchase_price=Decimal("187654.32"))
+            improve(credited, staff)
+            leases += [credited, make_lease(version=terms, unit=home(0), commencement=D(2023, 2, 28))]
+        leases.append(make_lease(version=make_template_version("Lease without a policy"), unit=home(1)))
+        yield staff.pk, [lease.pk for lease in leases]
+
+
+@pytest.fixture
+def staff_user(formula_portfolio, db) -> User:
+    """The staff user of the conftest's fixture, made with the portfolio (who credited its improvements)."""
+    return User.objects.get(pk=formula_portfolio[0])
+
+
+@pytest.fixture
+def every_formula(formula_portfolio, db) -> list[GroundLease]:
+    """The portfolio's leases, in the order they were made, read afresh for each test."""
+    found = GroundLease.objects.in_bulk(formula_portfolio[1])
+    return [found[pk] for pk in formula_portfolio[1]]
 
 
 def engine_alone(lease: GroundLease, on: dt.date) -> tuple[Decimal | None, Decimal | None, str]:
