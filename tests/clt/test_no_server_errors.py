@@ -151,6 +151,7 @@ def test_a_price_too_large_for_any_record_is_refused_not_a_server_error(api_for)
 INTEGER_PARAMETERS = {
     "/api/v1/agenda-items/": ["meeting"],
     "/api/v1/board-terms/": ["person", "seat_class"],
+    "/api/v1/budget-projects/": ["budget"],
     "/api/v1/capital-improvements/": ["lease"],
     "/api/v1/charges/": ["lease"],
     "/api/v1/deadlines/": ["lease"],
