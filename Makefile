@@ -16,11 +16,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml package-lock.json $(VENV)/.installed
+# The product and the test tools in one pip run (one resolution, not two); the product's mark is set too.
+$(VENV)/.installed-test: pyproject.toml package-lock.json | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	# axe-core for the browser tests' accessibility checks, from the npm registry (never a CDN).
 	npm ci --no-audit --no-fund --silent
-	touch $@
+	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
