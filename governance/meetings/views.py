@@ -48,6 +48,7 @@ from governance.meetings.forms import (
     VoteForm,
 )
 from governance.meetings.models import Meeting, MeetingStatus, Proxy, Resolution, ResolutionStatus
+from governance.meetings.online_proxies import MAX_MATCHES, find_people
 from governance.membership.models import GovernanceSettings, MemberClass, ResolutionKind, Threshold
 from governance.membership.selectors import standings_on
 
@@ -387,9 +388,50 @@ def _roll(meeting: Meeting, attendance: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _search(request: HttpRequest, name: str) -> str:
+    return (request.GET.get(name) or "").strip()[:100]
+
+
+def _offer(form: forms.Form, field: str, found: list[Person]) -> None:
+    """The field's list offers the people found by name (and the one a refused form had chosen), not every
+    person of the trust; it still accepts any person, as the services decide who may be checked in or hold a
+    proxy."""
+    chosen = form[field].value() if form.is_bound else None
+    people = list(found)
+    if chosen and str(chosen).isdigit() and all(str(p.pk) != str(chosen) for p in people):
+        people += list(Person.objects.filter(pk=int(chosen)))
+    form.fields[field].widget.choices = [("", "---------"), *((p.pk, str(p)) for p in people)]
+
+
+def _pickers(request: HttpRequest, meeting: Meeting, check_in: forms.Form, proxy: forms.Form) -> dict[str, Any]:
+    """The run page's find-by-name boxes: anyone for a check-in (a guest may attend), the members with a vote
+    on the record date for a proxy's giver and holder (``online_proxies.find_people``)."""
+    queries = {name: _search(request, name) for name in ("find", "grantor_q", "holder_q")}
+    found = {
+        "find": find_people(request.user, queries["find"], members_only=False) if queries["find"] else [],
+        "grantor_q": find_people(request.user, queries["grantor_q"], on=meeting.record_date)
+        if queries["grantor_q"]
+        else [],
+        "holder_q": find_people(request.user, queries["holder_q"], on=meeting.record_date)
+        if queries["holder_q"]
+        else [],
+    }
+    _offer(check_in, "person", found["find"])
+    _offer(proxy, "grantor", found["grantor_q"])
+    _offer(proxy, "holder", found["holder_q"])
+    return {
+        "queries": queries,
+        "found": found,
+        "max_matches": MAX_MATCHES,
+        "proxy_search": bool(queries["grantor_q"] or queries["holder_q"]),
+    }
+
+
 def _run_context(request: HttpRequest, meeting: Meeting, forms_: dict[str, Any] | None = None) -> dict[str, Any]:
     forms_ = forms_ or {}
     today = clock.today()
+    check_in_form = forms_.get("check_in") or CheckInForm()
+    proxy_form = forms_.get("proxy") or ProxyForm(initial={"received_on": today}, prefix="proxy")
     attendance = list(meeting.attendance.select_related("person").order_by("arrived_at", "pk"))
     proxies = list(
         Proxy.objects.visible_to(request.user)
@@ -416,8 +458,9 @@ def _run_context(request: HttpRequest, meeting: Meeting, forms_: dict[str, Any] 
         "proxies": proxies,
         "resolutions": resolutions,
         "settings": settings,
-        "check_in_form": forms_.get("check_in") or CheckInForm(),
-        "proxy_form": forms_.get("proxy") or ProxyForm(initial={"received_on": today}, prefix="proxy"),
+        "check_in_form": check_in_form,
+        "proxy_form": proxy_form,
+        **_pickers(request, meeting, check_in_form, proxy_form),
         "revoke_forms": {
             p.pk: forms_.get(f"revoke-{p.pk}") or RevokeForm(initial={"revoked_on": today}, prefix=f"p{p.pk}")
             for p in proxies

@@ -621,3 +621,41 @@ def test_a_carried_resale_formula_resolution_approves_its_policy_version(client,
     # The meeting's page names the version it approves in words (not "v1").
     detail = text_of(client.get(f"/governance/meetings/{meeting.pk}/"))
     assert f"Approves {version.policy.name}, version {version.version} (Approved)" in detail
+
+
+def options_of(page: str, name: str) -> list[str]:
+    """The names a select offers (its empty choice left out)."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, f"no select named {name}"
+    return [html.unescape(o) for o in re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', select.group(1))]
+
+
+def test_the_run_page_finds_people_by_name_rather_than_listing_everyone(client, staff_user):
+    meeting, (ada, ben, _cal), _r = voting_meeting()
+    services.governance_settings_update(actor=None, reason="bylaws", proxies_allowed=True)
+    guest = Person.objects.create(given_name="Adalind", family_name="Guest")
+    client.force_login(staff_user)
+    url = f"/governance/meetings/{meeting.pk}/run/"
+    page = client.get(url).content.decode()
+    assert '<select name="person"' not in page  # nobody offered before a search
+    assert options_of(page, "proxy-grantor") == options_of(page, "proxy-holder") == []
+
+    # Anyone may be checked in, a guest too; two letters of a name find them.
+    found = client.get(url, {"find": "ada"}).content.decode()
+    assert sorted(options_of(found, "person")) == sorted([str(ada), str(guest)])
+    assert client.post(url, {"action": "check_in", "person": guest.pk}).status_code == 302
+    assert "No one matches that name." in client.get(url, {"find": "zzz"}).content.decode()
+    assert '<select name="person"' not in client.get(url, {"find": "a"}).content.decode()  # too short to search
+
+    # A proxy's giver and holder are found among the members with a vote on the record date: not the guest.
+    proxy = client.get(url, {"grantor_q": "ben", "holder_q": "ada"}).content.decode()
+    assert options_of(proxy, "proxy-grantor") == [str(ben)]
+    assert options_of(proxy, "proxy-holder") == [str(ada)]
+    # A refused form still offers what it had chosen.
+    refused = client.post(
+        url,
+        {"action": "proxy", "proxy-grantor": ben.pk, "proxy-holder": ada.pk, "proxy-change_reason": "signed form"},
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert options_of(page, "proxy-grantor") == [str(ben)] and options_of(page, "proxy-holder") == [str(ada)]
