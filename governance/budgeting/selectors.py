@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from clt import charts
 from governance.budgeting.models import BudgetProject, BudgetResult, BudgetRule, ParticipatoryBudget
 from governance.budgeting.outcome import fraction, money_text
 from governance.budgeting.rules import money
@@ -106,13 +107,18 @@ def _payments(raw: list[list[Any]], groups: list[dict[str, Any]], titles: dict[s
 
 
 def _chart(lines: list[ProjectLine], budget: Decimal, left_over: Decimal, currency: str) -> BudgetChart:
-    scale = CHART_WIDTH / float(budget) if budget else 0.0
-    x = 0.0
+    # Each segment runs between the positions of the costs summed before and after it, placed exactly from
+    # the Decimal sums (clt/charts.Scale), so the segments meet without gaps or drift.
+    scale = charts.Scale(Decimal(0), budget, 0.0, float(CHART_WIDTH))
+    spent = Decimal(0)
     segments = []
     for n, line in enumerate(line for line in lines if line.funded):
-        width = float(line.cost) * scale
-        segments.append(Segment(round(x, 2), round(width, 2), FUNDED_COLOURS[n % 2], f"{line.title}: {line.cost}"))
-        x += width
+        x = scale.at(spent)
+        spent += line.cost
+        segments.append(
+            Segment(round(x, 2), round(scale.at(spent) - x, 2), FUNDED_COLOURS[n % 2], f"{line.title}: {line.cost}")
+        )
+    x = scale.at(spent)
     segments.append(Segment(round(x, 2), round(max(CHART_WIDTH - x, 0.0), 2), LEFT_COLOUR, _("Left over")))
     description = _("%(funded)s funded projects cost %(spent)s of %(budget)s %(currency)s; %(left)s is left over.") % {
         "funded": len(segments) - 1,
